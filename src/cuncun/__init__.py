@@ -1,0 +1,1 @@
+"""cuncun (村村): a county's rural e-commerce program, end to end."""

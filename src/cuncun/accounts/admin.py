@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from cuncun.accounts.models import User
+
+
+@admin.register(User)
+class CuncunUserAdmin(UserAdmin):
+    list_display = ["username", "display_name", "role", "region", "is_active", "locked_until"]
+    list_filter = ["role", "is_active"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        ("cuncun", {"fields": ["role", "region", "display_name", "phone", "locked_until"]}),
+    ]
+    readonly_fields = ["locked_until"]
+    raw_id_fields = ["region"]

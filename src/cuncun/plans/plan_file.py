@@ -1,0 +1,188 @@
+"""Reading a plan file (TOML, see plans/data/jinghong-2016.toml): parse and validate it whole.
+
+Every entry must quote the plan: its `sentence` has to appear word for word in the plan's text
+(the `source` file beside the TOML), so a figure can always be traced back to where it is written.
+"""
+
+import tomllib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from cuncun.core.errors import InvalidInput
+from cuncun.plans.models import (
+    Comparison,
+    FundRuleKind,
+    FundRulePer,
+    MemberUnitKind,
+    SubsidyRuleKind,
+    TargetPeriod,
+    TargetUnit,
+)
+
+NUMBER = (int, Decimal)
+
+
+def _one_of(choices):
+    return {value for value, _label in choices}
+
+
+# For each list section: field -> (python type(s), required, allowed values or None).
+SECTIONS: dict[str, dict[str, tuple]] = {
+    "phase": {
+        "name": (str, True, None),
+        "starts_on": (date, True, None),
+        "ends_on": (date, True, None),
+    },
+    "target": {
+        "indicator": (str, False, None),
+        "label": (str, True, None),
+        "label_en": (str, False, None),
+        "comparison": (str, True, _one_of(Comparison.choices)),
+        "value": (NUMBER, True, None),
+        "unit": (str, True, _one_of(TargetUnit.choices)),
+        "period": (str, True, _one_of(TargetPeriod.choices)),
+        "deadline": (date, False, None),
+        "deadline_note": (str, False, None),
+    },
+    "member_unit": {
+        "name": (str, True, None),
+        "kind": (str, True, _one_of(MemberUnitKind.choices)),
+        "leads_implementation": (bool, False, None),
+        "reports_regularly": (bool, False, None),
+        "staff_quota": (int, False, None),
+        "duties": (str, True, None),
+    },
+    "milestone": {
+        "title": (str, True, None),
+        "due_on": (date, True, None),
+        "phase": (str, True, None),
+        "responsible": (list, False, None),
+    },
+    "fund_rule": {
+        "label": (str, True, None),
+        "kind": (str, True, _one_of(FundRuleKind.choices)),
+        "category": (str, True, None),
+        "per": (str, True, _one_of(FundRulePer.choices)),
+        "amount": (NUMBER, False, None),
+        "share": (NUMBER, False, None),
+        "count": (int, False, None),
+    },
+    "subsidy_rule": {
+        "label": (str, True, None),
+        "kind": (str, True, _one_of(SubsidyRuleKind.choices)),
+        "through_month": (int, True, None),
+        "threshold": (NUMBER, True, None),
+        "rate": (NUMBER, False, None),
+    },
+}
+PLAN_FIELDS = {
+    "code": (str, True, None),
+    "title": (str, True, None),
+    "county_code": (str, True, None),
+    "issued_by": (str, True, None),
+    "issued_on": (date, True, None),
+    "effective_on": (date, True, None),
+    "effective_sentence": (str, False, None),
+    "starts_on": (date, True, None),
+    "ends_on": (date, True, None),
+    "source": (str, True, None),
+}
+
+
+class PlanFileError(InvalidInput):
+    code = "bad_plan_file"
+
+    def __init__(self, problems: list[dict]):
+        super().__init__(
+            _("The plan file has %(n)d problem(s); nothing was loaded.") % {"n": len(problems)},
+            details={"rows": problems},
+        )
+
+
+def read_plan_file(path: Path) -> tuple[dict, str]:
+    """The parsed plan and its source text; raises PlanFileError listing every problem."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle, parse_float=Decimal)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise PlanFileError([{"row": "file", "reason": str(error)}]) from error
+    problems: list[dict] = []
+    plan = data.get("plan")
+    if not isinstance(plan, dict):
+        raise PlanFileError([{"row": "[plan]", "reason": _("the [plan] table is missing")}])
+    _check_fields("[plan]", plan, PLAN_FIELDS, problems)
+    text = _source_text(path, plan, problems)
+    if plan.get("effective_sentence") and text and plan["effective_sentence"] not in text:
+        problems.append(
+            {"row": "[plan]", "reason": _("effective_sentence is not in the plan text")}
+        )
+    for section, fields in SECTIONS.items():
+        _check_section(section, data.get(section, []), fields, text, problems)
+    _check_references(data, problems)
+    if problems:
+        raise PlanFileError(problems)
+    return data, text
+
+
+def _source_text(path: Path, plan: dict, problems: list[dict]) -> str:
+    source = path.parent / str(plan.get("source", ""))
+    if not plan.get("source") or not source.is_file():
+        problems.append({"row": "[plan]", "reason": _("source text %s not found") % source.name})
+        return ""
+    return source.read_text(encoding="utf-8")
+
+
+def _check_section(section, entries, fields, text, problems) -> None:
+    keys = set()
+    for index, entry in enumerate(entries, start=1):
+        where = f"[[{section}]] #{index} ({entry.get('key', '?')})"
+        _check_fields(
+            where,
+            entry,
+            {"key": (str, True, None), "sentence": (str, True, None), **fields},
+            problems,
+        )
+        if entry.get("key") in keys:
+            problems.append({"row": where, "reason": _("key appears twice")})
+        keys.add(entry.get("key"))
+        if text and isinstance(entry.get("sentence"), str) and entry["sentence"] not in text:
+            problems.append({"row": where, "reason": _("the sentence is not in the plan text")})
+
+
+def _check_fields(where, entry, fields, problems) -> None:
+    for name, (kind, required, allowed) in fields.items():
+        value = entry.get(name)
+        if value is None:
+            if required:
+                problems.append({"row": where, "reason": _("%s is missing") % name})
+            continue
+        # bool is an int in Python: a count of True would be a mistake, not a number.
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            problems.append({"row": where, "reason": _("%s has the wrong type") % name})
+        elif allowed is not None and value not in allowed:
+            problems.append(
+                {
+                    "row": where,
+                    "reason": _("%(name)s: %(value)r is not allowed")
+                    % {"name": name, "value": value},
+                }
+            )
+    for name in set(entry) - set(fields):
+        problems.append({"row": where, "reason": _("unknown field %s") % name})
+
+
+def _check_references(data: dict, problems: list[dict]) -> None:
+    phases = {p.get("key") for p in data.get("phase", [])}
+    units = {u.get("key") for u in data.get("member_unit", [])}
+    for milestone in data.get("milestone", []):
+        where = f"[[milestone]] ({milestone.get('key')})"
+        if milestone.get("phase") not in phases:
+            problems.append(
+                {"row": where, "reason": _("unknown phase %s") % milestone.get("phase")}
+            )
+        for unit in milestone.get("responsible", []):
+            if unit not in units:
+                problems.append({"row": where, "reason": _("unknown member unit %s") % unit})

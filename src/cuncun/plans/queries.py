@@ -1,0 +1,65 @@
+"""Reads of the plan. Other apps take their numbers from here, never from literals."""
+
+from datetime import date
+
+from django.db.models import Prefetch
+
+from cuncun.core.errors import NotFound
+from cuncun.plans.models import FundRule, Milestone, Plan, SubsidyRule, Target
+
+
+def plan_in_force(county=None, on: date | None = None) -> Plan | None:
+    """The plan that covers `on` (or the newest one), for a county (or the only county)."""
+    plans = Plan.objects.all()
+    if county is not None:
+        plans = plans.filter(county=county)
+    if on is not None:
+        covering = plans.filter(starts_on__lte=on).order_by("-starts_on").first()
+        if covering is not None:
+            return covering
+    return plans.order_by("-starts_on").first()
+
+
+def targets_for(indicator: str, plan: Plan | None = None) -> list[Target]:
+    """The targets that an indicator is measured against, earliest deadline first."""
+    plan = plan or plan_in_force()
+    if plan is None:
+        return []
+    return list(plan.targets.filter(indicator=indicator).order_by("deadline", "id"))
+
+
+def target(key: str, plan: Plan | None = None) -> Target:
+    plan = plan or plan_in_force()
+    found = plan.targets.filter(key=key).first() if plan else None
+    if found is None:
+        raise NotFound(details={"target": key})
+    return found
+
+
+def fund_rules(plan: Plan, category: str | None = None) -> list[FundRule]:
+    rules = plan.fund_rules.all()
+    return list(rules.filter(category=category) if category else rules)
+
+
+def subsidy_rules(plan: Plan) -> list[SubsidyRule]:
+    return list(plan.subsidy_rules.order_by("through_month"))
+
+
+def plan_page(plan_code: str | None = None) -> Plan:
+    plans = Plan.objects.select_related("county").prefetch_related(
+        "phases",
+        "targets",
+        "fund_rules",
+        "subsidy_rules",
+        "member_units",
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("phase").prefetch_related("responsible"),
+        ),
+    )
+    plan = (
+        plans.filter(code=plan_code).first() if plan_code else plans.order_by("-starts_on").first()
+    )
+    if plan is None:
+        raise NotFound()
+    return plan

@@ -1,0 +1,120 @@
+"""The 景洪市 demo: real divisions and plan, invented people. Safe to run again.
+
+Each app that has demo data gets a step here (portal is the lowest room and may use them all).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from cuncun.accounts.models import Role, User
+from cuncun.accounts.services import create_user
+from cuncun.plans.models import MemberUnit
+from cuncun.plans.services import bundled_plan_file, load_plan
+from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
+from cuncun.regions.services import add_to_group, ensure_group, load_divisions
+
+DEMO_PASSWORD = "cuncun-demo"
+DIVISIONS_FILE = (
+    Path(__file__).resolve().parent.parent / "regions" / "data" / "jinghong_divisions.csv"
+)
+PLAN_CODE = "jinghong-2016"
+# The plan names 8 poor administrative villages but not which; these are invented for the demo,
+# taken from the rural townships so that the demo looks like the county.
+DEMO_POOR_VILLAGE_TOWNSHIPS = [
+    "勐旺乡",
+    "景哈哈尼族乡",
+    "基诺山基诺族乡",
+    "大渡岗乡",
+    "勐龙镇",
+    "普文镇",
+]
+DEMO_POOR_VILLAGE_COUNT = 8
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str
+    display_name: str
+    phone: str
+    region: str  # "county", or a township name, or "township/village"
+    member_unit: str = ""  # the plan's member-unit key, for department users
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("office", Role.COUNTY_OFFICE, "岩温香（演示）", "13900000001", "county"),
+    DemoAccount(
+        "commerce",
+        Role.MEMBER_DEPARTMENT,
+        "李春燕（演示）",
+        "13900000002",
+        "county",
+        "commerce_bureau",
+    ),
+    DemoAccount(
+        "finance", Role.FINANCE_BUREAU, "王建华（演示）", "13900000003", "county", "finance_bureau"
+    ),
+    DemoAccount("township", Role.TOWNSHIP_STAFF, "玉应罕（演示）", "13900000004", "嘎洒镇"),
+    DemoAccount(
+        "operator", Role.VILLAGE_OPERATOR, "岩罕龙（演示）", "13900000005", "嘎洒镇/曼达村委会"
+    ),
+    DemoAccount("merchant", Role.MERCHANT, "刘家茶园（演示）", "13900000006", "勐龙镇"),
+    DemoAccount("courier", Role.COURIER, "赵小兵（演示）", "13900000007", "嘎洒镇"),
+]
+
+
+def load_demo() -> list[DemoAccount]:
+    load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes())
+    load_plan(actor=None, path=bundled_plan_file(PLAN_CODE))
+    with transaction.atomic():
+        _mark_demo_groups()
+        for account in DEMO_ACCOUNTS:
+            _ensure_account(account)
+    return DEMO_ACCOUNTS
+
+
+def _mark_demo_groups() -> None:
+    poor = ensure_group(
+        actor=None, code=GroupCode.POOR_VILLAGE, name=str(GroupCode.names[GroupCode.POOR_VILLAGE])
+    )
+    ensure_group(
+        actor=None,
+        code=GroupCode.DEMONSTRATION_VILLAGE,
+        name=str(GroupCode.names[GroupCode.DEMONSTRATION_VILLAGE]),
+    )
+    if poor.memberships.exists():
+        return
+    villages = RegionUnit.objects.filter(
+        kind=Kind.ADMINISTRATIVE_VILLAGE, parent__name__in=DEMO_POOR_VILLAGE_TOWNSHIPS
+    ).order_by("parent__name", "name")
+    for village in list(villages)[::3][:DEMO_POOR_VILLAGE_COUNT]:
+        add_to_group(actor=None, group=poor, unit=village, is_demo=True)
+
+
+def _region(ref: str) -> RegionUnit:
+    if ref == "county":
+        return RegionUnit.objects.get(level=Level.COUNTY)
+    township, _, village = ref.partition("/")
+    unit = RegionUnit.objects.get(level=Level.TOWNSHIP, name=township)
+    return unit.children.get(name=village) if village else unit
+
+
+def _ensure_account(account: DemoAccount) -> None:
+    user = User.objects.filter(username=account.username).first()
+    if user is None:
+        user = create_user(
+            actor=None,
+            username=account.username,
+            password=DEMO_PASSWORD,
+            role=account.role,
+            region=_region(account.region),
+            display_name=account.display_name,
+            phone=account.phone,
+        )
+    if account.role == Role.COUNTY_OFFICE and not user.is_staff:
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    if account.member_unit:
+        for unit in MemberUnit.objects.filter(key=account.member_unit):
+            unit.staff.add(user)

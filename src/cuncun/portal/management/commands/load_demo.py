@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from cuncun.accounts.models import Role
+from cuncun.portal.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the 景洪市 demo (real divisions and plan, invented people). Safe to run again."
+
+    def handle(self, *args, **options):
+        accounts = load_demo()
+        roles = dict(Role.choices)
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+        for account in accounts:
+            self.stdout.write(f"  {account.username:<10} {roles[account.role]} · {account.region}")

@@ -1,0 +1,62 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cuncun.plans.queries import plan_in_force
+from cuncun.regions import queries as regions
+
+
+def home(request):
+    root = regions.browse_root(request.user)
+    townships = regions.children_with_counts(request.user, root) if root else []
+    plan = plan_in_force()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "root": root,
+            "summary": regions.level_summary(request.user),
+            "township_chart": [
+                {
+                    "name": t.name,
+                    "villages": t.administrative_village_count,
+                    "communities": t.village_count - t.administrative_village_count,
+                }
+                for t in townships
+                if t.level == "township"
+            ],
+            "plan": plan,
+            "headline_targets": plan.targets.exclude(indicator="")[:6] if plan else [],
+        },
+    )
+
+
+def _error_page(request, status: int, title: str, message: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": f"http_{status}", "message": message, "details": {}}, status=status
+        )
+    return render(request, "portal/error.html", {"title": title, "message": message}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def forbidden(request, exception=None):
+    return _error_page(
+        request, 403, _("Not allowed"), _("You may not open this page with your account.")
+    )
+
+
+def not_found(request, exception=None):
+    return _error_page(request, 404, _("Page not found"), _("There is no page at this address."))
+
+
+def server_error(request):
+    return _error_page(
+        request,
+        500,
+        _("Something went wrong"),
+        _("The server could not finish this request. Nothing was changed; please try again."),
+    )

@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from cuncun.regions.models import RegionUnit, UnitGroup, UnitGroupMembership
+
+
+@admin.register(RegionUnit)
+class RegionUnitAdmin(admin.ModelAdmin):
+    """Read-only: the tree changes through `load_divisions`, which validates and audits."""
+
+    list_display = ["name", "code", "kind", "level", "parent", "opening_date", "closing_date"]
+    list_filter = ["level", "kind"]
+    search_fields = ["name", "code"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = UnitGroupMembership
+    extra = 0
+    can_delete = False
+    readonly_fields = ["unit", "since", "is_demo"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UnitGroup)
+class UnitGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    inlines = [MembershipInline]
+    readonly_fields = ["code"]

@@ -1,0 +1,60 @@
+"""Shared fixtures: the real 景洪市 divisions and plan, and users in each role."""
+
+import pytest
+
+from cuncun.accounts.models import Role
+from cuncun.accounts.services import create_user
+from cuncun.plans.services import bundled_plan_file, load_plan
+from cuncun.portal.demo import DIVISIONS_FILE
+from cuncun.regions.models import Level, RegionUnit
+from cuncun.regions.services import load_divisions
+
+PASSWORD = "a-long-test-password-1"
+
+
+@pytest.fixture
+def county(db) -> RegionUnit:
+    return load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes()).county
+
+
+@pytest.fixture
+def plan(county):
+    return load_plan(actor=None, path=bundled_plan_file("jinghong-2016"))
+
+
+def township(name: str) -> RegionUnit:
+    return RegionUnit.objects.get(level=Level.TOWNSHIP, name=name)
+
+
+def village(township_name: str, name: str) -> RegionUnit:
+    return township(township_name).children.get(name=name)
+
+
+@pytest.fixture
+def make_user(county):
+    def make(username: str, role: str, region: RegionUnit | None = None, **extra):
+        return create_user(
+            actor=None,
+            username=username,
+            password=PASSWORD,
+            role=role,
+            region=region or county,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def office_user(make_user):
+    return make_user("office", Role.COUNTY_OFFICE)
+
+
+@pytest.fixture
+def gasa_staff(make_user):
+    return make_user("gasa", Role.TOWNSHIP_STAFF, township("嘎洒镇"))
+
+
+@pytest.fixture
+def menglong_staff(make_user):
+    return make_user("menglong", Role.TOWNSHIP_STAFF, township("勐龙镇"))

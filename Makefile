@@ -8,7 +8,7 @@ BENCH  ?=
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo serve install install-test chromium test lint format bench clean
+.PHONY: demo install install-test chromium test lint format messages bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -57,6 +57,11 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# After changing translatable text: update the .po files, translate, then compile (needs gettext).
+messages: $(STAMP)
+	cd src/cuncun && CUNCUN_DEBUG=1 ../../$(BIN)/cuncun makemessages -l zh_Hans --no-location --ignore 'static/*'
+	cd src/cuncun && CUNCUN_DEBUG=1 ../../$(BIN)/cuncun compilemessages -l zh_Hans
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench $(BENCH)

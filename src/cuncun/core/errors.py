@@ -24,6 +24,12 @@ class DomainError(Exception):
         return {"code": self.code, "message": str(self.message), "details": self.details}
 
 
+def row_problem(row: int | str, code: str, reason: str) -> dict:
+    """One bad row of an imported file: where it is (a line number, or a place in the file), a
+    stable code for programs and a reason in the user's language for people."""
+    return {"row": row, "code": code, "reason": str(reason)}
+
+
 class InvalidInput(DomainError):
     code = "invalid_input"
     default_message = _("Some of the input is not valid.")

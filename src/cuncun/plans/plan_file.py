@@ -12,6 +12,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from cuncun.core.errors import InvalidInput
+from cuncun.core.errors import row_problem as problem
 from cuncun.plans.models import (
     Comparison,
     FundRuleKind,
@@ -108,16 +109,16 @@ def read_plan_file(path: Path) -> tuple[dict, str]:
         with path.open("rb") as handle:
             data = tomllib.load(handle, parse_float=Decimal)
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise PlanFileError([{"row": "file", "reason": str(error)}]) from error
+        raise PlanFileError([problem("file", "unreadable", str(error))]) from error
     problems: list[dict] = []
     plan = data.get("plan")
     if not isinstance(plan, dict):
-        raise PlanFileError([{"row": "[plan]", "reason": _("the [plan] table is missing")}])
+        raise PlanFileError([problem("[plan]", "missing_plan", _("the [plan] table is missing"))])
     _check_fields("[plan]", plan, PLAN_FIELDS, problems)
     text = _source_text(path, plan, problems)
     if plan.get("effective_sentence") and text and plan["effective_sentence"] not in text:
         problems.append(
-            {"row": "[plan]", "reason": _("effective_sentence is not in the plan text")}
+            problem("[plan]", "not_quoted", _("effective_sentence is not in the plan text"))
         )
     for section, fields in SECTIONS.items():
         _check_section(section, data.get(section, []), fields, text, problems)
@@ -130,7 +131,7 @@ def read_plan_file(path: Path) -> tuple[dict, str]:
 def _source_text(path: Path, plan: dict, problems: list[dict]) -> str:
     source = path.parent / str(plan.get("source", ""))
     if not plan.get("source") or not source.is_file():
-        problems.append({"row": "[plan]", "reason": _("source text %s not found") % source.name})
+        problems.append(problem("[plan]", "no_source", _("source text %s not found") % source.name))
         return ""
     return source.read_text(encoding="utf-8")
 
@@ -146,10 +147,10 @@ def _check_section(section, entries, fields, text, problems) -> None:
             problems,
         )
         if entry.get("key") in keys:
-            problems.append({"row": where, "reason": _("key appears twice")})
+            problems.append(problem(where, "duplicate_key", _("key appears twice")))
         keys.add(entry.get("key"))
         if text and isinstance(entry.get("sentence"), str) and entry["sentence"] not in text:
-            problems.append({"row": where, "reason": _("the sentence is not in the plan text")})
+            problems.append(problem(where, "not_quoted", _("the sentence is not in the plan text")))
 
 
 def _check_fields(where, entry, fields, problems) -> None:
@@ -157,21 +158,21 @@ def _check_fields(where, entry, fields, problems) -> None:
         value = entry.get(name)
         if value is None:
             if required:
-                problems.append({"row": where, "reason": _("%s is missing") % name})
+                problems.append(problem(where, "missing_field", _("%s is missing") % name))
             continue
         # bool is an int in Python: a count of True would be a mistake, not a number.
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            problems.append({"row": where, "reason": _("%s has the wrong type") % name})
+            problems.append(problem(where, "wrong_type", _("%s has the wrong type") % name))
         elif allowed is not None and value not in allowed:
             problems.append(
-                {
-                    "row": where,
-                    "reason": _("%(name)s: %(value)r is not allowed")
-                    % {"name": name, "value": value},
-                }
+                problem(
+                    where,
+                    "not_allowed_value",
+                    _("%(name)s: %(value)r is not allowed") % {"name": name, "value": value},
+                )
             )
     for name in set(entry) - set(fields):
-        problems.append({"row": where, "reason": _("unknown field %s") % name})
+        problems.append(problem(where, "unknown_field", _("unknown field %s") % name))
 
 
 def _check_references(data: dict, problems: list[dict]) -> None:
@@ -181,8 +182,10 @@ def _check_references(data: dict, problems: list[dict]) -> None:
         where = f"[[milestone]] ({milestone.get('key')})"
         if milestone.get("phase") not in phases:
             problems.append(
-                {"row": where, "reason": _("unknown phase %s") % milestone.get("phase")}
+                problem(where, "unknown_phase", _("unknown phase %s") % milestone.get("phase"))
             )
         for unit in milestone.get("responsible", []):
             if unit not in units:
-                problems.append({"row": where, "reason": _("unknown member unit %s") % unit})
+                problems.append(
+                    problem(where, "unknown_member_unit", _("unknown member unit %s") % unit)
+                )

@@ -12,6 +12,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from cuncun.core.errors import InvalidInput
+from cuncun.core.errors import row_problem as problem
 from cuncun.regions.models import Kind, Level
 
 REQUIRED_COLUMNS = ["level", "code", "name", "kind", "parent_code", "parent_name"]
@@ -52,7 +53,11 @@ def read_division_file(data: bytes | str) -> list[DivisionRow]:
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise DivisionFileError(
-            [{"row": HEADER_LINE, "reason": _("missing column(s): %s") % ", ".join(missing)}]
+            [
+                problem(
+                    HEADER_LINE, "missing_columns", _("missing column(s): %s") % ", ".join(missing)
+                )
+            ]
         )
     errors: list[dict] = []
     rows = []
@@ -72,22 +77,24 @@ def _clean(value: str | None) -> str | None:
 
 
 def _parse_row(line: int, raw: dict, errors: list[dict]) -> DivisionRow | None:
-    problems: list[str] = []
-    bad = problems.append
+    problems: list[dict] = []
+
+    def bad(code, reason):
+        problems.append(problem(line, code, reason))
 
     level, kind, name = _clean(raw.get("level")), _clean(raw.get("kind")), _clean(raw.get("name"))
     if not name:
-        bad(_("the name is empty"))
+        bad("empty_name", _("the name is empty"))
     if level not in Level.order:
-        bad(_("unknown level %(level)r") % {"level": level or ""})
+        bad("unknown_level", _("unknown level %(level)r") % {"level": level or ""})
     elif kind not in Kind.by_level[level]:
-        known = dict(Kind.choices)
-        reason = (
-            _("kind %(kind)r is not a kind of %(level)s unit") % {"kind": kind, "level": level}
-            if kind in known
-            else _("unknown kind %(kind)r") % {"kind": kind or ""}
-        )
-        bad(reason)
+        if kind in dict(Kind.choices):
+            bad(
+                "kind_not_of_level",
+                _("kind %(kind)r is not a kind of %(level)s unit") % {"kind": kind, "level": level},
+            )
+        else:
+            bad("unknown_kind", _("unknown kind %(kind)r") % {"kind": kind or ""})
     dates = {}
     for column in OPTIONAL_COLUMNS:
         value = _clean(raw.get(column))
@@ -95,11 +102,12 @@ def _parse_row(line: int, raw: dict, errors: list[dict]) -> DivisionRow | None:
             dates[column] = date.fromisoformat(value) if value else None
         except ValueError:
             bad(
+                "bad_date",
                 _("%(column)s %(value)r is not a date (YYYY-MM-DD)")
-                % {"column": column, "value": value}
+                % {"column": column, "value": value},
             )
     if problems:
-        errors.extend({"row": line, "reason": reason} for reason in problems)
+        errors.extend(problems)
         return None
     return DivisionRow(
         line=line,
@@ -118,24 +126,26 @@ def _check_file(rows: list[DivisionRow], errors: list[dict]) -> None:
     counties = [r for r in rows if r.level == Level.COUNTY]
     if len(counties) != 1 and not errors:
         errors.append(
-            {"row": HEADER_LINE, "reason": _("the file must hold exactly one county row")}
+            problem(HEADER_LINE, "not_one_county", _("the file must hold exactly one county row"))
         )
     by_code: dict[str, DivisionRow] = {}
     for row in rows:
         if row.code and row.code in by_code:
-            errors.append({"row": row.line, "reason": _("code %s appears twice") % row.code})
+            errors.append(
+                problem(row.line, "duplicate_code", _("code %s appears twice") % row.code)
+            )
         elif row.code:
             by_code[row.code] = row
     cyclic = _rows_in_cycles(rows, by_code)
     for row in rows:
         if row in cyclic:
-            errors.append({"row": row.line, "reason": cyclic[row]})
+            errors.append(problem(row.line, "cycle", cyclic[row]))
         elif row.level != Level.COUNTY:
             _resolve_parent(row, rows, by_code, errors)
     _check_unique_names(rows, errors)
     for row in rows:
         if row.opening_date and row.closing_date and row.closing_date < row.opening_date:
-            errors.append({"row": row.line, "reason": _("closes before it opens")})
+            errors.append(problem(row.line, "closes_before_opening", _("closes before it opens")))
 
 
 def _rows_in_cycles(rows, by_code) -> dict[DivisionRow, str]:
@@ -161,14 +171,15 @@ def _resolve_parent(row, rows, by_code, errors) -> None:
         parent = candidates[0] if len(candidates) == 1 else None
     if parent is None:
         reference = row.parent_code or row.parent_name or ""
-        errors.append({"row": row.line, "reason": _("unknown parent %r") % reference})
+        errors.append(problem(row.line, "unknown_parent", _("unknown parent %r") % reference))
     elif parent.level != expected:
         errors.append(
-            {
-                "row": row.line,
-                "reason": _("the parent of a %(level)s unit must be a %(expected)s unit")
+            problem(
+                row.line,
+                "parent_of_wrong_level",
+                _("the parent of a %(level)s unit must be a %(expected)s unit")
                 % {"level": row.level, "expected": expected},
-            }
+            )
         )
     else:
         row.parent = parent
@@ -180,10 +191,11 @@ def _check_unique_names(rows, errors) -> None:
         key = (id(row.parent), row.name)
         if row.parent is not None and key in seen:
             errors.append(
-                {
-                    "row": row.line,
-                    "reason": _("%(name)s appears twice under %(parent)s")
+                problem(
+                    row.line,
+                    "duplicate_name",
+                    _("%(name)s appears twice under %(parent)s")
                     % {"name": row.name, "parent": row.parent.name},
-                }
+                )
             )
         seen.add(key)

@@ -8,7 +8,12 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import InvalidInput, NotAllowed
-from cuncun.regions.division_file import DivisionFileError, DivisionRow, read_division_file
+from cuncun.core.errors import row_problem as problem
+from cuncun.regions.division_file import (
+    DivisionFileError,
+    DivisionRow,
+    read_division_file,
+)
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit, UnitGroup, UnitGroupMembership
 
 TRACKED_FIELDS = ["name", "kind", "level", "opening_date", "closing_date"]
@@ -79,7 +84,7 @@ def _upsert_unit(actor, row, parent, report: LoadReport, errors: list[dict]) -> 
     if unit.parent_id != (parent.pk if parent else None):
         # Moving a unit would silently rewrite history; close it and open a new one instead.
         errors.append(
-            {"row": row.line, "reason": _("%s already exists under another parent") % row.name}
+            problem(row.line, "moved", _("%s already exists under another parent") % row.name)
         )
         return unit
     if row.code and not unit.code:

@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench/<name>.py` prints one JSON line `{"bench": "<name>", …figures}`."""

@@ -1,0 +1,120 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.utils import timezone
+
+from cuncun.accounts.models import Role, User
+from cuncun.accounts.services import (
+    AccountLocked,
+    BadCredentials,
+    authenticate_with_lockout,
+    create_user,
+    unlock_user,
+)
+from cuncun.core.errors import InvalidInput, NotAllowed, OutOfScope
+from cuncun.core.models import AuditEntry
+from cuncun.regions.models import RegionUnit
+from tests.conftest import PASSWORD, township, village
+
+
+def login(username, password):
+    return authenticate_with_lockout(
+        request=RequestFactory().post("/"), username=username, password=password
+    )
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(gasa_staff, settings):
+    for _ in range(settings.CUNCUN_LOGIN_MAX_FAILURES):
+        with pytest.raises(BadCredentials):
+            login("gasa", "wrong")
+    with pytest.raises(AccountLocked):
+        login("gasa", PASSWORD)
+    assert AuditEntry.objects.filter(action="account.lock", object_id=str(gasa_staff.pk)).exists()
+
+
+def test_the_lock_ends_by_itself(gasa_staff):
+    User.objects.filter(pk=gasa_staff.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+    assert login("gasa", PASSWORD) == gasa_staff
+
+
+def test_a_right_password_resets_the_count_of_failures(gasa_staff, settings):
+    for _ in range(settings.CUNCUN_LOGIN_MAX_FAILURES - 1):
+        with pytest.raises(BadCredentials):
+            login("gasa", "wrong")
+    login("gasa", PASSWORD)
+    gasa_staff.refresh_from_db()
+    assert gasa_staff.failed_logins == 0
+
+
+def test_the_office_unlocks_an_account(gasa_staff, office_user):
+    User.objects.filter(pk=gasa_staff.pk).update(locked_until=timezone.now() + timedelta(hours=1))
+    with pytest.raises(NotAllowed):
+        unlock_user(actor=gasa_staff, user=gasa_staff)
+    unlock_user(actor=office_user, user=gasa_staff)
+    assert login("gasa", PASSWORD) == gasa_staff
+
+
+def test_an_unknown_user_gets_the_same_message_as_a_wrong_password(gasa_staff):
+    with pytest.raises(BadCredentials) as unknown:
+        login("nobody", "x")
+    with pytest.raises(BadCredentials) as wrong:
+        login("gasa", "x")
+    assert str(unknown.value.message) == str(wrong.value.message)
+
+
+def test_passwords_are_hashed_and_validated(make_user):
+    user = make_user("u1", Role.COUNTY_OFFICE)
+    assert user.password.startswith(("pbkdf2_", "argon2", "bcrypt", "scrypt"))
+    assert PASSWORD not in user.password
+    with pytest.raises(InvalidInput):
+        create_user(
+            actor=None, username="u2", password="123", role=Role.COUNTY_OFFICE, region=user.region
+        )
+    assert not User.objects.filter(username="u2").exists()
+
+
+def test_a_role_is_scoped_to_a_region_of_its_level(make_user):
+    with pytest.raises(InvalidInput):
+        make_user("t", Role.TOWNSHIP_STAFF, village("嘎洒镇", "曼达村委会"))
+    with pytest.raises(InvalidInput):
+        make_user("f", Role.FINANCE_BUREAU, township("嘎洒镇"))
+
+
+def test_township_staff_create_operators_only_in_their_township(gasa_staff):
+    operator = create_user(
+        actor=gasa_staff,
+        username="op1",
+        password=PASSWORD,
+        role=Role.VILLAGE_OPERATOR,
+        region=village("嘎洒镇", "曼达村委会"),
+    )
+    assert operator.region.parent.name == "嘎洒镇"
+    with pytest.raises(OutOfScope):
+        create_user(
+            actor=gasa_staff,
+            username="op2",
+            password=PASSWORD,
+            role=Role.VILLAGE_OPERATOR,
+            region=township("勐龙镇").children.first(),
+        )
+    with pytest.raises(NotAllowed):
+        create_user(
+            actor=gasa_staff,
+            username="m1",
+            password=PASSWORD,
+            role=Role.COUNTY_OFFICE,
+            region=gasa_staff.region.parent,
+        )
+    assert not User.objects.filter(username__in=["op2", "m1"]).exists()
+
+
+def test_visible_to_gives_each_user_only_their_area(gasa_staff, office_user, make_user):
+    operator = make_user("op", Role.VILLAGE_OPERATOR, village("嘎洒镇", "曼达村委会"))
+    gasa = township("嘎洒镇")
+    assert set(RegionUnit.objects.visible_to(gasa_staff)) == set(RegionUnit.objects.within(gasa))
+    assert list(RegionUnit.objects.visible_to(operator)) == [operator.region]
+    assert RegionUnit.objects.visible_to(office_user).count() == 116
+    # the public may browse the divisions, which are public facts
+    assert RegionUnit.objects.visible_to(AnonymousUser()).count() == 116

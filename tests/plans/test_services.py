@@ -1,0 +1,135 @@
+import tomllib
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cuncun.core.errors import InvalidInput
+from cuncun.core.models import AuditEntry
+from cuncun.plans.models import FundRule, MemberUnit, Milestone, Plan, SubsidyRule, Target
+from cuncun.plans.plan_file import PlanFileError
+from cuncun.plans.queries import plan_in_force, target, targets_for
+from cuncun.plans.services import bundled_plan_file, load_plan
+
+PLAN_FILE = bundled_plan_file("jinghong-2016")
+
+
+def test_the_plan_loads_with_its_targets_milestones_rules_and_member_units(plan):
+    assert plan.title == "景洪市电子商务进农村三年发展规划及实施方案"
+    assert plan.county.name == "景洪市"
+    assert Target.objects.filter(plan=plan).count() >= 15
+    assert Milestone.objects.filter(plan=plan).count() >= 9
+    assert MemberUnit.objects.filter(plan=plan).count() >= 30
+    assert SubsidyRule.objects.filter(plan=plan).count() == 4
+
+
+def test_every_entry_quotes_the_plan_word_for_word(plan):
+    entries = [
+        *plan.targets.all(),
+        *plan.milestones.all(),
+        *plan.fund_rules.all(),
+        *plan.subsidy_rules.all(),
+        *plan.member_units.all(),
+        *plan.phases.all(),
+    ]
+    assert all(e.sentence and e.sentence in plan.text for e in entries)
+
+
+def test_the_plan_figures_are_read_from_the_file(plan):
+    assert target("training_person_times", plan).value == 10000
+    village_targets = targets_for("village_point_coverage", plan)
+    assert (village_targets[0].comparison, village_targets[0].value) == (">=", 50)
+    assert str(village_targets[0].deadline) == "2017-04-01"
+    carriers = targets_for("carrier_township_coverage", plan)[0]
+    assert (carriers.comparison, carriers.value) == (">", 80)
+    assert carriers.is_met_by(Decimal("80.01")) and not carriers.is_met_by(Decimal(80))
+
+
+def test_fund_caps_and_subsidy_thresholds(plan):
+    size = FundRule.objects.get(plan=plan, kind="fund_size")
+    assert size.amount == Decimal("15000000.00")
+    village_cap = FundRule.objects.get(plan=plan, category="village_point", kind="cap_amount")
+    assert (village_cap.amount, village_cap.per) == (Decimal("30000.00"), "site")
+    logistics = FundRule.objects.get(plan=plan, kind="min_share_of_fund")
+    assert logistics.share == Decimal("0.3")
+    rate = SubsidyRule.objects.get(plan=plan, kind="rate_on_sales")
+    assert (rate.threshold, rate.rate, rate.through_month) == (
+        Decimal("5000000"),
+        Decimal("0.02"),
+        12,
+    )
+    thresholds = SubsidyRule.objects.filter(plan=plan, kind="application_threshold")
+    assert sorted((r.through_month, r.threshold) for r in thresholds) == [
+        (4, Decimal("1500000")),
+        (8, Decimal("3000000")),
+        (11, Decimal("4500000")),
+    ]
+
+
+def test_the_three_leading_units_are_marked(plan):
+    leads = set(plan.member_units.filter(leads_implementation=True).values_list("name", flat=True))
+    assert leads == {"市商务外事侨务局", "市财政局", "市人民政府扶贫开发办公室"}
+
+
+def test_loading_the_plan_again_changes_nothing(plan):
+    before = AuditEntry.objects.count()
+    load_plan(actor=None, path=PLAN_FILE)
+    assert AuditEntry.objects.count() == before
+    assert Plan.objects.count() == 1
+
+
+def test_plan_in_force_finds_the_plan_for_a_day(plan):
+    from datetime import date
+
+    assert plan_in_force(on=date(2017, 5, 1)) == plan
+
+
+def _copy_with(tmp_path, old: str, new: str):
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    assert old in text
+    (tmp_path / "jinghong-2016.txt").write_text(
+        (PLAN_FILE.parent / "jinghong-2016.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = tmp_path / "plan.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_a_sentence_not_in_the_plan_text_is_refused_and_nothing_loads(county, tmp_path):
+    path = _copy_with(tmp_path, 'sentence = "', 'sentence = "不在规划里的话')
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(actor=None, path=path)
+    assert any(r["code"] == "not_quoted" for r in caught.value.details["rows"])
+    assert not Plan.objects.exists() and not Target.objects.exists()
+
+
+def test_an_unknown_comparison_is_refused(county, tmp_path):
+    path = _copy_with(tmp_path, 'comparison = ">="', 'comparison = "about"')
+    with pytest.raises(PlanFileError):
+        load_plan(actor=None, path=path)
+
+
+def test_a_malformed_file_is_refused_with_the_parser_message(county, tmp_path):
+    path = tmp_path / "plan.toml"
+    path.write_text("[plan\ncode = 1", encoding="utf-8")
+    with pytest.raises(PlanFileError):
+        load_plan(actor=None, path=path)
+
+
+def test_a_plan_needs_its_county_loaded_first(db):
+    with pytest.raises(InvalidInput):
+        load_plan(actor=None, path=PLAN_FILE)
+
+
+def test_load_plan_command_prints_what_it_loaded(county, capsys, tmp_path):
+    call_command("load_plan", str(PLAN_FILE))
+    assert "targets" in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("load_plan", str(tmp_path / "missing.toml"))
+
+
+def test_the_bundled_file_is_valid_toml_with_unique_keys():
+    data = tomllib.loads(PLAN_FILE.read_text(encoding="utf-8"))
+    for section in ("target", "milestone", "fund_rule", "subsidy_rule", "member_unit"):
+        keys = [e["key"] for e in data[section]]
+        assert len(keys) == len(set(keys)), section

@@ -1,0 +1,104 @@
+import os
+import subprocess
+import sys
+
+from django.test import Client
+
+from cuncun.portal.demo import DEMO_PASSWORD, load_demo
+from tests.conftest import PASSWORD, township
+
+
+def test_home_shows_the_county_and_the_plan_in_chinese(plan):
+    page = Client().get("/").content.decode()
+    assert "景洪市" in page and "乡镇级单位" in page
+    assert plan.title in page
+    assert 'lang="zh-CN"' in page
+
+
+def test_the_english_switch(plan):
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert 'lang="en"' in page and "township-level units" in page
+
+
+def test_an_unknown_page_is_a_clear_404_in_chinese(db):
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert "找不到" in response.content.decode()
+
+
+def test_the_plan_page_quotes_the_plan(plan):
+    page = Client().get("/plan/").content.decode()
+    assert "市电商办" in page and "乡镇服务站点覆盖率100%" in page
+    assert "¥3,500,000.00" in page
+
+
+def test_the_division_browser_starts_at_the_users_township(county, gasa_staff):
+    client = Client()
+    client.login(username="gasa", password=PASSWORD)
+    page = client.get("/regions/").content.decode()
+    assert "曼达村委会" in page and "勐龙镇" not in page
+
+
+def test_another_township_is_refused_with_a_clear_message(county, gasa_staff):
+    client = Client()
+    client.login(username="gasa", password=PASSWORD)
+    response = client.get(f"/regions/{township('勐龙镇').pk}/")
+    assert response.status_code == 403
+    assert "不在您负责的范围" in response.content.decode()
+
+
+def test_a_wrong_password_shows_a_message_and_logs_nobody_in(gasa_staff):
+    client = Client()
+    response = client.post("/accounts/login/", {"username": "gasa", "password": "nope"})
+    assert response.status_code == 200
+    assert "用户名或密码错误" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_is_protected_by_csrf(gasa_staff):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "gasa", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_load_demo_twice_makes_no_duplicates_and_marks_eight_poor_villages(db):
+    load_demo()
+    load_demo()
+    from cuncun.accounts.models import User
+    from cuncun.regions.models import UnitGroupMembership
+
+    assert User.objects.filter(username="township").count() == 1
+    poor = UnitGroupMembership.objects.filter(group__code="poor_village")
+    assert poor.count() == 8 and all(m.is_demo for m in poor)
+    assert Client().login(username="operator", password=DEMO_PASSWORD)
+
+
+def test_the_demo_banner_says_the_people_are_invented(plan, settings):
+    settings.CUNCUN_DEMO = True
+    assert "演示数据" in Client().get("/").content.decode()
+
+
+def _settings_of(env: dict) -> subprocess.CompletedProcess:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CUNCUN_DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "cuncun.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_without_secret_key_outside_debug_the_server_refuses_to_start():
+    result = _settings_of({})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_outside_debug_cookies_are_secure_and_hsts_is_on():
+    result = _settings_of({"SECRET_KEY": "x" * 50})
+    assert result.stdout.split() == ["True", "True", "31536000"]

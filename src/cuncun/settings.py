@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     # cuncun's rooms, in the order they may depend on each other (arrows point down only)

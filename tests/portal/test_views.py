@@ -22,6 +22,12 @@ def test_the_english_switch(plan):
     assert 'lang="en"' in page and "township-level units" in page
 
 
+def test_pages_load_nothing_from_the_internet(plan):
+    for url in ["/", "/plan/", "/regions/", "/accounts/login/"]:
+        page = Client().get(url).content.decode()
+        assert "http://" not in page and "https://" not in page, url
+
+
 def test_an_unknown_page_is_a_clear_404_in_chinese(db):
     response = Client().get("/no-such-page/")
     assert response.status_code == 404

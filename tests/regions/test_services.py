@@ -32,10 +32,16 @@ def test_load_divisions_builds_the_jinghong_tree(county):
 def test_paths_put_every_village_under_its_township(county):
     gasa = township("嘎洒镇")
     village = gasa.children.get(name="曼达村委会")
-    assert gasa.path == f"{county.path}{gasa.pk}/"
-    assert village.path == f"{gasa.path}{village.pk}/"
+    assert gasa.path.startswith(county.path) and int(gasa.path.split("/")[-2]) == gasa.pk
+    assert village.path.startswith(gasa.path) and int(village.path.split("/")[-2]) == village.pk
     assert list(village.ancestors()) == [county, gasa]
     assert RegionUnit.objects.within(gasa).villages().count() == gasa.children.count()
+
+
+def test_ordering_by_path_keeps_the_files_order_of_siblings(county):
+    townships = list(RegionUnit.objects.townships().order_by("path").values_list("name", flat=True))
+    assert townships[:3] == ["允景洪街道", "嘎洒镇", "勐龙镇"]
+    assert townships[-1] == "西双版纳州度假区管理委员会"
 
 
 def test_a_village_is_identified_by_township_and_name(county):

@@ -23,7 +23,7 @@ def home(request):
                     "communities": t.village_count - t.administrative_village_count,
                 }
                 for t in townships
-                if t.level == "township"
+                if t.village_count  # state farms and the resort zone have no villages in the tables
             ],
             "plan": plan,
             "headline_targets": plan.targets.exclude(indicator="")[:6] if plan else [],

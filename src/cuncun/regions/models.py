@@ -107,7 +107,7 @@ class RegionUnit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    # "/<county id>/<township id>/<village id>/": a subtree is one prefix match.
+    # "/<county id>/<township id>/<village id>/", ids zero-padded: a subtree is one prefix match.
     path = models.CharField(_("path"), max_length=255, unique=True)
     opening_date = models.DateField(_("opening date"), null=True, blank=True)
     closing_date = models.DateField(_("closing date"), null=True, blank=True)

@@ -16,6 +16,7 @@ from cuncun.regions.division_file import (
 )
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit, UnitGroup, UnitGroupMembership
 
+PATH_SEGMENT_DIGITS = 7
 TRACKED_FIELDS = ["name", "kind", "level", "opening_date", "closing_date"]
 
 
@@ -109,11 +110,12 @@ def _upsert_unit(actor, row, parent, report: LoadReport, errors: list[dict]) -> 
 
 
 def _create_unit(row: DivisionRow, parent: RegionUnit | None, fields: dict) -> RegionUnit:
-    # The path embeds the unit's own id, known only after the insert.
+    # The path embeds the unit's own id, known only after the insert; ids are zero-padded so that
+    # ordering by path keeps siblings in the order they were loaded (the file's order).
     unit = RegionUnit.objects.create(
         code=row.code, parent=parent, path=f"new:{parent.pk if parent else 0}:{row.line}", **fields
     )
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.path = f"{parent.path if parent else '/'}{unit.pk:0{PATH_SEGMENT_DIGITS}d}/"
     unit.save(update_fields=["path"])
     return unit
 

@@ -16,6 +16,11 @@ def plain_number(value) -> str:
 
 
 @register.filter
+def comparison_sign(comparison: str) -> str:
+    return {">=": "≥", "<=": "≤", "==": "=", ">": ">", "<": "<"}.get(comparison, comparison)
+
+
+@register.filter
 def percent(share) -> str:
     return "" if share is None else f"{(Decimal(share) * 100).normalize():f}%"
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cuncun.accounts.models import Role
+from cuncun.accounts.models import Role, User
 from cuncun.portal.demo import DEMO_PASSWORD, load_demo
 
 
@@ -12,4 +12,5 @@ class Command(BaseCommand):
         roles = dict(Role.choices)
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:
-            self.stdout.write(f"  {account.username:<10} {roles[account.role]} · {account.region}")
+            user = User.objects.select_related("region").get(username=account.username)
+            self.stdout.write(f"  {account.username:<10} {roles[account.role]} · {user.region}")

@@ -1,4 +1,4 @@
-"""The JSON API under /api/: one NinjaAPI, each app adding its router."""
+"""The JSON API under /api/: one NinjaAPI; each app's `api.routes` are mounted on it."""
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -6,7 +6,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cuncun.core.errors import DomainError
-from cuncun.regions.api import router as regions_router
+from cuncun.core.rooms import modules_named
 
 api = NinjaAPI(
     title="cuncun API",
@@ -51,4 +51,6 @@ def health(request):
     return {"status": "ok", "database": connection.vendor}
 
 
-api.add_router("/regions/", regions_router)
+for _config, module in modules_named("api"):
+    for prefix, router in module.routes:
+        api.add_router(prefix, router)

@@ -50,6 +50,13 @@ INSTALLED_APPS = [
     "cuncun.regions",
     "cuncun.accounts",
     "cuncun.plans",
+    "cuncun.network",
+    "cuncun.merchants",
+    "cuncun.catalog",
+    "cuncun.logistics",
+    "cuncun.orders",
+    "cuncun.training",
+    "cuncun.monitoring",
     "cuncun.portal",
 ]
 
@@ -81,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cuncun.core.context.layout",
+                "cuncun.core.context.navigation",
             ],
         },
     }

@@ -2,15 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cuncun.api import api
+from cuncun.core.rooms import modules_named
 
+# Each app's urls.py is mounted at its URL_PREFIX (default "<label>/"); the portal at the root.
 urlpatterns = [
-    path("", include("cuncun.portal.urls")),
-    path("accounts/", include("cuncun.accounts.urls")),
-    path("regions/", include("cuncun.regions.urls")),
-    path("plan/", include("cuncun.plans.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    *(
+        path(getattr(module, "URL_PREFIX", f"{config.label}/"), include(module.__name__))
+        for config, module in modules_named("urls")
+    ),
 ]
 
 handler400 = "cuncun.portal.views.bad_request"

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import create_user
+from cuncun.core.rooms import modules_named
 from cuncun.plans.models import MemberUnit
 from cuncun.plans.services import bundled_plan_file, load_plan
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
@@ -72,6 +73,9 @@ def load_demo() -> list[DemoAccount]:
         _mark_demo_groups()
         for account in DEMO_ACCOUNTS:
             _ensure_account(account)
+    for config, module in modules_named("demo"):
+        if config.label != "portal":
+            module.load_demo()
     return DEMO_ACCOUNTS
 
 

@@ -23,3 +23,6 @@ def list_regions(request, level: str | None = None, parent: str | None = None):
         units = units.filter(parent=queries.find_unit(request.user, parent))
     items = list(units.order_by("path"))
     return {"count": len(items), "items": items}
+
+
+routes = [("/regions/", router)]

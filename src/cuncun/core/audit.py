@@ -1,5 +1,6 @@
 """Writing the audit log. Services call `record` inside their own transaction."""
 
+import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,14 +12,9 @@ from cuncun.core.models import AuditEntry
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The concrete field values of a row, JSON-ready, for an entry's before/after."""
     names = fields or [f.attname for f in obj._meta.concrete_fields]
-    encoder = DjangoJSONEncoder()
-    out = {}
-    for name in names:
-        value = getattr(obj, name)
-        out[name] = (
-            value if isinstance(value, str | int | bool | type(None)) else encoder.default(value)
-        )
-    return out
+    # Dates, decimals and the like become the strings DjangoJSONEncoder makes of them.
+    values = {name: getattr(obj, name) for name in names}
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 
 
 def record(

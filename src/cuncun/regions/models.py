@@ -144,6 +144,11 @@ class RegionUnit(models.Model):
     def depth(self) -> int:
         return Level.order.index(self.level)
 
+    def county(self) -> "RegionUnit":
+        if self.parent_id is None:
+            return self
+        return RegionUnit.objects.get(path=f"/{self.path.split('/')[1]}/")
+
     def ancestors(self):
         ids = [int(part) for part in self.path.strip("/").split("/")[:-1]]
         return RegionUnit.objects.filter(pk__in=ids).order_by("path")

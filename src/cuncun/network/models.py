@@ -1,0 +1,443 @@
+"""The service network (三级服务体系): the county center and warehouse, township stations, village
+service points, partner pickup stores and the incubator; who runs them, what they offer and
+charge, their lifecycle, the express carriers that reach them, and every service they give."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.core.models import MoneyField, Timestamped
+from cuncun.core.personal import mask_phone
+from cuncun.core.scoping import ScopedQuerySet
+
+
+class SiteKind:
+    COUNTY_CENTER = "county_center"  # 市级电子商务公共服务中心
+    COUNTY_WAREHOUSE = "county_warehouse"  # 市级物流仓储配送中心
+    TOWNSHIP_STATION = "township_station"  # 乡镇（街道）电子商务服务站
+    VILLAGE_POINT = "village_point"  # 村级电商服务点
+    PICKUP_STORE = "pickup_store"  # 网订店取 partner store (a community shop)
+    INCUBATOR = "incubator"  # 创业孵化中心 / 电商产业园
+
+    choices = [
+        (COUNTY_CENTER, _("county public service center")),
+        (COUNTY_WAREHOUSE, _("county warehouse")),
+        (TOWNSHIP_STATION, _("township station")),
+        (VILLAGE_POINT, _("village service point")),
+        (PICKUP_STORE, _("partner pickup store")),
+        (INCUBATOR, _("incubator / e-commerce park")),
+    ]
+    # The level of region unit each kind stands in; None: any level.
+    REGION_LEVEL = {
+        COUNTY_CENTER: "county",
+        COUNTY_WAREHOUSE: None,
+        TOWNSHIP_STATION: "township",
+        VILLAGE_POINT: "village",
+        PICKUP_STORE: None,
+        INCUBATOR: None,
+    }
+    # 代买/代卖 report: site type 1 county, 2 township, 3 village.
+    REPORT_TYPE = {
+        COUNTY_CENTER: 1,
+        COUNTY_WAREHOUSE: 1,
+        INCUBATOR: 1,
+        TOWNSHIP_STATION: 2,
+        VILLAGE_POINT: 3,
+        PICKUP_STORE: 3,
+    }
+    CODE_LETTER = {
+        COUNTY_CENTER: "C",
+        COUNTY_WAREHOUSE: "W",
+        TOWNSHIP_STATION: "T",
+        VILLAGE_POINT: "V",
+        PICKUP_STORE: "P",
+        INCUBATOR: "I",
+    }
+
+
+class SiteStatus:
+    APPLIED = "applied"  # 申请: the application form is in
+    APPROVED = "approved"  # 审批: approved, being built
+    REJECTED = "rejected"  # 不予批准: final for this application
+    ACCEPTED = "accepted"  # 验收: passed the acceptance check, not yet open
+    OPERATING = "operating"  # 运营: open and serving
+    RECTIFYING = "rectifying"  # 整改: open, with faults to correct by a date
+    SUSPENDED = "suspended"  # 暂停: not serving for now
+    CLOSED = "closed"  # 关闭: final
+
+    choices = [
+        (APPLIED, _("applied")),
+        (APPROVED, _("approved")),
+        (REJECTED, _("rejected")),
+        (ACCEPTED, _("accepted")),
+        (OPERATING, _("operating")),
+        (RECTIFYING, _("rectifying")),
+        (SUSPENDED, _("suspended")),
+        (CLOSED, _("closed")),
+    ]
+    # A site covers its area (for the coverage indicators) while it serves people.
+    SERVING = {OPERATING, RECTIFYING}
+
+
+class SiteService:
+    ASSISTED_PURCHASE = "assisted_purchase"  # 代购/代买: buying online for a villager
+    ASSISTED_SALE = "assisted_sale"  # 代售/代卖: selling a villager's produce online
+    PARCEL_RECEIVED = "parcel_received"  # 快递代收
+    PARCEL_SENT = "parcel_sent"  # 快递代发
+    BILL_PAYMENT = "bill_payment"  # 便民缴费: phone, power, water bills
+    CONSULTATION = "consultation"  # 信息咨询
+    TRAINING = "training"  # 培训
+    PICKUP = "pickup"  # 网订店取: online orders picked up here
+
+    choices = [
+        (ASSISTED_PURCHASE, _("assisted purchase")),
+        (ASSISTED_SALE, _("assisted sale")),
+        (PARCEL_RECEIVED, _("parcel receiving")),
+        (PARCEL_SENT, _("parcel sending")),
+        (BILL_PAYMENT, _("bill payment")),
+        (CONSULTATION, _("information and advice")),
+        (TRAINING, _("training")),
+        (PICKUP, _("order pickup")),
+    ]
+
+
+class PickupMode:
+    """Whether buyers may pick up market orders here (as Saleor's click-and-collect)."""
+
+    DISABLED = "disabled"  # no pickup here
+    OWN_STOCK = "own_stock"  # only goods stocked at this site
+    ANY_SITE = "any_site"  # goods from any site are shipped in for pickup
+
+    choices = [
+        (DISABLED, _("no pickup")),
+        (OWN_STOCK, _("own stock only")),
+        (ANY_SITE, _("shipped in from any site")),
+    ]
+
+
+class SiteQuerySet(ScopedQuerySet):
+    def public(self):
+        # Anyone may find a serving site and check it is certified.
+        return self.filter(status__in=SiteStatus.SERVING)
+
+    def of_kind(self, kind: str):
+        return self.filter(kind=kind)
+
+    def serving(self):
+        return self.filter(status__in=SiteStatus.SERVING)
+
+    def with_status_on(self, day):
+        """Annotate each site with its status on `day`, from the status history."""
+        latest = (
+            SiteStatusChange.objects.filter(site=OuterRef("pk"), effective_on__lte=day)
+            .order_by("-effective_on", "-id")
+            .values("to_status")[:1]
+        )
+        return self.annotate(status_on=Subquery(latest))
+
+    def serving_on(self, day):
+        return self.with_status_on(day).filter(status_on__in=SiteStatus.SERVING)
+
+    def operated_by(self, user):
+        return self.filter(operators__user=user, operators__until__isnull=True)
+
+
+class Site(Timestamped):
+    code = models.CharField(_("site code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=SiteKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        "regions.RegionUnit",
+        verbose_name=_("division"),
+        on_delete=models.PROTECT,
+        related_name="sites",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SiteStatus.choices, default=SiteStatus.APPLIED
+    )
+    address = models.CharField(_("address"), max_length=200)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    equipment = models.TextField(_("equipment"), blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    services = models.JSONField(_("services offered"), default=list, blank=True)
+    pickup_mode = models.CharField(
+        _("pickup"), max_length=16, choices=PickupMode.choices, default=PickupMode.DISABLED
+    )
+    host = models.CharField(
+        _("hosted in"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The existing place it uses: a village shop, the village committee, a post office …"
+        ),
+    )
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(floor_area__isnull=True) | Q(floor_area__gte=0),
+                name="site_floor_area_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="site_latitude_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="site_longitude_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def report_type(self) -> int:
+        return SiteKind.REPORT_TYPE[self.kind]
+
+    @property
+    def is_serving(self) -> bool:
+        return self.status in SiteStatus.SERVING
+
+
+class SiteStatusChange(models.Model):
+    """One step of a site's lifecycle; the history answers "what was its status on day D"."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=16, choices=SiteStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=SiteStatus.choices)
+    effective_on = models.DateField(_("effective on"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["effective_on", "id"]
+        indexes = [models.Index(fields=["site", "effective_on"])]
+
+    def __str__(self):
+        return f"{self.site} {self.from_status}→{self.to_status} {self.effective_on}"
+
+
+class AcceptanceCheck(models.Model):
+    """验收: the checklist a site is inspected against before it may open."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="acceptance_checks")
+    checked_on = models.DateField(_("checked on"))
+    checklist = models.JSONField(_("checklist"), help_text=_("item → passed"))
+    passed = models.BooleanField(_("passed"))
+    notes = models.TextField(_("notes"), blank=True)
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("acceptance check")
+        verbose_name_plural = _("acceptance checks")
+        ordering = ["-checked_on", "-id"]
+
+    def __str__(self):
+        return f"{self.site} {self.checked_on}"
+
+
+class SitePhoto(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="photos")
+    acceptance_check = models.ForeignKey(
+        AcceptanceCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("photo"), upload_to="sites/%Y/%m/")
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("site photo")
+        verbose_name_plural = _("site photos")
+
+    def __str__(self):
+        return self.caption or self.image.name
+
+
+class SiteOperator(models.Model):
+    """A person who runs a site; their phone is stored here once and shown masked."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="operators")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="operated_sites",
+        help_text=_("Their account, if they have one."),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operator")
+        verbose_name_plural = _("operators")
+        ordering = ["-since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "user"],
+                condition=Q(until__isnull=True, user__isnull=False),
+                name="site_operator_once_while_active",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class SiteFee(models.Model):
+    """What a site charges for a service, published on its public page."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="fees")
+    service = models.CharField(_("service"), max_length=24, choices=SiteService.choices)
+    amount = MoneyField(_("fee (yuan)"))
+    per = models.CharField(_("per"), max_length=20, help_text=_("e.g. 件 (parcel), 单 (order)"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("fee")
+        verbose_name_plural = _("fee schedule")
+        constraints = [
+            models.UniqueConstraint(fields=["site", "service"], name="site_fee_once_per_service"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="site_fee_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_service_display()} {self.amount}/{self.per}"
+
+
+class Carrier(models.Model):
+    """An express company (邮政, 顺丰, 中通 …); logistics tracks its parcels."""
+
+    code = models.CharField(
+        _("code"), max_length=16, unique=True, help_text=_("e.g. YZPY, SF, ZTO")
+    )
+    name = models.CharField(_("name"), max_length=50)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("express carrier")
+        verbose_name_plural = _("express carriers")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class CarrierServiceQuerySet(models.QuerySet):
+    def on(self, day):
+        return self.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gt=day))
+
+
+class CarrierService(models.Model):
+    """A carrier serves a township (delivers to it) or a village point (drops parcels there)."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.PROTECT, related_name="services")
+    township = models.ForeignKey(
+        "regions.RegionUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carrier_services",
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="carrier_services"
+    )
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    objects = CarrierServiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("carrier coverage")
+        verbose_name_plural = _("carrier coverage")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(township__isnull=False) & Q(site__isnull=True))
+                | (Q(township__isnull=True) & Q(site__isnull=False)),
+                name="carrier_service_township_xor_site",
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gt=models.F("since")),
+                name="carrier_service_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier} → {self.township or self.site}"
+
+
+class ServiceRecordQuerySet(ScopedQuerySet):
+    region_path_lookup = "site__region__path"
+
+
+class ServiceRecord(models.Model):
+    """服务台账: one service a site gave. Append-only; other apps record through services.py."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="ledger")
+    day = models.DateField(_("day"), db_index=True)
+    kind = models.CharField(_("service"), max_length=24, choices=SiteService.choices)
+    category = models.CharField(_("goods category"), max_length=50, blank=True)
+    quantity = models.PositiveIntegerField(_("orders / items"), default=1)
+    amount = MoneyField(_("amount (yuan)"), default=0)
+    reference = models.CharField(
+        _("reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("What it records (an order, a parcel); the same reference is recorded once."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service record")
+        verbose_name_plural = _("service ledger")
+        ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "kind", "reference"],
+                condition=~Q(reference=""),
+                name="service_record_once_per_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="service_record_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site} {self.day} {self.get_kind_display()}"

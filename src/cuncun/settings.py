@@ -179,3 +179,6 @@ LOGGING = {
 
 # Demo mode: pages carry a banner that the people in them are invented.
 CUNCUN_DEMO = _flag("CUNCUN_DEMO")
+
+# SMS: the default gateway keeps messages in the outbox (admin) — never a silent no-op.
+CUNCUN_SMS_GATEWAY = os.environ.get("CUNCUN_SMS_GATEWAY", "cuncun.core.sms.OutboxGateway")

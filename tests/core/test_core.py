@@ -90,3 +90,22 @@ def test_an_id_number_with_its_checksum_is_valid_and_any_other_last_char_is_not(
 def test_personal_numbers_are_masked():
     assert mask_id_number("532801199001011234") == "5328**********1234"
     assert mask_phone("13912345678") == "139****5678"
+
+
+def test_an_sms_is_kept_in_the_outbox_after_commit(db, django_capture_on_commit_callbacks):
+    from cuncun.core.sms import send_sms
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = send_sms(to="13900000001", text="取件码 123456", reference="test:1")
+    message.refresh_from_db()
+    assert message.status == "kept" and message.handled_at is not None
+
+
+def test_an_sms_of_a_rolled_back_change_is_never_written(db):
+    from cuncun.core.models import OutboxMessage
+    from cuncun.core.sms import send_sms
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_sms(to="13900000001", text="x")
+        raise RuntimeError
+    assert not OutboxMessage.objects.exists()

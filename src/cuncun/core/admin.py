@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from cuncun.core.models import AuditEntry
+from cuncun.core.models import AuditEntry, OutboxMessage
 
 
 @admin.register(AuditEntry)
@@ -18,4 +18,17 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "to", "text", "status", "reference"]
+    list_filter = ["status", "channel"]
+    search_fields = ["to", "reference", "text"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -84,3 +84,43 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A message to a person (an SMS), written in the same transaction as the change it reports.
+
+    The configured gateway delivers it; the default gateway keeps it here for the admin to read,
+    so that a message is never silently dropped.
+    """
+
+    class Status:
+        QUEUED = "queued"  # written, not yet handed to a gateway
+        SENT = "sent"  # the gateway accepted it
+        KEPT = "kept"  # no real gateway: kept in the outbox for staff to read and relay
+        FAILED = "failed"  # the gateway refused it
+
+        choices = [
+            (QUEUED, _("queued")),
+            (SENT, _("sent")),
+            (KEPT, _("kept in outbox")),
+            (FAILED, _("failed")),
+        ]
+
+    channel = models.CharField(_("channel"), max_length=16, default="sms")
+    to = models.CharField(_("to"), max_length=20)
+    text = models.TextField(_("text"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.channel} → {self.to}: {self.text[:30]}"

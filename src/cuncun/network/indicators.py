@@ -78,9 +78,7 @@ def register() -> None:
         (
             "village_point_coverage",
             _("Village service point coverage"),
-            _(
-                "Administrative villages with an operating service point (communities not counted)."
-            ),
+            _("Administrative villages with an operating service point (communities not counted)."),
             village_point_coverage,
         ),
         (

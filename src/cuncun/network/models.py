@@ -215,6 +215,10 @@ class Site(Timestamped):
     def is_serving(self) -> bool:
         return self.status in SiteStatus.SERVING
 
+    def service_labels(self) -> list[str]:
+        names = dict(SiteService.choices)
+        return [names.get(code, code) for code in self.services]
+
 
 class SiteStatusChange(models.Model):
     """One step of a site's lifecycle; the history answers "what was its status on day D"."""
@@ -334,6 +338,19 @@ class SiteFee(models.Model):
 
     def __str__(self):
         return f"{self.get_service_display()} {self.amount}/{self.per}"
+
+
+# The express companies the plan names and their usual codes (as carriers' own APIs use them).
+STANDARD_CARRIERS = [
+    ("YZPY", "中国邮政"),
+    ("EMS", "EMS"),
+    ("SF", "顺丰速运"),
+    ("ZTO", "中通快递"),
+    ("YTO", "圆通速递"),
+    ("STO", "申通快递"),
+    ("YD", "韵达快递"),
+    ("JD", "京东物流"),
+]
 
 
 class Carrier(models.Model):

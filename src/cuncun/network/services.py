@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
-from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, row_problem
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.scoping import require_in_scope, scope_of
@@ -81,6 +81,11 @@ def may_manage(actor, kind: str, region: RegionUnit) -> bool:
         and kind in TOWNSHIP_MANAGED_KINDS
         and scope_of(actor).covers(region.path)
     )
+
+
+def may_register_sites(actor) -> bool:
+    """Who may apply for and import sites at all (each site is still checked for its area)."""
+    return actor.manages_reference_data or actor.role == Role.TOWNSHIP_STAFF
 
 
 def require_manager(actor, kind: str, region: RegionUnit) -> None:
@@ -216,7 +221,17 @@ def change_site_status(
     reason: str = "",
     details: dict | None = None,
 ) -> Site:
-    """Move a site one step along its lifecycle, if that step exists and the actor may take it."""
+    """Move a site one step along its lifecycle, if that step exists and the actor may take it.
+    Acceptance is not a step taken by hand: it follows a passed acceptance check."""
+    if to_status == S.ACCEPTED:
+        raise TransitionRefused(
+            _("A site is accepted by recording a passed acceptance check."),
+            details={"to": to_status},
+        )
+    return _move(actor, site, to_status, effective_on, reason, details)
+
+
+def _move(actor, site: Site, to_status: str, effective_on, reason: str, details) -> Site:
     effective_on = effective_on or timezone.localdate()
     with transaction.atomic():
         site = lock_site(site.pk)
@@ -304,14 +319,7 @@ def accept_site(
             after={"passed": passed, "failed_items": [k for k, ok in checklist.items() if not ok]},
         )
         if passed:
-            change_site_status(
-                actor=actor,
-                site=site,
-                to_status=S.ACCEPTED,
-                effective_on=checked_on,
-                reason=notes,
-                details={"acceptance_check": check.pk},
-            )
+            _move(actor, site, S.ACCEPTED, checked_on, notes, {"acceptance_check": check.pk})
     return check
 
 
@@ -542,7 +550,7 @@ def record_service(
         raise InvalidInput(_("A service cannot be recorded for a future day."))
     if not authorized_by_caller:
         require_staff_of(actor, site)
-    if not site.is_serving:
+    if not Site.objects.serving().filter(pk=site.pk).exists():
         raise Conflict(_("%s is not operating and cannot record services.") % site.name)
     if reference:
         existing = ServiceRecord.objects.filter(site=site, kind=kind, reference=reference).first()
@@ -580,3 +588,76 @@ def record_service(
 
 def _person(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- the register in Excel -------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    imported: int
+    problems: list[dict]
+
+
+def import_sites(
+    *, actor, rows: list, problems: list[dict], good_rows_only: bool = False
+) -> ImportReport:
+    """Register the sites read from a spreadsheet. With bad rows nothing is imported unless the
+    user chose to import the good ones. A row outside the importer's area is a bad row; a row with
+    an opening date (a site already running before the system) is for the county office only."""
+    problems = list(problems)
+    allowed = []
+    for row in rows:
+        if not may_manage(actor, row.kind, row.region):
+            problems.append(
+                row_problem(
+                    row.row,
+                    "out_of_scope",
+                    _("%s is outside the area you are responsible for.") % row.region.name,
+                )
+            )
+        elif row.opened_on and actor is not None and not actor.manages_reference_data:
+            problems.append(
+                row_problem(
+                    row.row,
+                    "not_allowed",
+                    _("Only the county office may register a site as already operating."),
+                )
+            )
+        else:
+            allowed.append(row)
+    problems.sort(key=lambda p: p["row"])
+    if problems and not good_rows_only:
+        raise InvalidInput(
+            _("%(n)d bad row(s): nothing imported. Correct them or import only the good rows.")
+            % {"n": len(problems)},
+            details={"rows": problems},
+        )
+    with transaction.atomic():
+        for row in allowed:
+            _register_row(actor, row)
+    return ImportReport(imported=len(allowed), problems=problems)
+
+
+def _register_row(actor, row) -> Site:
+    site = apply_for_site(
+        actor=actor,
+        application=SiteApplication(
+            kind=row.kind,
+            name=row.name,
+            region=row.region,
+            address=row.address,
+            applied_on=row.applied_on,
+            opening_hours=row.opening_hours,
+            services=tuple(row.services),
+            floor_area=row.floor_area,
+            operator_name=row.operator_name,
+            operator_phone=row.operator_phone,
+            reason=_("imported from the register"),
+        ),
+    )
+    if row.opened_on:
+        reason = _("operating before the system; imported from the register")
+        for status in (S.APPROVED, S.ACCEPTED, S.OPERATING):
+            site = _move(actor, site, status, row.opened_on, reason, {"imported": True})
+    return site

@@ -1,0 +1,287 @@
+"""The network's demo: a county center, warehouse and incubator, a station in each of the 11
+towns/townships/subdistricts, points in most administrative villages opened over 2016-2018 (a few
+suspended, closed or under rectification), carriers reaching them, and some ledger entries.
+
+The divisions are real; the people, phones, dates and coordinates are invented (coordinates are
+near each township's real seat, scattered deterministically). Safe to run twice."""
+
+import hashlib
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from cuncun.accounts.models import User
+from cuncun.network.models import STANDARD_CARRIERS, Site, SiteKind, SiteService, SiteStatus
+from cuncun.network.services import (
+    SiteApplication,
+    accept_site,
+    apply_for_site,
+    assign_operator,
+    change_site_status,
+    ensure_carrier,
+    record_service,
+    set_site_fee,
+    start_carrier_service,
+    update_site_profile,
+)
+from cuncun.regions.models import Kind, Level, RegionUnit
+
+CHECKLIST = {
+    "signboard": True,
+    "computer_and_network": True,
+    "shelves": True,
+    "operator_trained": True,
+    "rules_posted": True,
+    "ledger_kept": True,
+}
+# Approximate seats of the townships (lat, lon), for maps and route planning in the demo.
+TOWNSHIP_SEATS = {
+    "允景洪街道": (22.005, 100.797),
+    "嘎洒镇": (21.957, 100.762),
+    "勐龙镇": (21.590, 100.790),
+    "勐罕镇": (21.857, 100.935),
+    "勐养镇": (22.160, 100.868),
+    "普文镇": (22.470, 101.035),
+    "景哈哈尼族乡": (21.760, 100.690),
+    "景讷乡": (22.330, 101.090),
+    "大渡岗乡": (22.300, 100.950),
+    "勐旺乡": (22.430, 100.820),
+    "基诺山基诺族乡": (22.045, 101.010),
+}
+SURNAMES = "岩玉刀李王张杨罗陈周"
+GIVEN = ["温", "香", "应", "罕", "光", "明", "燕", "叶", "龙", "丽", "坎", "腊"]
+PLAN_START = date(2016, 11, 20)
+SERVICES_OF_POINT = [
+    SiteService.ASSISTED_PURCHASE,
+    SiteService.ASSISTED_SALE,
+    SiteService.PARCEL_RECEIVED,
+    SiteService.PARCEL_SENT,
+    SiteService.BILL_PAYMENT,
+    SiteService.CONSULTATION,
+]
+DEMO_OPERATOR_VILLAGE = ("嘎洒镇", "曼达村委会")
+
+
+def _n(text: str) -> int:
+    """A stable number from a name, so the demo is the same on every machine."""
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def _person(key: str) -> tuple[str, str]:
+    n = _n(key)
+    name = (
+        SURNAMES[n % len(SURNAMES)]
+        + GIVEN[n // 7 % len(GIVEN)]
+        + GIVEN[n // 97 % len(GIVEN)]
+        + "（演示）"
+    )
+    return name, f"1390000{n % 10000:04d}"
+
+
+def _near(seat: tuple[float, float], key: str) -> tuple[Decimal, Decimal]:
+    n = _n(key)
+    lat = seat[0] + ((n % 1000) / 1000 - 0.5) * 0.12
+    lon = seat[1] + ((n // 1000 % 1000) / 1000 - 0.5) * 0.12
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+def load_demo() -> None:
+    if Site.objects.filter(is_demo=True).exists():
+        return
+    county = RegionUnit.objects.get(level=Level.COUNTY)
+    with transaction.atomic():
+        carriers = [
+            ensure_carrier(actor=None, code=code, name=name) for code, name in STANDARD_CARRIERS
+        ]
+        seat = TOWNSHIP_SEATS["允景洪街道"]
+        for kind, name, opened in [
+            (SiteKind.INCUBATOR, "景洪市电子商务创业孵化中心", date(2016, 12, 20)),
+            (SiteKind.COUNTY_CENTER, "景洪市电子商务公共服务中心", date(2017, 1, 20)),
+            (SiteKind.COUNTY_WAREHOUSE, "景洪市物流仓储配送中心", date(2017, 1, 25)),
+        ]:
+            _open(kind, name, county, opened, _near(seat, name))
+        townships = (
+            RegionUnit.objects.townships().filter(kind__in=Kind.WITH_VILLAGES).order_by("path")
+        )
+        for index, township in enumerate(townships):
+            seat = TOWNSHIP_SEATS.get(township.name, seat)
+            opened = PLAN_START + timedelta(days=25 + 14 * index)
+            _open(
+                SiteKind.TOWNSHIP_STATION,
+                f"{township.name}电子商务服务站",
+                township,
+                opened,
+                _near(seat, township.name),
+            )
+            _carriers_for_township(carriers, township, opened)
+            _village_points(township, seat, carriers)
+        _pickup_stores(RegionUnit.objects.get(level=Level.TOWNSHIP, name="允景洪街道"))
+        _demo_operator_account()
+        _recent_ledger()
+
+
+def _open(kind, name, region, opened_on, coords, *, operator: bool = True) -> Site:
+    person, phone = _person(name)
+    site = apply_for_site(
+        actor=None,
+        application=SiteApplication(
+            kind=kind,
+            name=name,
+            region=region,
+            address=f"{region.name}{'村委会旁' if region.level == Level.VILLAGE else '政府附近'}",
+            applied_on=opened_on - timedelta(days=40),
+            host="村级活动场所" if region.level == Level.VILLAGE else "",
+            opening_hours="8:30-18:00",
+            services=tuple(SERVICES_OF_POINT),
+            floor_area=Decimal(20 + _n(name) % 60),
+            latitude=coords[0],
+            longitude=coords[1],
+            operator_name=person if operator else "",
+            operator_phone=phone if operator else "",
+            is_demo=True,
+        ),
+    )
+    change_site_status(
+        actor=None,
+        site=site,
+        to_status=SiteStatus.APPROVED,
+        effective_on=opened_on - timedelta(days=30),
+    )
+    accept_site(
+        actor=None, site=site, checked_on=opened_on - timedelta(days=3), checklist=CHECKLIST
+    )
+    return change_site_status(
+        actor=None, site=site, to_status=SiteStatus.OPERATING, effective_on=opened_on
+    )
+
+
+def _carriers_for_township(carriers, township, opened) -> None:
+    # 邮政 reaches every township from the start; the private carriers come one by one in 2017.
+    for position, carrier in enumerate(carriers):
+        if position == 0 or (_n(township.name + carrier.code) % 10) < 6:
+            since = (
+                opened
+                if position == 0
+                else date(2017, 1, 1) + timedelta(days=(_n(carrier.code + township.name) % 300))
+            )
+            start_carrier_service(actor=None, carrier=carrier, township=township, since=since)
+
+
+def _village_points(township, seat, carriers) -> None:
+    today = timezone.localdate()
+    for village in township.children.filter(kind=Kind.ADMINISTRATIVE_VILLAGE).order_by("path"):
+        n = _n(village.name + township.name)
+        if (township.name, village.name) != DEMO_OPERATOR_VILLAGE and n % 100 < 14:
+            continue  # about one village in seven still has no point: the page lists them
+        opened = PLAN_START + timedelta(days=20 + n % 700)
+        point = _open(
+            SiteKind.VILLAGE_POINT,
+            f"{village.name.removesuffix('村委会')}村电商服务点",
+            village,
+            opened,
+            _near(seat, village.name),
+        )
+        start_carrier_service(actor=None, carrier=carriers[0], site=point, since=opened)
+        if n % 3 == 0:
+            start_carrier_service(
+                actor=None,
+                carrier=carriers[1 + n % (len(carriers) - 1)],
+                site=point,
+                since=opened + timedelta(days=60),
+            )
+        if n % 4 == 0:
+            set_site_fee(
+                actor=None, site=point, service=SiteService.PARCEL_RECEIVED, amount="0.50", per="件"
+            )
+        if (township.name, village.name) == DEMO_OPERATOR_VILLAGE:
+            continue
+        if n % 29 == 1:
+            change_site_status(
+                actor=None,
+                site=point,
+                to_status=SiteStatus.SUSPENDED,
+                effective_on=min(today, opened + timedelta(days=400)),
+                reason="站长外出务工，暂停服务（演示）",
+            )
+        elif n % 31 == 2:
+            change_site_status(
+                actor=None,
+                site=point,
+                to_status=SiteStatus.CLOSED,
+                effective_on=min(today, opened + timedelta(days=500)),
+                reason="场地收回，关闭（演示）",
+            )
+        elif n % 37 == 3:
+            change_site_status(
+                actor=None,
+                site=point,
+                to_status=SiteStatus.RECTIFYING,
+                effective_on=min(today, opened + timedelta(days=200)),
+                reason="台账不全，限期整改（演示）",
+            )
+
+
+def _pickup_stores(subdistrict) -> None:
+    seat = TOWNSHIP_SEATS["允景洪街道"]
+    for community in subdistrict.children.filter(kind=Kind.COMMUNITY).order_by("path")[:2]:
+        store = _open(
+            SiteKind.PICKUP_STORE,
+            f"{community.name.removesuffix('社区居委会')}便利店（网订店取）",
+            community,
+            date(2017, 6, 1),
+            _near(seat, community.name),
+        )
+        update_site_profile(
+            actor=None,
+            site=store,
+            changes={
+                "pickup_mode": "any_site",
+                "services": [SiteService.PICKUP, SiteService.PARCEL_RECEIVED],
+            },
+        )
+
+
+def _demo_operator_account() -> None:
+    """The demo user `operator` runs the point of 曼达村委会."""
+    user = User.objects.filter(username="operator").first()
+    township, village = DEMO_OPERATOR_VILLAGE
+    point = Site.objects.filter(
+        kind=SiteKind.VILLAGE_POINT, region__name=village, region__parent__name=township
+    ).first()
+    if user and point and not point.operators.filter(user=user).exists():
+        assign_operator(
+            actor=None,
+            site=point,
+            name=user.display_name,
+            phone=user.phone,
+            user=user,
+            since=date(2017, 3, 1),
+        )
+        update_site_profile(actor=None, site=point, changes={"pickup_mode": "any_site"})
+
+
+def _recent_ledger() -> None:
+    """A fortnight of 代买/代卖 at some points, so that the daily report has rows."""
+    today = timezone.localdate()
+    categories = ["茶叶", "水果", "日用品", "农资", "咖啡"]
+    points = Site.objects.serving().filter(kind=SiteKind.VILLAGE_POINT).order_by("code")[:12]
+    for point in points:
+        for back in range(14):
+            day = today - timedelta(days=back)
+            n = _n(f"{point.code}{day}")
+            if n % 3:
+                continue
+            kind = SiteService.ASSISTED_PURCHASE if n % 2 else SiteService.ASSISTED_SALE
+            record_service(
+                actor=None,
+                site=point,
+                kind=kind,
+                day=day,
+                amount=Decimal(20 + n % 400),
+                category=categories[n % len(categories)],
+                quantity=1 + n % 4,
+                reference=f"demo:{point.code}:{day}",
+                authorized_by_caller=True,
+            )

@@ -1,0 +1,182 @@
+"""Reads of the service network, always from what the actor may see."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+
+from cuncun.core.errors import NotFound
+from cuncun.network.indicators import administrative_villages, townships_expected
+from cuncun.network.models import (
+    CarrierService,
+    ServiceRecord,
+    Site,
+    SiteKind,
+    SiteOperator,
+    SiteService,
+    SiteStatusChange,
+)
+from cuncun.regions.models import GroupCode, RegionUnit
+
+
+def visible_sites(user):
+    return Site.objects.visible_to(user).select_related("region", "region__parent")
+
+
+def public_site(code: str) -> Site:
+    """A site's public page shows any site that was ever registered, with its true status, so a
+    villager can tell a certified point from a fake one."""
+    site = (
+        Site.objects.select_related("region", "region__parent")
+        .prefetch_related(
+            "fees",
+            Prefetch("operators", queryset=SiteOperator.objects.filter(until__isnull=True)),
+            Prefetch(
+                "carrier_services",
+                queryset=CarrierService.objects.filter(until__isnull=True).select_related(
+                    "carrier"
+                ),
+            ),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if site is None:
+        raise NotFound(details={"site": code})
+    return site
+
+
+def managed_site(user, pk: int) -> Site:
+    site = (
+        visible_sites(user)
+        .prefetch_related("fees", "operators", "status_changes", "acceptance_checks")
+        .filter(pk=pk)
+        .first()
+    )
+    if site is None:
+        raise NotFound(details={"site": pk})
+    return site
+
+
+def finder(township: RegionUnit | None = None, village: RegionUnit | None = None):
+    """Serving village points and pickup stores, for the public "find my service point" page."""
+    sites = Site.objects.serving().filter(
+        kind__in=[SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION]
+    )
+    if village is not None:
+        sites = sites.filter(region=village)
+    elif township is not None:
+        sites = sites.filter(region__path__startswith=township.path)
+    return (
+        sites.select_related("region", "region__parent")
+        .prefetch_related("fees")
+        .order_by("region__path", "kind")
+    )
+
+
+def coverage_by_township(county: RegionUnit, day: date) -> list[dict]:
+    """Per township: its station, and how many of its administrative villages have a point."""
+    serving = Site.objects.serving_on(day)
+    point_in_village = serving.filter(kind=SiteKind.VILLAGE_POINT, region=OuterRef("pk"))
+    villages = administrative_villages(county, day).annotate(covered=Exists(point_in_village))
+    per_township = defaultdict(lambda: {"villages": 0, "covered": 0})
+    for village in villages.values("parent_id", "covered"):
+        row = per_township[village["parent_id"]]
+        row["villages"] += 1
+        row["covered"] += int(village["covered"])
+    stations = set(
+        serving.filter(kind=SiteKind.TOWNSHIP_STATION).values_list("region_id", flat=True)
+    )
+    carriers = (
+        CarrierService.objects.on(day)
+        .filter(township__isnull=False)
+        .values("township_id")
+        .annotate(n=Count("carrier", distinct=True))
+    )
+    carrier_count = {row["township_id"]: row["n"] for row in carriers}
+    rows = []
+    for township in townships_expected(county, day).order_by("path"):
+        counts = per_township[township.pk]
+        rows.append(
+            {
+                "township": township,
+                "has_station": township.pk in stations,
+                "villages": counts["villages"],
+                "covered": counts["covered"],
+                "share": round(100 * counts["covered"] / counts["villages"])
+                if counts["villages"]
+                else None,
+                "carriers": carrier_count.get(township.pk, 0),
+            }
+        )
+    return rows
+
+
+def uncovered_villages(county: RegionUnit, day: date):
+    serving_point = Site.objects.serving_on(day).filter(
+        kind=SiteKind.VILLAGE_POINT, region=OuterRef("pk")
+    )
+    return (
+        administrative_villages(county, day)
+        .exclude(Exists(serving_point))
+        .select_related("parent")
+        .annotate(
+            is_poor=Count("memberships", filter=Q(memberships__group__code=GroupCode.POOR_VILLAGE))
+        )
+        .order_by("path")
+    )
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    days, day = [], first.replace(day=1)
+    while day <= last:
+        days.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return days
+
+
+def first_recorded_day() -> date | None:
+    first = (
+        SiteStatusChange.objects.order_by("effective_on")
+        .values_list("effective_on", flat=True)
+        .first()
+    )
+    return first
+
+
+def daily_service_report(user, day: date) -> list[dict]:
+    """The 代买/代卖 report: per site and goods category, orders and amounts bought and sold."""
+    records = (
+        ServiceRecord.objects.visible_to(user)
+        .filter(day=day, kind__in=[SiteService.ASSISTED_PURCHASE, SiteService.ASSISTED_SALE])
+        .values("site_id", "site__code", "site__name", "site__kind", "category")
+        .annotate(
+            bought_orders=Sum("quantity", filter=Q(kind=SiteService.ASSISTED_PURCHASE), default=0),
+            bought_amount=Sum("amount", filter=Q(kind=SiteService.ASSISTED_PURCHASE), default=0),
+            sold_orders=Sum("quantity", filter=Q(kind=SiteService.ASSISTED_SALE), default=0),
+            sold_amount=Sum("amount", filter=Q(kind=SiteService.ASSISTED_SALE), default=0),
+        )
+        .order_by("site__code", "category")
+    )
+    return [
+        {
+            "day": day.isoformat(),
+            "site_type": SiteKind.REPORT_TYPE[row["site__kind"]],
+            "site_code": row["site__code"],
+            "site_name": row["site__name"],
+            "category": row["category"],
+            "bought_orders": row["bought_orders"],
+            "bought_amount": row["bought_amount"],
+            "sold_orders": row["sold_orders"],
+            "sold_amount": row["sold_amount"],
+        }
+        for row in records
+    ]
+
+
+def ledger_of(user, site: Site, limit: int = 50):
+    return (
+        ServiceRecord.objects.visible_to(user)
+        .filter(site=site)
+        .select_related("recorded_by")[:limit]
+    )

@@ -1,0 +1,452 @@
+"""Pages of the service network. Thin: every rule is in services.py, every read in queries.py."""
+
+import csv
+from datetime import date
+from xml.etree import ElementTree
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cuncun.core.errors import DomainError, InvalidInput
+from cuncun.monitoring.queries import evaluate
+from cuncun.network import queries, services, spreadsheet
+from cuncun.network.forms import (
+    AcceptanceForm,
+    ApplicationForm,
+    FeeForm,
+    ImportForm,
+    LedgerForm,
+    ManagerProfileForm,
+    ProfileForm,
+    TransitionForm,
+)
+from cuncun.network.models import Site, SiteStatus
+from cuncun.regions.models import Level, RegionUnit
+from cuncun.regions.queries import find_unit
+
+COVERAGE_SERIES = [
+    "township_station_coverage",
+    "village_point_coverage",
+    "poor_village_coverage",
+    "carrier_township_coverage",
+]
+
+
+def _day(value: str | None) -> date:
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidInput(_("The date must be written as YYYY-MM-DD.")) from error
+
+
+# --- public pages ----------------------------------------------------------------------------
+
+
+def finder(request):
+    """找服务点: by township and village, for villagers and buyers."""
+    township = village = None
+    if request.GET.get("township"):
+        township = find_unit(None, request.GET["township"])
+    if request.GET.get("village"):
+        village = find_unit(None, request.GET["village"])
+    return render(
+        request,
+        "network/finder.html",
+        {
+            "townships": RegionUnit.objects.townships()
+            .filter(children__isnull=False)
+            .distinct()
+            .order_by("path"),
+            "villages": township.children.order_by("path") if township else [],
+            "township": township,
+            "village": village,
+            "sites": queries.finder(township, village),
+        },
+    )
+
+
+def site_page(request, code: str):
+    """A site's public page, reached from the QR code on its door sign."""
+    site = queries.public_site(code)
+    return render(
+        request, "network/site.html", {"site": site, "page_url": _site_url(request, site)}
+    )
+
+
+def _site_url(request, site: Site) -> str:
+    return request.build_absolute_uri(reverse("network:site", args=[site.code]))
+
+
+def site_qr(request, code: str):
+    site = queries.public_site(code)
+    qr = segno.make(_site_url(request, site), error="m")
+    return HttpResponse(qr.svg_inline(scale=6, dark="#145c39"), content_type="image/svg+xml")
+
+
+def site_sign(request, code: str):
+    """The printable door sign (门牌) with the site's QR code."""
+    site = queries.public_site(code)
+    return render(request, "network/sign.html", {"site": site})
+
+
+def coverage(request):
+    """三级覆盖: the indicators over time, per township, and the villages still without a point."""
+    county = RegionUnit.objects.filter(level=Level.COUNTY).first()
+    day = _day(request.GET.get("on"))
+    first = queries.first_recorded_day()
+    months = queries.month_starts(first, day) if first else []
+    if months and months[-1] != day:
+        months.append(day)
+    series = {code: [evaluate(code, county, m) for m in months] for code in COVERAGE_SERIES}
+    return render(
+        request,
+        "network/coverage.html",
+        {
+            "day": day,
+            "county": county,
+            "now": {
+                code: evaluate(code, county, day)
+                for code in [*COVERAGE_SERIES, "carrier_village_point_coverage"]
+            },
+            "chart": {
+                "days": [m.isoformat() for m in months],
+                "series": [
+                    {
+                        "code": code,
+                        "name": str(values[0].indicator.name) if values else code,
+                        "values": [float(v.value) if v.value is not None else None for v in values],
+                    }
+                    for code, values in series.items()
+                ],
+            },
+            "townships": queries.coverage_by_township(county, day),
+            "uncovered": queries.uncovered_villages(county, day),
+        },
+    )
+
+
+def daily_report(request):
+    """代买/代卖 daily report, as CSV or XML (?day=YYYY-MM-DD&format=csv|xml)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+    day = _day(request.GET.get("day"))
+    rows = queries.daily_service_report(request.user, day)
+    if request.GET.get("format") == "xml":
+        return _report_xml(rows, day)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="daigou-daishou-{day}.csv"'
+    response.write("\ufeff")  # so that Excel opens the Chinese names right
+    writer = csv.DictWriter(response, fieldnames=list(REPORT_FIELDS))
+    writer.writeheader()
+    writer.writerows({key: row[key] for key in REPORT_FIELDS} for row in rows)
+    return response
+
+
+REPORT_FIELDS = [
+    "day",
+    "site_type",
+    "site_code",
+    "site_name",
+    "category",
+    "bought_orders",
+    "bought_amount",
+    "sold_orders",
+    "sold_amount",
+]
+
+
+def _report_xml(rows: list[dict], day: date) -> HttpResponse:
+    root = ElementTree.Element("report", {"day": day.isoformat(), "kind": "daigou_daishou"})
+    for row in rows:
+        item = ElementTree.SubElement(root, "site")
+        for key in REPORT_FIELDS:
+            ElementTree.SubElement(item, key).text = str(row[key])
+    response = HttpResponse(
+        ElementTree.tostring(root, encoding="utf-8", xml_declaration=True),
+        content_type="application/xml",
+    )
+    response["Content-Disposition"] = f'attachment; filename="daigou-daishou-{day}.xml"'
+    return response
+
+
+# --- the console ---------------------------------------------------------------------------
+
+
+@login_required
+def manage(request):
+    """Sites the user looks after: the county office sees all, township staff their township."""
+    sites = queries.visible_sites(request.user).order_by("region__path", "kind")
+    status = request.GET.get("status")
+    if status:
+        sites = sites.filter(status=status)
+    return render(
+        request,
+        "network/manage.html",
+        {
+            "sites": sites,
+            "status": status,
+            "statuses": SiteStatus.choices,
+            "import_form": ImportForm(),
+            "may_register": services.may_register_sites(request.user),
+        },
+    )
+
+
+@login_required
+def apply(request):
+    form = ApplicationForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            site = services.apply_for_site(
+                actor=request.user,
+                application=services.SiteApplication(
+                    kind=data["kind"],
+                    name=data["name"],
+                    region=find_unit(request.user, data["region"]),
+                    address=data["address"],
+                    applied_on=data["applied_on"],
+                    host=data["host"],
+                    opening_hours=data["opening_hours"],
+                    services=tuple(data["services"]),
+                    floor_area=data["floor_area"],
+                    operator_name=data["operator_name"],
+                    operator_phone=data["operator_phone"],
+                ),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Application %s recorded.") % site.code)
+            return redirect("network:manage_site", pk=site.pk)
+    return render(request, "network/apply.html", {"form": form})
+
+
+@login_required
+def manage_site(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    may_manage = services.may_manage(request.user, site.kind, site.region)
+    steps = services.TRANSITIONS.get(site.status, {})
+    return render(
+        request,
+        "network/manage_site.html",
+        {
+            "site": site,
+            "may_manage": may_manage,
+            "is_operator": services.is_operator_of(request.user, site),
+            "steps": [
+                (to, dict(SiteStatus.choices)[to], name)
+                for to, name in steps.items()
+                if to != SiteStatus.ACCEPTED
+            ],
+            "can_accept": SiteStatus.ACCEPTED in steps,
+            "transition_form": TransitionForm(),
+            "acceptance_form": AcceptanceForm(),
+            "profile_form": (ManagerProfileForm if may_manage else ProfileForm)(
+                initial=_profile(site)
+            ),
+            "fee_form": FeeForm(),
+            "ledger_form": LedgerForm(),
+            "ledger": queries.ledger_of(request.user, site),
+            "history": site.status_changes.select_related("actor").order_by("-effective_on", "-id"),
+        },
+    )
+
+
+def _profile(site: Site) -> dict:
+    return {
+        f: getattr(site, f)
+        for f in [
+            "name",
+            "address",
+            "opening_hours",
+            "services",
+            "pickup_mode",
+            "latitude",
+            "longitude",
+        ]
+    }
+
+
+def _back(site: Site):
+    return redirect("network:manage_site", pk=site.pk)
+
+
+def _act(request, site: Site, action, success: str):
+    """Run a service; its DomainError becomes a message on the page, never a traceback."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, success)
+    return _back(site)
+
+
+@login_required
+@require_POST
+def transition(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the date and the reason."))
+        return _back(site)
+    data = form.cleaned_data
+    return _act(
+        request,
+        site,
+        lambda: services.change_site_status(
+            actor=request.user,
+            site=site,
+            to_status=data["to_status"],
+            effective_on=data["effective_on"],
+            reason=data["reason"],
+        ),
+        _("Status changed."),
+    )
+
+
+@login_required
+@require_POST
+def acceptance(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    form = AcceptanceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Check the date of the acceptance check."))
+        return _back(site)
+    photos = request.FILES.getlist("photos")
+    bad = [p.name for p in photos if not (p.content_type or "").startswith("image/")]
+    if bad:
+        messages.error(request, _("Only photos can be attached: %s") % ", ".join(bad))
+        return _back(site)
+
+    def accept():
+        check = services.accept_site(
+            actor=request.user,
+            site=site,
+            checked_on=form.cleaned_data["checked_on"],
+            checklist=form.checklist(),
+            notes=form.cleaned_data["notes"],
+            photos=photos,
+        )
+        if not check.passed:
+            raise InvalidInput(
+                _("Not every item passed: the site stays approved until it is checked again.")
+            )
+
+    return _act(request, site, accept, _("Acceptance check passed."))
+
+
+@login_required
+@require_POST
+def profile(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    may_manage = services.may_manage(request.user, site.kind, site.region)
+    form = (ManagerProfileForm if may_manage else ProfileForm)(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the fields of the profile."))
+        return _back(site)
+    return _act(
+        request,
+        site,
+        lambda: services.update_site_profile(
+            actor=request.user, site=site, changes=form.cleaned_data
+        ),
+        _("Saved."),
+    )
+
+
+@login_required
+@require_POST
+def fee(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    if request.POST.get("remove"):
+        return _act(
+            request,
+            site,
+            lambda: services.remove_site_fee(
+                actor=request.user, site=site, service=request.POST["remove"]
+            ),
+            _("Fee removed."),
+        )
+    form = FeeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the fee."))
+        return _back(site)
+    return _act(
+        request,
+        site,
+        lambda: services.set_site_fee(actor=request.user, site=site, **form.cleaned_data),
+        _("Fee published."),
+    )
+
+
+@login_required
+@require_POST
+def ledger(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    form = LedgerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the ledger entry."))
+        return _back(site)
+    return _act(
+        request,
+        site,
+        lambda: services.record_service(actor=request.user, site=site, **form.cleaned_data),
+        _("Recorded in the ledger."),
+    )
+
+
+@login_required
+def my_point(request):
+    """An operator's way in: straight to the point they run."""
+    site = Site.objects.operated_by(request.user).first()
+    if site is None:
+        messages.error(request, _("You do not run a service point."))
+        return redirect("portal:home")
+    return redirect("network:manage_site", pk=site.pk)
+
+
+@login_required
+def export_sites(request):
+    sites = (
+        queries.visible_sites(request.user)
+        .prefetch_related("operators", "status_changes")
+        .order_by("code")
+    )
+    response = HttpResponse(
+        spreadsheet.write_sites(sites),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="sites.xlsx"'
+    return response
+
+
+@login_required
+def import_sites(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows, problems = spreadsheet.read_sites(form.cleaned_data["file"].read())
+            report = services.import_sites(
+                actor=request.user,
+                rows=rows,
+                problems=problems,
+                good_rows_only=form.cleaned_data["good_rows_only"],
+            )
+        except DomainError as error:
+            return render(
+                request, "network/import.html", {"form": form, "error": error}, status=400
+            )
+        messages.success(request, _("%d site(s) imported.") % report.imported)
+    return render(request, "network/import.html", {"form": form, "report": report})

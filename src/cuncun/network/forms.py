@@ -4,6 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cuncun.network.models import PickupMode, SiteKind, SiteService
 
+
+def date_input():
+    # A phone's date picker needs ISO dates, whatever the language's date format.
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 # 验收 checklist, after the provincial standards for village e-commerce service points.
 ACCEPTANCE_ITEMS = [
     ("signboard", _("Unified signboard and certificate on the door")),
@@ -13,6 +19,19 @@ ACCEPTANCE_ITEMS = [
     ("rules_posted", _("Service rules and fees posted")),
     ("ledger_kept", _("Service ledger kept")),
 ]
+
+
+# The buttons of the lifecycle, by the name of the step (services.TRANSITIONS).
+STEP_LABELS = {
+    "approve": _("Approve"),
+    "reject": _("Reject"),
+    "open": _("Open for service"),
+    "rectify": _("Order rectification"),
+    "rectified": _("Rectification done"),
+    "suspend": _("Suspend"),
+    "resume": _("Resume service"),
+    "close": _("Close"),
+}
 
 
 class ApplicationForm(forms.Form):
@@ -34,7 +53,7 @@ class ApplicationForm(forms.Form):
     applied_on = forms.DateField(
         label=_("Applied on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
 
 
@@ -43,7 +62,7 @@ class TransitionForm(forms.Form):
     effective_on = forms.DateField(
         label=_("Effective on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -54,7 +73,7 @@ class AcceptanceForm(forms.Form):
     checked_on = forms.DateField(
         label=_("Checked on"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -104,9 +123,7 @@ class FeeForm(forms.Form):
 
 class LedgerForm(forms.Form):
     kind = forms.ChoiceField(label=_("Service"), choices=SiteService.choices)
-    day = forms.DateField(
-        label=_("Day"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = forms.DateField(label=_("Day"), initial=timezone.localdate, widget=date_input())
     category = forms.CharField(label=_("Goods category"), max_length=50, required=False)
     quantity = forms.IntegerField(label=_("Orders / items"), initial=1)
     amount = forms.DecimalField(

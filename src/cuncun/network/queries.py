@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
+from cuncun.core.money import to_money
 from cuncun.network.indicators import administrative_villages, townships_expected
 from cuncun.network.models import (
     CarrierService,
@@ -166,9 +167,9 @@ def daily_service_report(user, day: date) -> list[dict]:
             "site_name": row["site__name"],
             "category": row["category"],
             "bought_orders": row["bought_orders"],
-            "bought_amount": row["bought_amount"],
+            "bought_amount": to_money(row["bought_amount"]),
             "sold_orders": row["sold_orders"],
-            "sold_amount": row["sold_amount"],
+            "sold_amount": to_money(row["sold_amount"]),
         }
         for row in records
     ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
+from zipfile import BadZipFile
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -64,7 +65,7 @@ def _names(choices) -> dict[str, str]:
 def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
     try:
         sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
-    except (InvalidFileException, OSError, KeyError, ValueError) as error:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
         raise InvalidInput(
             _("This is not an Excel (.xlsx) file."), details={"error": str(error)}
         ) from error

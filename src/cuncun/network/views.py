@@ -18,6 +18,7 @@ from cuncun.core.errors import DomainError, InvalidInput
 from cuncun.monitoring.queries import evaluate
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
+    STEP_LABELS,
     AcceptanceForm,
     ApplicationForm,
     FeeForm,
@@ -244,7 +245,7 @@ def manage_site(request, pk: int):
             "may_manage": may_manage,
             "is_operator": services.is_operator_of(request.user, site),
             "steps": [
-                (to, dict(SiteStatus.choices)[to], name)
+                (to, STEP_LABELS[name], name)
                 for to, name in steps.items()
                 if to != SiteStatus.ACCEPTED
             ],

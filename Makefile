@@ -59,8 +59,11 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 
 # After changing translatable text: update the .po files, translate, then compile (needs gettext).
+# Apps with their own catalogue (src/cuncun/<app>/locale) keep it; the rest share src/cuncun/locale.
+APP_CATALOGUES := $(patsubst %/locale,%,$(wildcard src/cuncun/*/locale))
 messages: $(STAMP)
-	cd src/cuncun && CUNCUN_DEBUG=1 ../../$(BIN)/cuncun makemessages -l zh_Hans --no-location --ignore 'static/*'
+	cd src/cuncun && CUNCUN_DEBUG=1 ../../$(BIN)/cuncun makemessages -l zh_Hans --no-location --ignore 'static/*' $(foreach app,$(APP_CATALOGUES),--ignore '$(notdir $(app))/*')
+	for app in $(APP_CATALOGUES); do (cd $$app && CUNCUN_DEBUG=1 $(CURDIR)/$(BIN)/cuncun makemessages -l zh_Hans --no-location) || exit 1; done
 	cd src/cuncun && CUNCUN_DEBUG=1 ../../$(BIN)/cuncun compilemessages -l zh_Hans
 
 bench: $(TEST_STAMP)

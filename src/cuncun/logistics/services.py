@@ -1,0 +1,1113 @@
+"""Every write of logistics: parcels and their tracking events (from a carrier's API, a manifest
+or a scan), check-in and handover at the pickup point, reminders and returns, reviews of flagged
+events, carrier API keys, road distances and the day's consolidated routes.
+
+Each runs in one transaction, locks what it changes (site before parcel) and writes its audit row;
+messages to recipients go through the SMS outbox in the same transaction.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cuncun.accounts.models import Role
+from cuncun.core import audit
+from cuncun.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    row_problem,
+)
+from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number
+from cuncun.core.scoping import require_in_scope
+from cuncun.core.sms import send_sms
+from cuncun.logistics.locks import lock_parcel
+from cuncun.logistics.models import (
+    CarrierApiKey,
+    ConsentBasis,
+    DeliveredTo,
+    Direction,
+    EventKind,
+    EventSource,
+    EventState,
+    Parcel,
+    PickupPointSettings,
+    RoadDistance,
+    Route,
+    RoutePlan,
+    RouteStop,
+    TrackingEvent,
+)
+from cuncun.logistics.rules import Step, sequence_problem
+from cuncun.network.locks import lock_site
+from cuncun.network.models import Carrier, Site, SiteFee, SiteKind, SiteService
+from cuncun.network.services import is_operator_of, record_service
+
+K = EventKind
+MAX_PICKUP_CODE_ATTEMPTS = 5
+PICKUP_CODE_DIGITS = 6
+# A scanner's clock may run a little ahead of ours; beyond this an event "in the future" is wrong.
+CLOCK_SKEW = timedelta(minutes=15)
+# Sites where parcels wait to be collected (驿站/服务点代收).
+PICKUP_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION}
+# Sites a parcel may be addressed to (or sent from).
+POINT_KINDS = PICKUP_KINDS
+HUB_KINDS = {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION, SiteKind.COUNTY_CENTER}
+
+
+class WrongPickupCode(Conflict):
+    code = "wrong_pickup_code"
+
+
+class PickupCodeLocked(Conflict):
+    code = "pickup_code_locked"
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ParcelDetails:
+    """What is known of a parcel when it is first seen."""
+
+    point: Site
+    direction: str = Direction.INBOUND
+    person_name: str = ""
+    person_phone: str = ""
+    weight_kg: Decimal | None = None
+    order_ref: str = ""
+
+
+@dataclass
+class EventInput:
+    kind: str
+    occurred_at: datetime
+    site: Site | None = None
+    location: str = ""
+    raw_text: str = ""
+    event_id: str = ""
+    delivered_to: str = ""
+    consent_basis: str = ""
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class Recorded:
+    parcel: Parcel
+    event: TrackingEvent
+    outcome: str  # "recorded" | "duplicate" | "flagged"
+
+
+@dataclass
+class IdCheck:
+    """A recipient identified by their ID card instead of the code; only the masked number is
+    kept."""
+
+    id_number: str
+    name: str
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def _person(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def require_may_scan(actor, site: Site | None, parcel_region_path: str | None) -> None:
+    """Scanning at a hub or point: the county office anywhere; township staff and couriers in
+    their area; a village operator only at the point they run."""
+    if actor is None or actor.manages_reference_data:
+        return
+    if site is not None and is_operator_of(actor, site):
+        return
+    if actor.role in {Role.TOWNSHIP_STAFF, Role.COURIER}:
+        path = site.region.path if site is not None else parcel_region_path
+        require_in_scope(actor, path, what=site.name if site else _("This parcel"))
+        return
+    if actor.role == Role.VILLAGE_OPERATOR and site is not None:
+        require_in_scope(actor, site.region.path, what=site.name)
+        raise NotAllowed(_("Only the operator of %s may scan parcels there.") % site.name)
+    raise NotAllowed(_("Your role may not scan parcels."))
+
+
+def require_point_staff(actor, site: Site) -> None:
+    """Check-in, handover, reminders and returns at a point: its operator, the township staff
+    of its township, or the county office."""
+    if actor is None or actor.manages_reference_data or is_operator_of(actor, site):
+        return
+    if actor.role == Role.TOWNSHIP_STAFF:
+        require_in_scope(actor, site.region.path, what=site.name)
+        return
+    require_in_scope(actor, site.region.path, what=site.name)
+    raise NotAllowed(_("Only the operator of %s may hand over parcels there.") % site.name)
+
+
+def require_reviewer(actor, parcel: Parcel) -> None:
+    if actor is None or actor.manages_reference_data:
+        return
+    if actor.role == Role.TOWNSHIP_STAFF:
+        require_in_scope(actor, parcel.region.path, what=str(parcel))
+        return
+    raise NotAllowed(_("Only the county office or township staff review flagged events."))
+
+
+# --- parcels and events ---------------------------------------------------------------------
+
+
+def _check_details(details: ParcelDetails) -> None:
+    problems = []
+    if details.direction not in dict(Direction.choices):
+        problems.append(_("unknown direction %s") % details.direction)
+    if details.point.kind not in POINT_KINDS:
+        problems.append(
+            _("%s is not a village point, pickup store or township station") % details.point.name
+        )
+    if details.person_phone and not is_valid_phone(details.person_phone):
+        problems.append(_("%s is not a mobile phone number") % details.person_phone)
+    if details.weight_kg is not None and details.weight_kg < 0:
+        problems.append(_("the weight cannot be negative"))
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+
+
+def _check_waybill(waybill: str) -> str:
+    waybill = (waybill or "").strip().upper()
+    if not waybill or len(waybill) > 40 or not waybill.replace("-", "").isalnum():
+        raise InvalidInput(
+            _("A waybill number is 1 to 40 letters and digits."), details={"waybill": waybill}
+        )
+    return waybill
+
+
+def register_parcel(
+    *, actor, carrier: Carrier, waybill: str, details: ParcelDetails, is_demo: bool = False
+) -> Parcel:
+    """Make a parcel known (from a manifest, an order, the carrier's first event). Registering
+    one that exists fills in what it did not know and changes nothing else."""
+    waybill = _check_waybill(waybill)
+    _check_details(details)
+    with transaction.atomic():
+        parcel, _created = _parcel_for(carrier, waybill, details, is_demo=is_demo, actor=actor)
+    return parcel
+
+
+def _parcel_for(carrier, waybill, details, *, is_demo=False, actor=None) -> tuple[Parcel, bool]:
+    existing = Parcel.objects.filter(carrier=carrier, waybill=waybill).first()
+    if existing is None:
+        if details is None:
+            raise NotFound(
+                _("%(carrier)s %(waybill)s is not known here: send where it is bound for.")
+                % {"carrier": carrier.name, "waybill": waybill},
+                details={"carrier": carrier.code, "waybill": waybill},
+            )
+        try:
+            with transaction.atomic():
+                existing = Parcel.objects.create(
+                    carrier=carrier,
+                    waybill=waybill,
+                    direction=details.direction,
+                    point=details.point,
+                    region=details.point.region,
+                    person_name=details.person_name.strip(),
+                    person_phone=details.person_phone.strip(),
+                    weight_kg=details.weight_kg,
+                    order_ref=details.order_ref.strip(),
+                    is_demo=is_demo,
+                )
+            audit.record(
+                actor=actor,
+                action="parcel.register",
+                obj=existing,
+                after={"carrier": carrier.code, "waybill": waybill, "point": details.point.code},
+            )
+            return lock_parcel(existing.pk), True
+        except IntegrityError:
+            existing = Parcel.objects.get(carrier=carrier, waybill=waybill)
+    parcel = lock_parcel(existing.pk)
+    if details is not None:
+        fill = {
+            "person_name": details.person_name.strip(),
+            "person_phone": details.person_phone.strip(),
+            "weight_kg": details.weight_kg,
+            "order_ref": details.order_ref.strip(),
+        }
+        missing = {k: v for k, v in fill.items() if v not in ("", None) and not getattr(parcel, k)}
+        if missing:
+            for name, value in missing.items():
+                setattr(parcel, name, value)
+            parcel.save(update_fields=[*missing, "updated_at"])
+    return parcel, False
+
+
+def dedupe_key(carrier: Carrier, waybill: str, event: EventInput) -> str:
+    """The carrier's event id when it sends one, else a hash of what the event says."""
+    if event.event_id:
+        return f"id:{event.event_id.strip()}"[:80]
+    content = "|".join(
+        [
+            carrier.code,
+            waybill,
+            event.kind,
+            event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            event.site.code if event.site else "",
+            event.location.strip(),
+            event.raw_text.strip(),
+            event.delivered_to,
+            event.consent_basis,
+        ]
+    )
+    return "h:" + hashlib.sha256(content.encode()).hexdigest()[:64]
+
+
+def _check_event(event: EventInput) -> None:
+    problems = []
+    if event.kind not in dict(EventKind.choices):
+        problems.append(_("unknown event %s") % event.kind)
+    if timezone.is_naive(event.occurred_at):
+        problems.append(_("the event time must say its time zone"))
+    elif event.occurred_at > timezone.now() + CLOCK_SKEW:
+        problems.append(_("the event time is in the future"))
+    if event.delivered_to and event.kind != K.DELIVERED:
+        problems.append(_("only a delivery says who received the parcel"))
+    if event.delivered_to and event.delivered_to not in dict(DeliveredTo.choices):
+        problems.append(_("unknown receiver %s") % event.delivered_to)
+    if event.consent_basis and event.kind != K.AT_PICKUP_POINT:
+        problems.append(_("only a parcel left at a pickup point records a consent"))
+    if event.consent_basis and event.consent_basis not in dict(ConsentBasis.choices):
+        problems.append(_("unknown consent basis %s") % event.consent_basis)
+    if len(event.event_id) > 64:
+        problems.append(_("the event id is longer than 64 characters"))
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+
+
+def _steps(parcel: Parcel, extra: EventInput | None = None) -> list[Step]:
+    steps = [
+        Step(e.kind, e.occurred_at, e.delivered_to, e.consent_basis, e.pk)
+        for e in parcel.events.in_timeline()
+    ]
+    if extra is not None:
+        steps.append(
+            Step(extra.kind, extra.occurred_at, extra.delivered_to, extra.consent_basis, 1 << 62)
+        )
+    return steps
+
+
+def record_event(
+    *,
+    actor,
+    carrier: Carrier,
+    waybill: str,
+    event: EventInput,
+    source: str,
+    details: ParcelDetails | None = None,
+) -> Recorded:
+    """Record one tracking event. The same event twice is one event; an event that makes the
+    parcel's timeline (ordered by event time) impossible is kept but flagged, not applied."""
+    waybill = _check_waybill(waybill)
+    _check_event(event)
+    if details is not None:
+        _check_details(details)
+    if source not in dict(EventSource.choices):
+        raise InvalidInput(_("unknown source %s") % source)
+    key = dedupe_key(carrier, waybill, event)
+    with transaction.atomic():
+        parcel, _created = _parcel_for(carrier, waybill, details, actor=actor)
+        require_may_scan(actor, event.site, parcel.region.path)
+        return _record(actor, parcel, event, source, key)
+
+
+def _record(actor, parcel: Parcel, event: EventInput, source: str, key: str) -> Recorded:
+    """Inside the caller's transaction, with the parcel locked."""
+    existing = parcel.events.filter(dedupe_key=key).first()
+    if existing is not None:
+        return Recorded(parcel, existing, "duplicate")
+    problem = sequence_problem(_steps(parcel, event))
+    row = TrackingEvent.objects.create(
+        parcel=parcel,
+        kind=event.kind,
+        occurred_at=event.occurred_at,
+        source=source,
+        site=event.site,
+        location=event.location.strip()[:100],
+        raw_text=event.raw_text.strip(),
+        carrier_event_id=event.event_id.strip(),
+        dedupe_key=key,
+        delivered_to=event.delivered_to,
+        consent_basis=event.consent_basis,
+        details=event.details,
+        state=EventState.FLAGGED if problem else EventState.APPLIED,
+        problem=str(problem.message)[:200] if problem else "",
+        actor=_person(actor),
+    )
+    if problem:
+        if not parcel.needs_review:
+            parcel.needs_review = True
+            parcel.save(update_fields=["needs_review", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="parcel.event.flagged",
+            obj=parcel,
+            after={"event": row.pk, "kind": row.kind, "problem": problem.code},
+        )
+        return Recorded(parcel, row, "flagged")
+    _refresh_status(actor, parcel)
+    return Recorded(parcel, row, "recorded")
+
+
+def _refresh_status(actor, parcel: Parcel) -> None:
+    """The parcel's status is its latest event in time among those in the timeline."""
+    last = parcel.events.in_timeline().order_by("-occurred_at", "-id").first()
+    before = {"status": parcel.status, "on_shelf": parcel.on_shelf}
+    if last is not None:
+        parcel.status = last.kind
+        parcel.status_at = last.occurred_at
+        if last.site_id:
+            parcel.status_site_id = last.site_id
+    if parcel.on_shelf and parcel.status in {K.DELIVERED, K.RETURNING, K.RETURNED, K.REFUSED}:
+        # It left the shelf: the slot is free and the code is spent.
+        parcel.on_shelf = False
+        parcel.pickup_code_hash = ""
+    parcel.needs_review = parcel.events.flagged().exists()
+    parcel.save(
+        update_fields=[
+            "status",
+            "status_at",
+            "status_site",
+            "on_shelf",
+            "pickup_code_hash",
+            "needs_review",
+            "updated_at",
+        ]
+    )
+    after = {"status": parcel.status, "on_shelf": parcel.on_shelf}
+    if after != before:
+        audit.record(actor=actor, action="parcel.status", obj=parcel, before=before, after=after)
+
+
+def review_event(*, actor, event: TrackingEvent, apply: bool, note: str = "") -> TrackingEvent:
+    """A person decides on a flagged event: apply it to the timeline anyway, or leave it out."""
+    if not note.strip():
+        raise InvalidInput(_("Say why, in a few words."))
+    with transaction.atomic():
+        parcel = lock_parcel(event.parcel_id)
+        require_reviewer(actor, parcel)
+        event = TrackingEvent.objects.select_for_update().get(pk=event.pk)
+        if event.state != EventState.FLAGGED:
+            raise Conflict(_("This event was already reviewed."))
+        event.state = EventState.ACCEPTED if apply else EventState.DISMISSED
+        event.reviewed_by = _person(actor)
+        event.reviewed_at = timezone.now()
+        event.review_note = note.strip()[:200]
+        event.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note"])
+        audit.record(
+            actor=actor,
+            action="parcel.event.review",
+            obj=parcel,
+            before={"event": event.pk, "state": EventState.FLAGGED},
+            after={"event": event.pk, "state": event.state},
+            reason=note,
+        )
+        _refresh_status(actor, parcel)
+    return event
+
+
+# --- at the pickup point --------------------------------------------------------------------
+
+
+def _code_hash(parcel_id: int, code: str) -> str:
+    message = f"pickup:{parcel_id}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**PICKUP_CODE_DIGITS):0{PICKUP_CODE_DIGITS}d}"
+
+
+def shelf_layout(site: Site) -> PickupPointSettings:
+    layout = PickupPointSettings.objects.filter(site=site).first()
+    return layout or PickupPointSettings(site=site)
+
+
+def _free_slot(site: Site) -> str:
+    layout = shelf_layout(site)
+    taken = set(Parcel.objects.on_shelf_at(site).values_list("shelf_slot", flat=True))
+    for shelf in layout.shelves:
+        for level in range(1, layout.levels + 1):
+            for number in range(1, layout.slots_per_level + 1):
+                slot = f"{shelf}-{level}-{number:02d}"
+                if slot not in taken:
+                    return slot
+    raise Conflict(
+        _("Every shelf slot at %s is taken: hand over or return parcels first.") % site.name
+    )
+
+
+def _pickup_fee(site: Site) -> SiteFee | None:
+    return SiteFee.objects.filter(site=site, service=SiteService.PARCEL_RECEIVED).first()
+
+
+def _reference(parcel: Parcel) -> str:
+    return f"logistics.Parcel:{parcel.pk}"
+
+
+def _notify_waiting(parcel: Parcel, site: Site, code: str, *, reminder: bool = False) -> bool:
+    """The recipient's SMS; False when there is no phone to send it to."""
+    if not is_valid_phone(parcel.person_phone):
+        return False
+    fee = _pickup_fee(site)
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [
+            _("Reminder: your parcel is still waiting.") if reminder else "",
+            _("%(carrier)s parcel %(tail)s is at %(site)s, shelf %(slot)s.")
+            % {
+                "carrier": parcel.carrier.name,
+                "tail": parcel.waybill[-4:],
+                "site": site.name,
+                "slot": parcel.shelf_slot,
+            },
+            _("Pickup code %(code)s.") % {"code": code} if code else "",
+            _("Open %(hours)s.") % {"hours": site.opening_hours} if site.opening_hours else "",
+            _("Fee %(amount)s yuan per %(per)s.") % {"amount": fee.amount, "per": fee.per}
+            if fee and fee.amount
+            else "",
+        ]
+    send_sms(
+        to=parcel.person_phone, text="".join(p for p in parts if p), reference=_reference(parcel)
+    )
+    return True
+
+
+@dataclass
+class CheckIn:
+    parcel: Parcel
+    shelf_slot: str
+    notified: bool
+    already: bool = False  # it was on this shelf already: nothing changed
+
+
+def check_in_parcel(
+    *,
+    actor,
+    site: Site,
+    carrier: Carrier,
+    waybill: str,
+    consent_basis: str,
+    at: datetime | None = None,
+    details: ParcelDetails | None = None,
+) -> CheckIn:
+    """A parcel arrives at a point: it gets a shelf slot and a pickup code, the recipient an SMS
+    with both, and the point's ledger a line. Scanning it again shows the same slot."""
+    waybill = _check_waybill(waybill)
+    if consent_basis not in dict(ConsentBasis.choices):
+        raise InvalidInput(
+            _("Record on what consent the parcel waits here (the 2024 express rules require it).")
+        )
+    at = at or timezone.now()
+    if details is not None:
+        _check_details(details)
+    with transaction.atomic():
+        site = lock_site(site.pk)
+        require_point_staff(actor, site)
+        if site.kind not in PICKUP_KINDS:
+            raise InvalidInput(_("%s does not keep parcels for pickup.") % site.name)
+        if not site.is_serving:
+            raise Conflict(_("%s is not operating.") % site.name)
+        parcel, _created = _parcel_for(carrier, waybill, details, actor=actor)
+        if parcel.on_shelf and parcel.pickup_site_id == site.pk:
+            return CheckIn(parcel, parcel.shelf_slot, notified=False, already=True)
+        if parcel.on_shelf:
+            raise Conflict(
+                _("This parcel is on the shelf at %s.") % parcel.pickup_site.name,
+                details={"site": parcel.pickup_site.code},
+            )
+        if parcel.direction != Direction.INBOUND:
+            raise Conflict(_("This parcel is being sent out, not collected."))
+        if parcel.point_id != site.pk:
+            raise Conflict(
+                _("This parcel is for %s, not for this point.") % parcel.point.name,
+                details={"point": parcel.point.code},
+            )
+        event = EventInput(
+            kind=K.AT_PICKUP_POINT, occurred_at=at, site=site, consent_basis=consent_basis
+        )
+        last = parcel.events.in_timeline().order_by("-occurred_at", "-id").first()
+        if not (last and last.kind == K.AT_PICKUP_POINT and last.site_id == site.pk):
+            problem = sequence_problem(_steps(parcel, event))
+            if problem:
+                raise Conflict(problem.message, details={"problem": problem.code})
+            _record(actor, parcel, event, EventSource.SCAN, dedupe_key(carrier, waybill, event))
+        code = _new_code()
+        parcel.pickup_site = site
+        parcel.shelf_slot = _free_slot(site)
+        parcel.on_shelf = True
+        parcel.pickup_code_hash = _code_hash(parcel.pk, code)
+        parcel.pickup_code_attempts = 0
+        parcel.checked_in_at = at
+        parcel.save(
+            update_fields=[
+                "pickup_site",
+                "shelf_slot",
+                "on_shelf",
+                "pickup_code_hash",
+                "pickup_code_attempts",
+                "checked_in_at",
+                "updated_at",
+            ]
+        )
+        notified = _notify_waiting(parcel, site, code)
+        record_service(
+            actor=actor,
+            site=site,
+            kind=SiteService.PARCEL_RECEIVED,
+            day=timezone.localdate(at),
+            reference=_reference(parcel),
+            note=f"{carrier.code} {waybill} {parcel.shelf_slot}",
+            authorized_by_caller=True,
+        )
+        audit.record(
+            actor=actor,
+            action="parcel.check_in",
+            obj=parcel,
+            after={"site": site.code, "slot": parcel.shelf_slot, "consent": consent_basis},
+        )
+    return CheckIn(parcel, parcel.shelf_slot, notified)
+
+
+@dataclass
+class Handover:
+    parcel: Parcel
+    receipt: dict
+
+
+def hand_over_parcel(
+    *,
+    actor,
+    site: Site,
+    parcel: Parcel,
+    code: str = "",
+    id_check: IdCheck | None = None,
+    proxy_name: str = "",
+    at: datetime | None = None,
+) -> Handover:
+    """Give a parcel to the person collecting it: with the pickup code, or after checking an ID
+    card (recorded). The code is single-use; after MAX_PICKUP_CODE_ATTEMPTS wrong codes only an
+    ID check or a new code releases the parcel."""
+    code = (code or "").strip()
+    if not code and id_check is None:
+        raise InvalidInput(_("Enter the pickup code, or check the collector's ID card."))
+    if id_check is not None:
+        if not id_check.name.strip():
+            raise InvalidInput(_("Enter the name on the ID card."))
+        if not is_valid_id_number(id_check.id_number):
+            raise InvalidInput(_("This is not a valid resident ID number."))
+    at = at or timezone.now()
+    wrong: WrongPickupCode | None = None
+    with transaction.atomic():
+        site = lock_site(site.pk)
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        if not (parcel.on_shelf and parcel.pickup_site_id == site.pk):
+            raise Conflict(_("This parcel is not waiting at %s.") % site.name)
+        if code:
+            if (
+                parcel.pickup_code_attempts >= MAX_PICKUP_CODE_ATTEMPTS
+                or not parcel.pickup_code_hash
+            ):
+                raise PickupCodeLocked(
+                    _("Too many wrong codes: check the collector's ID card, or send a new code.")
+                )
+            if not hmac.compare_digest(parcel.pickup_code_hash, _code_hash(parcel.pk, code)):
+                parcel.pickup_code_attempts += 1
+                parcel.save(update_fields=["pickup_code_attempts", "updated_at"])
+                audit.record(
+                    actor=actor,
+                    action="parcel.pickup_code.wrong",
+                    obj=parcel,
+                    after={"attempts": parcel.pickup_code_attempts},
+                )
+                left = MAX_PICKUP_CODE_ATTEMPTS - parcel.pickup_code_attempts
+                wrong = WrongPickupCode(
+                    _("Wrong pickup code; %(left)d attempt(s) left.") % {"left": left},
+                    details={"attempts_left": left},
+                )
+        if wrong is None:
+            verified = (
+                {"verified_by": "code"}
+                if code
+                else {
+                    "verified_by": "id_check",
+                    "id_number": mask_id_number(id_check.id_number.strip().upper()),
+                    "name": id_check.name.strip(),
+                }
+            )
+            if proxy_name.strip():
+                verified["proxy"] = proxy_name.strip()[:50]
+            event = EventInput(
+                kind=K.DELIVERED,
+                occurred_at=at,
+                site=site,
+                delivered_to=DeliveredTo.PICKUP_POINT,
+                details=verified,
+            )
+            problem = sequence_problem(_steps(parcel, event))
+            if problem:
+                raise Conflict(problem.message, details={"problem": problem.code})
+            _record(
+                actor,
+                parcel,
+                event,
+                EventSource.SCAN,
+                dedupe_key(parcel.carrier, parcel.waybill, event),
+            )
+            slot = parcel.shelf_slot
+            parcel.on_shelf = False
+            parcel.pickup_code_hash = ""
+            parcel.handed_over_at = at
+            parcel.save(
+                update_fields=["on_shelf", "pickup_code_hash", "handed_over_at", "updated_at"]
+            )
+            fee = _pickup_fee(site)
+            amount = fee.amount if fee else Decimal("0.00")
+            record_service(
+                actor=actor,
+                site=site,
+                kind=SiteService.PICKUP,
+                day=timezone.localdate(at),
+                amount=amount,
+                reference=_reference(parcel),
+                note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
+                authorized_by_caller=True,
+            )
+            audit.record(
+                actor=actor,
+                action="parcel.handover",
+                obj=parcel,
+                after={"site": site.code, "slot": slot, "fee": str(amount), **verified},
+            )
+            receipt = {
+                "site": site.name,
+                "site_code": site.code,
+                "carrier": parcel.carrier.name,
+                "waybill": parcel.waybill,
+                "recipient": parcel.masked_name,
+                "shelf_slot": slot,
+                "handed_over_at": at,
+                "verified_by": verified["verified_by"],
+                "id_number": verified.get("id_number", ""),
+                "proxy": verified.get("proxy", ""),
+                "fee": amount,
+                "fee_per": fee.per if fee else "",
+            }
+    if wrong is not None:
+        raise wrong
+    return Handover(parcel, receipt)
+
+
+def resend_pickup_code(*, actor, parcel: Parcel) -> Parcel:
+    """A new code by SMS (the old one stops working; wrong attempts start again)."""
+    with transaction.atomic():
+        site = lock_site(parcel.pickup_site_id) if parcel.pickup_site_id else None
+        if site is None:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        if not parcel.on_shelf:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        if not is_valid_phone(parcel.person_phone):
+            raise Conflict(_("There is no mobile number to send a code to: check an ID instead."))
+        code = _new_code()
+        parcel.pickup_code_hash = _code_hash(parcel.pk, code)
+        parcel.pickup_code_attempts = 0
+        parcel.save(update_fields=["pickup_code_hash", "pickup_code_attempts", "updated_at"])
+        _notify_waiting(parcel, site, code)
+        audit.record(actor=actor, action="parcel.pickup_code.resend", obj=parcel)
+    return parcel
+
+
+def remind_recipient(*, actor, parcel: Parcel) -> Parcel:
+    """Remind the recipient of a parcel waiting too long (without the code, which only they
+    have; they may ask for a new one)."""
+    with transaction.atomic():
+        if parcel.pickup_site_id is None:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        site = lock_site(parcel.pickup_site_id)
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        if not parcel.on_shelf:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        if not _notify_waiting(parcel, site, "", reminder=True):
+            raise Conflict(_("There is no mobile number to remind: call or visit the recipient."))
+        parcel.reminders += 1
+        parcel.reminded_at = timezone.now()
+        parcel.save(update_fields=["reminders", "reminded_at", "updated_at"])
+        audit.record(
+            actor=actor, action="parcel.remind", obj=parcel, after={"reminders": parcel.reminders}
+        )
+    return parcel
+
+
+def return_parcel(*, actor, parcel: Parcel, reason: str, at: datetime | None = None) -> Parcel:
+    """Send a parcel that waited too long (or was refused) back to the carrier."""
+    if not reason.strip():
+        raise InvalidInput(_("Say why the parcel goes back."))
+    at = at or timezone.now()
+    with transaction.atomic():
+        if parcel.pickup_site_id is None:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        site = lock_site(parcel.pickup_site_id)
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        if not parcel.on_shelf:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        event = EventInput(
+            kind=K.RETURNING, occurred_at=at, site=site, details={"reason": reason.strip()[:200]}
+        )
+        problem = sequence_problem(_steps(parcel, event))
+        if problem:
+            raise Conflict(problem.message, details={"problem": problem.code})
+        _record(
+            actor,
+            parcel,
+            event,
+            EventSource.SCAN,
+            dedupe_key(parcel.carrier, parcel.waybill, event),
+        )
+        if parcel.on_shelf:
+            parcel.on_shelf = False
+            parcel.pickup_code_hash = ""
+            parcel.save(update_fields=["on_shelf", "pickup_code_hash", "updated_at"])
+        audit.record(actor=actor, action="parcel.return", obj=parcel, reason=reason)
+    return parcel
+
+
+def accept_outbound_parcel(
+    *,
+    actor,
+    site: Site,
+    carrier: Carrier,
+    waybill: str,
+    sender_name: str,
+    sender_phone: str = "",
+    weight_kg: Decimal | None = None,
+    order_ref: str = "",
+    at: datetime | None = None,
+) -> Parcel:
+    """代发: produce handed in at a point to be sent to a buyer; the carrier's accept scan."""
+    at = at or timezone.now()
+    details = ParcelDetails(
+        point=site,
+        direction=Direction.OUTBOUND,
+        person_name=sender_name,
+        person_phone=sender_phone,
+        weight_kg=weight_kg,
+        order_ref=order_ref,
+    )
+    waybill = _check_waybill(waybill)
+    _check_details(details)
+    with transaction.atomic():
+        site = lock_site(site.pk)
+        require_point_staff(actor, site)
+        if not site.is_serving:
+            raise Conflict(_("%s is not operating.") % site.name)
+        parcel, created = _parcel_for(carrier, waybill, details, actor=actor)
+        if not created and parcel.direction != Direction.OUTBOUND:
+            raise Conflict(_("This waybill is already an inbound parcel."))
+        event = EventInput(kind=K.ACCEPTED, occurred_at=at, site=site)
+        recorded = _record(
+            actor, parcel, event, EventSource.SCAN, dedupe_key(carrier, waybill, event)
+        )
+        if recorded.outcome == "flagged":
+            raise Conflict(recorded.event.problem)
+        record_service(
+            actor=actor,
+            site=site,
+            kind=SiteService.PARCEL_SENT,
+            day=timezone.localdate(at),
+            reference=_reference(parcel),
+            note=f"{carrier.code} {waybill}",
+            authorized_by_caller=True,
+        )
+    return recorded.parcel
+
+
+def set_shelf_layout(
+    *, actor, site: Site, shelves: str, levels: int, slots_per_level: int, hold_days: int
+) -> PickupPointSettings:
+    shelves = "".join(dict.fromkeys(shelves.strip().upper()))
+    if not shelves.isalpha() or not shelves.isascii():
+        raise InvalidInput(_("Name the shelves with letters, e.g. ABCD."))
+    if levels < 1 or slots_per_level < 1 or hold_days < 1:
+        raise InvalidInput(_("Levels, slots and days must be at least 1."))
+    with transaction.atomic():
+        site = lock_site(site.pk)
+        require_point_staff(actor, site)
+        taken = Parcel.objects.on_shelf_at(site).values_list("shelf_slot", flat=True)
+        for slot in taken:
+            shelf, level, number = slot.split("-")
+            if shelf not in shelves or int(level) > levels or int(number) > slots_per_level:
+                raise Conflict(_("Slot %s still holds a parcel and would disappear.") % slot)
+        layout, _created = PickupPointSettings.objects.update_or_create(
+            site=site,
+            defaults={
+                "shelves": shelves,
+                "levels": levels,
+                "slots_per_level": slots_per_level,
+                "hold_days": hold_days,
+            },
+        )
+        audit.record(
+            actor=actor,
+            action="pickup.layout",
+            obj=site,
+            after=audit.snapshot(layout, ["shelves", "levels", "slots_per_level", "hold_days"]),
+        )
+    return layout
+
+
+# --- carrier API keys -----------------------------------------------------------------------
+
+API_KEY_PREFIX = "cc_"
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def issue_carrier_api_key(*, actor, carrier: Carrier, label: str = "") -> tuple[CarrierApiKey, str]:
+    """A new key for a carrier's system; the key itself is returned once and never stored."""
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office issues carrier keys."))
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = CarrierApiKey.objects.create(
+            carrier=carrier, label=label.strip()[:50], prefix=key[:10], key_hash=key_hash(key)
+        )
+        audit.record(
+            actor=actor, action="carrier.api_key.issue", obj=row, after={"carrier": carrier.code}
+        )
+    return row, key
+
+
+def revoke_carrier_api_key(*, actor, api_key: CarrierApiKey) -> CarrierApiKey:
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office revokes carrier keys."))
+    with transaction.atomic():
+        api_key = CarrierApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if api_key.revoked_at is None:
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+            audit.record(actor=actor, action="carrier.api_key.revoke", obj=api_key)
+    return api_key
+
+
+def carrier_for_key(key: str) -> Carrier | None:
+    """The carrier a presented key belongs to, or None; notes when the key was last used."""
+    if not key or not key.startswith(API_KEY_PREFIX):
+        return None
+    row = (
+        CarrierApiKey.objects.select_related("carrier")
+        .filter(key_hash=key_hash(key), revoked_at__isnull=True, carrier__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    CarrierApiKey.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+    return row.carrier
+
+
+# --- manifests ------------------------------------------------------------------------------
+
+
+@dataclass
+class ManifestRow:
+    row: int
+    carrier: Carrier
+    waybill: str
+    details: ParcelDetails
+    event: EventInput
+
+
+@dataclass
+class ImportReport:
+    imported: int
+    duplicates: int
+    flagged: int
+    problems: list[dict]
+
+
+def import_manifest(
+    *, actor, rows: list[ManifestRow], problems: list[dict], good_rows_only: bool = False
+) -> ImportReport:
+    """Record a manifest's rows (a parcel and its scan each). With bad rows nothing is imported
+    unless the user chose to import the good ones; rows outside the importer's area are bad rows."""
+    problems = list(problems)
+    allowed = []
+    for row in rows:
+        try:
+            require_may_scan(actor, row.event.site, row.details.point.region.path)
+        except DomainError as error:
+            problems.append(row_problem(row.row, error.code, str(error.message)))
+            continue
+        allowed.append(row)
+    problems.sort(key=lambda p: int(p["row"]) if str(p["row"]).isdigit() else 0)
+    if problems and not good_rows_only:
+        raise InvalidInput(
+            _(
+                "%(n)d bad row(s): nothing was imported. Correct them, "
+                "or choose to import the good rows."
+            )
+            % {"n": len(problems)},
+            details={"rows": problems},
+        )
+    counts = {"recorded": 0, "duplicate": 0, "flagged": 0}
+    with transaction.atomic():
+        for row in allowed:
+            recorded = record_event(
+                actor=actor,
+                carrier=row.carrier,
+                waybill=row.waybill,
+                event=row.event,
+                source=EventSource.MANIFEST,
+                details=row.details,
+            )
+            counts[recorded.outcome] += 1
+    return ImportReport(
+        imported=counts["recorded"] + counts["flagged"],
+        duplicates=counts["duplicate"],
+        flagged=counts["flagged"],
+        problems=problems,
+    )
+
+
+# --- road distances -------------------------------------------------------------------------
+
+
+def load_road_distances(*, actor, rows: list[tuple[Site, Site, Decimal]]) -> int:
+    """Load (from, to, km) rows of a road-distance matrix; a pair loaded again is replaced."""
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office loads road distances."))
+    problems = []
+    for number, (origin, destination, km) in enumerate(rows, start=1):
+        try:
+            km = Decimal(km)
+        except (InvalidOperation, TypeError):
+            problems.append(row_problem(number, "bad_km", _("%s is not a distance") % km))
+            continue
+        if km < 0 or origin.pk == destination.pk:
+            problems.append(row_problem(number, "bad_pair", _("a distance must join two sites")))
+    if problems:
+        raise InvalidInput(_("Some distances are not valid."), details={"rows": problems})
+    with transaction.atomic():
+        for origin, destination, km in rows:
+            distance, _created = RoadDistance.objects.update_or_create(
+                from_site=origin, to_site=destination, defaults={"km": Decimal(km)}
+            )
+            audit.record(
+                actor=actor,
+                action="logistics.road_distance",
+                obj=distance,
+                after={"from": origin.code, "to": destination.code, "km": str(km)},
+            )
+    return len(rows)
+
+
+# --- the day's consolidated routes ----------------------------------------------------------
+
+
+def plan_routes(
+    *,
+    actor,
+    day,
+    depot: Site | None = None,
+    vehicles: int | None = None,
+    capacity_parcels: int = 400,
+    capacity_kg: int = 1500,
+    detour_factor: float | None = None,
+    time_limit_s: float | None = None,
+) -> RoutePlan:
+    """共同配送: plan the parcels of every carrier waiting at the county warehouse for village
+    points and township stations into vehicle routes, and store the plan with its route sheets."""
+    from cuncun.logistics import planning, routing
+
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office plans the delivery routes."))
+    if capacity_parcels < 1 or capacity_kg < 1 or (vehicles is not None and vehicles < 1):
+        raise InvalidInput(_("Vehicles and their capacity must be at least 1."))
+    depot = depot or planning.county_warehouse()
+    if depot is None:
+        raise Conflict(_("There is no serving county warehouse to start the routes from."))
+    job = planning.build_problem(
+        depot=depot,
+        vehicles=vehicles,
+        capacity_parcels=capacity_parcels,
+        capacity_kg=capacity_kg,
+        detour_factor=detour_factor or routing.DEFAULT_DETOUR_FACTOR,
+    )
+    plan = routing.solve(
+        job.problem,
+        time_limit_s=routing.DEFAULT_TIME_LIMIT_S if time_limit_s is None else time_limit_s,
+    )
+    naive = routing.naive_km(job.problem)
+    with transaction.atomic():
+        row = RoutePlan.objects.create(
+            day=day,
+            depot=depot,
+            solver=RoutePlan.Solver.VROOM if plan.solver == "vroom" else RoutePlan.Solver.SIMPLE,
+            solve_seconds=Decimal(f"{plan.seconds:.3f}"),
+            distance_source=job.distance_source,
+            detour_factor=Decimal(f"{job.detour_factor:.2f}"),
+            vehicle_capacity=capacity_parcels,
+            total_km=Decimal(f"{plan.km:.1f}"),
+            naive_km=Decimal(f"{naive:.1f}"),
+            parcels=sum(r.parcels for r in plan.routes),
+            unassigned=[
+                {"site": job.sites[s.key].code, "name": job.sites[s.key].name, "parcels": s.parcels}
+                for s in plan.unassigned
+            ]
+            + job.unplaced,
+            notes=[*job.notes, *plan.notes],
+            created_by=_person(actor),
+        )
+        waiting = {key: list(ids) for key, ids in job.parcels.items()}
+        for number, vehicle_route in enumerate(plan.routes, start=1):
+            route = Route.objects.create(
+                plan=row,
+                number=number,
+                vehicle=_("Van %d") % number,
+                km=Decimal(f"{vehicle_route.km:.1f}"),
+                start_at=planning.clock(vehicle_route.start_s),
+                end_at=planning.clock(vehicle_route.end_s),
+                parcels=vehicle_route.parcels,
+            )
+            for sequence, visit in enumerate(vehicle_route.visits, start=1):
+                stop = RouteStop.objects.create(
+                    route=route,
+                    sequence=sequence,
+                    site=job.sites[visit.stop.key],
+                    arrive_at=planning.clock(visit.arrive_s),
+                    km_from_previous=Decimal(f"{visit.km_from_previous:.1f}"),
+                    parcel_count=visit.parcels,
+                )
+                # A stop split between vans: each carries its share of the parcels.
+                share = waiting[visit.stop.key][: visit.parcels]
+                waiting[visit.stop.key] = waiting[visit.stop.key][visit.parcels :]
+                stop.parcels.set(share)
+        audit.record(
+            actor=actor,
+            action="logistics.plan_routes",
+            obj=row,
+            after={"routes": len(plan.routes), "km": str(row.total_km), "solver": row.solver},
+        )
+    return row

@@ -283,3 +283,18 @@ def test_a_bad_date_is_a_400(client, county):
 
 def test_kinds_have_a_report_type():
     assert {SiteKind.REPORT_TYPE[k] for k, _ in SiteKind.choices} == {1, 2, 3}
+
+
+def test_the_office_records_that_a_carrier_serves_a_township(office_user, gasa_staff):
+    from cuncun.network.models import CarrierService
+    from cuncun.network.services import ensure_carrier
+
+    carrier = ensure_carrier(actor=None, code="ZTO", name="中通快递")
+    gasa = village("嘎洒镇", "曼达村委会").parent
+    form = {"carrier": carrier.pk, "township": gasa.pk, "since": "2017-05-01"}
+    assert _client("gasa").post("/network/manage/carriers/", form).status_code == 200  # refused
+    assert not CarrierService.objects.exists()
+    _client("office").post("/network/manage/carriers/", form)
+    assert CarrierService.objects.get().township == gasa
+    page = _client("office").get("/network/manage/carriers/").content.decode()
+    assert "中通快递" in page and "嘎洒镇" in page

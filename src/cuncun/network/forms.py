@@ -2,7 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cuncun.network.models import PickupMode, SiteKind, SiteService
+from cuncun.network.models import Carrier, PickupMode, SiteKind, SiteService
+from cuncun.regions.models import Kind, RegionUnit
 
 
 def date_input():
@@ -130,6 +131,19 @@ class LedgerForm(forms.Form):
         label=_("Amount (yuan)"), decimal_places=2, max_digits=12, initial=0
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class CarrierServiceForm(forms.Form):
+    carrier = forms.ModelChoiceField(
+        label=_("Carrier"), queryset=Carrier.objects.filter(is_active=True)
+    )
+    township = forms.ModelChoiceField(
+        label=_("Township"),
+        required=False,
+        queryset=RegionUnit.objects.townships().filter(kind__in=Kind.WITH_VILLAGES),
+    )
+    site = forms.CharField(label=_("or village point (site code)"), required=False)
+    since = forms.DateField(label=_("Since"), initial=timezone.localdate, widget=date_input())
 
 
 class ImportForm(forms.Form):

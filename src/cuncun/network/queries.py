@@ -145,6 +145,17 @@ def first_recorded_day() -> date | None:
     return first
 
 
+def carrier_coverage(day: date):
+    """Each carrier with the townships and village points it serves on a day."""
+    services = CarrierService.objects.on(day).select_related(
+        "carrier", "township", "site", "site__region"
+    )
+    by_carrier = defaultdict(lambda: {"townships": [], "sites": []})
+    for service in services.order_by("carrier__code", "township__path", "site__code"):
+        by_carrier[service.carrier]["townships" if service.township_id else "sites"].append(service)
+    return sorted(by_carrier.items(), key=lambda item: item[0].code)
+
+
 def daily_service_report(user, day: date) -> list[dict]:
     """The 代买/代卖 report: per site and goods category, orders and amounts bought and sold."""
     records = (

@@ -21,4 +21,5 @@ urlpatterns = [
     path("manage/<int:pk>/fee/", views.fee, name="fee"),
     path("manage/<int:pk>/ledger/", views.ledger, name="ledger"),
     path("mine/", views.my_point, name="mine"),
+    path("manage/carriers/", views.carriers, name="carriers"),
 ]

@@ -21,6 +21,7 @@ from cuncun.network.forms import (
     STEP_LABELS,
     AcceptanceForm,
     ApplicationForm,
+    CarrierServiceForm,
     FeeForm,
     ImportForm,
     LedgerForm,
@@ -28,7 +29,7 @@ from cuncun.network.forms import (
     ProfileForm,
     TransitionForm,
 )
-from cuncun.network.models import Site, SiteStatus
+from cuncun.network.models import CarrierService, Site, SiteStatus
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import find_unit
 
@@ -451,3 +452,52 @@ def import_sites(request):
             )
         messages.success(request, _("%d site(s) imported.") % report.imported)
     return render(request, "network/import.html", {"form": form, "report": report})
+
+
+@login_required
+def carriers(request):
+    """快递覆盖: which carriers serve which townships and points, and since when."""
+    form = CarrierServiceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            site = Site.objects.get(code=data["site"]) if data["site"] else None
+            services.start_carrier_service(
+                actor=request.user,
+                carrier=data["carrier"],
+                since=data["since"],
+                township=data["township"],
+                site=site,
+            )
+        except Site.DoesNotExist:
+            form.add_error("site", _("There is no site %s.") % data["site"])
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Carrier coverage recorded."))
+            return redirect("network:carriers")
+    if request.method == "POST" and request.POST.get("end"):
+        service = CarrierService.objects.filter(pk=request.POST["end"]).first()
+        if service is not None:
+            return _ended(request, service)
+    return render(
+        request,
+        "network/carriers.html",
+        {
+            "form": form,
+            "coverage": queries.carrier_coverage(timezone.localdate()),
+            "may_edit": request.user.manages_reference_data,
+        },
+    )
+
+
+def _ended(request, service):
+    try:
+        services.end_carrier_service(
+            actor=request.user, service=service, until=timezone.localdate()
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Coverage ended."))
+    return redirect("network:carriers")

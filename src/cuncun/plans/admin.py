@@ -1,44 +1,33 @@
 from django.contrib import admin
 
+from cuncun.core.admin import ReadOnlyAdmin
 from cuncun.plans.models import FundRule, MemberUnit, Milestone, Plan, SubsidyRule, Target
 
 
-class ReadOnly(admin.ModelAdmin):
-    """The plan changes by loading its file (validated, audited), not by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# The plan changes by loading its file (validated, audited), not by hand.
 @admin.register(Plan)
-class PlanAdmin(ReadOnly):
+class PlanAdmin(ReadOnlyAdmin):
     list_display = ["title", "county", "starts_on", "ends_on"]
     exclude = ["text"]
 
 
 @admin.register(Target)
-class TargetAdmin(ReadOnly):
+class TargetAdmin(ReadOnlyAdmin):
     list_display = ["label", "indicator", "comparison", "value", "unit", "deadline"]
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(ReadOnly):
+class MilestoneAdmin(ReadOnlyAdmin):
     list_display = ["title", "due_on", "phase"]
 
 
 @admin.register(FundRule)
-class FundRuleAdmin(ReadOnly):
+class FundRuleAdmin(ReadOnlyAdmin):
     list_display = ["label", "kind", "category", "per", "amount", "share"]
 
 
 @admin.register(SubsidyRule)
-class SubsidyRuleAdmin(ReadOnly):
+class SubsidyRuleAdmin(ReadOnlyAdmin):
     list_display = ["label", "kind", "through_month", "threshold", "rate"]
 
 

@@ -1,24 +1,16 @@
 from django.contrib import admin
 
+from cuncun.core.admin import ReadOnlyAdmin
 from cuncun.regions.models import RegionUnit, UnitGroup, UnitGroupMembership
 
 
 @admin.register(RegionUnit)
-class RegionUnitAdmin(admin.ModelAdmin):
-    """Read-only: the tree changes through `load_divisions`, which validates and audits."""
+class RegionUnitAdmin(ReadOnlyAdmin):
+    """The tree changes through `load_divisions`, which validates and audits."""
 
     list_display = ["name", "code", "kind", "level", "parent", "opening_date", "closing_date"]
     list_filter = ["level", "kind"]
     search_fields = ["name", "code"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInline(admin.TabularInline):

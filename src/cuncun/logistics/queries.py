@@ -1,0 +1,176 @@
+"""Reads of logistics, always from what the actor may see."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone
+
+from cuncun.accounts.models import Role
+from cuncun.core.errors import NotFound
+from cuncun.logistics.models import (
+    EventKind,
+    Parcel,
+    PickupPointSettings,
+    Route,
+    RoutePlan,
+    RouteStop,
+    TrackingEvent,
+)
+from cuncun.network.models import Carrier, Site, SiteFee, SiteKind, SiteService
+
+DEFAULT_HOLD_DAYS = PickupPointSettings._meta.get_field("hold_days").default
+
+
+def visible_parcels(user):
+    return Parcel.objects.visible_to(user).select_related(
+        "carrier", "point", "region", "status_site", "pickup_site"
+    )
+
+
+def parcel_for(user, pk: int) -> Parcel:
+    parcel = (
+        visible_parcels(user)
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=TrackingEvent.objects.select_related("site", "actor").order_by(
+                    "occurred_at", "id"
+                ),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if parcel is None:
+        raise NotFound(details={"parcel": pk})
+    return parcel
+
+
+def find_by_waybill(user, waybill: str, carrier: Carrier | None = None):
+    """Parcels the user may see with this waybill (one per carrier that used the number)."""
+    parcels = visible_parcels(user).filter(waybill=(waybill or "").strip().upper())
+    if carrier is not None:
+        parcels = parcels.filter(carrier=carrier)
+    return list(parcels)
+
+
+def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
+    """A carrier's own parcel with its timeline (for the carrier API)."""
+    parcel = (
+        Parcel.objects.filter(carrier=carrier, waybill=(waybill or "").strip().upper())
+        .select_related("carrier", "point", "status_site")
+        .prefetch_related(
+            Prefetch("events", queryset=TrackingEvent.objects.select_related("site"))
+        )
+        .first()
+    )
+    if parcel is None:
+        raise NotFound(details={"waybill": waybill})
+    return parcel
+
+
+def scan_sites(user):
+    """Serving hubs and points where the user may scan."""
+    sites = Site.objects.serving().filter(
+        kind__in=[
+            SiteKind.COUNTY_WAREHOUSE,
+            SiteKind.TOWNSHIP_STATION,
+            SiteKind.VILLAGE_POINT,
+            SiteKind.PICKUP_STORE,
+            SiteKind.COUNTY_CENTER,
+        ]
+    )
+    if user.is_superuser or user.manages_reference_data:
+        chosen = sites
+    elif user.role in {Role.TOWNSHIP_STAFF, Role.COURIER}:
+        chosen = sites.visible_to(user)
+    else:
+        chosen = sites.operated_by(user)
+    return chosen.select_related("region").order_by("kind", "code").distinct()
+
+
+def point_sites(user):
+    """Points whose counter the user keeps (check-in, handover)."""
+    return scan_sites(user).filter(
+        kind__in=[SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION]
+    )
+
+
+def waiting_at(site: Site):
+    return (
+        Parcel.objects.on_shelf_at(site)
+        .select_related("carrier")
+        .order_by("shelf_slot")
+    )
+
+
+def hold_days_of(site: Site) -> int:
+    layout = PickupPointSettings.objects.filter(site=site).first()
+    return layout.hold_days if layout else DEFAULT_HOLD_DAYS
+
+
+def waiting_too_long(user, site: Site | None = None, now=None):
+    """Parcels on a shelf longer than their point allows: to remind the recipient or return."""
+    now = now or timezone.now()
+    custom = dict(PickupPointSettings.objects.values_list("site_id", "hold_days"))
+    late = Q(checked_in_at__lt=now - timedelta(days=DEFAULT_HOLD_DAYS)) & ~Q(
+        pickup_site_id__in=list(custom)
+    )
+    for site_id, days in custom.items():
+        late |= Q(pickup_site_id=site_id, checked_in_at__lt=now - timedelta(days=days))
+    parcels = visible_parcels(user).filter(on_shelf=True).filter(late)
+    if site is not None:
+        parcels = parcels.filter(pickup_site=site)
+    return parcels.order_by("checked_in_at")
+
+
+def pickup_fee(site: Site) -> SiteFee | None:
+    return SiteFee.objects.filter(site=site, service=SiteService.PARCEL_RECEIVED).first()
+
+
+def flagged_events(user):
+    return (
+        TrackingEvent.objects.visible_to(user)
+        .flagged()
+        .select_related("parcel", "parcel__carrier", "parcel__point", "site")
+        .order_by("recorded_at")
+    )
+
+
+def status_counts(user) -> dict[str, int]:
+    rows = visible_parcels(user).values("status").annotate(n=Count("id")).order_by()
+    return {row["status"]: row["n"] for row in rows}
+
+
+def in_exception(user):
+    return visible_parcels(user).filter(status=EventKind.EXCEPTION).order_by("status_at")
+
+
+def route_plans(limit: int = 20):
+    return RoutePlan.objects.select_related("depot").order_by("-day", "-id")[:limit]
+
+
+def route_plan(pk: int) -> RoutePlan:
+    plan = (
+        RoutePlan.objects.select_related("depot")
+        .prefetch_related(
+            Prefetch(
+                "routes",
+                queryset=Route.objects.prefetch_related(
+                    Prefetch(
+                        "stops",
+                        queryset=RouteStop.objects.select_related(
+                            "site", "site__region"
+                        ).prefetch_related(
+                            Prefetch("parcels", queryset=Parcel.objects.select_related("carrier"))
+                        ),
+                    )
+                ),
+            )
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None:
+        raise NotFound(details={"plan": pk})
+    return plan

@@ -6,3 +6,8 @@ class MerchantsConfig(AppConfig):
     name = "cuncun.merchants"
     label = "merchants"
     verbose_name = _("Merchants")
+
+    def ready(self):
+        from cuncun.merchants import indicators
+
+        indicators.register()

@@ -1,0 +1,201 @@
+"""The county's e-commerce businesses (电商主体): enterprises, co-operatives, family farms, single
+farmers and individual online shops; the flags the program reports on, and their shops on outside
+platforms (Taobao, JD, Pinduoduo, WeChat)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.core.models import Timestamped
+from cuncun.core.personal import mask_id_number, mask_phone
+from cuncun.core.scoping import ScopedQuerySet
+from cuncun.regions.models import GroupCode, UnitGroupMembership
+
+
+class MerchantKind:
+    ENTERPRISE = "enterprise"  # 电商企业: a registered company
+    COOPERATIVE = "cooperative"  # 农民专业合作社
+    FAMILY_FARM = "family_farm"  # 家庭农场
+    FARMER = "farmer"  # 个体农户: one farmer (may have no phone or account)
+    ONLINE_SHOP = "online_shop"  # 个人网店: an individual's shop
+
+    choices = [
+        (ENTERPRISE, _("enterprise")),
+        (COOPERATIVE, _("co-operative")),
+        (FAMILY_FARM, _("family farm")),
+        (FARMER, _("individual farmer")),
+        (ONLINE_SHOP, _("individual online shop")),
+    ]
+    # Kinds run by one person, who may be identified by a resident ID number.
+    INDIVIDUAL = {FAMILY_FARM, FARMER, ONLINE_SHOP}
+
+
+class Platform:
+    """Outside platforms a merchant also sells on, for the county's reporting."""
+
+    TAOBAO = "taobao"  # 淘宝
+    TMALL = "tmall"  # 天猫
+    JD = "jd"  # 京东
+    PINDUODUO = "pinduoduo"  # 拼多多
+    WECHAT = "wechat"  # 微信小店 / 微店
+    OTHER = "other"
+
+    choices = [
+        (TAOBAO, _("Taobao")),
+        (TMALL, _("Tmall")),
+        (JD, _("JD")),
+        (PINDUODUO, _("Pinduoduo")),
+        (WECHAT, _("WeChat store")),
+        (OTHER, _("other platform")),
+    ]
+
+
+def poor_village_membership():
+    """Exists(): the merchant's division is in the poor-village group."""
+    return Exists(
+        UnitGroupMembership.objects.filter(
+            unit=OuterRef("region_id"), group__code=GroupCode.POOR_VILLAGE
+        )
+    )
+
+
+class MerchantQuerySet(ScopedQuerySet):
+    region_path_lookup = "region__path"
+
+    def public(self):
+        # The market names its sellers; contacts stay masked on every page.
+        return self.filter(is_active=True)
+
+    def active(self):
+        return self.filter(is_active=True)
+
+    def with_flags(self):
+        """Annotate `in_poor_village` in the same query (no query per row)."""
+        return self.annotate(poor_village_flag=poor_village_membership())
+
+    def in_poor_villages(self):
+        return self.with_flags().filter(poor_village_flag=True)
+
+    def acted_for_by(self, user):
+        """The merchants a user sells for: as owner, or as the operator representing them."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(Q(owner=user) | Q(represented_by=user))
+
+
+class Merchant(Timestamped):
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=MerchantKind.choices)
+    region = models.ForeignKey(
+        "regions.RegionUnit",
+        verbose_name=_("division"),
+        on_delete=models.PROTECT,
+        related_name="merchants",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    # Stored once, here; shown masked (139****5678) on every page but to those who need it.
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    id_number = models.CharField(
+        _("resident ID number"),
+        max_length=18,
+        blank=True,
+        help_text=_("Only for individuals (farmers, family farms, online shops); shown masked."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner's account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merchants",
+        help_text=_("Empty for a farmer without an account."),
+    )
+    represented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("represented by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="represented_merchants",
+        help_text=_("The village operator who lists and sells for them (代售)."),
+    )
+    is_poverty_registered = models.BooleanField(_("poverty-registered household"), default=False)
+    is_incubated = models.BooleanField(_("incubated"), default=False)
+    incubated_since = models.DateField(_("incubated since"), null=True, blank=True)
+    is_park_tenant = models.BooleanField(_("e-commerce park tenant"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    objects = MerchantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number"], condition=~Q(id_number=""), name="merchant_id_number_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(id_number="") | Q(kind__in=sorted(MerchantKind.INDIVIDUAL)),
+                name="merchant_id_number_only_for_individuals",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_incubated=True) | Q(incubated_since__isnull=True),
+                name="merchant_incubated_since_only_when_incubated",
+            ),
+        ]
+        indexes = [models.Index(fields=["contact_phone"])]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def in_poor_village(self) -> bool:
+        """In a poor village (贫困村): computed from the region's group, never typed in."""
+        flag = self.__dict__.get("poor_village_flag")
+        if flag is None:
+            flag = UnitGroupMembership.objects.filter(
+                unit_id=self.region_id, group__code=GroupCode.POOR_VILLAGE
+            ).exists()
+            self.__dict__["poor_village_flag"] = flag
+        return bool(flag)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def sells_through_operator(self) -> bool:
+        return self.owner_id is None and self.represented_by_id is not None
+
+
+class MerchantPlatformShop(models.Model):
+    """A merchant's shop on an outside platform: where it is, for the county's reporting."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="platform_shops")
+    platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
+    shop_id = models.CharField(_("shop id"), max_length=64)
+    url = models.URLField(_("shop URL"), max_length=300, blank=True)
+    shop_name = models.CharField(_("shop name"), max_length=100, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outside platform shop")
+        verbose_name_plural = _("outside platform shops")
+        ordering = ["platform", "shop_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "shop_id"], name="platform_shop_once_per_platform"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} {self.shop_name or self.shop_id}"

@@ -1,0 +1,331 @@
+"""Every write about merchants: registering them, their details and flags, who acts for them, and
+their shops on outside platforms. Each runs in one transaction and writes its audit row."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cuncun.accounts.models import Role
+from cuncun.core import audit
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
+from cuncun.core.scoping import require_in_scope, scope_of
+from cuncun.merchants.models import Merchant, MerchantKind, MerchantPlatformShop, Platform
+from cuncun.regions.models import RegionUnit
+
+# What the owner may change about their own business; managers may change everything else.
+OWNER_FIELDS = {"contact_name", "contact_phone", "address", "description"}
+DETAIL_FIELDS = {
+    "name",
+    "kind",
+    "region",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "id_number",
+    "description",
+    "owner",
+    "represented_by",
+    "is_poverty_registered",
+    "is_incubated",
+    "incubated_since",
+    "is_park_tenant",
+}
+# Statuses the county office confirms (incubator and park are county facilities).
+COUNTY_FLAGS = {"is_incubated", "incubated_since", "is_park_tenant"}
+PERSONAL = {"contact_phone": mask_phone, "id_number": mask_id_number}
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def may_manage_merchants_in(actor, region: RegionUnit) -> bool:
+    """The county office everywhere; township staff and village operators in their own area."""
+    if actor is None:
+        return True  # the system itself: a loader, the demo
+    if actor.manages_reference_data:
+        return True
+    return actor.role in {Role.TOWNSHIP_STAFF, Role.VILLAGE_OPERATOR} and scope_of(actor).covers(
+        region.path
+    )
+
+
+def may_sell_for(actor, merchant: Merchant) -> bool:
+    """The owner of the business, or the village operator who represents it (代售)."""
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return actor.is_superuser or actor.pk in {merchant.owner_id, merchant.represented_by_id}
+
+
+def require_seller(actor, merchant: Merchant) -> None:
+    """Refuse unless the actor sells for this merchant: a merchant acts only on their own shop."""
+    if may_sell_for(actor, merchant):
+        return
+    raise NotAllowed(
+        _("Only %(merchant)s or the operator who represents it may do this.")
+        % {"merchant": merchant.name},
+        details={"merchant": merchant.pk},
+    )
+
+
+def _require_manager(actor, region: RegionUnit) -> None:
+    if may_manage_merchants_in(actor, region):
+        return
+    if actor.role in {Role.TOWNSHIP_STAFF, Role.VILLAGE_OPERATOR}:
+        require_in_scope(actor, region.path, what=region.name)
+    raise NotAllowed(_("Your role may not register or change merchants."))
+
+
+# --- registering and changing ---------------------------------------------------------------
+
+
+@dataclass
+class MerchantDetails:
+    """The registration form of a business (电商主体登记)."""
+
+    name: str
+    kind: str
+    region: RegionUnit
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    id_number: str = ""
+    description: str = ""
+    owner: object = None
+    represented_by: object = None
+    is_poverty_registered: bool = False
+    is_incubated: bool = False
+    incubated_since: date | None = None
+    is_park_tenant: bool = False
+    is_demo: bool = False
+    platform_shops: list[dict] = field(default_factory=list)
+
+
+def register_merchant(*, actor, details: MerchantDetails) -> Merchant:
+    d = details
+    _require_manager(actor, d.region)
+    values = {name: getattr(d, name) for name in DETAIL_FIELDS}
+    if actor is not None and actor.role == Role.VILLAGE_OPERATOR and not values["owner"]:
+        # An operator registering a farmer without an account acts for them.
+        values["represented_by"] = values["represented_by"] or actor
+    values = _clean(values)
+    _check_flags_allowed(actor, {k for k, v in values.items() if k in COUNTY_FLAGS and v})
+    _check_unique_id_number(values["id_number"], exclude=None)
+    with transaction.atomic():
+        merchant = Merchant.objects.create(**values, is_demo=d.is_demo)
+        for shop in d.platform_shops:
+            _add_shop(merchant, **shop)
+        audit.record(
+            actor=actor,
+            action="merchant.register",
+            obj=merchant,
+            after=_masked(audit.snapshot(merchant)),
+        )
+    return merchant
+
+
+def update_merchant(*, actor, merchant: Merchant, changes: dict) -> Merchant:
+    """Change a merchant's details. Its owner may change its contact and description; the county
+    office, township staff and the representing operator in its area may change the rest."""
+    unknown = set(changes) - DETAIL_FIELDS
+    if unknown:
+        raise InvalidInput(_("unknown field(s): %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().select_related("region").get(pk=merchant.pk)
+        is_owner = actor is not None and merchant.owner_id == getattr(actor, "pk", None)
+        if not (is_owner and set(changes) <= OWNER_FIELDS):
+            _require_manager(actor, merchant.region)
+            if "region" in changes:
+                _require_manager(actor, changes["region"])
+        values = {name: getattr(merchant, name) for name in DETAIL_FIELDS}
+        values.update(changes)
+        values = _clean(values)
+        changed = {k: v for k, v in values.items() if getattr(merchant, k) != v}
+        if not changed:
+            return merchant
+        _check_flags_allowed(actor, set(changed) & COUNTY_FLAGS)
+        if "id_number" in changed:
+            _check_unique_id_number(values["id_number"], exclude=merchant.pk)
+        fields = [Merchant._meta.get_field(k).attname for k in changed]
+        before = _masked(audit.snapshot(merchant, fields))
+        for name, value in changed.items():
+            setattr(merchant, name, value)
+        merchant.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            actor=actor,
+            action="merchant.update",
+            obj=merchant,
+            before=before,
+            after=_masked(audit.snapshot(merchant, fields)),
+        )
+    return merchant
+
+
+def set_merchant_active(*, actor, merchant: Merchant, active: bool, reason: str = "") -> Merchant:
+    """Stop or resume a merchant's selling on the market (their products leave the market)."""
+    if not active and not reason.strip():
+        raise InvalidInput(_("Give a reason for stopping this merchant."))
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().select_related("region").get(pk=merchant.pk)
+        _require_manager(actor, merchant.region)
+        if merchant.is_active == active:
+            return merchant
+        merchant.is_active = active
+        merchant.save(update_fields=["is_active", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="merchant.activate" if active else "merchant.deactivate",
+            obj=merchant,
+            before={"is_active": not active},
+            after={"is_active": active},
+            reason=reason,
+        )
+    return merchant
+
+
+def _clean(values: dict) -> dict:
+    """Normalise and check a merchant's details; every problem is reported at once."""
+    problems = []
+    values = dict(values)
+    for name in ("name", "address", "contact_name", "contact_phone", "id_number", "description"):
+        values[name] = (values.get(name) or "").strip()
+    values["id_number"] = values["id_number"].upper()
+    if not values["name"]:
+        problems.append(_("the name is empty"))
+    if values["kind"] not in dict(MerchantKind.choices):
+        problems.append(_("unknown kind of merchant %s") % values["kind"])
+    if not isinstance(values.get("region"), RegionUnit):
+        problems.append(_("the division is missing"))
+    if values["contact_phone"] and not is_valid_phone(values["contact_phone"]):
+        problems.append(_("the contact phone is not a mobile phone number"))
+    if values["id_number"]:
+        if values["kind"] not in MerchantKind.INDIVIDUAL:
+            problems.append(_("a resident ID number belongs only to an individual's business"))
+        elif not is_valid_id_number(values["id_number"]):
+            problems.append(_("the resident ID number is not valid (its check digit is wrong)"))
+    rep = values.get("represented_by")
+    if rep is not None:
+        if rep.role != Role.VILLAGE_OPERATOR:
+            problems.append(_("only a village operator can represent a merchant"))
+        elif isinstance(values.get("region"), RegionUnit) and not scope_of(rep).covers(
+            values["region"].path
+        ):
+            problems.append(_("the representing operator works in another village"))
+    if values.get("incubated_since") and not values.get("is_incubated"):
+        problems.append(_("a date of incubation needs the incubated flag"))
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    return values
+
+
+def _check_flags_allowed(actor, flags: set[str]) -> None:
+    if flags and actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office records incubator and park tenancy."))
+
+
+def _check_unique_id_number(id_number: str, exclude: int | None) -> None:
+    if not id_number:
+        return
+    taken = Merchant.objects.filter(id_number=id_number)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    if taken.exists():
+        raise Conflict(
+            _("A merchant with this resident ID number is already registered."),
+            details={"id_number": mask_id_number(id_number)},
+        )
+
+
+def _masked(values: dict) -> dict:
+    return {k: PERSONAL[k](v) if k in PERSONAL and v else v for k, v in values.items()}
+
+
+# --- shops on outside platforms --------------------------------------------------------------
+
+
+def add_platform_shop(
+    *,
+    actor,
+    merchant: Merchant,
+    platform: str,
+    shop_id: str,
+    url: str = "",
+    shop_name: str = "",
+    opened_on: date | None = None,
+) -> MerchantPlatformShop:
+    """Record where a merchant also sells (Taobao, JD …), for the county's reports."""
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().select_related("region").get(pk=merchant.pk)
+        if not may_sell_for(actor, merchant):
+            _require_manager(actor, merchant.region)
+        shop = _add_shop(
+            merchant,
+            platform=platform,
+            shop_id=shop_id,
+            url=url,
+            shop_name=shop_name,
+            opened_on=opened_on,
+        )
+        audit.record(
+            actor=actor,
+            action="merchant.platform_shop.add",
+            obj=merchant,
+            after={"platform": platform, "shop_id": shop.shop_id, "url": shop.url},
+        )
+    return shop
+
+
+def _add_shop(
+    merchant, *, platform, shop_id, url="", shop_name="", opened_on=None
+) -> MerchantPlatformShop:
+    shop_id = (shop_id or "").strip()
+    url = (url or "").strip()
+    problems = []
+    if platform not in dict(Platform.choices):
+        problems.append(_("unknown platform %s") % platform)
+    if not shop_id:
+        problems.append(_("the shop id is empty"))
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError:
+            problems.append(_("%s is not a web address") % url)
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    existing = MerchantPlatformShop.objects.filter(platform=platform, shop_id=shop_id).first()
+    if existing is not None:
+        raise Conflict(
+            _("This %(platform)s shop is already registered to %(merchant)s.")
+            % {"platform": existing.get_platform_display(), "merchant": existing.merchant.name}
+        )
+    return MerchantPlatformShop.objects.create(
+        merchant=merchant,
+        platform=platform,
+        shop_id=shop_id,
+        url=url,
+        shop_name=shop_name.strip(),
+        opened_on=opened_on,
+    )
+
+
+def remove_platform_shop(*, actor, shop: MerchantPlatformShop) -> None:
+    with transaction.atomic():
+        shop = MerchantPlatformShop.objects.select_related("merchant__region").filter(pk=shop.pk)
+        shop = shop.first()
+        if shop is None:
+            raise NotFound()
+        if not may_sell_for(actor, shop.merchant):
+            _require_manager(actor, shop.merchant.region)
+        audit.record(
+            actor=actor,
+            action="merchant.platform_shop.remove",
+            obj=shop.merchant,
+            before={"platform": shop.platform, "shop_id": shop.shop_id},
+        )
+        shop.delete()

@@ -10,20 +10,23 @@ from cuncun.network.models import CarrierService, Site, SiteKind
 from cuncun.regions.models import GroupCode, Kind, RegionUnit
 
 
-def townships_expected(region: RegionUnit, day: date):
+def townships_counted_in(region: RegionUnit):
     """Township-level units that should host a station: towns, townships and subdistricts
     (state farms and the resort zone have no villages and are not counted)."""
-    return (
-        RegionUnit.objects.within(region)
-        .townships()
-        .filter(kind__in=Kind.WITH_VILLAGES)
-        .open_on(day)
-    )
+    return RegionUnit.objects.within(region).townships().filter(kind__in=Kind.WITH_VILLAGES)
+
+
+def villages_counted_in(region: RegionUnit):
+    """Communities (社区) are urban and not in the village-coverage denominator."""
+    return RegionUnit.objects.within(region).administrative_villages()
+
+
+def townships_expected(region: RegionUnit, day: date):
+    return townships_counted_in(region).open_on(day)
 
 
 def administrative_villages(region: RegionUnit, day: date):
-    """Communities (社区) are urban and not in the village-coverage denominator."""
-    return RegionUnit.objects.within(region).administrative_villages().open_on(day)
+    return villages_counted_in(region).open_on(day)
 
 
 def _with_serving_site(units, kind: str, day: date):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput
+from cuncun.core.indicators import registry
 from cuncun.monitoring.queries import evaluate
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
@@ -30,6 +31,7 @@ from cuncun.network.forms import (
     TransitionForm,
 )
 from cuncun.network.models import CarrierService, Site, SiteStatus
+from cuncun.network.timeline import CoverageTimeline
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import find_unit
 
@@ -108,7 +110,11 @@ def coverage(request):
     months = queries.month_starts(first, day) if first else []
     if months and months[-1] != day:
         months.append(day)
-    series = {code: [evaluate(code, county, m) for m in months] for code in COVERAGE_SERIES}
+    timeline = CoverageTimeline.build(county)
+    series = {code: [] for code in COVERAGE_SERIES}
+    for month in months:
+        for code, measurement in timeline.on(month).items():
+            series[code].append(measurement.value)
     return render(
         request,
         "network/coverage.html",
@@ -124,8 +130,8 @@ def coverage(request):
                 "series": [
                     {
                         "code": code,
-                        "name": str(values[0].indicator.name) if values else code,
-                        "values": [float(v.value) if v.value is not None else None for v in values],
+                        "name": str(registry.get(code).name),
+                        "values": [float(v) if v is not None else None for v in values],
                     }
                     for code, values in series.items()
                 ],

@@ -59,9 +59,7 @@ def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
     parcel = (
         Parcel.objects.filter(carrier=carrier, waybill=(waybill or "").strip().upper())
         .select_related("carrier", "point", "status_site")
-        .prefetch_related(
-            Prefetch("events", queryset=TrackingEvent.objects.select_related("site"))
-        )
+        .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.select_related("site")))
         .first()
     )
     if parcel is None:
@@ -97,11 +95,7 @@ def point_sites(user):
 
 
 def waiting_at(site: Site):
-    return (
-        Parcel.objects.on_shelf_at(site)
-        .select_related("carrier")
-        .order_by("shelf_slot")
-    )
+    return Parcel.objects.on_shelf_at(site).select_related("carrier").order_by("shelf_slot")
 
 
 def hold_days_of(site: Site) -> int:

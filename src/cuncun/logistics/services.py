@@ -62,6 +62,8 @@ CLOCK_SKEW = timedelta(minutes=15)
 PICKUP_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION}
 # Sites a parcel may be addressed to (or sent from).
 POINT_KINDS = PICKUP_KINDS
+# Roles that scan parcels (with the county office, which may do everything).
+SCANNING_ROLES = {Role.TOWNSHIP_STAFF, Role.COURIER, Role.VILLAGE_OPERATOR}
 HUB_KINDS = {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION, SiteKind.COUNTY_CENTER}
 
 

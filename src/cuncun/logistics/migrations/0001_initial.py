@@ -6,248 +6,710 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('network', '0001_initial'),
-        ('regions', '0001_initial'),
+        ("network", "0001_initial"),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CarrierApiKey',
+            name="CarrierApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, max_length=50, verbose_name='label')),
-                ('prefix', models.CharField(max_length=12, verbose_name='key begins')),
-                ('key_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.carrier', verbose_name='carrier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=50, verbose_name="label")),
+                ("prefix", models.CharField(max_length=12, verbose_name="key begins")),
+                ("key_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="revoked at"),
+                ),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last used"),
+                ),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.carrier",
+                        verbose_name="carrier",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'carrier API key',
-                'verbose_name_plural': 'carrier API keys',
-                'ordering': ['carrier', '-created_at'],
+                "verbose_name": "carrier API key",
+                "verbose_name_plural": "carrier API keys",
+                "ordering": ["carrier", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Parcel',
+            name="Parcel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('waybill', models.CharField(max_length=40, verbose_name='waybill number')),
-                ('direction', models.CharField(choices=[('inbound', 'inbound to a village'), ('outbound', 'outbound from a village')], default='inbound', max_length=10, verbose_name='direction')),
-                ('person_name', models.CharField(blank=True, max_length=50, verbose_name='recipient or sender')),
-                ('person_phone', models.CharField(blank=True, max_length=20, verbose_name='mobile phone')),
-                ('weight_kg', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True, verbose_name='weight (kg)')),
-                ('order_ref', models.CharField(blank=True, help_text='The market order this parcel carries, when it has one (filled by orders).', max_length=40, verbose_name='market order')),
-                ('status', models.CharField(choices=[('registered', 'registered'), ('accepted', 'accepted'), ('arrived_hub', 'arrived at hub'), ('departed_hub', 'departed hub'), ('out_for_delivery', 'out for delivery'), ('at_pickup_point', 'at pickup point'), ('delivered', 'delivered'), ('failed_attempt', 'failed attempt'), ('exception', 'exception'), ('refused', 'refused'), ('returning', 'returning'), ('returned', 'returned')], default='registered', max_length=20, verbose_name='status')),
-                ('status_at', models.DateTimeField(blank=True, null=True, verbose_name='status since')),
-                ('needs_review', models.BooleanField(default=False, verbose_name='has flagged events')),
-                ('on_shelf', models.BooleanField(default=False, verbose_name='on the shelf')),
-                ('shelf_slot', models.CharField(blank=True, max_length=16, verbose_name='shelf slot')),
-                ('pickup_code_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('pickup_code_attempts', models.PositiveSmallIntegerField(default=0, verbose_name='wrong code attempts')),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True, verbose_name='checked in at')),
-                ('handed_over_at', models.DateTimeField(blank=True, null=True, verbose_name='handed over at')),
-                ('reminders', models.PositiveSmallIntegerField(default=0, verbose_name='reminders sent')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True, verbose_name='last reminder')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('carrier', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.carrier', verbose_name='carrier')),
-                ('pickup_site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='pickup point')),
-                ('point', models.ForeignKey(help_text='Where an inbound parcel goes, or where an outbound one was sent from.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='village point or station')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.regionunit', verbose_name='division')),
-                ('status_site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='last seen at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("waybill", models.CharField(max_length=40, verbose_name="waybill number")),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("inbound", "inbound to a village"),
+                            ("outbound", "outbound from a village"),
+                        ],
+                        default="inbound",
+                        max_length=10,
+                        verbose_name="direction",
+                    ),
+                ),
+                (
+                    "person_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="recipient or sender"),
+                ),
+                (
+                    "person_phone",
+                    models.CharField(blank=True, max_length=20, verbose_name="mobile phone"),
+                ),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=7,
+                        null=True,
+                        verbose_name="weight (kg)",
+                    ),
+                ),
+                (
+                    "order_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="The market order this parcel carries, when it has one (filled by orders).",
+                        max_length=40,
+                        verbose_name="market order",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "registered"),
+                            ("accepted", "accepted"),
+                            ("arrived_hub", "arrived at hub"),
+                            ("departed_hub", "departed hub"),
+                            ("out_for_delivery", "out for delivery"),
+                            ("at_pickup_point", "at pickup point"),
+                            ("delivered", "delivered"),
+                            ("failed_attempt", "failed attempt"),
+                            ("exception", "exception"),
+                            ("refused", "refused"),
+                            ("returning", "returning"),
+                            ("returned", "returned"),
+                        ],
+                        default="registered",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="status since"),
+                ),
+                (
+                    "needs_review",
+                    models.BooleanField(default=False, verbose_name="has flagged events"),
+                ),
+                ("on_shelf", models.BooleanField(default=False, verbose_name="on the shelf")),
+                (
+                    "shelf_slot",
+                    models.CharField(blank=True, max_length=16, verbose_name="shelf slot"),
+                ),
+                ("pickup_code_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "pickup_code_attempts",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="wrong code attempts"),
+                ),
+                (
+                    "checked_in_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checked in at"),
+                ),
+                (
+                    "handed_over_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="handed over at"),
+                ),
+                (
+                    "reminders",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="reminders sent"),
+                ),
+                (
+                    "reminded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last reminder"),
+                ),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                (
+                    "carrier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.carrier",
+                        verbose_name="carrier",
+                    ),
+                ),
+                (
+                    "pickup_site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="pickup point",
+                    ),
+                ),
+                (
+                    "point",
+                    models.ForeignKey(
+                        help_text="Where an inbound parcel goes, or where an outbound one was sent from.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="village point or station",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.regionunit",
+                        verbose_name="division",
+                    ),
+                ),
+                (
+                    "status_site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="last seen at",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'parcel',
-                'verbose_name_plural': 'parcels',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "parcel",
+                "verbose_name_plural": "parcels",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PickupPointSettings',
+            name="PickupPointSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shelves', models.CharField(default='ABCD', help_text='One letter per shelf.', max_length=26, verbose_name='shelves')),
-                ('levels', models.PositiveSmallIntegerField(default=4, verbose_name='levels per shelf')),
-                ('slots_per_level', models.PositiveSmallIntegerField(default=20, verbose_name='slots per level')),
-                ('hold_days', models.PositiveSmallIntegerField(default=7, help_text='After this the parcel is listed for a reminder or a return.', verbose_name='days a parcel may wait')),
-                ('site', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pickup_settings', to='network.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "shelves",
+                    models.CharField(
+                        default="ABCD",
+                        help_text="One letter per shelf.",
+                        max_length=26,
+                        verbose_name="shelves",
+                    ),
+                ),
+                (
+                    "levels",
+                    models.PositiveSmallIntegerField(default=4, verbose_name="levels per shelf"),
+                ),
+                (
+                    "slots_per_level",
+                    models.PositiveSmallIntegerField(default=20, verbose_name="slots per level"),
+                ),
+                (
+                    "hold_days",
+                    models.PositiveSmallIntegerField(
+                        default=7,
+                        help_text="After this the parcel is listed for a reminder or a return.",
+                        verbose_name="days a parcel may wait",
+                    ),
+                ),
+                (
+                    "site",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pickup_settings",
+                        to="network.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pickup shelf layout',
-                'verbose_name_plural': 'pickup shelf layouts',
+                "verbose_name": "pickup shelf layout",
+                "verbose_name_plural": "pickup shelf layouts",
             },
         ),
         migrations.CreateModel(
-            name='RoadDistance',
+            name="RoadDistance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('km', models.DecimalField(decimal_places=2, max_digits=7, verbose_name='km')),
-                ('loaded_at', models.DateTimeField(auto_now=True)),
-                ('from_site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.site')),
-                ('to_site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='network.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("km", models.DecimalField(decimal_places=2, max_digits=7, verbose_name="km")),
+                ("loaded_at", models.DateTimeField(auto_now=True)),
+                (
+                    "from_site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.site",
+                    ),
+                ),
+                (
+                    "to_site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="network.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'road distance',
-                'verbose_name_plural': 'road distances',
+                "verbose_name": "road distance",
+                "verbose_name_plural": "road distances",
             },
         ),
         migrations.CreateModel(
-            name='RoutePlan',
+            name="RoutePlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(db_index=True, verbose_name='day')),
-                ('solver', models.CharField(choices=[('vroom', 'VROOM'), ('simple', 'simple plan (solver ran out of time)')], max_length=10, verbose_name='solver')),
-                ('solve_seconds', models.DecimalField(decimal_places=3, max_digits=8, verbose_name='solve time (s)')),
-                ('distance_source', models.CharField(max_length=200, verbose_name='distances')),
-                ('detour_factor', models.DecimalField(decimal_places=2, max_digits=4, verbose_name='detour factor')),
-                ('vehicle_capacity', models.PositiveIntegerField(verbose_name='vehicle capacity (parcels)')),
-                ('total_km', models.DecimalField(decimal_places=1, max_digits=9, verbose_name='total km')),
-                ('naive_km', models.DecimalField(decimal_places=1, max_digits=9, verbose_name='km if each carrier drove alone')),
-                ('parcels', models.PositiveIntegerField(verbose_name='parcels')),
-                ('unassigned', models.JSONField(blank=True, default=list, verbose_name='stops left out')),
-                ('notes', models.JSONField(blank=True, default=list, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('depot', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='county warehouse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(db_index=True, verbose_name="day")),
+                (
+                    "solver",
+                    models.CharField(
+                        choices=[
+                            ("vroom", "VROOM"),
+                            ("simple", "simple plan (solver ran out of time)"),
+                        ],
+                        max_length=10,
+                        verbose_name="solver",
+                    ),
+                ),
+                (
+                    "solve_seconds",
+                    models.DecimalField(
+                        decimal_places=3, max_digits=8, verbose_name="solve time (s)"
+                    ),
+                ),
+                ("distance_source", models.CharField(max_length=200, verbose_name="distances")),
+                (
+                    "detour_factor",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=4, verbose_name="detour factor"
+                    ),
+                ),
+                (
+                    "vehicle_capacity",
+                    models.PositiveIntegerField(verbose_name="vehicle capacity (parcels)"),
+                ),
+                (
+                    "total_km",
+                    models.DecimalField(decimal_places=1, max_digits=9, verbose_name="total km"),
+                ),
+                (
+                    "naive_km",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=9,
+                        verbose_name="km if each carrier drove alone",
+                    ),
+                ),
+                ("parcels", models.PositiveIntegerField(verbose_name="parcels")),
+                (
+                    "unassigned",
+                    models.JSONField(blank=True, default=list, verbose_name="stops left out"),
+                ),
+                ("notes", models.JSONField(blank=True, default=list, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "depot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="county warehouse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'delivery plan',
-                'verbose_name_plural': 'delivery plans',
-                'ordering': ['-day', '-id'],
+                "verbose_name": "delivery plan",
+                "verbose_name_plural": "delivery plans",
+                "ordering": ["-day", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Route',
+            name="Route",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='route')),
-                ('vehicle', models.CharField(max_length=30, verbose_name='vehicle')),
-                ('km', models.DecimalField(decimal_places=1, max_digits=8, verbose_name='km')),
-                ('start_at', models.TimeField(verbose_name='leaves at')),
-                ('end_at', models.TimeField(verbose_name='back at')),
-                ('parcels', models.PositiveIntegerField(verbose_name='parcels')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routes', to='logistics.routeplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="route")),
+                ("vehicle", models.CharField(max_length=30, verbose_name="vehicle")),
+                ("km", models.DecimalField(decimal_places=1, max_digits=8, verbose_name="km")),
+                ("start_at", models.TimeField(verbose_name="leaves at")),
+                ("end_at", models.TimeField(verbose_name="back at")),
+                ("parcels", models.PositiveIntegerField(verbose_name="parcels")),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routes",
+                        to="logistics.routeplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'route',
-                'verbose_name_plural': 'routes',
-                'ordering': ['plan', 'number'],
+                "verbose_name": "route",
+                "verbose_name_plural": "routes",
+                "ordering": ["plan", "number"],
             },
         ),
         migrations.CreateModel(
-            name='RouteStop',
+            name="RouteStop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveSmallIntegerField(verbose_name='order')),
-                ('arrive_at', models.TimeField(verbose_name='arrives at')),
-                ('km_from_previous', models.DecimalField(decimal_places=1, max_digits=7, verbose_name='km from previous')),
-                ('parcel_count', models.PositiveIntegerField(verbose_name='parcels')),
-                ('parcels', models.ManyToManyField(blank=True, related_name='route_stops', to='logistics.parcel')),
-                ('route', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stops', to='logistics.route')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveSmallIntegerField(verbose_name="order")),
+                ("arrive_at", models.TimeField(verbose_name="arrives at")),
+                (
+                    "km_from_previous",
+                    models.DecimalField(
+                        decimal_places=1, max_digits=7, verbose_name="km from previous"
+                    ),
+                ),
+                ("parcel_count", models.PositiveIntegerField(verbose_name="parcels")),
+                (
+                    "parcels",
+                    models.ManyToManyField(
+                        blank=True, related_name="route_stops", to="logistics.parcel"
+                    ),
+                ),
+                (
+                    "route",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stops",
+                        to="logistics.route",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stop',
-                'verbose_name_plural': 'stops',
-                'ordering': ['route', 'sequence'],
+                "verbose_name": "stop",
+                "verbose_name_plural": "stops",
+                "ordering": ["route", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('accepted', 'accepted'), ('arrived_hub', 'arrived at hub'), ('departed_hub', 'departed hub'), ('out_for_delivery', 'out for delivery'), ('at_pickup_point', 'at pickup point'), ('delivered', 'delivered'), ('failed_attempt', 'failed attempt'), ('exception', 'exception'), ('refused', 'refused'), ('returning', 'returning'), ('returned', 'returned')], max_length=20, verbose_name='event')),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='event time')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='recorded at')),
-                ('source', models.CharField(choices=[('api', 'carrier API'), ('manifest', 'manifest'), ('scan', 'scan')], max_length=10, verbose_name='source')),
-                ('location', models.CharField(blank=True, max_length=100, verbose_name="place (carrier's words)")),
-                ('raw_text', models.TextField(blank=True, verbose_name="carrier's text")),
-                ('carrier_event_id', models.CharField(blank=True, max_length=64, verbose_name="carrier's event id")),
-                ('dedupe_key', models.CharField(editable=False, max_length=80)),
-                ('delivered_to', models.CharField(blank=True, choices=[('recipient', 'the recipient'), ('proxy', 'a proxy'), ('pickup_point', 'from the pickup point')], max_length=16, verbose_name='delivered to')),
-                ('consent_basis', models.CharField(blank=True, choices=[('address_is_point', 'the recipient gave the point as the address'), ('agreed_by_phone', 'the recipient agreed by phone'), ('agreed_by_message', 'the recipient agreed by message or app'), ('standing_consent', 'standing consent on file')], max_length=24, verbose_name='consent basis')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('state', models.CharField(choices=[('applied', 'applied'), ('flagged', 'flagged for review'), ('accepted', 'applied after review'), ('dismissed', 'dismissed after review')], default='applied', max_length=10, verbose_name='state')),
-                ('problem', models.CharField(blank=True, max_length=200, verbose_name='problem')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='reviewed at')),
-                ('review_note', models.CharField(blank=True, max_length=200, verbose_name='review note')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parcel', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='logistics.parcel')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='hub or point')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("accepted", "accepted"),
+                            ("arrived_hub", "arrived at hub"),
+                            ("departed_hub", "departed hub"),
+                            ("out_for_delivery", "out for delivery"),
+                            ("at_pickup_point", "at pickup point"),
+                            ("delivered", "delivered"),
+                            ("failed_attempt", "failed attempt"),
+                            ("exception", "exception"),
+                            ("refused", "refused"),
+                            ("returning", "returning"),
+                            ("returned", "returned"),
+                        ],
+                        max_length=20,
+                        verbose_name="event",
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="event time")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="recorded at"),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("api", "carrier API"),
+                            ("manifest", "manifest"),
+                            ("scan", "scan"),
+                        ],
+                        max_length=10,
+                        verbose_name="source",
+                    ),
+                ),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True, max_length=100, verbose_name="place (carrier's words)"
+                    ),
+                ),
+                ("raw_text", models.TextField(blank=True, verbose_name="carrier's text")),
+                (
+                    "carrier_event_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="carrier's event id"),
+                ),
+                ("dedupe_key", models.CharField(editable=False, max_length=80)),
+                (
+                    "delivered_to",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("recipient", "the recipient"),
+                            ("proxy", "a proxy"),
+                            ("pickup_point", "from the pickup point"),
+                        ],
+                        max_length=16,
+                        verbose_name="delivered to",
+                    ),
+                ),
+                (
+                    "consent_basis",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("address_is_point", "the recipient gave the point as the address"),
+                            ("agreed_by_phone", "the recipient agreed by phone"),
+                            ("agreed_by_message", "the recipient agreed by message or app"),
+                            ("standing_consent", "standing consent on file"),
+                        ],
+                        max_length=24,
+                        verbose_name="consent basis",
+                    ),
+                ),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("applied", "applied"),
+                            ("flagged", "flagged for review"),
+                            ("accepted", "applied after review"),
+                            ("dismissed", "dismissed after review"),
+                        ],
+                        default="applied",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("problem", models.CharField(blank=True, max_length=200, verbose_name="problem")),
+                (
+                    "reviewed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reviewed at"),
+                ),
+                (
+                    "review_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="review note"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parcel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="logistics.parcel",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="hub or point",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tracking event',
-                'verbose_name_plural': 'tracking events',
-                'ordering': ['occurred_at', 'id'],
+                "verbose_name": "tracking event",
+                "verbose_name_plural": "tracking events",
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=models.Index(fields=['status', 'status_at'], name='logistics_p_status_259b0e_idx'),
+            model_name="parcel",
+            index=models.Index(
+                fields=["status", "status_at"], name="logistics_p_status_259b0e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='parcel',
-            index=models.Index(fields=['pickup_site', 'on_shelf'], name='logistics_p_pickup__9ad807_idx'),
+            model_name="parcel",
+            index=models.Index(
+                fields=["pickup_site", "on_shelf"], name="logistics_p_pickup__9ad807_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.UniqueConstraint(fields=('carrier', 'waybill'), name='parcel_waybill_per_carrier'),
+            model_name="parcel",
+            constraint=models.UniqueConstraint(
+                fields=("carrier", "waybill"), name="parcel_waybill_per_carrier"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.UniqueConstraint(condition=models.Q(('on_shelf', True)), fields=('pickup_site', 'shelf_slot'), name='parcel_one_per_shelf_slot'),
+            model_name="parcel",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("on_shelf", True)),
+                fields=("pickup_site", "shelf_slot"),
+                name="parcel_one_per_shelf_slot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.CheckConstraint(condition=models.Q(('weight_kg__isnull', True), ('weight_kg__gte', 0), _connector='OR'), name='parcel_weight_not_negative'),
+            model_name="parcel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("weight_kg__isnull", True), ("weight_kg__gte", 0), _connector="OR"
+                ),
+                name="parcel_weight_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='parcel',
-            constraint=models.CheckConstraint(condition=models.Q(('on_shelf', False), models.Q(('pickup_site__isnull', False), models.Q(('shelf_slot', ''), _negated=True)), _connector='OR'), name='parcel_on_shelf_has_slot'),
+            model_name="parcel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("on_shelf", False),
+                    models.Q(
+                        ("pickup_site__isnull", False), models.Q(("shelf_slot", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="parcel_on_shelf_has_slot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pickuppointsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('levels__gte', 1)), name='pickup_levels_positive'),
+            model_name="pickuppointsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("levels__gte", 1)), name="pickup_levels_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pickuppointsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('slots_per_level__gte', 1)), name='pickup_slots_positive'),
+            model_name="pickuppointsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slots_per_level__gte", 1)), name="pickup_slots_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roaddistance',
-            constraint=models.UniqueConstraint(fields=('from_site', 'to_site'), name='road_distance_once'),
+            model_name="roaddistance",
+            constraint=models.UniqueConstraint(
+                fields=("from_site", "to_site"), name="road_distance_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roaddistance',
-            constraint=models.CheckConstraint(condition=models.Q(('km__gte', 0)), name='road_distance_not_negative'),
+            model_name="roaddistance",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("km__gte", 0)), name="road_distance_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='route',
-            constraint=models.UniqueConstraint(fields=('plan', 'number'), name='route_number_in_plan'),
+            model_name="route",
+            constraint=models.UniqueConstraint(
+                fields=("plan", "number"), name="route_number_in_plan"
+            ),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(fields=['kind', 'occurred_at'], name='logistics_t_kind_2f7b34_idx'),
+            model_name="trackingevent",
+            index=models.Index(fields=["kind", "occurred_at"], name="logistics_t_kind_2f7b34_idx"),
         ),
         migrations.AddIndex(
-            model_name='trackingevent',
-            index=models.Index(fields=['state'], name='logistics_t_state_3f76c9_idx'),
+            model_name="trackingevent",
+            index=models.Index(fields=["state"], name="logistics_t_state_3f76c9_idx"),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.UniqueConstraint(fields=('parcel', 'dedupe_key'), name='tracking_event_once'),
+            model_name="trackingevent",
+            constraint=models.UniqueConstraint(
+                fields=("parcel", "dedupe_key"), name="tracking_event_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trackingevent',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'delivered'), ('delivered_to', ''), _connector='OR'), name='tracking_event_delivered_to_only_on_delivery'),
+            model_name="trackingevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "delivered"), ("delivered_to", ""), _connector="OR"),
+                name="tracking_event_delivered_to_only_on_delivery",
+            ),
         ),
     ]

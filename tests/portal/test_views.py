@@ -108,3 +108,15 @@ def test_without_secret_key_outside_debug_the_server_refuses_to_start():
 def test_outside_debug_cookies_are_secure_and_hsts_is_on():
     result = _settings_of({"SECRET_KEY": "x" * 50})
     assert result.stdout.split() == ["True", "True", "31536000"]
+
+
+def test_home_leads_with_coverage_against_the_targets(plan):
+    from datetime import date
+
+    from tests.conftest import village
+    from tests.factories import site_in
+
+    site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    page = Client().get("/").content.decode()
+    assert 'id="headlines"' in page and "今日三级覆盖" in page
+    assert "1%" in page  # 1 of 83 administrative villages

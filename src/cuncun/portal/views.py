@@ -1,13 +1,24 @@
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cuncun.core.indicators import registry
+from cuncun.monitoring.queries import evaluate
 from cuncun.plans.queries import plan_in_force
 from cuncun.regions import queries as regions
+
+# The figures the home page leads with, if their apps are installed.
+HEADLINE_INDICATORS = [
+    "township_station_coverage",
+    "village_point_coverage",
+    "carrier_township_coverage",
+]
 
 
 def home(request):
     root = regions.browse_root(request.user)
+    county = root.county() if root else None
     townships = regions.children_with_counts(request.user, root) if root else []
     plan = plan_in_force()
     return render(
@@ -27,6 +38,11 @@ def home(request):
             ],
             "plan": plan,
             "headline_targets": plan.targets.exclude(indicator="")[:6] if plan else [],
+            "headlines": [
+                evaluate(code, county, timezone.localdate())
+                for code in HEADLINE_INDICATORS
+                if county and registry.get(code)
+            ],
         },
     )
 

@@ -6,3 +6,8 @@ class LogisticsConfig(AppConfig):
     name = "cuncun.logistics"
     label = "logistics"
     verbose_name = _("Logistics")
+
+    def ready(self):
+        from cuncun.logistics import indicators
+
+        indicators.register()

@@ -805,6 +805,7 @@ def accept_outbound_parcel(
     weight_kg: Decimal | None = None,
     order_ref: str = "",
     at: datetime | None = None,
+    is_demo: bool = False,
 ) -> Parcel:
     """代发: produce handed in at a point to be sent to a buyer; the carrier's accept scan."""
     at = at or timezone.now()
@@ -823,7 +824,7 @@ def accept_outbound_parcel(
         require_point_staff(actor, site)
         if not site.is_serving:
             raise Conflict(_("%s is not operating.") % site.name)
-        parcel, created = _parcel_for(carrier, waybill, details, actor=actor)
+        parcel, created = _parcel_for(carrier, waybill, details, actor=actor, is_demo=is_demo)
         if not created and parcel.direction != Direction.OUTBOUND:
             raise Conflict(_("This waybill is already an inbound parcel."))
         event = EventInput(kind=K.ACCEPTED, occurred_at=at, site=site)

@@ -6,6 +6,7 @@ class LogisticsConfig(AppConfig):
     name = "cuncun.logistics"
     label = "logistics"
     verbose_name = _("Logistics")
+    nav_items = [(_("Parcels"), "logistics:home")]
 
     def ready(self):
         from cuncun.logistics import indicators

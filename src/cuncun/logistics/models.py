@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import Timestamped
 from cuncun.core.personal import mask_phone
@@ -39,17 +40,17 @@ class EventKind:
     RETURNED = "returned"  # 已退回: back with the sender
 
     choices = [
-        (ACCEPTED, _("accepted")),
-        (ARRIVED_HUB, _("arrived at hub")),
-        (DEPARTED_HUB, _("departed hub")),
-        (OUT_FOR_DELIVERY, _("out for delivery")),
-        (AT_PICKUP_POINT, _("at pickup point")),
-        (DELIVERED, _("delivered")),
-        (FAILED_ATTEMPT, _("failed attempt")),
-        (EXCEPTION, _("exception")),
-        (REFUSED, _("refused")),
-        (RETURNING, _("returning")),
-        (RETURNED, _("returned")),
+        (ACCEPTED, pgettext_lazy("parcel event", "accepted")),
+        (ARRIVED_HUB, pgettext_lazy("parcel event", "arrived at hub")),
+        (DEPARTED_HUB, pgettext_lazy("parcel event", "departed hub")),
+        (OUT_FOR_DELIVERY, pgettext_lazy("parcel event", "out for delivery")),
+        (AT_PICKUP_POINT, pgettext_lazy("parcel event", "at pickup point")),
+        (DELIVERED, pgettext_lazy("parcel event", "delivered")),
+        (FAILED_ATTEMPT, pgettext_lazy("parcel event", "failed attempt")),
+        (EXCEPTION, pgettext_lazy("parcel event", "exception")),
+        (REFUSED, pgettext_lazy("parcel event", "refused")),
+        (RETURNING, pgettext_lazy("parcel event", "returning")),
+        (RETURNED, pgettext_lazy("parcel event", "returned")),
     ]
     TERMINAL = {DELIVERED, RETURNED}
     # Kinds that only make sense on the way to the recipient, not once a parcel goes back.
@@ -61,7 +62,7 @@ class ParcelStatus:
     """A parcel's status is the kind of its latest applied event, or `registered` before any."""
 
     REGISTERED = "registered"  # known (from a manifest or an order), no scan yet
-    choices = [(REGISTERED, _("registered")), *EventKind.choices]
+    choices = [(REGISTERED, pgettext_lazy("parcel event", "registered")), *EventKind.choices]
 
 
 class DeliveredTo:
@@ -111,10 +112,10 @@ class EventState:
     DISMISSED = "dismissed"  # reviewed and left out of the timeline
 
     choices = [
-        (APPLIED, _("applied")),
-        (FLAGGED, _("flagged for review")),
-        (ACCEPTED, _("applied after review")),
-        (DISMISSED, _("dismissed after review")),
+        (APPLIED, pgettext_lazy("tracking event state", "applied")),
+        (FLAGGED, pgettext_lazy("tracking event state", "flagged for review")),
+        (ACCEPTED, pgettext_lazy("tracking event state", "applied after review")),
+        (DISMISSED, pgettext_lazy("tracking event state", "dismissed after review")),
     ]
     IN_TIMELINE = {APPLIED, ACCEPTED}
 

@@ -1,0 +1,421 @@
+"""Logistics pages: scanning at hubs and points, the pickup counter, receipts, the review of
+flagged events, manifest upload and the day's route sheets. Thin: services decide."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cuncun.accounts.models import Role
+from cuncun.core.errors import DomainError, InvalidInput, NotFound
+from cuncun.logistics import manifest as manifest_file
+from cuncun.logistics import queries, services
+from cuncun.logistics.forms import (
+    HandoverForm,
+    ManifestForm,
+    PlanForm,
+    ReasonForm,
+    ReviewForm,
+    ScanAction,
+    ScanForm,
+)
+from cuncun.logistics.models import EventKind, EventSource
+from cuncun.network.models import ServiceRecord, SiteKind, SiteService
+
+
+def _may_review(user) -> bool:
+    return user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF
+
+
+@login_required
+def home(request):
+    user = request.user
+    q = request.GET.get("q", "").strip()
+    found = queries.find_by_waybill(user, q) if q else []
+    if len(found) == 1:
+        return redirect("logistics:parcel", pk=found[0].pk)
+    counts = queries.status_counts(user)
+    return render(
+        request,
+        "logistics/home.html",
+        {
+            "q": q,
+            "found": found,
+            "counts": [(label, counts.get(code, 0)) for code, label in EventKind.choices],
+            "total": sum(counts.values()),
+            "points": queries.point_sites(user),
+            "late": queries.waiting_too_long(user).count(),
+            "flagged": queries.flagged_events(user).count() if _may_review(user) else None,
+            "exceptions": queries.in_exception(user)[:20],
+            "may_plan": user.manages_reference_data,
+        },
+    )
+
+
+@login_required
+def scan(request):
+    sites = list(queries.scan_sites(request.user))
+    if request.method == "POST":
+        form = ScanForm(request.POST, sites=sites)
+        if form.is_valid():
+            data = form.cleaned_data
+            site = next(s for s in sites if str(s.pk) == data["site"])
+            try:
+                _scan(request, site, data)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            query = f"?site={site.pk}&action={data['action']}"
+            return redirect(reverse("logistics:scan") + query)
+    else:
+        form = ScanForm(
+            sites=sites,
+            initial={
+                "site": request.GET.get("site"),
+                "action": request.GET.get("action") or ScanAction.CHECK_IN,
+            },
+        )
+    return render(request, "logistics/scan.html", {"form": form, "has_sites": bool(sites)})
+
+
+def _scan(request, site, data) -> None:
+    waybill = data["waybill"].strip().upper()
+    carrier = data["carrier"]
+    if carrier is None:
+        found = queries.find_by_waybill(request.user, waybill)
+        if len(found) > 1:
+            raise InvalidInput(_("Several carriers use this waybill number: choose the carrier."))
+        if not found:
+            raise NotFound(_("%s is not known here: choose the carrier to register it.") % waybill)
+        carrier = found[0].carrier
+    details = None
+    if data["name"] or data["phone"]:
+        details = services.ParcelDetails(
+            point=site, person_name=data["name"], person_phone=data["phone"].strip()
+        )
+    if data["action"] == ScanAction.CHECK_IN:
+        result = services.check_in_parcel(
+            actor=request.user,
+            site=site,
+            carrier=carrier,
+            waybill=waybill,
+            consent_basis=data["consent"],
+            details=details,
+        )
+        parcel = result.parcel
+        if result.already:
+            messages.info(request, _("Already on the shelf at %s.") % result.shelf_slot)
+        elif result.notified:
+            messages.success(
+                request,
+                _("%(waybill)s on shelf %(slot)s; the pickup code was sent to %(phone)s.")
+                % {"waybill": waybill, "slot": result.shelf_slot, "phone": parcel.masked_phone},
+            )
+        else:
+            messages.warning(
+                request,
+                _(
+                    "%(waybill)s on shelf %(slot)s. There is no mobile number: tell the "
+                    "recipient yourself; the handover will need an ID check."
+                )
+                % {"waybill": waybill, "slot": result.shelf_slot},
+            )
+        return
+    recorded = services.record_event(
+        actor=request.user,
+        carrier=carrier,
+        waybill=waybill,
+        event=services.EventInput(
+            kind=data["action"], occurred_at=timezone.now(), site=site, raw_text=data["note"]
+        ),
+        source=EventSource.SCAN,
+    )
+    if recorded.outcome == "flagged":
+        messages.warning(
+            request, _("Recorded, but flagged for review: %s") % recorded.event.problem
+        )
+    elif recorded.outcome == "duplicate":
+        messages.info(request, _("This scan was already recorded."))
+    else:
+        messages.success(
+            request,
+            _("%(waybill)s: %(event)s.")
+            % {"waybill": waybill, "event": recorded.event.get_kind_display()},
+        )
+
+
+def _point(user, pk: int):
+    site = queries.point_sites(user).filter(pk=pk).first()
+    if site is None:
+        raise NotFound(_("This point is not one you keep."))
+    return site
+
+
+@login_required
+def counter(request, pk: int):
+    site = _point(request.user, pk)
+    now = timezone.now()
+    waiting = list(queries.waiting_at(site))
+    hold = queries.hold_days_of(site)
+    for parcel in waiting:
+        parcel.days_waiting = (now - parcel.checked_in_at).days if parcel.checked_in_at else 0
+        parcel.too_long = parcel.checked_in_at and parcel.checked_in_at < now - timedelta(days=hold)
+    return render(
+        request,
+        "logistics/counter.html",
+        {
+            "site": site,
+            "waiting": waiting,
+            "late": sum(1 for p in waiting if p.too_long),
+            "hold_days": hold,
+            "fee": queries.pickup_fee(site),
+            "form": HandoverForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def handover(request, pk: int):
+    site = _point(request.user, pk)
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the waybill number."))
+        return redirect("logistics:counter", pk=site.pk)
+    data = form.cleaned_data
+    waybill = data["waybill"].strip().upper()
+    parcel = next((p for p in queries.waiting_at(site) if p.waybill == waybill), None)
+    if parcel is None:
+        messages.error(request, _("%s is not waiting at this point.") % waybill)
+        return redirect("logistics:counter", pk=site.pk)
+    id_check = None
+    if not data["code"] and data["id_number"]:
+        id_check = services.IdCheck(id_number=data["id_number"], name=data["id_name"])
+    try:
+        services.hand_over_parcel(
+            actor=request.user,
+            site=site,
+            parcel=parcel,
+            code=data["code"],
+            id_check=id_check,
+            proxy_name=data["proxy_name"],
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("logistics:counter", pk=site.pk)
+    return redirect("logistics:receipt", pk=parcel.pk)
+
+
+@login_required
+def receipt(request, pk: int):
+    parcel = queries.parcel_for(request.user, pk)
+    delivered = next(
+        (e for e in reversed(parcel.events.all()) if e.kind == EventKind.DELIVERED), None
+    )
+    if delivered is None or parcel.pickup_site is None:
+        raise NotFound(_("This parcel has not been handed over at a point."))
+    charged = ServiceRecord.objects.filter(
+        site=parcel.pickup_site,
+        kind=SiteService.PICKUP,
+        reference=f"logistics.Parcel:{parcel.pk}",
+    ).first()
+    fee = queries.pickup_fee(parcel.pickup_site)
+    return render(
+        request,
+        "logistics/receipt.html",
+        {
+            "parcel": parcel,
+            "event": delivered,
+            "amount": charged.amount if charged else None,
+            "fee": fee,
+        },
+    )
+
+
+def _parcel_action(request, pk: int, action, success: str):
+    parcel = queries.parcel_for(request.user, pk)
+    try:
+        action(parcel)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, success)
+    if parcel.pickup_site_id:
+        return redirect("logistics:counter", pk=parcel.pickup_site_id)
+    return redirect("logistics:parcel", pk=parcel.pk)
+
+
+@login_required
+@require_POST
+def remind(request, pk: int):
+    return _parcel_action(
+        request,
+        pk,
+        lambda p: services.remind_recipient(actor=request.user, parcel=p),
+        _("The recipient was reminded by SMS."),
+    )
+
+
+@login_required
+@require_POST
+def resend_code(request, pk: int):
+    return _parcel_action(
+        request,
+        pk,
+        lambda p: services.resend_pickup_code(actor=request.user, parcel=p),
+        _("A new pickup code was sent; the old one no longer works."),
+    )
+
+
+@login_required
+@require_POST
+def send_back(request, pk: int):
+    form = ReasonForm(request.POST)
+    reason = form.data.get("reason", "")
+    return _parcel_action(
+        request,
+        pk,
+        lambda p: services.return_parcel(actor=request.user, parcel=p, reason=reason),
+        _("The parcel goes back to the carrier."),
+    )
+
+
+@login_required
+def parcel(request, pk: int):
+    item = queries.parcel_for(request.user, pk)
+    return render(
+        request,
+        "logistics/parcel.html",
+        {"parcel": item, "events": item.events.all(), "may_review": _may_review(request.user)},
+    )
+
+
+@login_required
+def review(request):
+    if request.method == "POST":
+        form = ReviewForm(request.POST)
+        event = queries.flagged_events(request.user).filter(pk=request.POST.get("event")).first()
+        if event is None:
+            messages.error(request, _("This event is not waiting for review."))
+        elif not form.is_valid():
+            messages.error(request, _("Say why, in a few words."))
+        else:
+            try:
+                services.review_event(
+                    actor=request.user,
+                    event=event,
+                    apply=form.cleaned_data["decision"] == "apply",
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(request, _("Reviewed."))
+            except DomainError as error:
+                messages.error(request, str(error.message))
+        return redirect("logistics:review")
+    return render(
+        request,
+        "logistics/review.html",
+        {"events": queries.flagged_events(request.user)[:200], "form": ReviewForm()},
+    )
+
+
+@login_required
+def manifest(request):
+    hubs = [
+        s
+        for s in queries.scan_sites(request.user)
+        if s.kind in {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION}
+    ]
+    report = problems = None
+    if request.method == "POST":
+        form = ManifestForm(request.POST, request.FILES, hubs=hubs)
+        if form.is_valid():
+            hub = next(s for s in hubs if str(s.pk) == form.cleaned_data["hub"])
+            upload = form.cleaned_data["file"]
+            try:
+                rows, bad = manifest_file.read_manifest(upload.read(), upload.name, hub=hub)
+                report = services.import_manifest(
+                    actor=request.user,
+                    rows=rows,
+                    problems=bad,
+                    good_rows_only=form.cleaned_data["good_rows_only"],
+                )
+                problems = report.problems
+                messages.success(
+                    request,
+                    _("%(n)d scan(s) recorded, %(dup)d already known, %(flag)d flagged.")
+                    % {"n": report.imported, "dup": report.duplicates, "flag": report.flagged},
+                )
+            except DomainError as error:
+                messages.error(request, str(error.message))
+                problems = error.details.get("rows") if isinstance(error.details, dict) else None
+    else:
+        form = ManifestForm(hubs=hubs)
+    return render(
+        request,
+        "logistics/manifest.html",
+        {"form": form, "problems": problems, "template": manifest_file.template_csv()},
+    )
+
+
+@login_required
+def routes(request):
+    if request.method == "POST":
+        form = PlanForm(request.POST)
+        if form.is_valid():
+            try:
+                plan = services.plan_routes(
+                    actor=request.user,
+                    day=form.cleaned_data["day"],
+                    vehicles=form.cleaned_data["vehicles"],
+                    capacity_parcels=form.cleaned_data["capacity"],
+                )
+                return redirect("logistics:route_sheet", pk=plan.pk)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+    else:
+        form = PlanForm(initial={"day": timezone.localdate(), "capacity": 400})
+    return render(
+        request,
+        "logistics/routes.html",
+        {
+            "plans": queries.route_plans(),
+            "form": form,
+            "may_plan": request.user.manages_reference_data,
+        },
+    )
+
+
+@login_required
+def route_sheet(request, pk: int):
+    if not (request.user.manages_reference_data or request.user.role == Role.TOWNSHIP_STAFF):
+        raise NotFound()
+    plan = queries.route_plan(pk)
+    notes = []
+    for note in plan.notes:
+        if note == "solver_timed_out":
+            notes.append(
+                _("The solver took too long: this is a simple plan, not an optimised one.")
+            )
+        elif note == "solver_no_time":
+            notes.append(_("The solver was given no time: this is a simple plan."))
+        elif note.startswith("approximate_places:"):
+            notes.append(
+                _(
+                    "%s places have no surveyed coordinates and were placed near their "
+                    "township's seat."
+                )
+                % note.split(":")[1]
+            )
+    saving = None
+    if plan.naive_km:
+        saving = round(100 * (1 - plan.total_km / plan.naive_km))
+    return render(
+        request,
+        "logistics/route_sheet.html",
+        {"plan": plan, "notes": notes, "saving": saving, "only": request.GET.get("route")},
+    )

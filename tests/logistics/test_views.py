@@ -1,0 +1,177 @@
+"""Logistics pages: scanning, the counter and its receipt, review, manifest upload, route sheets;
+each user sees and acts only where they may."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from cuncun.core.models import OutboxMessage
+from cuncun.logistics.models import EventKind, EventSource, Parcel, TrackingEvent
+from cuncun.logistics.services import EventInput, ParcelDetails, record_event
+from cuncun.network.models import SiteService
+from cuncun.network.services import set_site_fee
+from tests.conftest import PASSWORD
+from tests.logistics.conftest import at
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def parcel_at_station(carriers, gasa_station, to_manda):
+    return record_event(
+        actor=None,
+        carrier=carriers["YD"],
+        waybill="YD3100000001",
+        event=EventInput(kind=EventKind.ARRIVED_HUB, occurred_at=at(1, 9), site=gasa_station),
+        source=EventSource.API,
+        details=to_manda,
+    ).parcel
+
+
+def test_every_page_opens_for_the_county_office(
+    office_user, parcel_at_station, warehouse, manda_point
+):
+    client = logged_in(office_user)
+    for url in [
+        "/logistics/",
+        "/logistics/scan/",
+        f"/logistics/points/{manda_point.pk}/",
+        f"/logistics/parcels/{parcel_at_station.pk}/",
+        "/logistics/review/",
+        "/logistics/manifest/",
+        "/logistics/routes/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "扫描" in client.get("/logistics/").content.decode()
+
+
+def test_the_operator_checks_in_and_hands_over_at_the_counter(
+    manda_operator, manda_point, parcel_at_station, django_capture_on_commit_callbacks
+):
+    set_site_fee(
+        actor=manda_operator,
+        site=manda_point,
+        service=SiteService.PARCEL_RECEIVED,
+        amount="1.00",
+        per="件",
+    )
+    client = logged_in(manda_operator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            "/logistics/scan/",
+            {
+                "site": manda_point.pk,
+                "action": "check_in",
+                "waybill": "yd3100000001",
+                "consent": "standing_consent",
+            },
+            follow=True,
+        )
+    assert "A-1-01" in page.content.decode()
+    code = re.search(r"\d{6}", OutboxMessage.objects.get().text).group(0)
+
+    counter = client.get(f"/logistics/points/{manda_point.pk}/").content.decode()
+    assert "YD3100000001" in counter and "玉*南" in counter and "13812345678" not in counter
+
+    wrong = client.post(
+        f"/logistics/points/{manda_point.pk}/handover/",
+        {"waybill": "YD3100000001", "code": "000000" if code != "000000" else "111111"},
+        follow=True,
+    )
+    assert "取件码不正确" in wrong.content.decode()
+
+    receipt = client.post(
+        f"/logistics/points/{manda_point.pk}/handover/",
+        {"waybill": "YD3100000001", "code": code},
+        follow=True,
+    )
+    text = receipt.content.decode()
+    assert receipt.status_code == 200 and "¥1.00" in text and "A-1-01" in text
+    assert Parcel.objects.get().status == EventKind.DELIVERED
+
+
+def test_an_operator_cannot_open_another_points_counter(manda_operator, gasa_station):
+    response = logged_in(manda_operator).get(f"/logistics/points/{gasa_station.pk}/")
+    assert response.status_code == 404
+
+
+def test_the_township_hub_scans_a_parcel_out(gasa_staff, gasa_station, parcel_at_station):
+    client = logged_in(gasa_staff)
+    page = client.post(
+        "/logistics/scan/",
+        {"site": gasa_station.pk, "action": "departed_hub", "waybill": "YD3100000001"},
+        follow=True,
+    )
+    assert "YD3100000001" in page.content.decode()
+    assert Parcel.objects.get().status == EventKind.DEPARTED_HUB
+
+
+def test_an_impossible_scan_is_flagged_and_reviewed_on_the_page(
+    gasa_staff, gasa_station, parcel_at_station, carriers
+):
+    record_event(
+        actor=None,
+        carrier=carriers["YD"],
+        waybill="YD3100000001",
+        event=EventInput(kind=EventKind.DELIVERED, occurred_at=at(1, 10), delivered_to="recipient"),
+        source=EventSource.API,
+    )
+    client = logged_in(gasa_staff)
+    page = client.post(
+        "/logistics/scan/",
+        {"site": gasa_station.pk, "action": "arrived_hub", "waybill": "YD3100000001"},
+        follow=True,
+    )
+    assert "待核查" in page.content.decode() or "核查" in page.content.decode()
+
+    event = TrackingEvent.objects.get(state="flagged")
+    review = client.get("/logistics/review/").content.decode()
+    assert "YD3100000001" in review
+    client.post(
+        "/logistics/review/", {"event": event.pk, "decision": "dismiss", "note": "重复扫描"}
+    )
+    event.refresh_from_db()
+    assert event.state == "dismissed"
+
+
+def test_a_manifest_upload_shows_the_bad_rows(office_user, warehouse, manda_point, carriers):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    code = manda_point.code
+    data = f"快递公司,运单号,服务点编号\nZTO,ZT1,{code}\nNOPE,ZT2,{code}\n".encode()
+    page = logged_in(office_user).post(
+        "/logistics/manifest/",
+        {"hub": warehouse.pk, "file": SimpleUploadedFile("m.csv", data)},
+    )
+    text = page.content.decode()
+    assert "第 3 行" in text and not Parcel.objects.exists()
+
+
+def test_the_office_plans_routes_and_prints_the_sheets(
+    office_user, warehouse, manda_point, carriers
+):
+    record_event(
+        actor=None,
+        carrier=carriers["SF"],
+        waybill="SF1",
+        event=EventInput(kind=EventKind.ARRIVED_HUB, occurred_at=at(0, 0), site=warehouse),
+        source=EventSource.MANIFEST,
+        details=ParcelDetails(point=manda_point),
+    )
+    client = logged_in(office_user)
+    page = client.post(
+        "/logistics/routes/",
+        {"day": timezone.localdate().isoformat(), "capacity": 400},
+        follow=True,
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and manda_point.name in text
+    assert "直线距离" in text and "SF1" in text

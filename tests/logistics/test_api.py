@@ -143,3 +143,26 @@ def test_a_carrier_reads_its_parcels_timeline(client, sf_key, manda_point, wareh
         ).status_code
         == 404
     )
+
+
+def test_the_key_command_prints_a_working_key_once(client, carriers, manda_point, warehouse):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("issue_carrier_key", "zto", stdout=out)
+    key = out.getvalue().split("X-Carrier-Key: ")[1].split()[0]
+
+    body = {
+        "events": [
+            {
+                "waybill": "ZT1",
+                "kind": "arrived_hub",
+                "occurred_at": at(1, 9).isoformat(),
+                "site": warehouse.code,
+                "parcel": {"point": manda_point.code},
+            }
+        ]
+    }
+    assert post(client, body, key).json()["recorded"] == 1

@@ -13,7 +13,7 @@ from cuncun.logistics.schemas import EventBatchIn, EventBatchOut, EventIn, Parce
 from cuncun.network.models import Carrier, Site
 
 router = Router(tags=["logistics"])
-HEADER = "X-Carrier-Key"
+HEADER = services.HEADER_NAME
 
 
 class CarrierKey(APIKeyHeader):

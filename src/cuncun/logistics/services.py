@@ -882,6 +882,7 @@ def set_shelf_layout(
 # --- carrier API keys -----------------------------------------------------------------------
 
 API_KEY_PREFIX = "cc_"
+HEADER_NAME = "X-Carrier-Key"  # the HTTP header carriers send their key in
 
 
 def key_hash(key: str) -> str:

@@ -48,7 +48,8 @@ def home(request):
             "found": found,
             "counts": [(label, counts.get(code, 0)) for code, label in EventKind.choices],
             "total": sum(counts.values()),
-            "points": queries.point_sites(user),
+            # The county office reaches a counter from a parcel; the rest see their own.
+            "points": [] if user.manages_reference_data else queries.point_sites(user),
             "late": queries.waiting_too_long(user).count(),
             "flagged": queries.flagged_events(user).count() if _may_review(user) else None,
             "exceptions": queries.in_exception(user)[:20],

@@ -1,0 +1,561 @@
+"""Every write of the catalog: categories, products, SKUs, prices, seasons, photos and stock.
+
+Stock moves two ways. A seller counts or receives stock (`set_stock`, `adjust_stock`, audited). An
+order takes and gives back units through `reserve_stock`, `release_stock` and `ship_stock`, called
+inside the orders app's own transaction (which writes the audit row for the order): each is a
+conditional UPDATE in primary-key order, so no unit is promised twice and no two checkouts can
+deadlock.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from cuncun.catalog.models import (
+    Category,
+    CategoryKind,
+    Product,
+    ProductPhoto,
+    ProductStatus,
+    SeasonWindow,
+    Sku,
+    Stock,
+    Unit,
+)
+from cuncun.core import audit
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
+from cuncun.core.money import to_money
+from cuncun.merchants.models import Merchant
+from cuncun.merchants.services import require_seller
+from cuncun.network.models import Site, SiteKind
+
+# Sites where goods may be kept for the market.
+STOCKING_SITE_KINDS = {
+    SiteKind.COUNTY_WAREHOUSE,
+    SiteKind.COUNTY_CENTER,
+    SiteKind.TOWNSHIP_STATION,
+    SiteKind.VILLAGE_POINT,
+    SiteKind.PICKUP_STORE,
+}
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+MAX_QUANTITY = 1_000_000
+
+
+class InsufficientStock(Conflict):
+    """Some lines cannot be had in the quantity asked; `details["lines"]` lists every one."""
+
+    code = "insufficient_stock"
+
+    def __init__(self, lines: list[dict]):
+        described = "; ".join(
+            _("%(name)s: asked %(asked)d, %(left)d left")
+            % {"name": line["name"], "asked": line["requested"], "left": line["available"]}
+            for line in lines
+        )
+        super().__init__(
+            _("Not enough stock for %(n)d line(s): %(lines)s.")
+            % {"n": len(lines), "lines": described},
+            details={"lines": lines},
+        )
+        self.lines = lines
+
+
+# --- categories --------------------------------------------------------------------------------
+
+
+def ensure_category(
+    *, actor, code: str, name: str, kind: str, parent: Category | None = None, position: int = 0
+) -> Category:
+    """The county office keeps the category tree; the same code twice changes nothing."""
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office manages categories."))
+    if kind not in dict(CategoryKind.choices):
+        raise InvalidInput(_("unknown kind of category %s") % kind)
+    if not re.fullmatch(r"[a-z0-9-]{1,40}", code or ""):
+        raise InvalidInput(_("A category code is 1 to 40 lower-case letters, digits or dashes."))
+    if not name.strip():
+        raise InvalidInput(_("The category name is empty."))
+    with transaction.atomic():
+        category, created = Category.objects.get_or_create(
+            code=code,
+            defaults={"name": name.strip(), "kind": kind, "parent": parent, "position": position},
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="category.create",
+                obj=category,
+                after={"code": code, "name": category.name, "kind": kind},
+            )
+    return category
+
+
+# --- products and SKUs ---------------------------------------------------------------------------
+
+
+@dataclass
+class SkuDetails:
+    unit: str
+    price: object
+    name: str = ""
+    grade: str = ""
+    net_weight_kg: object = None
+    code: str = ""
+
+
+@dataclass
+class ProductDetails:
+    name: str
+    category: Category
+    description: str = ""
+    origin: object = None  # a RegionUnit (the village it comes from)
+    skus: tuple[SkuDetails, ...] = ()
+    seasons: tuple[tuple[int, int], ...] = ()  # (MMDD from, MMDD to)
+    listed: bool = True
+    is_demo: bool = False
+
+
+def create_product(*, actor, merchant: Merchant, details: ProductDetails) -> Product:
+    """A seller (or the operator who lists for a farmer, 代售) puts a product on the market."""
+    d = details
+    require_seller(actor, merchant)
+    if not merchant.is_active:
+        raise Conflict(_("%s is stopped and cannot list products.") % merchant.name)
+    problems = _product_problems(d.name, d.category)
+    if not d.skus:
+        problems.append(_("a product needs at least one SKU (unit and price)"))
+    sku_values = []
+    for number, sku in enumerate(d.skus, start=1):
+        try:
+            sku_values.append(_clean_sku(sku))
+        except InvalidInput as error:
+            problems.append(_("SKU %(n)d: %(problem)s") % {"n": number, "problem": error.message})
+    try:
+        seasons = [_clean_season(*window) for window in d.seasons]
+    except InvalidInput as error:
+        problems.append(str(error.message))
+        seasons = []
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    with transaction.atomic():
+        product = Product.objects.create(
+            merchant=merchant,
+            category=d.category,
+            name=d.name.strip(),
+            description=d.description.strip(),
+            origin=d.origin,
+            status=ProductStatus.LISTED if d.listed else ProductStatus.DRAFT,
+            is_demo=d.is_demo,
+        )
+        for values in sku_values:
+            _create_sku(product, values)
+        SeasonWindow.objects.bulk_create(
+            SeasonWindow(product=product, starts=s, ends=e) for s, e in seasons
+        )
+        audit.record(
+            actor=actor,
+            action="product.create",
+            obj=product,
+            after={
+                "merchant": merchant.pk,
+                "status": product.status,
+                "skus": [{"unit": v["unit"], "price": str(v["price"])} for v in sku_values],
+            },
+        )
+    return product
+
+
+def update_product(*, actor, product: Product, changes: dict) -> Product:
+    allowed = {"name", "description", "category", "origin"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(_("unknown field(s): %s") % ", ".join(sorted(unknown)))
+    with transaction.atomic():
+        product = _lock_product(product)
+        require_seller(actor, product.merchant)
+        problems = _product_problems(
+            changes.get("name", product.name), changes.get("category", product.category)
+        )
+        if problems:
+            raise InvalidInput("; ".join(problems), details={"problems": problems})
+        changed = {k: v for k, v in changes.items() if getattr(product, k) != v}
+        if not changed:
+            return product
+        fields = [Product._meta.get_field(k).attname for k in changed]
+        before = audit.snapshot(product, fields)
+        for name, value in changed.items():
+            setattr(product, name, value.strip() if isinstance(value, str) else value)
+        product.save(update_fields=[*changed, "updated_at"])
+        audit.record(
+            actor=actor,
+            action="product.update",
+            obj=product,
+            before=before,
+            after=audit.snapshot(product, fields),
+        )
+    return product
+
+
+def set_product_status(*, actor, product: Product, status: str) -> Product:
+    """List a product on the market or take it off (what is already ordered stays ordered)."""
+    if status not in dict(ProductStatus.choices):
+        raise InvalidInput(_("unknown product status %s") % status)
+    with transaction.atomic():
+        product = _lock_product(product)
+        require_seller(actor, product.merchant)
+        if product.status == status:
+            return product
+        if status == ProductStatus.LISTED and not product.skus.filter(is_active=True).exists():
+            raise Conflict(_("Add a SKU on sale before listing this product."))
+        before = product.status
+        product.status = status
+        product.save(update_fields=["status", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="product.status",
+            obj=product,
+            before={"status": before},
+            after={"status": status},
+        )
+    return product
+
+
+def add_sku(*, actor, product: Product, details: SkuDetails) -> Sku:
+    values = _clean_sku(details)
+    with transaction.atomic():
+        product = _lock_product(product)
+        require_seller(actor, product.merchant)
+        sku = _create_sku(product, values)
+        audit.record(
+            actor=actor,
+            action="sku.create",
+            obj=sku,
+            after={"code": sku.code, "unit": sku.unit, "price": str(sku.price)},
+        )
+    return sku
+
+
+def set_sku_price(*, actor, sku: Sku, price) -> Sku:
+    """A new price applies to orders placed from now on; placed orders keep theirs."""
+    price = _price(price)
+    with transaction.atomic():
+        sku = Sku.objects.select_for_update().select_related("product__merchant").get(pk=sku.pk)
+        require_seller(actor, sku.product.merchant)
+        if sku.price == price:
+            return sku
+        before = str(sku.price)
+        sku.price = price
+        sku.save(update_fields=["price"])
+        audit.record(
+            actor=actor,
+            action="sku.price",
+            obj=sku,
+            before={"price": before},
+            after={"price": str(price)},
+        )
+    return sku
+
+
+def set_sku_on_sale(*, actor, sku: Sku, on_sale: bool) -> Sku:
+    with transaction.atomic():
+        sku = Sku.objects.select_for_update().select_related("product__merchant").get(pk=sku.pk)
+        require_seller(actor, sku.product.merchant)
+        if sku.is_active != on_sale:
+            sku.is_active = on_sale
+            sku.save(update_fields=["is_active"])
+            audit.record(
+                actor=actor,
+                action="sku.on_sale" if on_sale else "sku.off_sale",
+                obj=sku,
+                after={"is_active": on_sale},
+            )
+    return sku
+
+
+def set_seasons(*, actor, product: Product, windows: list[tuple[int, int]]) -> Product:
+    """Replace a product's seasons; an empty list means it sells all year."""
+    cleaned = [_clean_season(*w) for w in windows]
+    with transaction.atomic():
+        product = _lock_product(product)
+        require_seller(actor, product.merchant)
+        before = [[w.starts, w.ends] for w in product.season_windows.all()]
+        product.season_windows.all().delete()
+        SeasonWindow.objects.bulk_create(
+            SeasonWindow(product=product, starts=s, ends=e) for s, e in cleaned
+        )
+        audit.record(
+            actor=actor,
+            action="product.seasons",
+            obj=product,
+            before={"seasons": before},
+            after={"seasons": [list(w) for w in cleaned]},
+        )
+    return product
+
+
+def add_product_photo(*, actor, product: Product, upload, caption: str = "") -> ProductPhoto:
+    content_type = getattr(upload, "content_type", "")
+    if content_type not in PHOTO_TYPES:
+        raise InvalidInput(_("A photo must be a JPEG, PNG or WebP image."))
+    if upload.size > PHOTO_MAX_BYTES:
+        raise InvalidInput(_("A photo may be at most 5 MB."))
+    with transaction.atomic():
+        product = _lock_product(product)
+        require_seller(actor, product.merchant)
+        position = product.photos.count()
+        photo = ProductPhoto.objects.create(
+            product=product, image=upload, caption=caption.strip(), position=position
+        )
+        audit.record(
+            actor=actor, action="product.photo", obj=product, after={"photo": photo.image.name}
+        )
+    return photo
+
+
+def _lock_product(product: Product) -> Product:
+    return (
+        Product.objects.select_for_update()
+        .select_related("merchant", "category")
+        .get(pk=product.pk)
+    )
+
+
+def _product_problems(name: str, category) -> list[str]:
+    problems = []
+    if not (name or "").strip():
+        problems.append(_("the product name is empty"))
+    if not isinstance(category, Category):
+        problems.append(_("choose a category"))
+    return problems
+
+
+def _price(value) -> Decimal:
+    try:
+        price = to_money(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(_("%s is not a price") % value) from error
+    if price <= 0:
+        raise InvalidInput(_("A price must be more than zero."))
+    return price
+
+
+def _clean_sku(sku: SkuDetails) -> dict:
+    problems = []
+    if sku.unit not in dict(Unit.choices):
+        problems.append(_("unknown unit %s (use 斤, kg, 箱 or 件)") % sku.unit)
+    try:
+        price = _price(sku.price)
+    except InvalidInput as error:
+        problems.append(str(error.message))
+        price = None
+    weight = None
+    if sku.net_weight_kg not in (None, ""):
+        try:
+            weight = Decimal(str(sku.net_weight_kg))
+        except InvalidOperation:
+            problems.append(_("%s is not a weight") % sku.net_weight_kg)
+        else:
+            if weight <= 0:
+                problems.append(_("a weight must be more than zero"))
+    code = (sku.code or "").strip()
+    if code and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", code):
+        problems.append(_("a SKU code is letters, digits, dots or dashes"))
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    return {
+        "unit": sku.unit,
+        "price": price,
+        "name": sku.name.strip(),
+        "grade": sku.grade.strip(),
+        "net_weight_kg": weight,
+        "code": code,
+    }
+
+
+def _create_sku(product: Product, values: dict) -> Sku:
+    values = dict(values)
+    code = values.pop("code") or f"P{product.pk}-{product.skus.count() + 1}"
+    if Sku.objects.filter(code=code).exists():
+        raise Conflict(_("The SKU code %s is taken.") % code)
+    return Sku.objects.create(product=product, code=code, **values)
+
+
+def _clean_season(starts: int, ends: int) -> tuple[int, int]:
+    for value in (starts, ends):
+        try:
+            date(2000, int(value) // 100, int(value) % 100)  # 2000: a leap year allows 0229
+        except (TypeError, ValueError) as error:
+            raise InvalidInput(
+                _("%s is not a month and day (write 0501 for 1 May)") % value
+            ) from error
+    return int(starts), int(ends)
+
+
+# --- stock counted by the seller --------------------------------------------------------------
+
+
+def set_stock(*, actor, sku: Sku, site: Site, quantity: int, reason: str = "") -> Stock:
+    """Record a stock count at a site. It cannot fall below what is already promised to orders."""
+    quantity = _quantity(quantity, allow_zero=True)
+    _check_site(site)
+    with transaction.atomic():
+        sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
+        require_seller(actor, sku.product.merchant)
+        stock, _created = Stock.objects.get_or_create(site=site, sku=sku)
+        before = {"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated}
+        changed = Stock.objects.filter(pk=stock.pk, quantity_allocated__lte=quantity).update(
+            quantity=quantity
+        )
+        stock.refresh_from_db()
+        if not changed:
+            raise Conflict(
+                _("%(n)d are already promised to orders; the count cannot be lower than that.")
+                % {"n": stock.quantity_allocated},
+                details={"allocated": stock.quantity_allocated},
+            )
+        audit.record(
+            actor=actor,
+            action="stock.count",
+            obj=stock,
+            before=before,
+            after={"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated},
+            reason=reason,
+        )
+    return stock
+
+
+def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> Stock:
+    """Goods received (+) or written off (−). A write-off cannot touch promised units."""
+    if not isinstance(change, int) or change == 0 or abs(change) > MAX_QUANTITY:
+        raise InvalidInput(_("The change must be a whole number other than zero."))
+    if not reason.strip():
+        raise InvalidInput(_("Say why the stock changes (received, damaged, counted …)."))
+    _check_site(site)
+    with transaction.atomic():
+        sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
+        require_seller(actor, sku.product.merchant)
+        stock, _created = Stock.objects.get_or_create(site=site, sku=sku)
+        before = {"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated}
+        changed = Stock.objects.filter(
+            pk=stock.pk, quantity__gte=F("quantity_allocated") - change
+        ).update(quantity=F("quantity") + change)
+        stock.refresh_from_db()
+        if not changed:
+            raise Conflict(
+                _("Only %(n)d are free to write off; the rest are promised to orders.")
+                % {"n": stock.available},
+                details={"available": stock.available},
+            )
+        audit.record(
+            actor=actor,
+            action="stock.adjust",
+            obj=stock,
+            before=before,
+            after={"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated},
+            reason=reason,
+        )
+    return stock
+
+
+def _quantity(value, *, allow_zero=False) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(_("A quantity is a whole number."))
+    if value < (0 if allow_zero else 1) or value > MAX_QUANTITY:
+        raise InvalidInput(_("The quantity %d is out of range.") % value)
+    return value
+
+
+def _check_site(site: Site) -> None:
+    if site.kind not in STOCKING_SITE_KINDS:
+        raise InvalidInput(_("%s does not keep goods for the market.") % site.name)
+    if not site.is_serving:
+        raise Conflict(_("%s is not operating.") % site.name)
+
+
+# --- stock taken and given back by orders (inside the caller's transaction) ----------------------
+
+
+@dataclass(frozen=True)
+class StockRequest:
+    stock_id: int
+    quantity: int
+    name: str  # how the line is called in a message ("普洱茶 一级 357g")
+    sku_id: int = 0
+    site_name: str = ""
+
+
+def reserve_stock(requests: list[StockRequest]) -> None:
+    """Promise units to an order: one conditional UPDATE per stock row, in primary-key order.
+
+    A row changes only if it still has the units free, so two checkouts can never both take the
+    last one; the database's check constraint stands behind it. Every short line is collected
+    and reported in one InsufficientStock; the caller's transaction then rolls back whatever
+    this call already took.
+    """
+    _require_transaction()
+    short = []
+    for request in sorted(requests, key=lambda r: r.stock_id):
+        taken = Stock.objects.filter(
+            pk=request.stock_id, quantity__gte=F("quantity_allocated") + request.quantity
+        ).update(quantity_allocated=F("quantity_allocated") + request.quantity)
+        if not taken:
+            short.append(request)
+    if short:
+        available = dict(
+            Stock.objects.filter(pk__in=[r.stock_id for r in short])
+            .with_free()
+            .values_list("pk", "free")
+        )
+        raise InsufficientStock(
+            [
+                {
+                    "sku": r.sku_id,
+                    "name": r.name,
+                    "site": r.site_name,
+                    "requested": r.quantity,
+                    "available": max(0, available.get(r.stock_id, 0)),
+                }
+                for r in short
+            ]
+        )
+
+
+def release_stock(holds: list[tuple[int, int]]) -> None:
+    """Give back promised units [(stock id, quantity)], e.g. for an order never paid."""
+    _require_transaction()
+    for stock_id, quantity in _merged(holds):
+        changed = Stock.objects.filter(pk=stock_id, quantity_allocated__gte=quantity).update(
+            quantity_allocated=F("quantity_allocated") - quantity
+        )
+        if not changed:
+            raise IntegrityError(f"stock {stock_id} has fewer than {quantity} units promised")
+
+
+def ship_stock(holds: list[tuple[int, int]]) -> None:
+    """Promised units leave the site: on hand and promised both go down."""
+    _require_transaction()
+    for stock_id, quantity in _merged(holds):
+        changed = Stock.objects.filter(pk=stock_id, quantity_allocated__gte=quantity).update(
+            quantity=F("quantity") - quantity,
+            quantity_allocated=F("quantity_allocated") - quantity,
+        )
+        if not changed:
+            raise IntegrityError(f"stock {stock_id} has fewer than {quantity} units promised")
+
+
+def _merged(holds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    totals: dict[int, int] = {}
+    for stock_id, quantity in holds:
+        totals[stock_id] = totals.get(stock_id, 0) + quantity
+    return sorted(totals.items())
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("stock moves run inside the order service's transaction")

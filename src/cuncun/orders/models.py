@@ -1,0 +1,428 @@
+"""Carts, checkouts split into orders per merchant, the order state machine, stock held for orders
+(reservations with an expiry, allocations once paid), payments and what the gateways told us.
+
+One cart may hold goods of several sellers. Submitting it makes one `Checkout` (paid at once) and
+one `Order` per merchant; each order line holds its units through a `Reservation` (unpaid, expires)
+that becomes an `Allocation` when the checkout is paid. Both count in
+`catalog.Stock.quantity_allocated`.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.core.models import MoneyField, Timestamped
+from cuncun.core.scoping import ScopedQuerySet
+
+
+class OrderStatus:
+    PENDING_PAYMENT = "pending_payment"  # 待付款: stock reserved until the reservation expires
+    PAID = "paid"  # 已付款: stock allocated, the seller may pack
+    PACKED = "packed"  # 已打包
+    SHIPPED = "shipped"  # 已发货: on its way (to the address or the pickup point)
+    AT_PICKUP_POINT = "at_pickup_point"  # 待取货: at the point, the buyer has a pickup code
+    DELIVERED = "delivered"  # 已送达: delivered to the address
+    COMPLETED = "completed"  # 已完成: picked up with the code, or receipt confirmed
+    CANCELLED = "cancelled"  # 已取消: never paid (cancelled, or the reservation expired)
+    REFUNDED = "refunded"  # 已退款: paid, then refunded in full
+
+    choices = [
+        (PENDING_PAYMENT, _("awaiting payment")),
+        (PAID, _("paid")),
+        (PACKED, _("packed")),
+        (SHIPPED, _("shipped")),
+        (AT_PICKUP_POINT, _("at the pickup point")),
+        (DELIVERED, _("delivered")),
+        (COMPLETED, _("completed")),
+        (CANCELLED, _("cancelled")),
+        (REFUNDED, _("refunded")),
+    ]
+    # A sale happened: paid and not refunded (what "a merchant is selling" counts).
+    SOLD = {PAID, PACKED, SHIPPED, AT_PICKUP_POINT, DELIVERED, COMPLETED}
+    # Units are still held at the site (reserved or allocated), not shipped yet.
+    HOLDING = {PENDING_PAYMENT, PAID, PACKED}
+    FINAL = {COMPLETED, CANCELLED, REFUNDED}
+
+
+class Fulfilment:
+    DELIVERY = "delivery"  # 送货上门: to an address
+    PICKUP = "pickup"  # 网订店取: at a service point or partner store, with a pickup code
+
+    choices = [(DELIVERY, _("delivery to an address")), (PICKUP, _("pickup at a service point"))]
+
+
+class Cart(models.Model):
+    buyer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cart")
+        verbose_name_plural = _("carts")
+
+    def __str__(self):
+        return f"cart of {self.buyer}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cart line")
+        verbose_name_plural = _("cart lines")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "sku"], name="cart_line_once_per_sku"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku_id}"
+
+
+class Checkout(models.Model):
+    """One submission of a cart: paid at once, split into one order per merchant."""
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkouts"
+    )
+    # 代购: a village operator bought for a villager at their point.
+    assisted_site = models.ForeignKey(
+        "network.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of_name = models.CharField(_("bought for"), max_length=50, blank=True)
+    on_behalf_of_phone = models.CharField(_("their phone"), max_length=20, blank=True)
+    fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
+    pickup_site = models.ForeignKey(
+        "network.Site",
+        verbose_name=_("pickup point"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recipient_name = models.CharField(_("recipient"), max_length=50, blank=True)
+    recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
+    address = models.CharField(_("delivery address"), max_length=200, blank=True)
+    total = MoneyField(_("total (yuan)"))
+    payment_provider = models.CharField(_("payment method"), max_length=16)
+    reserved_until = models.DateTimeField(_("reserved until"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(fulfilment=Fulfilment.PICKUP) & Q(pickup_site__isnull=False))
+                | (Q(fulfilment=Fulfilment.DELIVERY) & ~Q(address="")),
+                name="checkout_pickup_point_or_address",
+            ),
+            models.CheckConstraint(condition=Q(total__gt=0), name="checkout_total_positive"),
+        ]
+
+    def __str__(self):
+        return f"checkout {self.pk}"
+
+    @property
+    def contact_phone(self) -> str:
+        """Who gets the pickup SMS: the villager for an assisted purchase, else the buyer."""
+        return self.on_behalf_of_phone or self.recipient_phone or self.buyer.phone
+
+
+class OrderQuerySet(ScopedQuerySet):
+    # Staff see the sales of the merchants in their area.
+    region_path_lookup = "merchant__region__path"
+
+    def sold(self):
+        return self.filter(status__in=OrderStatus.SOLD)
+
+    def of_buyer(self, user):
+        return self.filter(checkout__buyer=user)
+
+
+class Order(Timestamped):
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="orders")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="orders"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=OrderStatus.choices,
+        default=OrderStatus.PENDING_PAYMENT,
+        db_index=True,
+    )
+    total = MoneyField(_("total (yuan)"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True, db_index=True)
+    carrier = models.ForeignKey(
+        "network.Carrier", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tracking_number = models.CharField(_("tracking number"), max_length=40, blank=True)
+    # The one-time pickup code (取货码), issued when the goods reach the pickup point.
+    pickup_code = models.CharField(_("pickup code"), max_length=8, blank=True)
+    pickup_code_expires_at = models.DateTimeField(null=True, blank=True)
+    pickup_code_used_at = models.DateTimeField(null=True, blank=True)
+    pickup_code_failures = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["merchant", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=False)
+                | Q(status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]),
+                name="order_paid_states_have_paid_at",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.created_at:%y%m%d}-{self.pk:06d}" if self.created_at else f"{self.pk}"
+
+    @property
+    def is_pickup(self) -> bool:
+        return self.checkout.fulfilment == Fulfilment.PICKUP
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    # Copied at purchase: later edits of the product do not change what was bought.
+    product_name = models.CharField(_("product"), max_length=100)
+    sku_name = models.CharField(_("variant"), max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=8)
+    category = models.CharField(_("category"), max_length=50, blank=True)
+    unit_price = MoneyField(_("unit price"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    total = MoneyField(_("line total"))
+    stock = models.ForeignKey(
+        "catalog.Stock",
+        verbose_name=_("from stock"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The site the units come from."),
+    )
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="order_line_quantity_positive"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="order_line_price_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_name} {self.sku_name}".strip()
+
+
+class Reservation(models.Model):
+    """Units held for an order awaiting payment, until `expires_at` (the bridge to the payment)."""
+
+    line = models.OneToOneField(OrderLine, on_delete=models.CASCADE, related_name="reservation")
+    stock = models.ForeignKey("catalog.Stock", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="reservation_quantity_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} of stock {self.stock_id} until {self.expires_at:%H:%M}"
+
+
+class Allocation(models.Model):
+    """Units promised to a paid order line, until they are shipped (or refunded)."""
+
+    line = models.OneToOneField(OrderLine, on_delete=models.CASCADE, related_name="allocation")
+    stock = models.ForeignKey("catalog.Stock", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="allocation_quantity_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} of stock {self.stock_id}"
+
+
+class PaymentStatus:
+    PENDING = "pending"  # started, no answer yet (cash not yet taken, gateway not yet paid)
+    SUCCEEDED = "succeeded"  # money received
+    FAILED = "failed"  # the gateway said no
+    CANCELLED = "cancelled"  # withdrawn before anything was paid (the order expired)
+    REFUNDED = "refunded"  # money given back in full
+
+    choices = [
+        (PENDING, _("pending")),
+        (SUCCEEDED, _("succeeded")),
+        (FAILED, _("failed")),
+        (CANCELLED, _("cancelled")),
+        (REFUNDED, _("refunded")),
+    ]
+
+
+class Payment(Timestamped):
+    checkout = models.ForeignKey(Checkout, on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(_("provider"), max_length=16)
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    amount = MoneyField(_("amount (yuan)"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    gateway_reference = models.CharField(_("gateway reference"), max_length=64, blank=True)
+    gateway_sequence = models.PositiveIntegerField(default=0)
+    redirect_url = models.CharField(max_length=300, blank=True)
+    # Offline payments: the point where the cash is paid, and who confirmed it.
+    site = models.ForeignKey(
+        "network.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = MoneyField(_("refunded (yuan)"), default=0)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0, refunded_amount__lte=models.F("amount")),
+                name="payment_refund_within_amount",
+            ),
+            # At most one payment of a checkout may be under way or done at a time.
+            models.UniqueConstraint(
+                fields=["checkout"],
+                condition=Q(status__in=[PaymentStatus.PENDING, PaymentStatus.SUCCEEDED]),
+                name="payment_one_live_per_checkout",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class PaymentEvent(models.Model):
+    """What a gateway told us (callbacks, answers to our queries), including what we refused."""
+
+    class Outcome:
+        APPLIED = "applied"  # changed the payment
+        DUPLICATE = "duplicate"  # the same event again: nothing to do
+        STALE = "stale"  # older than what we know (arrived out of order): ignored
+        REFUSED = "refused"  # bad signature, unknown payment or wrong amount
+
+        choices = [
+            (APPLIED, _("applied")),
+            (DUPLICATE, _("duplicate")),
+            (STALE, _("out of order, ignored")),
+            (REFUSED, _("refused")),
+        ]
+
+    provider = models.CharField(max_length=16)
+    event_id = models.CharField(max_length=80, blank=True)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    source = models.CharField(max_length=10)  # callback | query | confirm | refund
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    signature_valid = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"],
+                condition=Q(outcome="applied"),
+                name="payment_event_applied_once",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.event_id} {self.outcome}"
+
+
+class Refund(models.Model):
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="refund")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField(_("amount (yuan)"))
+    reason = models.CharField(_("reason"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gateway_reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+
+    def __str__(self):
+        return f"refund {self.amount} for {self.order_id}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox gateway's own books: it stands for the outside payment company, so orders code
+    reaches it only through `payments.SandboxGateway` and its signed notifications."""
+
+    class Status:
+        OPEN = "open"
+        PAID = "paid"
+        FAILED = "failed"
+        CLOSED = "closed"
+        REFUNDED = "refunded"
+
+        choices = [(s, s) for s in (OPEN, PAID, FAILED, CLOSED, REFUNDED)]
+
+    token = models.CharField(max_length=40, unique=True)
+    merchant_reference = models.CharField(max_length=40, db_index=True)
+    amount = MoneyField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    sequence = models.PositiveIntegerField(default=0)
+    return_url = models.CharField(max_length=300, blank=True)
+    refunded_amount = MoneyField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("sandbox gateway charge")
+        verbose_name_plural = _("sandbox gateway charges")
+
+    def __str__(self):
+        return self.token

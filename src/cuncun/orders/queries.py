@@ -1,0 +1,176 @@
+"""Reads of carts and orders, from what each actor may see: a buyer their own, a seller their
+shop's, a point's operator what is picked up or bought at their point, staff their area's."""
+
+from datetime import date, datetime, time
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+
+from cuncun.catalog.queries import serving_stock
+from cuncun.core.errors import NotFound
+from cuncun.core.scoping import scope_of
+from cuncun.merchants.models import Merchant
+from cuncun.network.models import PickupMode, Site
+from cuncun.orders.models import (
+    Cart,
+    CartLine,
+    Checkout,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+)
+
+
+def merchants_with_sales(since=None):
+    """Ids of merchants with at least one paid order (not refunded), paid on or after `since`
+    (a date or a datetime) when given. The training app counts these as "selling"."""
+    orders = Order.objects.filter(status__in=OrderStatus.SOLD)
+    if since is not None:
+        if isinstance(since, date) and not isinstance(since, datetime):
+            since = timezone.make_aware(datetime.combine(since, time.min))
+        orders = orders.filter(paid_at__gte=since)
+    return orders.order_by().values_list("merchant_id", flat=True).distinct()
+
+
+def _orders():
+    return Order.objects.select_related(
+        "merchant", "checkout", "checkout__pickup_site", "checkout__buyer", "carrier"
+    ).prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+
+
+def cart_of(user) -> list[CartLine]:
+    """The buyer's cart lines with product, merchant and units free now, grouped by merchant
+    in the template."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        CartLine.objects.filter(cart__buyer=user)
+        .select_related("sku", "sku__product", "sku__product__merchant")
+        .order_by("sku__product__merchant__name", "added_at", "id")
+    )
+
+
+def cart_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Cart.objects.filter(buyer=user).aggregate(n=Sum("lines__quantity"))["n"] or 0
+
+
+def buyer_orders(user):
+    return _orders().filter(checkout__buyer=user).order_by("-id")
+
+
+def buyer_checkout(user, pk: int) -> Checkout:
+    checkout = (
+        Checkout.objects.filter(buyer=user, pk=pk)
+        .select_related("pickup_site", "assisted_site")
+        .prefetch_related(
+            Prefetch("orders", queryset=_orders().order_by("pk")),
+            Prefetch("payments", queryset=Payment.objects.order_by("-id")),
+        )
+        .first()
+    )
+    if checkout is None:
+        raise NotFound(details={"checkout": pk})
+    return checkout
+
+
+def seller_orders(user, status: str = ""):
+    orders = _orders().filter(merchant__in=Merchant.objects.acted_for_by(user))
+    if status:
+        orders = orders.filter(status=status)
+    return orders.order_by("-id")
+
+
+def orders_at_point(site: Site, status: str = ""):
+    """Orders to be picked up at, or bought through, a service point."""
+    orders = _orders().filter(Q(checkout__pickup_site=site) | Q(checkout__assisted_site=site))
+    if status:
+        orders = orders.filter(status=status)
+    return orders.order_by("-id")
+
+
+def pending_cash_payments(site: Site):
+    return (
+        Payment.objects.filter(site=site, provider="offline", status="pending")
+        .select_related("checkout", "checkout__buyer")
+        .order_by("id")
+    )
+
+
+def visible_order(user, pk: int) -> Order:
+    """One order, if the user may see it: as its buyer, its seller, the point's operator, or
+    staff whose area holds its merchant."""
+    order = _orders().filter(pk=pk).first()
+    if order is None or not may_see(user, order):
+        raise NotFound(details={"order": pk})
+    return order
+
+
+def may_see(user, order: Order) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or order.checkout.buyer_id == user.pk:
+        return True
+    if user.pk in {order.merchant.owner_id, order.merchant.represented_by_id}:
+        return True
+    site_ids = {order.checkout.pickup_site_id, order.checkout.assisted_site_id} - {None}
+    if site_ids and Site.objects.operated_by(user).filter(pk__in=site_ids).exists():
+        return True
+    return user.role in {"county_office", "township_staff", "member_department"} and scope_of(
+        user
+    ).covers(order.merchant.region.path)
+
+
+def office_orders(user, *, status: str = "", merchant_id: int | None = None):
+    """The county office's (or a township's) view: orders of the merchants in their area."""
+    orders = _orders().filter(pk__in=Order.objects.visible_to(user).values("pk"))
+    if status:
+        orders = orders.filter(status=status)
+    if merchant_id:
+        orders = orders.filter(merchant_id=merchant_id)
+    return orders.order_by("-id")
+
+
+def office_summary(user) -> dict:
+    """Totals for the office's order page: by status, and sales by merchant."""
+    orders = Order.objects.visible_to(user)
+    by_status = dict(orders.values_list("status").annotate(n=Count("id")).order_by())
+    sold = orders.filter(status__in=OrderStatus.SOLD)
+    totals = sold.aggregate(n=Count("id"), amount=Sum("total"))
+    top = (
+        sold.values("merchant__name")
+        .annotate(n=Count("id"), amount=Sum("total"))
+        .order_by("-amount")[:10]
+    )
+    return {
+        "by_status": [(code, label, by_status.get(code, 0)) for code, label in OrderStatus.choices],
+        "sold": totals["n"] or 0,
+        "amount": totals["amount"] or 0,
+        "top_merchants": list(top),
+    }
+
+
+def pickup_points(sku_ids=()):
+    """Serving points that take pickups; for points that take their own stock only, only those
+    that hold every SKU asked for."""
+    points = (
+        Site.objects.serving()
+        .exclude(pickup_mode=PickupMode.DISABLED)
+        .select_related("region", "region__parent")
+        .order_by("region__path", "name")
+    )
+    sku_ids = list(sku_ids)
+    if not sku_ids:
+        return list(points)
+    stocked: dict[int, set[int]] = {}
+    for site_id, sku_id in (
+        serving_stock().filter(sku_id__in=sku_ids).values_list("site_id", "sku_id")
+    ):
+        stocked.setdefault(site_id, set()).add(sku_id)
+    return [
+        p
+        for p in points
+        if p.pickup_mode == PickupMode.ANY_SITE or stocked.get(p.pk, set()) >= set(sku_ids)
+    ]

@@ -1,0 +1,1192 @@
+"""Every write of the orders app: the cart, checkout (split per merchant, stock reserved with
+conditional updates), payment through a provider, the order state machine, pickup with a one-time
+code, refunds, and releasing reservations that expired.
+
+Locks are always taken in one order (orders.locks): payments, checkout, orders, then stock rows.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from cuncun.catalog.models import ProductStatus, Sku, Stock
+from cuncun.catalog.queries import skus_for_checkout, stock_candidates
+from cuncun.catalog.services import (
+    InsufficientStock,
+    StockRequest,
+    release_stock,
+    reserve_stock,
+    ship_stock,
+)
+from cuncun.core import audit
+from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from cuncun.core.idempotency import run_once
+from cuncun.core.models import IdempotencyKey
+from cuncun.core.money import to_money
+from cuncun.core.personal import is_valid_phone
+from cuncun.core.sms import send_sms
+from cuncun.merchants.services import may_sell_for, require_seller
+from cuncun.network.models import PickupMode, Site, SiteKind, SiteService
+from cuncun.network.services import is_operator_of, record_service
+from cuncun.orders import locks
+from cuncun.orders.models import (
+    Allocation,
+    Cart,
+    CartLine,
+    Checkout,
+    Fulfilment,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentEvent,
+    PaymentStatus,
+    Refund,
+    Reservation,
+)
+from cuncun.orders.payments import (
+    PROVIDERS,
+    BadSignature,
+    Notification,
+    PaymentProvider,
+    get_provider,
+)
+
+logger = logging.getLogger(__name__)
+
+S = OrderStatus
+# The state machine: which status may follow which, and the name of the step (audited as
+# "order.<step>"). "pay" and "pick_up" have no public door: only a payment provider's confirmed
+# payment, or the right pickup code, take them.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    S.PENDING_PAYMENT: {S.PAID: "pay", S.CANCELLED: "cancel"},
+    S.PAID: {S.PACKED: "pack", S.REFUNDED: "refund"},
+    S.PACKED: {S.SHIPPED: "ship", S.AT_PICKUP_POINT: "ready", S.REFUNDED: "refund"},
+    S.SHIPPED: {S.AT_PICKUP_POINT: "arrive", S.DELIVERED: "deliver"},
+    S.AT_PICKUP_POINT: {S.COMPLETED: "pick_up", S.REFUNDED: "refund"},
+    S.DELIVERED: {S.COMPLETED: "complete"},
+    S.COMPLETED: {},
+    S.CANCELLED: {},
+    S.REFUNDED: {},
+}
+MAX_LINE_QUANTITY = 999
+MAX_LINES = 50
+PICKUP_CODE_DAYS = 7
+PICKUP_CODE_MAX_FAILURES = 5
+PLACE_ATTEMPTS = 3
+IDEMPOTENCY_SCOPE = "orders.place_order"
+
+
+class TransitionRefused(Conflict):
+    code = "transition_refused"
+
+
+class ReservationExpired(Conflict):
+    code = "reservation_expired"
+
+
+class PickupRefused(DomainError):
+    """A pickup code was refused; `code` says why (wrong, used, expired, locked)."""
+
+    http_status = 400
+
+
+# --- who is who ---------------------------------------------------------------------------------
+
+
+def _authenticated(actor) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAllowed(_("Log in first."))
+
+
+def is_buyer(actor, checkout: Checkout) -> bool:
+    return actor is not None and getattr(actor, "pk", None) == checkout.buyer_id
+
+
+def _require_buyer_or_office(actor, checkout: Checkout) -> None:
+    if actor is None or is_buyer(actor, checkout) or actor.manages_reference_data:
+        return
+    raise NotAllowed(_("Only the buyer or the county office may do this."))
+
+
+def _require_point_staff(actor, site: Site) -> None:
+    if actor is None or actor.is_superuser or is_operator_of(actor, site):
+        return
+    raise NotAllowed(
+        _("Only the operator of %(site)s may do this.") % {"site": site.name},
+        details={"site": site.pk},
+    )
+
+
+def _person(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- the cart -----------------------------------------------------------------------------------
+
+
+def add_to_cart(*, actor, sku: Sku, quantity: int = 1) -> CartLine:
+    _authenticated(actor)
+    _check_quantity(quantity)
+    with transaction.atomic():
+        _check_on_sale(Sku.objects.select_related("product__merchant").get(pk=sku.pk))
+        cart, _created = Cart.objects.get_or_create(buyer=actor)
+        line, created = CartLine.objects.get_or_create(
+            cart=cart, sku=sku, defaults={"quantity": quantity}
+        )
+        if not created:
+            line.quantity = min(MAX_LINE_QUANTITY, line.quantity + quantity)
+            line.save(update_fields=["quantity"])
+        Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return line
+
+
+def set_cart_quantity(*, actor, sku: Sku, quantity: int) -> None:
+    """Change how many of a SKU the cart holds; 0 removes the line."""
+    _authenticated(actor)
+    if quantity != 0:
+        _check_quantity(quantity)
+    with transaction.atomic():
+        cart, _created = Cart.objects.get_or_create(buyer=actor)
+        if quantity == 0:
+            CartLine.objects.filter(cart=cart, sku=sku).delete()
+        else:
+            CartLine.objects.update_or_create(cart=cart, sku=sku, defaults={"quantity": quantity})
+
+
+def _check_quantity(quantity) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise InvalidInput(_("A quantity is a whole number."))
+    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise InvalidInput(
+            _("A quantity is from 1 to %(max)d.") % {"max": MAX_LINE_QUANTITY},
+            details={"quantity": quantity},
+        )
+
+
+def _check_on_sale(sku: Sku) -> None:
+    if not (
+        sku.is_active
+        and sku.product.status == ProductStatus.LISTED
+        and sku.product.merchant.is_active
+    ):
+        raise Conflict(_("%s is not on sale.") % sku, details={"sku": sku.pk})
+
+
+# --- checkout -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutRequest:
+    """What the buyer submits. `lines` [(sku id, quantity)] buys these now; None buys the cart."""
+
+    fulfilment: str
+    payment_provider: str
+    pickup_site_id: int | None = None
+    recipient_name: str = ""
+    recipient_phone: str = ""
+    address: str = ""
+    lines: list[tuple[int, int]] | None = None
+    # 代购: an operator buying for a villager at their point.
+    assisted_site_id: int | None = None
+    on_behalf_of_name: str = ""
+    on_behalf_of_phone: str = ""
+
+    def fingerprint(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k != "lines"}
+        data["lines"] = sorted(self.lines) if self.lines is not None else "cart"
+        return data
+
+
+@dataclass
+class Placement:
+    checkout: Checkout
+    orders: list[Order] = field(default_factory=list)
+    replayed: bool = False
+
+
+class _LostRace(Exception):
+    """A stock row chosen from a fresh read was taken meanwhile: choose again."""
+
+    def __init__(self, error: InsufficientStock):
+        self.error = error
+
+
+def place_order(*, actor, idempotency_key: str, request: CheckoutRequest) -> Placement:
+    """Submit a cart (or a "buy now" list): one checkout, one order per merchant, every unit
+    reserved until the reservation expires. Retried with the same key, it answers the first
+    result. A shortfall raises InsufficientStock listing every short line; nothing is kept."""
+    _authenticated(actor)
+    if not idempotency_key:
+        raise InvalidInput(_("An idempotency key of 1 to 128 characters is required."))
+    key = f"{actor.pk}:{idempotency_key}"
+    for attempt in range(PLACE_ATTEMPTS):
+        # Reads and checks happen before the transaction (a retry of a placed checkout skips
+        # them and is answered from the idempotency store).
+        seen = IdempotencyKey.objects.filter(scope=IDEMPOTENCY_SCOPE, key=key).exists()
+        prepared = None if seen else _prepare(actor, request)
+        try:
+            result, replayed = run_once(
+                scope=IDEMPOTENCY_SCOPE,
+                key=key,
+                actor=actor,
+                payload=request.fingerprint(),
+                write=lambda p=prepared: _write(actor, request, p or _prepare(actor, request)),
+            )
+        except _LostRace as lost:
+            if attempt == PLACE_ATTEMPTS - 1:
+                raise lost.error from None
+            continue
+        checkout = Checkout.objects.get(pk=result["checkout"])
+        orders = list(Order.objects.filter(pk__in=result["orders"]).order_by("pk"))
+        return Placement(checkout=checkout, orders=orders, replayed=replayed)
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class _Line:
+    sku: Sku
+    quantity: int
+    stock: Stock | None = None
+
+
+@dataclass
+class _Prepared:
+    now: datetime
+    provider: PaymentProvider
+    pickup_site: Site | None
+    assisted_site: Site | None
+    lines: list[_Line]
+
+
+def _prepare(actor, request: CheckoutRequest) -> _Prepared:
+    now = timezone.now()
+    provider = get_provider(request.payment_provider)
+    pickup_site, assisted_site = _check_request(actor, request, provider)
+    lines = _load_lines(_requested_lines(actor, request), now)
+    _choose_stock(lines, pickup_site)
+    return _Prepared(now, provider, pickup_site, assisted_site, lines)
+
+
+def _write(actor, request: CheckoutRequest, p: _Prepared) -> dict:
+    """Inside run_once's transaction. Everything but the stock is written first, so that the hot
+    stock rows stay locked for as short a time as possible (from the conditional UPDATE to the
+    commit)."""
+    lines = p.lines
+    reserved_until = p.now + timedelta(minutes=p.provider.reservation_minutes)
+    total = sum((line.sku.price * line.quantity for line in lines), Decimal("0"))
+    checkout = Checkout.objects.create(
+        buyer=actor,
+        assisted_site=p.assisted_site,
+        on_behalf_of_name=request.on_behalf_of_name.strip(),
+        on_behalf_of_phone=request.on_behalf_of_phone.strip(),
+        fulfilment=request.fulfilment,
+        pickup_site=p.pickup_site,
+        recipient_name=request.recipient_name.strip(),
+        recipient_phone=request.recipient_phone.strip(),
+        address=request.address.strip(),
+        total=to_money(total),
+        payment_provider=p.provider.code,
+        reserved_until=reserved_until,
+    )
+    by_merchant: dict[int, list[_Line]] = {}
+    for line in lines:
+        by_merchant.setdefault(line.sku.product.merchant_id, []).append(line)
+    orders = Order.objects.bulk_create(
+        Order(
+            checkout=checkout,
+            merchant_id=merchant_id,
+            total=to_money(sum((x.sku.price * x.quantity for x in group), Decimal("0"))),
+        )
+        for merchant_id, group in sorted(by_merchant.items())
+    )
+    order_lines = []
+    for order in orders:
+        for line in by_merchant[order.merchant_id]:
+            order_lines.append(
+                OrderLine(
+                    order=order,
+                    sku=line.sku,
+                    product_name=line.sku.product.name,
+                    sku_name=line.sku.name,
+                    unit=line.sku.unit,
+                    category=line.sku.product.category.name,
+                    unit_price=line.sku.price,
+                    quantity=line.quantity,
+                    total=to_money(line.sku.price * line.quantity),
+                    stock=line.stock,
+                )
+            )
+    order_lines = OrderLine.objects.bulk_create(order_lines)
+    Reservation.objects.bulk_create(
+        Reservation(line=ol, stock=ol.stock, quantity=ol.quantity, expires_at=reserved_until)
+        for ol in order_lines
+    )
+    for order in orders:
+        audit.record(
+            actor=actor,
+            action="order.place",
+            obj=order,
+            after={
+                "status": order.status,
+                "total": str(order.total),
+                "lines": [
+                    [ol.sku_id, ol.quantity, ol.stock_id] for ol in order_lines if ol.order == order
+                ],
+                "reserved_until": reserved_until.isoformat(),
+            },
+        )
+    if request.lines is None:
+        CartLine.objects.filter(cart__buyer=actor, sku__in=[x.sku for x in lines]).delete()
+    try:
+        reserve_stock(
+            [
+                StockRequest(
+                    stock_id=line.stock.pk,
+                    quantity=line.quantity,
+                    name=str(line.sku),
+                    sku_id=line.sku.pk,
+                    site_name=line.stock.site.name,
+                )
+                for line in lines
+            ]
+        )
+    except InsufficientStock as error:
+        raise _LostRace(error) from None
+    return {"checkout": checkout.pk, "orders": [o.pk for o in orders]}
+
+
+def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
+    problems = []
+    pickup_site = assisted_site = None
+    if r.fulfilment == Fulfilment.PICKUP:
+        pickup_site = Site.objects.select_related("region").filter(pk=r.pickup_site_id).first()
+        if pickup_site is None:
+            problems.append(_("choose a pickup point"))
+        elif not pickup_site.is_serving or pickup_site.pickup_mode == PickupMode.DISABLED:
+            problems.append(_("%s does not take pickups") % pickup_site.name)
+    elif r.fulfilment == Fulfilment.DELIVERY:
+        if not r.address.strip():
+            problems.append(_("give a delivery address"))
+        if not r.recipient_name.strip():
+            problems.append(_("give the recipient's name"))
+    else:
+        problems.append(_("choose delivery or pickup"))
+    if r.recipient_phone and not is_valid_phone(r.recipient_phone.strip()):
+        problems.append(_("the recipient's phone is not a mobile phone number"))
+    if r.fulfilment == Fulfilment.DELIVERY and not r.recipient_phone.strip():
+        problems.append(_("give the recipient's phone"))
+    if r.assisted_site_id is not None:
+        assisted_site = Site.objects.filter(pk=r.assisted_site_id).first()
+        if assisted_site is None or not is_operator_of(actor, assisted_site):
+            raise NotAllowed(_("Only the operator of a point may buy for a villager there."))
+        if not assisted_site.is_serving:
+            problems.append(_("%s is not operating") % assisted_site.name)
+        if not r.on_behalf_of_name.strip():
+            problems.append(_("give the name of the villager you are buying for"))
+        if r.on_behalf_of_phone and not is_valid_phone(r.on_behalf_of_phone.strip()):
+            problems.append(_("the villager's phone is not a mobile phone number"))
+    if provider.in_person and pickup_site is None and assisted_site is None:
+        problems.append(
+            _("cash is paid at a service point: choose pickup at a point, or pay online")
+        )
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    return pickup_site, assisted_site
+
+
+def _requested_lines(actor, r: CheckoutRequest) -> dict[int, int]:
+    if r.lines is None:
+        raw = list(CartLine.objects.filter(cart__buyer=actor).values_list("sku_id", "quantity"))
+        if not raw:
+            raise InvalidInput(_("Your cart is empty."))
+    else:
+        raw = list(r.lines)
+        if not raw:
+            raise InvalidInput(_("Choose at least one product."))
+    if len(raw) > MAX_LINES:
+        raise InvalidInput(_("At most %d lines in one order.") % MAX_LINES)
+    wanted: dict[int, int] = {}
+    for sku_id, quantity in raw:
+        _check_quantity(quantity)
+        wanted[int(sku_id)] = wanted.get(int(sku_id), 0) + quantity
+    for quantity in wanted.values():
+        _check_quantity(quantity)
+    return wanted
+
+
+def _load_lines(wanted: dict[int, int], now: datetime) -> list[_Line]:
+    skus = {sku.pk: sku for sku in skus_for_checkout(wanted, timezone.localdate(now))}
+    problems = []
+    for sku_id in wanted:
+        sku = skus.get(sku_id)
+        if sku is None:
+            problems.append(_("product %s does not exist") % sku_id)
+        elif not (
+            sku.is_active
+            and sku.product.status == ProductStatus.LISTED
+            and sku.product.merchant.is_active
+        ):
+            problems.append(_("%s is not on sale") % sku)
+        elif not sku.in_season_flag:
+            problems.append(_("%s is out of season") % sku)
+    if problems:
+        raise Conflict("; ".join(problems), details={"problems": problems})
+    return [_Line(sku=skus[sku_id], quantity=q) for sku_id, q in sorted(wanted.items())]
+
+
+def _choose_stock(lines: list[_Line], pickup_site: Site | None) -> None:
+    """Pick the site each line comes from: the pickup point's own stock when it has it (and only
+    it, when the point takes pickups of its own stock only), else the county warehouse, else the
+    site with most units free. A line is taken whole from one site."""
+    own_only = pickup_site is not None and pickup_site.pickup_mode == PickupMode.OWN_STOCK
+    candidates = stock_candidates(
+        [line.sku.pk for line in lines], site_ids=[pickup_site.pk] if own_only else None
+    )
+    by_sku: dict[int, list[Stock]] = {}
+    for stock in candidates:
+        by_sku.setdefault(stock.sku_id, []).append(stock)
+
+    def preference(stock: Stock):
+        return (
+            0 if pickup_site is not None and stock.site_id == pickup_site.pk else 1,
+            0 if stock.site.kind == SiteKind.COUNTY_WAREHOUSE else 1,
+            -stock.available,
+            stock.pk,
+        )
+
+    short = []
+    for line in lines:
+        options = sorted(by_sku.get(line.sku.pk, []), key=preference)
+        line.stock = next((s for s in options if s.available >= line.quantity), None)
+        if line.stock is None:
+            short.append(
+                {
+                    "sku": line.sku.pk,
+                    "name": str(line.sku),
+                    "site": pickup_site.name if own_only else "",
+                    "requested": line.quantity,
+                    "available": max((s.available for s in options), default=0),
+                }
+            )
+    if short:
+        # Units held by checkouts that were never paid may be free again.
+        if release_expired_reservations(sku_ids=[x["sku"] for x in short]):
+            return _choose_stock(lines, pickup_site)
+        raise InsufficientStock(short)
+
+
+# --- cancelling and expiry ----------------------------------------------------------------------
+
+
+def cancel_checkout(*, actor, checkout: Checkout, reason: str = "") -> Checkout:
+    """The buyer withdraws an unpaid checkout: its orders are cancelled and the stock freed."""
+    _require_buyer_or_office(actor, checkout)
+    payments = _cancel_unpaid(
+        checkout.pk, actor=actor, reason=reason or _("cancelled by the buyer"), now=None
+    )
+    if payments is None:
+        raise TransitionRefused(_("Only an order awaiting payment can be cancelled."))
+    _withdraw_payments(payments)
+    return Checkout.objects.get(pk=checkout.pk)
+
+
+def release_expired_reservations(
+    *, now: datetime | None = None, sku_ids=None, limit: int = 500
+) -> int:
+    """Cancel checkouts left unpaid past their reservation and give their stock back. Before
+    cancelling, an online payment still under way is asked about once: paid wins."""
+    now = now or timezone.now()
+    expired = Reservation.objects.filter(expires_at__lte=now)
+    if sku_ids is not None:
+        expired = expired.filter(stock__sku_id__in=list(sku_ids))
+    checkout_ids = sorted(
+        set(expired.values_list("line__order__checkout_id", flat=True).order_by()[:limit])
+    )
+    released = 0
+    for checkout_id in checkout_ids:
+        for payment in Payment.objects.filter(
+            checkout_id=checkout_id, status=PaymentStatus.PENDING
+        ):
+            refresh_payment(actor=None, payment=payment)
+        payments = _cancel_unpaid(
+            checkout_id, actor=None, reason=_("the reservation expired unpaid"), now=now
+        )
+        if payments is not None:
+            _withdraw_payments(payments)
+            released += 1
+    return released
+
+
+def _cancel_unpaid(checkout_id: int, *, actor, reason: str, now) -> list[Payment] | None:
+    """Cancel a checkout's orders if they are all still unpaid (and, when `now` is given, their
+    reservation has expired by then). Answers the payments withdrawn; None if nothing was done."""
+    with transaction.atomic():
+        payments = locks.lock_payments(
+            Payment.objects.filter(
+                checkout_id=checkout_id, status=PaymentStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
+        checkout = locks.lock_checkout(checkout_id)
+        orders = locks.lock_orders(checkout.orders.values_list("pk", flat=True))
+        if not orders or any(o.status != S.PENDING_PAYMENT for o in orders):
+            return None
+        reservations = list(Reservation.objects.filter(line__order__checkout=checkout))
+        if now is not None and any(r.expires_at > now for r in reservations):
+            return None
+        release_stock([(r.stock_id, r.quantity) for r in reservations])
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
+        for order in orders:
+            _move(order, S.CANCELLED, actor=actor, reason=reason)
+        for payment in payments:
+            payment.status = PaymentStatus.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="payment.cancel",
+                obj=payment,
+                before={"status": PaymentStatus.PENDING},
+                after={"status": PaymentStatus.CANCELLED},
+                reason=reason,
+            )
+    return payments
+
+
+def _withdraw_payments(payments: list[Payment]) -> None:
+    """Tell the providers (outside our locks) that these payments may no longer be paid."""
+    for payment in payments:
+        PROVIDERS[payment.provider].cancel(payment)
+
+
+# --- payment ------------------------------------------------------------------------------------
+
+
+def start_payment(
+    *, actor, checkout: Checkout, provider_code: str | None = None, return_url: str = ""
+) -> Payment:
+    """Open a payment for an unpaid checkout with its provider. The provider is called after our
+    transaction, holding no stock lock: the reservation keeps the units meanwhile."""
+    _require_buyer_or_office(actor, checkout)
+    provider = get_provider(provider_code or checkout.payment_provider)
+    site = checkout.assisted_site or checkout.pickup_site
+    if provider.in_person and site is None:
+        raise InvalidInput(_("Cash is paid at a service point; this order has none."))
+    with transaction.atomic():
+        live = locks.lock_payments(
+            Payment.objects.filter(
+                checkout=checkout, status__in=[PaymentStatus.PENDING, PaymentStatus.SUCCEEDED]
+            ).values_list("pk", flat=True)
+        )
+        checkout = locks.lock_checkout(checkout.pk)
+        if any(p.status == PaymentStatus.SUCCEEDED for p in live):
+            raise Conflict(_("This order is paid already."))
+        statuses = set(checkout.orders.values_list("status", flat=True))
+        if statuses != {S.PENDING_PAYMENT}:
+            raise ReservationExpired(
+                _("This order can no longer be paid: it was cancelled or its reservation expired.")
+            )
+        same = next((p for p in live if p.provider == provider.code), None)
+        if same is not None:
+            return same  # a second click: the payment under way
+        withdrawn = []
+        for payment in live:
+            payment.status = PaymentStatus.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+            withdrawn.append(payment)
+        payment = Payment.objects.create(
+            checkout=checkout,
+            provider=provider.code,
+            reference=secrets.token_hex(12),
+            amount=checkout.total,
+            site=site if provider.in_person else None,
+        )
+        if checkout.payment_provider != provider.code:
+            Checkout.objects.filter(pk=checkout.pk).update(payment_provider=provider.code)
+        audit.record(
+            actor=actor,
+            action="payment.start",
+            obj=payment,
+            after={
+                "provider": provider.code,
+                "amount": str(payment.amount),
+                "checkout": checkout.pk,
+            },
+        )
+    _withdraw_payments(withdrawn)
+    redirect_url = provider.start(payment, return_url=return_url)
+    if redirect_url:
+        Payment.objects.filter(pk=payment.pk).update(redirect_url=redirect_url)
+        payment.redirect_url = redirect_url
+    return payment
+
+
+def confirm_offline_payment(*, actor, payment: Payment, amount=None) -> Payment:
+    """The point's operator took the cash: the checkout's orders become paid."""
+    _authenticated(actor)
+    provider = get_provider(payment.provider)
+    if not provider.in_person:
+        raise InvalidInput(_("Only a cash payment is confirmed by hand."))
+    with transaction.atomic():
+        payment = locks.lock_payments([payment.pk])[0]
+        site = Site.objects.get(pk=payment.site_id)
+        _require_point_staff(actor, site)
+        if payment.status == PaymentStatus.SUCCEEDED:
+            return payment  # confirmed already
+        if payment.status != PaymentStatus.PENDING:
+            raise ReservationExpired(
+                _("This payment was %(status)s: do not take the cash.")
+                % {"status": payment.get_status_display()}
+            )
+        if amount is not None and to_money(amount) != payment.amount:
+            raise InvalidInput(
+                _("The amount due is %(due)s, not %(given)s.")
+                % {"due": payment.amount, "given": to_money(amount)}
+            )
+        settled = _settle(payment, actor=actor)
+        if not settled:
+            raise ReservationExpired(
+                _("This order expired and its goods were released: do not take the cash.")
+            )
+        PaymentEvent.objects.create(
+            provider=provider.code,
+            event_id=f"confirm:{payment.pk}",
+            payment=payment,
+            source="confirm",
+            outcome=PaymentEvent.Outcome.APPLIED,
+            status=PaymentStatus.SUCCEEDED,
+        )
+    return payment
+
+
+def receive_gateway_callback(*, provider_code: str, body: bytes, signature: str) -> str:
+    """A gateway's asynchronous notification. A bad signature is refused and logged; a
+    duplicate or out-of-order one changes nothing. Answers the outcome."""
+    provider = get_provider(provider_code)
+    try:
+        notification = provider.verify(body, signature)
+    except BadSignature:
+        logger.warning("payment callback refused: bad signature (provider %s)", provider.code)
+        PaymentEvent.objects.create(
+            provider=provider.code,
+            source="callback",
+            outcome=PaymentEvent.Outcome.REFUSED,
+            signature_valid=False,
+            detail="bad signature",
+            payload={"body": body[:2000].decode("utf-8", "replace")},
+        )
+        raise
+    return apply_payment_notification(
+        provider=provider, notification=notification, source="callback"
+    )
+
+
+def refresh_payment(*, actor, payment: Payment) -> Payment:
+    """Ask the provider how a payment stands (when the buyer comes back from the gateway, or
+    before an unpaid checkout expires) and apply the answer like a callback."""
+    provider = get_provider(payment.provider)
+    notification = provider.query(payment)
+    if notification is not None:
+        apply_payment_notification(provider=provider, notification=notification, source="query")
+    return Payment.objects.get(pk=payment.pk)
+
+
+def apply_payment_notification(*, provider, notification: Notification, source: str) -> str:
+    n = notification
+    refused = None
+    with transaction.atomic():
+        payment_id = (
+            Payment.objects.filter(reference=n.reference, provider=provider.code)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        payment = locks.lock_payments([payment_id])[0] if payment_id else None
+        outcome, detail = _judge(provider, payment, n)
+        if outcome == PaymentEvent.Outcome.APPLIED:
+            before = payment.status
+            payment.gateway_sequence = n.sequence
+            payment.gateway_reference = n.gateway_reference
+            payment.save(update_fields=["gateway_sequence", "gateway_reference", "updated_at"])
+            if n.status == "succeeded" and before != PaymentStatus.SUCCEEDED:
+                _settle(payment, actor=None)
+            elif n.status in {"failed", "cancelled"} and before == PaymentStatus.PENDING:
+                payment.status = (
+                    PaymentStatus.FAILED if n.status == "failed" else PaymentStatus.CANCELLED
+                )
+                payment.save(update_fields=["status", "updated_at"])
+                audit.record(
+                    actor=None,
+                    action=f"payment.{payment.status}",
+                    obj=payment,
+                    before={"status": before},
+                    after={"status": payment.status},
+                )
+            detail = detail or f"{before}→{payment.status}"
+        PaymentEvent.objects.create(
+            provider=provider.code,
+            event_id=n.event_id if outcome == PaymentEvent.Outcome.APPLIED else n.event_id[:80],
+            payment=payment,
+            source=source,
+            outcome=outcome,
+            status=n.status,
+            detail=detail[:200],
+            payload=n.raw,
+        )
+        if outcome == PaymentEvent.Outcome.REFUSED:
+            refused = detail
+    if refused:
+        logger.warning("payment notification refused: %s", refused)
+        raise Conflict(refused, code="notification_refused")
+    return outcome
+
+
+def _judge(provider, payment: Payment | None, n: Notification) -> tuple[str, str]:
+    kinds = PaymentEvent.Outcome
+    if payment is None:
+        return kinds.REFUSED, "unknown payment reference"
+    if n.amount != payment.amount:
+        return kinds.REFUSED, f"amount {n.amount} differs from {payment.amount}"
+    if PaymentEvent.objects.filter(
+        provider=provider.code, event_id=n.event_id, outcome=kinds.APPLIED
+    ).exists():
+        return kinds.DUPLICATE, ""
+    if n.sequence <= payment.gateway_sequence:
+        return kinds.STALE, f"sequence {n.sequence} ≤ {payment.gateway_sequence}"
+    return kinds.APPLIED, ""
+
+
+def _settle(payment: Payment, *, actor) -> bool:
+    """Money for `payment` was received (the payment row is locked by the caller). If its orders
+    still await payment they become paid and their reservations allocations. If not (cancelled
+    after the reservation expired, or paid another way), the money is refunded in full at once.
+    Answers whether the orders were paid."""
+    checkout = locks.lock_checkout(payment.checkout_id)
+    orders = locks.lock_orders(checkout.orders.values_list("pk", flat=True))
+    now = timezone.now()
+    before = payment.status
+    if orders and all(o.status == S.PENDING_PAYMENT for o in orders):
+        reservations = list(
+            Reservation.objects.filter(line__order__checkout=checkout).select_related("line")
+        )
+        Allocation.objects.bulk_create(
+            Allocation(line_id=r.line_id, stock_id=r.stock_id, quantity=r.quantity)
+            for r in reservations
+        )
+        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
+        payment.status = PaymentStatus.SUCCEEDED
+        payment.succeeded_at = now
+        payment.confirmed_by = _person(actor)
+        payment.save(update_fields=["status", "succeeded_at", "confirmed_by", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="payment.succeed",
+            obj=payment,
+            before={"status": before},
+            after={"status": payment.status, "amount": str(payment.amount)},
+        )
+        for order in orders:
+            order.paid_at = now
+            _move(order, S.PAID, actor=actor, extra_fields=["paid_at"])
+        _record_assisted_trade(checkout, orders)
+        return True
+    # Nothing left to pay for: give the money back.
+    payment.status = PaymentStatus.REFUNDED
+    payment.succeeded_at = now
+    payment.refunded_amount = payment.amount
+    payment.save(update_fields=["status", "succeeded_at", "refunded_amount", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="payment.refund_late",
+        obj=payment,
+        before={"status": before},
+        after={"status": payment.status, "refunded": str(payment.amount)},
+        reason=_("paid after the order was cancelled or paid otherwise: refunded in full"),
+    )
+    provider = PROVIDERS[payment.provider]
+    transaction.on_commit(lambda: provider.refund(payment, payment.amount))
+    return False
+
+
+def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
+    """代购 and 代售 go in the point's service ledger once paid."""
+    day = timezone.localdate()
+    if checkout.assisted_site_id:
+        site = Site.objects.get(pk=checkout.assisted_site_id)
+        for order in orders:
+            _ledger(site, SiteService.ASSISTED_PURCHASE, order, day, checkout.buyer)
+    merchants = {
+        o.merchant_id: o.merchant
+        for o in Order.objects.filter(pk__in=[o.pk for o in orders]).select_related("merchant")
+    }
+    for order in orders:
+        merchant = merchants[order.merchant_id]
+        if merchant.represented_by_id is None:
+            continue
+        site = (
+            Site.objects.serving()
+            .filter(operators__user_id=merchant.represented_by_id, operators__until__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if site is not None:
+            _ledger(site, SiteService.ASSISTED_SALE, order, day, merchant.represented_by)
+
+
+def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
+    if not site.is_serving:
+        logger.info(
+            "site %s not serving: %s of order %s not in its ledger", site.pk, kind, order.pk
+        )
+        return
+    category = order.lines.values_list("category", flat=True).first() or ""
+    record_service(
+        actor=actor,
+        site=site,
+        kind=kind,
+        day=day,
+        amount=order.total if kind != SiteService.PICKUP else 0,
+        category=category[:50],
+        quantity=1,
+        reference=f"orders.Order:{order.pk}",
+        authorized_by_caller=True,
+    )
+
+
+# --- the state machine --------------------------------------------------------------------------
+
+
+def _move(order: Order, to: str, *, actor, reason: str = "", extra_fields=(), after=None) -> None:
+    """Take one allowed step (the order row is locked by the caller) and audit it."""
+    allowed = TRANSITIONS.get(order.status, {})
+    if to not in allowed:
+        raise TransitionRefused(
+            _("An order that is %(now)s cannot become %(to)s.")
+            % {
+                "now": dict(S.choices)[order.status],
+                "to": dict(S.choices).get(to, to),
+            },
+            details={"from": order.status, "to": to, "allowed": sorted(allowed)},
+        )
+    before = order.status
+    order.status = to
+    order.save(update_fields=["status", "updated_at", *extra_fields])
+    audit.record(
+        actor=actor,
+        action=f"order.{allowed[to]}",
+        obj=order,
+        before={"status": before},
+        after={"status": to, **(after or {})},
+        reason=reason,
+    )
+
+
+def transition_order(*, actor, order: Order, to: str, **kwargs) -> Order:
+    """The public door to the state machine: each step through its own rules. Paying and picking
+    up are refused here: they happen only through a payment provider or the pickup code."""
+    steps = {
+        S.PACKED: pack_order,
+        S.SHIPPED: ship_order,
+        S.AT_PICKUP_POINT: receive_at_point,
+        S.DELIVERED: confirm_delivery,
+        S.COMPLETED: confirm_receipt,
+        S.REFUNDED: refund_order,
+    }
+    if to == S.CANCELLED:
+        cancel_checkout(actor=actor, checkout=order.checkout, **kwargs)
+        return Order.objects.get(pk=order.pk)
+    if to not in steps:
+        raise TransitionRefused(
+            _("An order becomes paid only through a confirmed payment.")
+            if to == S.PAID
+            else _("This step cannot be taken directly."),
+            details={"to": to},
+        )
+    return steps[to](actor=actor, order=order, **kwargs)
+
+
+def pack_order(*, actor, order: Order) -> Order:
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        require_seller(actor, order.merchant)
+        _move(order, S.PACKED, actor=actor)
+    return order
+
+
+def ship_order(*, actor, order: Order, carrier=None, tracking_number: str = "") -> Order:
+    """The seller sends a packed order. Goods leave their site's stock. An order picked up at the
+    point whose own stock it came from goes straight onto the shelf there (pickup code sent)."""
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        require_seller(actor, order.merchant)
+        if order.status != S.PACKED:
+            _move(order, S.SHIPPED, actor=actor)  # refused with the state machine's message
+        checkout = order.checkout
+        allocations = list(Allocation.objects.filter(line__order=order).select_related("stock"))
+        ship_stock([(a.stock_id, a.quantity) for a in allocations])
+        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+        at_point = checkout.fulfilment == Fulfilment.PICKUP and all(
+            a.stock.site_id == checkout.pickup_site_id for a in allocations
+        )
+        order.carrier = carrier
+        order.tracking_number = tracking_number.strip()[:40]
+        extra = {"carrier": carrier.code if carrier else "", "tracking": order.tracking_number}
+        if at_point:
+            _issue_pickup_code(order)
+            _move(
+                order,
+                S.AT_PICKUP_POINT,
+                actor=actor,
+                extra_fields=["carrier", "tracking_number", *PICKUP_FIELDS],
+                after=extra,
+            )
+            _send_pickup_sms(order, checkout)
+        else:
+            _move(
+                order,
+                S.SHIPPED,
+                actor=actor,
+                extra_fields=["carrier", "tracking_number"],
+                after=extra,
+            )
+    return order
+
+
+def receive_at_point(*, actor, order: Order) -> Order:
+    """The pickup point checks a shipped order in: the buyer gets a one-time pickup code."""
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        checkout = order.checkout
+        if checkout.fulfilment != Fulfilment.PICKUP:
+            raise TransitionRefused(_("This order is delivered to an address, not to a point."))
+        _require_point_staff(actor, checkout.pickup_site)
+        if order.status != S.SHIPPED:
+            raise TransitionRefused(
+                _("Only a shipped order can be checked in at the point (this one is %s).")
+                % order.get_status_display()
+            )
+        _issue_pickup_code(order)
+        _move(order, S.AT_PICKUP_POINT, actor=actor, extra_fields=PICKUP_FIELDS)
+        _send_pickup_sms(order, checkout)
+    return order
+
+
+def confirm_delivery(*, actor, order: Order) -> Order:
+    """The seller (or the county office) records that the carrier delivered to the address."""
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        if order.checkout.fulfilment != Fulfilment.DELIVERY:
+            raise TransitionRefused(_("This order is picked up at a point, with its code."))
+        if not (
+            actor is None or actor.manages_reference_data or may_sell_for(actor, order.merchant)
+        ):
+            raise NotAllowed(_("Only the seller or the county office may confirm delivery."))
+        _move(order, S.DELIVERED, actor=actor)
+    return order
+
+
+def confirm_receipt(*, actor, order: Order) -> Order:
+    """The buyer confirms they received a delivered order."""
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        if order.status == S.AT_PICKUP_POINT:
+            raise TransitionRefused(_("An order at a pickup point is completed with its code."))
+        _require_buyer_or_office(actor, order.checkout)
+        _move(order, S.COMPLETED, actor=actor)
+    return order
+
+
+PICKUP_FIELDS = [
+    "pickup_code",
+    "pickup_code_expires_at",
+    "pickup_code_used_at",
+    "pickup_code_failures",
+]
+
+
+def _issue_pickup_code(order: Order) -> None:
+    order.pickup_code = f"{secrets.randbelow(10**6):06d}"
+    order.pickup_code_expires_at = timezone.now() + timedelta(days=PICKUP_CODE_DAYS)
+    order.pickup_code_used_at = None
+    order.pickup_code_failures = 0
+
+
+def _send_pickup_sms(order: Order, checkout: Checkout) -> None:
+    phone = checkout.contact_phone
+    if not phone:
+        return  # no phone: the code is on the buyer's order page
+    site = checkout.pickup_site
+    send_sms(
+        to=phone,
+        text=_(
+            "[Cuncun] Order %(number)s is at %(site)s. Pickup code %(code)s, valid until "
+            "%(until)s. Do not give the code to anyone but the point's operator."
+        )
+        % {
+            "number": order.number,
+            "site": site.name,
+            "code": order.pickup_code,
+            "until": timezone.localtime(order.pickup_code_expires_at).strftime("%m-%d %H:%M"),
+        },
+        reference=f"orders.Order:{order.pk}",
+    )
+
+
+def reissue_pickup_code(*, actor, order: Order) -> Order:
+    """The buyer asks for a new code (lost, expired, or locked after wrong tries)."""
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        _require_buyer_or_office(actor, order.checkout)
+        if order.status != S.AT_PICKUP_POINT:
+            raise TransitionRefused(_("Only an order waiting at a pickup point has a code."))
+        _issue_pickup_code(order)
+        order.save(update_fields=[*PICKUP_FIELDS, "updated_at"])
+        audit.record(actor=actor, action="order.pickup_code.reissue", obj=order, after={})
+        _send_pickup_sms(order, order.checkout)
+    return order
+
+
+def pick_up_order(*, actor, order: Order, code: str) -> Order:
+    """The point's operator hands the goods over against the buyer's one-time code. A wrong,
+    used, expired or locked code is refused with a message saying which."""
+    refusal = None
+    with transaction.atomic():
+        order = locks.lock_order(order.pk)
+        checkout = order.checkout
+        if checkout.fulfilment != Fulfilment.PICKUP:
+            raise TransitionRefused(_("This order is delivered to an address, not picked up."))
+        _require_point_staff(actor, checkout.pickup_site)
+        now = timezone.now()
+        if order.pickup_code_used_at is not None:
+            raise PickupRefused(
+                _("This code was already used on %(when)s: the order has been picked up.")
+                % {
+                    "when": timezone.localtime(order.pickup_code_used_at).strftime("%Y-%m-%d %H:%M")
+                },
+                code="pickup_code_used",
+            )
+        if order.status != S.AT_PICKUP_POINT:
+            raise TransitionRefused(
+                _("This order is not waiting at the point (it is %s).") % order.get_status_display()
+            )
+        if order.pickup_code_failures >= PICKUP_CODE_MAX_FAILURES:
+            raise PickupRefused(
+                _(
+                    "Too many wrong codes: the code is locked. "
+                    "The buyer can get a new one on their order page."
+                ),
+                code="pickup_code_locked",
+            )
+        if order.pickup_code_expires_at and now > order.pickup_code_expires_at:
+            raise PickupRefused(
+                _("This code expired on %(when)s. The buyer can get a new one on their order page.")
+                % {
+                    "when": timezone.localtime(order.pickup_code_expires_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    )
+                },
+                code="pickup_code_expired",
+            )
+        if not constant_time_compare((code or "").strip(), order.pickup_code):
+            Order.objects.filter(pk=order.pk).update(
+                pickup_code_failures=F("pickup_code_failures") + 1
+            )
+            left = PICKUP_CODE_MAX_FAILURES - order.pickup_code_failures - 1
+            audit.record(
+                actor=actor, action="order.pickup_code.wrong", obj=order, after={"left": left}
+            )
+            refusal = PickupRefused(
+                _("The pickup code is wrong. %(left)d tries left.") % {"left": left}
+                if left
+                else _(
+                    "The pickup code is wrong. The code is now locked; the buyer can get a new one."
+                ),
+                code="pickup_code_wrong",
+                details={"tries_left": left},
+            )
+        else:
+            order.pickup_code_used_at = now
+            _move(order, S.COMPLETED, actor=actor, extra_fields=["pickup_code_used_at"])
+            _ledger(checkout.pickup_site, SiteService.PICKUP, order, timezone.localdate(), actor)
+    if refusal is not None:
+        raise refusal  # after the commit: the wrong try is counted
+    return order
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refund_order(*, actor, order: Order, reason: str) -> Order:
+    """Give a paid order's money back in full. The buyer may before it is packed; the seller
+    before it ships; the pickup point's operator while it waits there; the county office any
+    time it is refundable. Units not shipped yet go back to stock."""
+    _authenticated(actor)
+    if not reason.strip():
+        raise InvalidInput(_("Give a reason for the refund."))
+    payment_id = (
+        Payment.objects.filter(checkout_id=order.checkout_id, status=PaymentStatus.SUCCEEDED)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    with transaction.atomic():
+        payments = locks.lock_payments([payment_id] if payment_id else [])
+        checkout = locks.lock_checkout(order.checkout_id)
+        order = locks.lock_order(order.pk)
+        _require_refunder(actor, order, checkout)
+        if S.REFUNDED not in TRANSITIONS.get(order.status, {}):
+            _move(order, S.REFUNDED, actor=actor)  # refused with the state machine's message
+        payment = payments[0] if payments else None
+        if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+            raise Conflict(_("No received payment to refund."))
+        allocations = list(Allocation.objects.filter(line__order=order))
+        release_stock([(a.stock_id, a.quantity) for a in allocations])
+        Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
+        provider = PROVIDERS[payment.provider]
+        refund = Refund.objects.create(
+            order=order,
+            payment=payment,
+            amount=order.total,
+            reason=reason.strip()[:200],
+            requested_by=_person(actor),
+        )
+        payment.refunded_amount += order.total
+        if payment.refunded_amount == payment.amount:
+            payment.status = PaymentStatus.REFUNDED
+        payment.save(update_fields=["refunded_amount", "status", "updated_at"])
+        _move(
+            order,
+            S.REFUNDED,
+            actor=actor,
+            reason=reason,
+            after={"refund": str(order.total), "provider": payment.provider},
+        )
+        transaction.on_commit(lambda: _send_refund(provider, payment, refund))
+    return order
+
+
+def _send_refund(provider: PaymentProvider, payment: Payment, refund: Refund) -> None:
+    """After the commit: ask the provider to pay the money back and keep its reference."""
+    reference = provider.refund(payment, refund.amount)
+    Refund.objects.filter(pk=refund.pk).update(gateway_reference=reference)
+
+
+def _require_refunder(actor, order: Order, checkout: Checkout) -> None:
+    if actor.manages_reference_data:
+        return
+    if order.status == S.PAID and is_buyer(actor, checkout):
+        return
+    if order.status in {S.PAID, S.PACKED} and may_sell_for(actor, order.merchant):
+        return
+    if (
+        order.status == S.AT_PICKUP_POINT
+        and checkout.pickup_site_id
+        and is_operator_of(actor, checkout.pickup_site)
+    ):
+        return
+    raise NotAllowed(_("You may not refund this order at this stage."))

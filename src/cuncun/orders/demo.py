@@ -1,0 +1,161 @@
+"""Demo orders, placed and moved through the real services: an assisted purchase (代购) at the
+demo operator's point, picked up with its code; a shopper's two-seller checkout paid online; a
+cash order waiting at the point's counter; an order waiting for pickup at a partner store.
+Safe to run twice (each checkout has a fixed idempotency key)."""
+
+from cuncun.accounts.models import User
+from cuncun.catalog.models import Sku
+from cuncun.catalog.services import InsufficientStock
+from cuncun.core.errors import DomainError
+from cuncun.network.models import Site, SiteKind
+from cuncun.orders import services
+from cuncun.orders.models import Order, OrderStatus, SandboxCharge
+from cuncun.orders.payments import PROVIDERS
+from cuncun.orders.services import CheckoutRequest
+
+
+def _sku(product_name: str) -> Sku | None:
+    return (
+        Sku.objects.filter(product__name=product_name, product__is_demo=True).order_by("pk").first()
+    )
+
+
+def load_demo() -> None:
+    users = {
+        u.username: u for u in User.objects.filter(username__in=["operator", "commerce", "office"])
+    }
+    operator = users.get("operator")
+    point = Site.objects.operated_by(operator).serving().first() if operator else None
+    if point is None or len(users) < 3:
+        return  # the network demo (sites, the operator's point) is not there
+    store = Site.objects.serving().filter(kind=SiteKind.PICKUP_STORE).order_by("pk").first()
+    try:
+        _assisted_purchase(operator, point)
+        _two_sellers_online(users["commerce"])
+        _cash_waiting(users["office"], point)
+        if store is not None:
+            _waiting_at_store(users["commerce"], store)
+    except (InsufficientStock, DomainError) as error:
+        print(f"orders demo: skipped a demo order ({error})")
+
+
+def _place(actor, key: str, request: CheckoutRequest):
+    lines = [(sku.pk, q) for sku, q in request.lines if sku is not None]
+    if not lines:
+        return None
+    request.lines = lines
+    return services.place_order(actor=actor, idempotency_key=f"demo-{key}", request=request)
+
+
+def _pay_cash(placed, operator) -> None:
+    payment = services.start_payment(actor=placed.checkout.buyer, checkout=placed.checkout)
+    services.confirm_offline_payment(actor=operator, payment=payment)
+
+
+def _pay_online(placed) -> None:
+    buyer = placed.checkout.buyer
+    payment = services.start_payment(actor=buyer, checkout=placed.checkout, return_url="/orders/")
+    charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+    PROVIDERS["sandbox"].decide(charge.token, pay=True)
+    services.refresh_payment(actor=buyer, payment=payment)
+
+
+def _advance(order: Order, until: str, operator=None) -> None:
+    """Walk a paid order forward, as its seller (the demo acts for sellers without accounts)."""
+    order = Order.objects.get(pk=order.pk)
+    steps = [OrderStatus.PACKED, OrderStatus.SHIPPED, OrderStatus.AT_PICKUP_POINT]
+    for step in steps:
+        if order.status == until or order.status not in {
+            OrderStatus.PAID,
+            OrderStatus.PACKED,
+            OrderStatus.SHIPPED,
+        }:
+            return
+        if step == OrderStatus.PACKED and order.status == OrderStatus.PAID:
+            services.pack_order(actor=None, order=order)
+        elif step == OrderStatus.SHIPPED and order.status == OrderStatus.PACKED:
+            services.ship_order(actor=None, order=order, tracking_number="YZ9800001234")
+        elif step == OrderStatus.AT_PICKUP_POINT and order.status == OrderStatus.SHIPPED:
+            services.receive_at_point(actor=operator, order=order)
+        order = Order.objects.get(pk=order.pk)
+
+
+def _assisted_purchase(operator, point) -> None:
+    placed = _place(
+        operator,
+        "assisted-1",
+        CheckoutRequest(
+            fulfilment="pickup",
+            payment_provider="offline",
+            pickup_site_id=point.pk,
+            assisted_site_id=point.pk,
+            on_behalf_of_name="玉坎（演示）",
+            on_behalf_of_phone="13900009001",
+            lines=[(_sku("菜籽油"), 1), (_sku("洗衣粉"), 2)],
+        ),
+    )
+    if placed is None or placed.replayed:
+        return
+    _pay_cash(placed, operator)
+    for order in placed.orders:
+        _advance(order, OrderStatus.AT_PICKUP_POINT, operator)
+        order = Order.objects.get(pk=order.pk)
+        if order.status == OrderStatus.AT_PICKUP_POINT:
+            services.pick_up_order(actor=operator, order=order, code=order.pickup_code)
+
+
+def _two_sellers_online(buyer) -> None:
+    placed = _place(
+        buyer,
+        "online-1",
+        CheckoutRequest(
+            fulfilment="delivery",
+            payment_provider="sandbox",
+            recipient_name="李春燕（演示）",
+            recipient_phone="13900000002",
+            address="云南省昆明市五华区演示路1号",
+            lines=[(_sku("勐龙古树普洱生茶饼"), 2), (_sku("香蕉"), 1)],
+        ),
+    )
+    if placed is None or placed.replayed:
+        return
+    _pay_online(placed)
+    for order in placed.orders:
+        if order.merchant.owner_id is None:  # the tea garden packs its own; the rest ship
+            _advance(order, OrderStatus.SHIPPED)
+
+
+def _cash_waiting(buyer, point) -> None:
+    placed = _place(
+        buyer,
+        "cash-1",
+        CheckoutRequest(
+            fulfilment="pickup",
+            payment_provider="offline",
+            pickup_site_id=point.pk,
+            lines=[(_sku("曼达紫米"), 3)],
+        ),
+    )
+    if placed is not None and not placed.replayed:
+        services.start_payment(actor=buyer, checkout=placed.checkout)
+
+
+def _waiting_at_store(buyer, store) -> None:
+    placed = _place(
+        buyer,
+        "store-1",
+        CheckoutRequest(
+            fulfilment="pickup",
+            payment_provider="sandbox",
+            pickup_site_id=store.pk,
+            lines=[(_sku("百花蜜"), 1)],
+        ),
+    )
+    if placed is None or placed.replayed:
+        return
+    _pay_online(placed)
+    store_operator = User.objects.filter(
+        operated_sites__site=store, operated_sites__until__isnull=True
+    ).first()
+    for order in placed.orders:
+        _advance(order, OrderStatus.AT_PICKUP_POINT, store_operator)

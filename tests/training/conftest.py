@@ -7,6 +7,7 @@ from cuncun.plans.models import MemberUnit
 from cuncun.training.models import CourseKind, FundingSource
 from cuncun.training.services import SessionPlan, create_course, schedule_session
 from tests.conftest import township
+from tests.orders.conftest import market  # noqa: F401 (the market's fixture, for the follow-up)
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import create_user
 from cuncun.core.personal import id_check_char
+from cuncun.network.models import SiteOperator
 from cuncun.plans.models import MemberUnit
 from cuncun.regions.models import Kind, Level, RegionUnit
 from cuncun.training import services
@@ -269,17 +270,35 @@ def _person(
     )
 
 
-def _pool(rng: random.Random) -> list[DemoPerson]:
+def _pool(rng: random.Random, used: set[str]) -> list[DemoPerson]:
     villages = list(
         RegionUnit.objects.filter(level=Level.VILLAGE).select_related("parent").order_by("path")
     )
-    people, used = [], set()
+    people = []
     for n in range(1, POOL_SIZE + 1):
         village = villages[(n * 7919) % len(villages)]
         # Urban communities send fewer people to rural e-commerce training.
         if village.kind == Kind.COMMUNITY and rng.random() < 0.6:
             village = rng.choice(villages)
         people.append(_person(rng, n, village, village.parent, used))
+    return people
+
+
+def _operator_people(used: set[str]) -> list[DemoPerson]:
+    """The network demo's village operators, who go to the operator training: the follow-up
+    finds them again by their phone."""
+    people = []
+    operators = (
+        SiteOperator.objects.filter(site__region__level=Level.VILLAGE, site__is_demo=True)
+        .exclude(phone="")
+        .select_related("site__region__parent")
+        .order_by("site__code", "id")
+    )
+    for k, op in enumerate(operators):
+        rng = random.Random(op.phone)  # the same person whatever else the demo holds
+        person = _person(rng, POOL_SIZE + 1 + k, op.site.region, op.site.region.parent, used)
+        person.name, person.phone = op.name, op.phone
+        people.append(person)
     return people
 
 
@@ -309,7 +328,7 @@ def _rows(session: TrainingSession, people: list[DemoPerson], rng) -> RosterShee
     return RosterSheet(rows=raw)
 
 
-def _attendees(rng, spec: DemoSession, kind: str, pool, trained: dict[str, set[int]]):
+def _attendees(rng, spec: DemoSession, kind: str, pool, trained: dict[str, set[int]], operators):
     local = [p for p in pool if spec.township is None or p.township == spec.township]
     if kind == CourseKind.POVERTY_ALLEVIATION:
         local = [p for p in local if "建档立卡贫困户" in p.categories] or local
@@ -322,7 +341,7 @@ def _attendees(rng, spec: DemoSession, kind: str, pool, trained: dict[str, set[i
             by_village.setdefault(p.village, []).append(p)
         chosen = [rng.choice(v) for v in by_village.values()]
         rng.shuffle(chosen)
-        return chosen[: spec.people]
+        return (operators + chosen)[: spec.people]
     if kind == CourseKind.AWARENESS:
         fresh = [p for p in local if p.n not in trained["awareness"]]
         return rng.sample(fresh or local, min(spec.people, len(fresh or local)))
@@ -339,11 +358,19 @@ def load_demo() -> None:
     courses = _ensure_courses()
     county = RegionUnit.objects.filter(level=Level.COUNTY).order_by("path").first()
     rng = random.Random(SEED)
-    pool = _pool(rng)
+    used: set[str] = set()
+    pool = _pool(rng, used)
+    operators = _operator_people(used)
+    operator_sessions = [s.code for s in _schedule() if s.course == "operator"]
     trained: dict[str, set[int]] = {"awareness": set()}
     for spec in _schedule():
         course = courses[spec.course]
-        people = _attendees(rng, spec, course.kind, pool, trained)
+        mine = (
+            operators[operator_sessions.index(spec.code) :: len(operator_sessions)]
+            if spec.code in operator_sessions
+            else []
+        )
+        people = _attendees(rng, spec, course.kind, pool, trained, mine)
         if course.kind == CourseKind.AWARENESS:
             trained["awareness"].update(p.n for p in people)
         trainer, institution = rng.choice(TRAINERS), rng.choice(INSTITUTIONS)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/<int:pk>/good-rows/", views.roster_import_good_rows, name="import_good_rows"),
     path("imports/<int:pk>/discard/", views.roster_import_discard, name="import_discard"),
     path("trainees/", views.trainees, name="trainees"),
+    path("follow-up/", views.followup, name="followup"),
     path("trainees/<int:pk>/", views.trainee_detail, name="trainee"),
     path("certificates/<str:number>/", views.certificate, name="certificate"),
     path("certificates/<str:number>/revoke/", views.revoke_certificate, name="revoke"),

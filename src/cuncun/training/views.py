@@ -24,6 +24,7 @@ from cuncun.training.access import (
     require_reader,
     sees_personal_data,
 )
+from cuncun.training.followup import follow_up
 from cuncun.training.forms import (
     AttendanceForm,
     CheckInForm,
@@ -518,6 +519,20 @@ def trainee_detail(request, pk: int):
             "category_labels": dict(TraineeCategory.choices),
             **_people_context(request),
         },
+    )
+
+
+@login_required
+def followup(request):
+    """Which trainees later appear as merchants or operators, and sell."""
+    region = _region(request)
+    day = _day(request.GET.get("on"))
+    report = follow_up(request.user, region, until=day)
+    page = Paginator(report.linked, queries.PAGE_SIZE).get_page(request.GET.get("page", 1))
+    return render(
+        request,
+        "training/followup.html",
+        {"region": region, "day": day, "report": report, "page": page, **_people_context(request)},
     )
 
 

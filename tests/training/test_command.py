@@ -28,7 +28,7 @@ def test_bad_rows_exit_non_zero_with_the_row_numbers_and_import_nothing(
 
     assert failed.value.returncode == 1
     out = capsys.readouterr().out
-    assert "4" in out and ("第 4 行" in out or "Row 4" in out)
+    assert "第 4 行" in out and "校验位不符" in out
     assert not Trainee.objects.exists()
 
 

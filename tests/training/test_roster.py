@@ -36,7 +36,7 @@ def test_a_roster_with_one_bad_checksum_imports_nothing_and_names_the_row(sessio
 
     # a title row, then the header: the third person is on row 5 of the sheet
     assert [(p["row"], p["code"]) for p in bad] == [(5, "id_number_checksum")]
-    assert "校验" in bad[0]["reason"] or "check digit" in bad[0]["reason"]
+    assert "校验位不符" in bad[0]["reason"]
     assert id_number(3)[:-1] not in bad[0]["reason"]  # never the full number in a report
     assert Trainee.objects.count() == 0 and Attendance.objects.count() == 0
 
@@ -114,7 +114,7 @@ def test_one_id_number_with_two_names_in_one_roster_is_a_bad_row(session):
     bad = _bad_rows(session, [person_row(1, name="岩温"), person_row(1, name="岩罕")])
 
     assert [(p["row"], p["code"]) for p in bad] == [(4, "duplicate_id_number")]
-    assert "第 3 行" in bad[0]["reason"] or "row 3" in bad[0]["reason"]
+    assert "已在第 3 行出现" in bad[0]["reason"]
 
 
 def test_an_id_number_registered_under_another_name_is_a_bad_row(county, session, awareness):

@@ -105,7 +105,7 @@ def test_uploading_a_roster_with_a_bad_row_shows_the_row_and_imports_nothing(
     page = client.get(response.url).content.decode()
 
     assert 'data-status="needs_decision"' in page and "hx-get" not in page
-    assert "第 4 行" in page or "Row 4" in page
+    assert "第 4 行" in page and "校验位不符" in page
     assert not Trainee.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -100,7 +100,7 @@ class CheckInForm(forms.Form):
         max_length=18,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Full name"), max_length=50)
 
 
 class RegistrationForm(forms.Form):

@@ -477,7 +477,7 @@ class Certificate(models.Model):
         TrainingSession, on_delete=models.PROTECT, related_name="certificates"
     )
     trainee = models.ForeignKey(Trainee, on_delete=models.PROTECT, related_name="certificates")
-    issued_on = models.DateField(_("issued on"))
+    issued_on = models.DateField(_("date of issue"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -181,7 +181,7 @@ class Parcel(Timestamped):
     # At the pickup point: 货架-层-号 and a single-use code, of which only a keyed hash is kept.
     pickup_site = models.ForeignKey(
         "network.Site",
-        verbose_name=_("pickup point"),
+        verbose_name=pgettext_lazy("parcel", "pickup point"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -455,7 +455,7 @@ class Route(models.Model):
 
 class RouteStop(models.Model):
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
-    sequence = models.PositiveSmallIntegerField(_("order"))
+    sequence = models.PositiveSmallIntegerField(pgettext_lazy("route stop", "order"))
     site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="+")
     arrive_at = models.TimeField(_("arrives at"))
     km_from_previous = models.DecimalField(_("km from previous"), max_digits=7, decimal_places=1)

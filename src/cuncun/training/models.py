@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_id_number, mask_phone
@@ -50,7 +51,7 @@ class FundingSource:
         (SPECIAL_FUND, _("e-commerce special fund")),
         (EMPLOYMENT_FUND, _("employment training fund")),
         (DEPARTMENT_BUDGET, _("department budget")),
-        (ENTERPRISE, _("enterprise")),
+        (ENTERPRISE, pgettext_lazy("funding source", "enterprise")),
         (OTHER, _("other")),
     ]
     # The plan's fund category (plans.FundRule.category) each source is spent from, if any.
@@ -316,7 +317,9 @@ class TraineeCategoryMembership(models.Model):
     """A trainee belongs to a category (建档立卡, 大学生村官 …); a roster may add, never remove."""
 
     trainee = models.ForeignKey(Trainee, on_delete=models.CASCADE, related_name="categories")
-    category = models.CharField(_("category"), max_length=24, choices=TraineeCategory.choices)
+    category = models.CharField(
+        pgettext_lazy("trainee", "category"), max_length=24, choices=TraineeCategory.choices
+    )
 
     class Meta:
         verbose_name = _("trainee category")

@@ -1,0 +1,64 @@
+"""Browser: a trainee scans the session's QR code with their phone and checks in."""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cuncun.training import codes
+from cuncun.training.models import Attendance, CourseKind, FundingSource, Trainee
+from cuncun.training.services import SessionPlan, create_course, schedule_session
+from tests.conftest import township
+from tests.training.builders import id_number
+
+
+def test_a_trainee_checks_in_by_phone_once_a_day_however_often_they_scan(
+    live_server, phone, county
+):
+    today = timezone.localdate()
+    course = create_course(
+        actor=None, code="operator", name="站点运营培训", kind=CourseKind.OPERATOR
+    )
+    session = schedule_session(
+        actor=None,
+        plan=SessionPlan(
+            course=course,
+            code="2017-009",
+            starts_on=today,
+            ends_on=today + timedelta(days=1),
+            place="嘎洒镇文化站",
+            region=township("嘎洒镇"),
+            funding_source=FundingSource.SPECIAL_FUND,
+        ),
+    )
+    url = live_server.url + reverse(
+        "training:checkin",
+        args=[session.code, today.strftime("%Y%m%d"), codes.checkin_token(session.code, today)],
+    )
+
+    phone.goto(url)
+    assert "站点运营培训" in phone.content()
+    phone.get_by_label("身份证号").fill(id_number(7))
+    phone.get_by_label("姓名").fill("岩罕龙")
+    phone.get_by_role("button", name="签到").click()
+    phone.wait_for_load_state()
+
+    # First time here: register with the village, then the check-in goes through.
+    assert "您还没有登记" in phone.locator("[role=alert]").inner_text()
+    phone.get_by_role("combobox", name="村").select_option(label="曼达村委会")
+    phone.get_by_label("手机号").fill("13800000007")
+    phone.get_by_role("button", name="签到").click()
+    phone.wait_for_load_state()
+    assert "签到成功" in phone.locator("#checked-in").inner_text()
+
+    # Scanning again the same day: still one attendance.
+    phone.goto(url)
+    phone.get_by_label("身份证号").fill(id_number(7))
+    phone.get_by_label("姓名").fill("岩罕龙")
+    phone.get_by_role("button", name="签到").click()
+    phone.wait_for_load_state()
+    assert "您今天已经签到过了" in phone.locator("#checked-in").inner_text()
+
+    trainee = Trainee.objects.get()
+    assert trainee.region.name == "曼达村委会" and trainee.phone == "13800000007"
+    assert Attendance.objects.filter(session=session, trainee=trainee).count() == 1

@@ -76,7 +76,7 @@ def test_every_problem_of_a_product_is_reported_and_nothing_is_kept(seller, tea_
             ),
         )
     name, sku, season = error.value.details["problems"]
-    assert "name" in name and "unit" in sku and "price" in sku and "1340" in season
+    assert "名称" in name and "单位" in sku and "价格" in sku and "1340" in season
     assert not Product.objects.exists()
 
 

@@ -68,7 +68,7 @@ def test_every_problem_of_a_registration_is_reported_at_once(county):
 
 
 def test_an_enterprise_has_no_resident_id_number(county):
-    with pytest.raises(InvalidInput, match="individual"):
+    with pytest.raises(InvalidInput, match="个人经营者"):
         register_merchant(actor=None, details=details(id_number=valid_id()))
 
 

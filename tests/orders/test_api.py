@@ -110,7 +110,7 @@ def test_sandbox_payment_and_its_callback_over_http(buyer_client, client, market
         json.dumps({"checkout": placed["checkout"], "return_url": "/orders/mine/"}),
         content_type="application/json",
     ).json()
-    assert payment["redirect_url"].startswith("/orders/sandbox-gateway/")
+    assert payment["redirect_url"].startswith("/market/sandbox-gateway/")
 
     buyer_client.post(payment["redirect_url"], {"decision": "pay"})  # the gateway's page
     charge = SandboxCharge.objects.get()

@@ -181,7 +181,7 @@ def test_a_point_shipped_to_from_anywhere_prefers_its_own_shelf(market):
 
 def test_a_point_without_pickup_is_refused(market):
     update_site_profile(actor=None, site=market.point, changes={"pickup_mode": PickupMode.DISABLED})
-    with pytest.raises(InvalidInput, match="pickup"):
+    with pytest.raises(InvalidInput, match="不提供自提"):
         place_order(
             actor=market.buyer,
             idempotency_key="k",
@@ -204,7 +204,7 @@ def test_a_product_out_of_season_cannot_be_bought(market):
     set_seasons(
         actor=None, product=market.tea.product, windows=[(other * 100 + 1, other * 100 + 28)]
     )
-    with pytest.raises(Conflict, match="season"):
+    with pytest.raises(Conflict, match="不在上市季节"):
         place_order(
             actor=market.buyer,
             idempotency_key="k",

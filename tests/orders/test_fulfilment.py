@@ -104,7 +104,7 @@ def test_a_used_code_is_refused_clearly(market):
     code = fresh(order).pickup_code
     pick_up_order(actor=market.operator, order=order, code=code)
 
-    with pytest.raises(PickupRefused, match="already used") as error:
+    with pytest.raises(PickupRefused, match=r"已于.*使用") as error:
         pick_up_order(actor=market.operator, order=order, code=code)
     assert error.value.code == "pickup_code_used"
 
@@ -117,7 +117,7 @@ def test_an_expired_code_is_refused_clearly(market):
     Order.objects.filter(pk=order.pk).update(
         pickup_code_expires_at=timezone.now() - timedelta(minutes=1)
     )
-    with pytest.raises(PickupRefused, match="expired") as error:
+    with pytest.raises(PickupRefused, match="过期") as error:
         pick_up_order(actor=market.operator, order=order, code=fresh(order).pickup_code)
     assert error.value.code == "pickup_code_expired"
 

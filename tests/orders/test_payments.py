@@ -18,6 +18,7 @@ from cuncun.orders.models import (
 )
 from cuncun.orders.payments import PROVIDERS, BadSignature
 from cuncun.orders.services import (
+    ReservationExpired,
     TransitionRefused,
     confirm_offline_payment,
     place_order,
@@ -79,14 +80,14 @@ def test_no_path_marks_an_order_paid_without_a_provider(market):
         idempotency_key="k",
         request=pickup_request(market, [(market.tea.pk, 1)]),
     )
-    with pytest.raises(TransitionRefused, match="payment"):
+    with pytest.raises(TransitionRefused, match="支付确认"):
         transition_order(actor=market.tea_owner, order=placed.orders[0], to=OrderStatus.PAID)
     assert statuses() == {OrderStatus.PENDING_PAYMENT}
 
 
 def test_the_sandbox_gateway_redirects_and_its_signed_callback_pays(market):
     placed, payment = placed_online(market)
-    assert payment.redirect_url.startswith("/orders/sandbox-gateway/")
+    assert payment.redirect_url.startswith("/market/sandbox-gateway/")
     charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
     assert charge.amount == placed.checkout.total == 180
 
@@ -210,6 +211,6 @@ def test_an_operator_cannot_take_cash_for_an_expired_order(market):
     )
     payment = start_payment(actor=market.buyer, checkout=placed.checkout)
     release_expired_reservations(now=placed.checkout.reserved_until)
-    with pytest.raises(Exception, match="do not take the cash"):
+    with pytest.raises(ReservationExpired, match="请不要收取现金"):
         confirm_offline_payment(actor=market.operator, payment=payment)
     assert statuses() == {OrderStatus.CANCELLED}

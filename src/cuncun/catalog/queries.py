@@ -125,6 +125,7 @@ def seller_products(merchants):
                 ),
             ),
             "season_windows",
+            Prefetch("photos", queryset=ProductPhoto.objects.order_by("position")),
         )
         .order_by("status", "name", "id")
     )

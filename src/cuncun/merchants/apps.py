@@ -6,6 +6,7 @@ class MerchantsConfig(AppConfig):
     name = "cuncun.merchants"
     label = "merchants"
     verbose_name = _("Merchants")
+    nav_items = [(_("Merchants"), "merchants:list")]
 
     def ready(self):
         from cuncun.merchants import indicators

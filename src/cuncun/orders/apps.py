@@ -6,3 +6,4 @@ class OrdersConfig(AppConfig):
     name = "cuncun.orders"
     label = "orders"
     verbose_name = _("Orders")
+    nav_items = [(_("Market"), "orders:market"), (_("Orders"), "orders:hub")]

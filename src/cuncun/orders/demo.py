@@ -54,7 +54,9 @@ def _pay_cash(placed, operator) -> None:
 
 def _pay_online(placed) -> None:
     buyer = placed.checkout.buyer
-    payment = services.start_payment(actor=buyer, checkout=placed.checkout, return_url="/orders/")
+    payment = services.start_payment(
+        actor=buyer, checkout=placed.checkout, return_url="/market/orders/"
+    )
     charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
     PROVIDERS["sandbox"].decide(charge.token, pay=True)
     services.refresh_payment(actor=buyer, payment=payment)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
@@ -175,7 +176,7 @@ class Order(Timestamped):
     objects = OrderQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("market", "order")
         verbose_name_plural = _("orders")
         ordering = ["-id"]
         indexes = [models.Index(fields=["merchant", "status"])]
@@ -232,6 +233,12 @@ class OrderLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_name} {self.sku_name}".strip()
+
+    @property
+    def unit_short(self) -> str:
+        from cuncun.catalog.models import Unit
+
+        return Unit.short.get(self.unit, self.unit)
 
 
 class Reservation(models.Model):
@@ -342,7 +349,7 @@ class PaymentEvent(models.Model):
         REFUSED = "refused"  # bad signature, unknown payment or wrong amount
 
         choices = [
-            (APPLIED, _("applied")),
+            (APPLIED, pgettext_lazy("payment notification", "applied")),
             (DUPLICATE, _("duplicate")),
             (STALE, _("out of order, ignored")),
             (REFUSED, _("refused")),

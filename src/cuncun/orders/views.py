@@ -1,11 +1,512 @@
-"""Pages of the orders app: cart, checkout, the buyer's orders, the seller's orders to pack, the
-pickup point's counter, the county office's order views, and the sandbox gateway's hosted page."""
+"""Pages of the market: the front and product pages, cart and checkout, the buyer's orders, the
+seller's orders to pack (with packing slips), the pickup point's counter, the county office's
+order views, and the sandbox gateway's hosted page. Thin: rules in services.py, reads in
+queries.py."""
 
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
-from cuncun.orders.models import SandboxCharge
+from cuncun.catalog import queries as catalog
+from cuncun.catalog.models import Category, Sku
+from cuncun.catalog.services import InsufficientStock
+from cuncun.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from cuncun.core.models import AuditEntry
+from cuncun.merchants.services import may_sell_for
+from cuncun.network.models import Carrier, Site
+from cuncun.orders import queries, services
+from cuncun.orders.forms import CheckoutForm, ShipForm
+from cuncun.orders.models import Fulfilment, OrderStatus, Payment, SandboxCharge
 from cuncun.orders.payments import PROVIDERS
+
+S = OrderStatus
+PICKUP_PATH = [S.PENDING_PAYMENT, S.PAID, S.PACKED, S.SHIPPED, S.AT_PICKUP_POINT, S.COMPLETED]
+DELIVERY_PATH = [S.PENDING_PAYMENT, S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
+MARKET_PAGE = 24
+
+
+# --- the market front -----------------------------------------------------------------------
+
+
+def market(request):
+    q = request.GET.get("q", "").strip()[:50]
+    code = request.GET.get("category", "")
+    category = Category.objects.filter(code=code).first() if code else None
+    products = catalog.market_products(request.user, q=q, category=category)
+    page = Paginator(products, MARKET_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/market.html",
+        {
+            "q": q,
+            "category": category,
+            "categories": Category.objects.filter(parent__isnull=False).order_by(
+                "kind", "position"
+            ),
+            "page": page,
+            "cart_count": queries.cart_count(request.user),
+        },
+    )
+
+
+def product_page(request, pk: int):
+    product = catalog.market_product(pk)
+    return render(
+        request,
+        "orders/product.html",
+        {"product": product, "cart_count": queries.cart_count(request.user)},
+    )
+
+
+# --- cart and checkout ----------------------------------------------------------------------
+
+
+@login_required
+def cart(request):
+    lines = queries.cart_of(request.user)
+    groups: dict = {}
+    for line in lines:
+        groups.setdefault(line.sku.product.merchant, []).append(line)
+    total = sum((line.sku.price * line.quantity for line in lines), 0)
+    return render(request, "orders/cart.html", {"groups": groups, "total": total})
+
+
+@login_required
+@require_POST
+def cart_add(request):
+    sku = get_object_or_404(Sku, pk=_int(request.POST.get("sku")))
+    try:
+        services.add_to_cart(
+            actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity", 1))
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("orders:product", pk=sku.product_id)
+    messages.success(request, _("%s is in your cart.") % sku)
+    return redirect(_next(request) or reverse("orders:product", args=[sku.product_id]))
+
+
+@login_required
+@require_POST
+def cart_update(request):
+    sku = get_object_or_404(Sku, pk=_int(request.POST.get("sku")))
+    try:
+        services.set_cart_quantity(
+            actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity", 0))
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("orders:cart")
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(_("A whole number is needed here.")) from error
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return ""
+
+
+def _buy_now(request) -> list[tuple[int, int]] | None:
+    """A "buy now" checkout carries its one line in the form; otherwise the cart is bought."""
+    source = request.POST if request.method == "POST" else request.GET
+    if not source.get("sku"):
+        return None
+    return [(_int(source.get("sku")), _int(source.get("quantity", 1)))]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    buy_now = _buy_now(request)
+    if buy_now is None:
+        lines = [(line.sku, line.quantity) for line in queries.cart_of(request.user)]
+    else:
+        skus = {
+            s.pk: s
+            for s in Sku.objects.select_related("product__merchant").filter(pk=buy_now[0][0])
+        }
+        lines = [(skus[sku_id], q) for sku_id, q in buy_now if sku_id in skus]
+    if not lines:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("orders:market")
+    points = queries.pickup_points([sku.pk for sku, _q in lines])
+    my_site = Site.objects.operated_by(request.user).serving().first()
+    initial = {
+        "idempotency_key": uuid.uuid4().hex,
+        "fulfilment": Fulfilment.PICKUP,
+        "payment_provider": "offline",
+        "recipient_phone": request.user.phone,
+        "recipient_name": request.user.display_name,
+    }
+    if my_site is not None and any(p.pk == my_site.pk for p in points):
+        initial["pickup_site"] = my_site.pk
+    form = CheckoutForm(request.POST or None, points=points, initial=initial)
+    shortfall = None
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        assisted = d["assisted"] and my_site is not None
+        try:
+            placed = services.place_order(
+                actor=request.user,
+                idempotency_key=d["idempotency_key"],
+                request=services.CheckoutRequest(
+                    fulfilment=d["fulfilment"],
+                    payment_provider=d["payment_provider"],
+                    pickup_site_id=d["pickup_site"]
+                    if d["fulfilment"] == Fulfilment.PICKUP
+                    else None,
+                    recipient_name=d["recipient_name"],
+                    recipient_phone=d["recipient_phone"],
+                    address=d["address"] if d["fulfilment"] == Fulfilment.DELIVERY else "",
+                    lines=buy_now,
+                    assisted_site_id=my_site.pk if assisted else None,
+                    on_behalf_of_name=d["on_behalf_of_name"] if assisted else "",
+                    on_behalf_of_phone=d["on_behalf_of_phone"] if assisted else "",
+                ),
+            )
+        except InsufficientStock as error:
+            shortfall = error.lines
+            form.add_error(None, str(error.message))
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            return _pay(request, placed.checkout)
+    total = sum((sku.price * q for sku, q in lines), 0)
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "form": form,
+            "rows": [(sku, q, sku.price * q) for sku, q in lines],
+            "total": total,
+            "buy_now": buy_now,
+            "shortfall": shortfall,
+            "my_site": my_site,
+        },
+    )
+
+
+def _pay(request, checkout):
+    """Open the payment and send the buyer where its provider says (the gateway, or back to the
+    checkout page with the cash instructions)."""
+    try:
+        payment = services.start_payment(
+            actor=request.user,
+            checkout=checkout,
+            return_url=reverse("orders:checkout_return", args=[checkout.pk]),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("orders:checkout_detail", pk=checkout.pk)
+    if payment.redirect_url:
+        return redirect(payment.redirect_url)
+    return redirect("orders:checkout_detail", pk=checkout.pk)
+
+
+@login_required
+def checkout_detail(request, pk: int):
+    checkout = queries.buyer_checkout(request.user, pk)
+    orders = list(checkout.orders.all())
+    payments = list(checkout.payments.all())
+    live = next((p for p in payments if p.status in {"pending", "succeeded"}), None)
+    unpaid = all(o.status == S.PENDING_PAYMENT for o in orders)
+    return render(
+        request,
+        "orders/checkout_detail.html",
+        {
+            "checkout": checkout,
+            "orders": orders,
+            "payment": live,
+            "unpaid": unpaid,
+            "provider": PROVIDERS.get(checkout.payment_provider),
+        },
+    )
+
+
+@login_required
+def checkout_return(request, pk: int):
+    """Where the gateway sends the buyer back: ask it how the payment stands."""
+    checkout = queries.buyer_checkout(request.user, pk)
+    for payment in checkout.payments.all():
+        if payment.status == "pending":
+            services.refresh_payment(actor=request.user, payment=payment)
+    return redirect("orders:checkout_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def checkout_pay(request, pk: int):
+    return _pay(request, queries.buyer_checkout(request.user, pk))
+
+
+@login_required
+@require_POST
+def checkout_cancel(request, pk: int):
+    checkout = queries.buyer_checkout(request.user, pk)
+    try:
+        services.cancel_checkout(actor=request.user, checkout=checkout)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Cancelled; the goods were released."))
+    return redirect("orders:checkout_detail", pk=pk)
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+
+@login_required
+def hub(request):
+    """Where each person finds the orders that concern them."""
+    user = request.user
+    return render(
+        request,
+        "orders/hub.html",
+        {
+            "recent": queries.buyer_orders(user)[:5],
+            "sells": queries.seller_orders(user).exists()
+            or user.merchants.exists()
+            or user.represented_merchants.exists(),
+            "to_pack": queries.seller_orders(user, S.PAID).count(),
+            "points": list(Site.objects.operated_by(user).serving()),
+            "office": user.manages_reference_data
+            or user.role in {"township_staff", "member_department"},
+        },
+    )
+
+
+@login_required
+def mine(request):
+    page = Paginator(queries.buyer_orders(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "orders/mine.html", {"page": page})
+
+
+@login_required
+def order_detail(request, pk: int):
+    order = queries.visible_order(request.user, pk)
+    checkout = order.checkout
+    user = request.user
+    is_buyer = checkout.buyer_id == user.pk
+    sells = may_sell_for(user, order.merchant)
+    at_point = bool(
+        checkout.pickup_site_id
+        and Site.objects.operated_by(user).filter(pk=checkout.pickup_site_id).exists()
+    )
+    path = PICKUP_PATH if checkout.fulfilment == Fulfilment.PICKUP else DELIVERY_PATH
+    reached = path.index(order.status) if order.status in path else -1
+    history = [
+        (entry, HISTORY_LABELS.get(entry.action, entry.action))
+        for entry in AuditEntry.objects.for_object(order)
+        .select_related("actor")
+        .order_by("at", "id")
+    ]
+    status, delivery = order.status, checkout.fulfilment == Fulfilment.DELIVERY
+    available = {
+        "pack": sells and status == S.PAID,
+        "ship": sells and status == S.PACKED,
+        "deliver": sells and delivery and status == S.SHIPPED,
+        "arrive": at_point and status == S.SHIPPED,
+        "pickup": at_point and status == S.AT_PICKUP_POINT,
+        "receive": is_buyer and status == S.DELIVERED,
+        "refund": (is_buyer and status == S.PAID) or (sells and status in {S.PAID, S.PACKED}),
+    }
+    return render(
+        request,
+        "orders/order.html",
+        {
+            "order": order,
+            "checkout": checkout,
+            "is_buyer": is_buyer,
+            "sells": sells,
+            "at_point": at_point,
+            "steps": [
+                (status, dict(S.choices)[status], i < reached, i == reached)
+                for i, status in enumerate(path)
+            ],
+            "history": history,
+            "carriers": Carrier.objects.filter(is_active=True),
+            "show_code": is_buyer and order.status == S.AT_PICKUP_POINT,
+            "available": {name for name, ok in available.items() if ok},
+        },
+    )
+
+
+HISTORY_LABELS = {
+    "order.place": gettext_lazy("Ordered"),
+    "order.pay": gettext_lazy("Paid"),
+    "order.pack": gettext_lazy("Packed"),
+    "order.ship": gettext_lazy("Shipped"),
+    "order.ready": gettext_lazy("On the point's shelf"),
+    "order.arrive": gettext_lazy("Checked in at the point"),
+    "order.pick_up": gettext_lazy("Picked up with the code"),
+    "order.deliver": gettext_lazy("Delivered"),
+    "order.complete": gettext_lazy("Receipt confirmed"),
+    "order.cancel": gettext_lazy("Cancelled"),
+    "order.refund": gettext_lazy("Refunded"),
+    "order.pickup_code.wrong": gettext_lazy("A wrong pickup code was tried"),
+    "order.pickup_code.reissue": gettext_lazy("A new pickup code was sent"),
+}
+STEPS = {
+    "pack": services.pack_order,
+    "ship": services.ship_order,
+    "arrive": services.receive_at_point,
+    "deliver": services.confirm_delivery,
+    "receive": services.confirm_receipt,
+    "pickup": services.pick_up_order,
+    "new_code": services.reissue_pickup_code,
+    "refund": services.refund_order,
+}
+DONE = {
+    "pack": gettext_lazy("Packed."),
+    "ship": gettext_lazy("Shipped."),
+    "arrive": gettext_lazy("Checked in at the point; the buyer has been sent the pickup code."),
+    "deliver": gettext_lazy("Marked as delivered."),
+    "receive": gettext_lazy("Thank you: the order is completed."),
+    "pickup": gettext_lazy("Handed over: the order is completed."),
+    "new_code": gettext_lazy("A new pickup code was sent."),
+    "refund": gettext_lazy("Refunded."),
+}
+
+
+@login_required
+@require_POST
+def order_step(request, pk: int):
+    order = queries.visible_order(request.user, pk)
+    step = request.POST.get("step", "")
+    if step not in STEPS:
+        raise NotFound(details={"step": step})
+    kwargs = {}
+    if step == "ship":
+        form = ShipForm(request.POST)
+        form.is_valid()
+        code = form.cleaned_data.get("carrier") or ""
+        kwargs = {
+            "carrier": Carrier.objects.filter(code=code).first() if code else None,
+            "tracking_number": form.cleaned_data.get("tracking_number") or "",
+        }
+    elif step == "pickup":
+        kwargs = {"code": request.POST.get("code", "")}
+    elif step == "refund":
+        kwargs = {"reason": request.POST.get("reason", "")}
+    try:
+        STEPS[step](actor=request.user, order=order, **kwargs)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, str(DONE[step]))
+    return redirect(_next(request) or reverse("orders:order", args=[pk]))
+
+
+# --- the seller -----------------------------------------------------------------------------
+
+
+@login_required
+def sell(request):
+    status = request.GET.get("status", S.PAID)
+    if status not in dict(S.choices):
+        status = S.PAID
+    orders = queries.seller_orders(request.user, status)
+    counts = {
+        s: queries.seller_orders(request.user, s).count() for s in (S.PAID, S.PACKED, S.SHIPPED)
+    }
+    return render(
+        request,
+        "orders/sell.html",
+        {
+            "orders": orders[:200],
+            "status": status,
+            "tabs": [
+                (s, dict(S.choices)[s], counts.get(s))
+                for s in (S.PAID, S.PACKED, S.SHIPPED, S.AT_PICKUP_POINT, S.COMPLETED)
+            ],
+            "carriers": Carrier.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+def packing_slips(request):
+    ids = [int(x) for x in request.GET.getlist("order") if x.isdigit()]
+    orders = queries.seller_orders(request.user).filter(pk__in=ids)
+    if not orders:
+        raise NotFound(_("Choose the orders to print."))
+    return render(request, "orders/slips.html", {"orders": orders})
+
+
+# --- the pickup point's counter -------------------------------------------------------------
+
+
+@login_required
+def point(request):
+    sites = list(Site.objects.operated_by(request.user).serving())
+    if not sites:
+        raise NotAllowed(_("You do not run a service point that is operating."))
+    site = next((s for s in sites if s.code == request.GET.get("site")), sites[0])
+    orders = queries.orders_at_point(site)
+    return render(
+        request,
+        "orders/point.html",
+        {
+            "site": site,
+            "sites": sites,
+            "cash": queries.pending_cash_payments(site),
+            "incoming": orders.filter(status=S.SHIPPED, checkout__pickup_site=site),
+            "waiting": orders.filter(status=S.AT_PICKUP_POINT, checkout__pickup_site=site),
+            "recent": orders.filter(status=S.COMPLETED)[:10],
+        },
+    )
+
+
+@login_required
+@require_POST
+def confirm_cash(request, reference: str):
+    payment = get_object_or_404(Payment, reference=reference, provider="offline")
+    try:
+        services.confirm_offline_payment(actor=request.user, payment=payment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Cash received: the orders are paid."))
+    return redirect(_next(request) or reverse("orders:point"))
+
+
+# --- the county office ----------------------------------------------------------------------
+
+
+@login_required
+def office(request):
+    user = request.user
+    if not (user.manages_reference_data or user.role in {"township_staff", "member_department"}):
+        raise NotAllowed(_("These order views are for the county office and township staff."))
+    status = request.GET.get("status", "")
+    if status not in dict(S.choices):
+        status = ""
+    page = Paginator(queries.office_orders(user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "orders/office.html",
+        {"page": page, "status": status, "summary": queries.office_summary(user)},
+    )
+
+
+# --- the sandbox gateway's hosted page ------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])

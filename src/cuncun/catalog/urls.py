@@ -1,0 +1,14 @@
+from django.urls import path
+
+from cuncun.catalog import views
+
+app_name = "catalog"
+urlpatterns = [
+    path("console/", views.console, name="console"),
+    path("console/new/", views.new_product, name="new_product"),
+    path("console/p/<int:pk>/", views.manage_product, name="manage_product"),
+    path("console/p/<int:pk>/stock/", views.stock, name="stock"),
+    path("console/p/<int:pk>/price/", views.price, name="price"),
+    path("console/p/<int:pk>/status/", views.status, name="status"),
+    path("console/p/<int:pk>/photo/", views.photo, name="photo"),
+]

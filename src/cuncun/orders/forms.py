@@ -1,0 +1,39 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.orders.models import Fulfilment
+from cuncun.orders.payments import provider_choices
+
+
+class CheckoutForm(forms.Form):
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    fulfilment = forms.ChoiceField(
+        label=_("How do you get it?"), choices=Fulfilment.choices, widget=forms.RadioSelect
+    )
+    pickup_site = forms.TypedChoiceField(
+        label=_("Pickup point"), coerce=int, required=False, empty_value=None
+    )
+    recipient_name = forms.CharField(label=_("Recipient"), max_length=50, required=False)
+    recipient_phone = forms.CharField(
+        label=_("Recipient's mobile phone"), max_length=20, required=False
+    )
+    address = forms.CharField(label=_("Delivery address"), max_length=200, required=False)
+    payment_provider = forms.ChoiceField(
+        label=_("Payment"), choices=provider_choices, widget=forms.RadioSelect
+    )
+    assisted = forms.BooleanField(label=_("I am buying for a villager (代购)"), required=False)
+    on_behalf_of_name = forms.CharField(label=_("Villager's name"), max_length=50, required=False)
+    on_behalf_of_phone = forms.CharField(
+        label=_("Villager's mobile phone"), max_length=20, required=False
+    )
+
+    def __init__(self, *args, points=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pickup_site"].choices = [("", "—")] + [
+            (p.pk, f"{p.name}（{p.region.name}）") for p in points
+        ]
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(required=False, max_length=16)
+    tracking_number = forms.CharField(required=False, max_length=40)

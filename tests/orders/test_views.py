@@ -1,0 +1,201 @@
+import pytest
+
+from cuncun.accounts.models import Role
+from cuncun.orders.models import Checkout, Order, OrderStatus, Payment
+from cuncun.orders.services import (
+    confirm_offline_payment,
+    pack_order,
+    place_order,
+    ship_order,
+    start_payment,
+)
+from tests.conftest import township
+from tests.orders.conftest import pickup_request
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_the_market_front_lists_products_in_chinese(client, market):
+    page = text(client.get("/market/", {"q": "咖啡"}))
+    assert '<div class="name">小粒咖啡</div>' in page
+    assert '<div class="name">普洱茶</div>' not in page
+    assert "搜索" in page and "购物车" in page
+
+
+def test_a_product_page_offers_its_skus(client, market):
+    page = text(client.get(f"/market/p/{market.tea.product_id}/"))
+    assert "一级 500g" in page and "¥50.00" in page and "加入购物车" in page and "立即购买" in page
+
+
+def test_anonymous_visitors_browse_but_log_in_to_check_out(client, market):
+    response = client.get("/market/checkout/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_buyer_checks_out_a_two_seller_cart_from_the_pages(client, market):
+    client.force_login(market.buyer)
+    client.post("/market/cart/add/", {"sku": market.tea.pk, "quantity": 2})
+    client.post("/market/cart/add/", {"sku": market.coffee.pk, "quantity": 1})
+    cart = text(client.get("/market/cart/"))
+    assert "刘家茶园" in cart and "曼达咖啡合作社" in cart and "¥180" in cart
+
+    form = text(client.get("/market/checkout/"))
+    assert market.point.name in form
+    response = client.post(
+        "/market/checkout/",
+        {
+            "idempotency_key": "page-1",
+            "fulfilment": "pickup",
+            "pickup_site": market.point.pk,
+            "payment_provider": "offline",
+        },
+    )
+    checkout = Checkout.objects.get()
+    assert response["Location"] == f"/market/checkout/{checkout.pk}/"
+    page = text(client.get(response["Location"]))
+    assert "请到曼达村服务点支付现金" in page
+    assert Order.objects.filter(checkout=checkout).count() == 2
+
+
+def test_a_shortfall_is_shown_line_by_line_on_the_checkout_page(client, market):
+    client.force_login(market.buyer)
+    client.post("/market/cart/add/", {"sku": market.tea.pk, "quantity": 20})
+    client.post("/market/cart/add/", {"sku": market.coffee.pk, "quantity": 9})
+    page = text(
+        client.post(
+            "/market/checkout/",
+            {
+                "idempotency_key": "page-2",
+                "fulfilment": "pickup",
+                "pickup_site": market.point.pk,
+                "payment_provider": "offline",
+            },
+        )
+    )
+    assert "库存不足（2 项）" in page
+    assert "要20，只剩10" in page and "要9，只剩5" in page
+    assert not Checkout.objects.exists()
+
+
+def test_buy_now_goes_to_the_sandbox_gateway_and_back(client, market):
+    client.force_login(market.buyer)
+    response = client.post(
+        "/market/checkout/",
+        {
+            "idempotency_key": "page-3",
+            "sku": market.coffee.pk,
+            "quantity": 1,
+            "fulfilment": "delivery",
+            "recipient_name": "张三",
+            "recipient_phone": "13800000002",
+            "address": "昆明市",
+            "payment_provider": "sandbox",
+        },
+    )
+    assert response["Location"].startswith("/market/sandbox-gateway/")
+    back = client.post(response["Location"], {"decision": "pay"})
+    checkout = Checkout.objects.get()
+    assert back["Location"] == f"/market/checkout/{checkout.pk}/return/"
+    client.get(back["Location"])  # asks the gateway
+    assert Order.objects.get().status == OrderStatus.PAID
+
+
+def paid_order(market):
+    placed = place_order(
+        actor=market.buyer,
+        idempotency_key="v",
+        request=pickup_request(market, [(market.tea.pk, 1)]),
+    )
+    payment = start_payment(actor=market.buyer, checkout=placed.checkout)
+    confirm_offline_payment(actor=market.operator, payment=payment)
+    return Order.objects.get(pk=placed.orders[0].pk)
+
+
+def test_the_seller_packs_ships_and_prints_slips(client, market):
+    order = paid_order(market)
+    client.force_login(market.tea_owner)
+    page = text(client.get("/market/sell/"))
+    assert order.number in page and "打印发货单" in page
+    client.post(f"/market/orders/{order.pk}/step/", {"step": "pack"})
+    client.post(f"/market/orders/{order.pk}/step/", {"step": "ship", "tracking_number": "YZ0001"})
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
+    slips = text(client.get("/market/sell/slips/", {"order": order.pk}))
+    assert "发货单" in slips and market.point.name in slips and "市物流仓储配送中心" in slips
+
+
+def test_another_seller_cannot_pack_the_order(client, market):
+    order = paid_order(market)
+    client.force_login(market.coffee_owner)
+    response = client.post(f"/market/orders/{order.pk}/step/", {"step": "pack"})
+    assert response.status_code == 404
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PAID
+
+
+def test_the_point_counter_takes_cash_and_hands_over_by_code(client, market):
+    placed = place_order(
+        actor=market.buyer,
+        idempotency_key="v",
+        request=pickup_request(market, [(market.tea.pk, 1)]),
+    )
+    payment = start_payment(actor=market.buyer, checkout=placed.checkout)
+    client.force_login(market.operator)
+    assert "¥50.00" in text(client.get("/market/point/"))
+    client.post(f"/market/point/cash/{payment.reference}/")
+    assert Payment.objects.get().status == "succeeded"
+
+    order = Order.objects.get()
+    pack_order(actor=market.tea_owner, order=order)
+    ship_order(actor=market.tea_owner, order=order)
+    client.post(f"/market/orders/{order.pk}/step/", {"step": "arrive"})
+    order.refresh_from_db()
+    wrong = client.post(
+        f"/market/orders/{order.pk}/step/", {"step": "pickup", "code": "bad"}, follow=True
+    )
+    assert "取货码错误，还可以再试4次" in text(wrong)
+    client.post(f"/market/orders/{order.pk}/step/", {"step": "pickup", "code": order.pickup_code})
+    assert Order.objects.get().status == OrderStatus.COMPLETED
+
+
+def test_the_buyer_sees_the_pickup_code_on_the_order_page(client, market):
+    order = paid_order(market)
+    pack_order(actor=market.tea_owner, order=order)
+    ship_order(actor=market.tea_owner, order=order)
+    from cuncun.orders.services import receive_at_point
+
+    receive_at_point(actor=market.operator, order=order)
+    order.refresh_from_db()
+    client.force_login(market.buyer)
+    page = text(client.get(f"/market/orders/{order.pk}/"))
+    assert "您的取货码" in page and order.pickup_code in page
+    client.force_login(market.tea_owner)
+    assert order.pickup_code not in text(client.get(f"/market/orders/{order.pk}/"))
+
+
+def test_township_staff_see_the_orders_of_their_townships_merchants(client, market, make_user):
+    paid_order(market)
+    gasa = make_user("gasa", Role.TOWNSHIP_STAFF, township("嘎洒镇"))
+    menglong = make_user("menglong", Role.TOWNSHIP_STAFF, township("勐龙镇"))
+    client.force_login(gasa)
+    assert "刘家茶园" not in text(client.get("/market/office/"))
+    client.force_login(menglong)
+    page = text(client.get("/market/office/"))
+    assert "刘家茶园" in page and "辖区订单" in page
+
+
+@pytest.mark.parametrize("url", ["/market/office/", "/market/point/", "/catalog/console/"])
+def test_role_pages_refuse_a_plain_buyer(client, market, url):
+    client.force_login(market.buyer)
+    assert client.get(url).status_code == 403
+
+
+def test_the_seller_console_lists_products_and_records_stock(client, market):
+    client.force_login(market.tea_owner)
+    page = text(client.get("/catalog/console/"))
+    assert "商家后台" in page and "普洱茶" in page and "小粒咖啡" not in page
+    client.post(
+        f"/catalog/console/p/{market.tea.product_id}/stock/",
+        {"sku": market.tea.pk, "site": market.point.pk, "quantity": 7},
+    )
+    assert market.tea.stocks.get(site=market.point).quantity == 7

@@ -497,13 +497,7 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
     recorder = _person(actor)
     with transaction.atomic():
         session = lock_session(session.pk)
-        ids = [r.id_number for r in rows]
-        known: dict[str, Trainee] = {}
-        for start in range(0, len(ids), ID_QUERY_CHUNK):
-            for trainee in Trainee.objects.filter(
-                id_number__in=ids[start : start + ID_QUERY_CHUNK]
-            ).only("id", "id_number", "name", "phone", "ethnicity"):
-                known[trainee.id_number] = trainee
+        known = _trainees_by_id_number([r.id_number for r in rows])
         changed_names = [
             r
             for r in rows
@@ -530,13 +524,23 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
             for r in rows
             if r.id_number not in known
         ]
-        try:
-            with transaction.atomic():
-                Trainee.objects.bulk_create(new, batch_size=1000)
-        except IntegrityError as error:
+        # Another import (of another session) may be registering some of the same people right
+        # now: their row wins, ours is skipped, and we use theirs if the name is the same.
+        Trainee.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        created = _trainees_by_id_number([t.id_number for t in new])
+        clashes = [
+            r
+            for r in rows
+            if r.id_number in created and not same_name(created[r.id_number].name, r.name)
+        ]
+        if clashes:
             raise Conflict(
-                _("Another import registered some of these people at the same time: run it again.")
-            ) from error
+                _(
+                    "Another import registered some of these people at the same time under other "
+                    "names (row %d first). Run the import again to see the rows to correct."
+                )
+                % clashes[0].row
+            )
         filled = []
         for r in rows:
             trainee = known.get(r.id_number)
@@ -547,7 +551,7 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
                 trainee.ethnicity = trainee.ethnicity or r.ethnicity
                 filled.append(trainee)
         Trainee.objects.bulk_update(filled, ["phone", "ethnicity"], batch_size=1000)
-        trainee_ids = {**{k: t.pk for k, t in known.items()}, **{t.id_number: t.pk for t in new}}
+        trainee_ids = {k: t.pk for k, t in (known | created).items()}
         TraineeCategoryMembership.objects.bulk_create(
             [
                 TraineeCategoryMembership(trainee_id=trainee_ids[r.id_number], category=c)
@@ -586,6 +590,16 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
             after={"session": session.code, **counts},
         )
     return counts
+
+
+def _trainees_by_id_number(ids: list[str]) -> dict[str, Trainee]:
+    found: dict[str, Trainee] = {}
+    for start in range(0, len(ids), ID_QUERY_CHUNK):
+        for trainee in Trainee.objects.filter(
+            id_number__in=ids[start : start + ID_QUERY_CHUNK]
+        ).only("id", "id_number", "name", "phone", "ethnicity"):
+            found[trainee.id_number] = trainee
+    return found
 
 
 def start_roster_import(

@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, Sum
-from django.utils import translation
 
 from cuncun.core.errors import NotFound
 from cuncun.plans.models import FundRuleKind, Plan, Target
@@ -493,21 +492,3 @@ def trainee_sessions(trainee: Trainee) -> list[dict]:
 
 def courses():
     return Course.objects.annotate(session_count=Count("sessions")).order_by("kind", "code")
-
-
-def category_labels() -> dict[str, str]:
-    return {code: str(label) for code, label in TraineeCategory.choices}
-
-
-def zh(label) -> str:
-    with translation.override("zh-hans"):
-        return str(label)
-
-
-def first_days(trainee_ids) -> dict[int, date]:
-    return dict(
-        Attendance.objects.filter(trainee_id__in=trainee_ids)
-        .values("trainee_id")
-        .annotate(first=Min("day"))
-        .values_list("trainee_id", "first")
-    )

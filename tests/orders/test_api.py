@@ -188,3 +188,26 @@ def test_a_buyer_cannot_see_another_buyers_order(buyer_client, client, market, m
         ).status_code
         == 404
     )
+
+
+def test_a_buy_now_checkout_costs_a_fixed_number_of_queries(
+    buyer_client, market, django_assert_max_num_queries
+):
+    body = {
+        "fulfilment": "delivery",
+        "payment_provider": "sandbox",
+        "recipient_name": "张三",
+        "recipient_phone": "13800000002",
+        "address": "昆明市",
+        "lines": [{"sku": market.tea.pk, "quantity": 1}],
+    }
+    # session, user, stored key?, SKUs, stock; savepoint, checkout, orders, lines,
+    # reservations, audit, stock update, key, release
+    with django_assert_max_num_queries(14):
+        response = buyer_client.post(
+            "/api/checkout/",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": "q"},
+        )
+    assert response.status_code == 201

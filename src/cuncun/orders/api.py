@@ -98,7 +98,7 @@ def _site_id(code: str | None) -> int | None:
     return site_id
 
 
-def order_out(order: Order) -> dict:
+def order_out(order: Order, lines=None) -> dict:
     checkout = order.checkout
     return {
         "id": order.pk,
@@ -124,7 +124,7 @@ def order_out(order: Order) -> dict:
                 "total": line.total,
                 "site": line.stock.site.code,
             }
-            for line in order.lines.all()
+            for line in (order.lines.all() if lines is None else lines)
         ],
     }
 
@@ -159,19 +159,13 @@ def submit_checkout(
         ),
     )
     checkout = placed.checkout
-    orders = (
-        Order.objects.filter(checkout=checkout)
-        .select_related("merchant", "checkout__pickup_site")
-        .prefetch_related("lines__stock__site")
-        .order_by("pk")
-    )
     body = {
         "checkout": checkout.pk,
         "total": checkout.total,
         "reserved_until": checkout.reserved_until,
         "payment_provider": checkout.payment_provider,
         "replayed": placed.replayed,
-        "orders": [order_out(o) for o in orders],
+        "orders": [order_out(o, placed.lines.get(o.pk, [])) for o in placed.orders],
     }
     return Status(200 if placed.replayed else 201, body)
 

@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from cuncun.catalog.models import ProductStatus, Sku, Stock
-from cuncun.catalog.queries import skus_for_checkout, stock_candidates
+from cuncun.catalog.queries import checkout_items
 from cuncun.catalog.services import (
     InsufficientStock,
     StockRequest,
@@ -29,7 +29,6 @@ from cuncun.catalog.services import (
 from cuncun.core import audit
 from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from cuncun.core.idempotency import run_once
-from cuncun.core.models import IdempotencyKey
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.sms import send_sms
@@ -210,6 +209,7 @@ class CheckoutRequest:
 class Placement:
     checkout: Checkout
     orders: list[Order] = field(default_factory=list)
+    lines: dict[int, list[OrderLine]] = field(default_factory=dict)  # by order id
     replayed: bool = False
 
 
@@ -228,27 +228,65 @@ def place_order(*, actor, idempotency_key: str, request: CheckoutRequest) -> Pla
     if not idempotency_key:
         raise InvalidInput(_("An idempotency key of 1 to 128 characters is required."))
     key = f"{actor.pk}:{idempotency_key}"
+    payload = request.fingerprint()
     for attempt in range(PLACE_ATTEMPTS):
-        # Reads and checks happen before the transaction (a retry of a placed checkout skips
-        # them and is answered from the idempotency store).
-        seen = IdempotencyKey.objects.filter(scope=IDEMPOTENCY_SCOPE, key=key).exists()
-        prepared = None if seen else _prepare(actor, request)
+        # Reads and checks happen before the transaction, which then only writes.
+        try:
+            prepared = _prepare(actor, request)
+        except DomainError:
+            # A retry of a checkout that went through finds its cart empty or its stock taken:
+            # it is answered from the idempotency store rather than with the error.
+            replay = _replay(actor, key, payload)
+            if replay is not None:
+                return replay
+            raise
+        written: dict = {}
         try:
             result, replayed = run_once(
                 scope=IDEMPOTENCY_SCOPE,
                 key=key,
                 actor=actor,
-                payload=request.fingerprint(),
-                write=lambda p=prepared: _write(actor, request, p or _prepare(actor, request)),
+                payload=payload,
+                write=lambda p=prepared, w=written: _write(actor, request, p, w),
             )
         except _LostRace as lost:
             if attempt == PLACE_ATTEMPTS - 1:
                 raise lost.error from None
             continue
-        checkout = Checkout.objects.get(pk=result["checkout"])
-        orders = list(Order.objects.filter(pk__in=result["orders"]).order_by("pk"))
-        return Placement(checkout=checkout, orders=orders, replayed=replayed)
+        if replayed:
+            return _placement(result, replayed=True)
+        return Placement(
+            checkout=written["checkout"], orders=written["orders"], lines=written["lines"]
+        )
     raise AssertionError("unreachable")
+
+
+class _NotStored(Exception):
+    pass
+
+
+def _replay(actor, key: str, payload: dict) -> Placement | None:
+    def not_stored():
+        raise _NotStored
+
+    try:
+        result, _replayed = run_once(
+            scope=IDEMPOTENCY_SCOPE, key=key, actor=actor, payload=payload, write=not_stored
+        )
+    except _NotStored:
+        return None
+    return _placement(result, replayed=True)
+
+
+def _placement(result: dict, *, replayed: bool) -> Placement:
+    checkout = Checkout.objects.select_related("pickup_site").get(pk=result["checkout"])
+    orders = list(
+        Order.objects.filter(pk__in=result["orders"]).select_related("merchant").order_by("pk")
+    )
+    lines: dict[int, list[OrderLine]] = {o.pk: [] for o in orders}
+    for line in OrderLine.objects.filter(order__in=orders).select_related("stock__site"):
+        lines[line.order_id].append(line)
+    return Placement(checkout=checkout, orders=orders, lines=lines, replayed=replayed)
 
 
 @dataclass
@@ -269,14 +307,20 @@ class _Prepared:
 
 def _prepare(actor, request: CheckoutRequest) -> _Prepared:
     now = timezone.now()
+    day = timezone.localdate(now)
     provider = get_provider(request.payment_provider)
     pickup_site, assisted_site = _check_request(actor, request, provider)
-    lines = _load_lines(_requested_lines(actor, request), now)
-    _choose_stock(lines, pickup_site)
+    wanted = _requested_lines(actor, request)
+    own_only = pickup_site is not None and pickup_site.pickup_mode == PickupMode.OWN_STOCK
+    skus, stocks = checkout_items(wanted, day, site_ids=[pickup_site.pk] if own_only else None)
+    lines = _check_lines(wanted, skus)
+    if not _choose_stock(lines, stocks, pickup_site, own_only):
+        # Units held by checkouts that were never paid were freed: look again.
+        return _prepare(actor, request)
     return _Prepared(now, provider, pickup_site, assisted_site, lines)
 
 
-def _write(actor, request: CheckoutRequest, p: _Prepared) -> dict:
+def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict:
     """Inside run_once's transaction. Everything but the stock is written first, so that the hot
     stock rows stay locked for as short a time as possible (from the conditional UPDATE to the
     commit)."""
@@ -303,10 +347,10 @@ def _write(actor, request: CheckoutRequest, p: _Prepared) -> dict:
     orders = Order.objects.bulk_create(
         Order(
             checkout=checkout,
-            merchant_id=merchant_id,
+            merchant=group[0].sku.product.merchant,
             total=to_money(sum((x.sku.price * x.quantity for x in group), Decimal("0"))),
         )
-        for merchant_id, group in sorted(by_merchant.items())
+        for _merchant_id, group in sorted(by_merchant.items())
     )
     order_lines = []
     for order in orders:
@@ -361,6 +405,11 @@ def _write(actor, request: CheckoutRequest, p: _Prepared) -> dict:
         )
     except InsufficientStock as error:
         raise _LostRace(error) from None
+    written.update(
+        checkout=checkout,
+        orders=orders,
+        lines={o.pk: [ol for ol in order_lines if ol.order is o] for o in orders},
+    )
     return {"checkout": checkout.pk, "orders": [o.pk for o in orders]}
 
 
@@ -423,8 +472,7 @@ def _requested_lines(actor, r: CheckoutRequest) -> dict[int, int]:
     return wanted
 
 
-def _load_lines(wanted: dict[int, int], now: datetime) -> list[_Line]:
-    skus = {sku.pk: sku for sku in skus_for_checkout(wanted, timezone.localdate(now))}
+def _check_lines(wanted: dict[int, int], skus: dict[int, Sku]) -> list[_Line]:
     problems = []
     for sku_id in wanted:
         sku = skus.get(sku_id)
@@ -443,16 +491,13 @@ def _load_lines(wanted: dict[int, int], now: datetime) -> list[_Line]:
     return [_Line(sku=skus[sku_id], quantity=q) for sku_id, q in sorted(wanted.items())]
 
 
-def _choose_stock(lines: list[_Line], pickup_site: Site | None) -> None:
+def _choose_stock(lines: list[_Line], stocks: list[Stock], pickup_site, own_only: bool) -> bool:
     """Pick the site each line comes from: the pickup point's own stock when it has it (and only
     it, when the point takes pickups of its own stock only), else the county warehouse, else the
-    site with most units free. A line is taken whole from one site."""
-    own_only = pickup_site is not None and pickup_site.pickup_mode == PickupMode.OWN_STOCK
-    candidates = stock_candidates(
-        [line.sku.pk for line in lines], site_ids=[pickup_site.pk] if own_only else None
-    )
+    site with most units free. A line is taken whole from one site. Answers False when it freed
+    expired reservations and should be asked again; raises InsufficientStock for short lines."""
     by_sku: dict[int, list[Stock]] = {}
-    for stock in candidates:
+    for stock in stocks:
         by_sku.setdefault(stock.sku_id, []).append(stock)
 
     def preference(stock: Stock):
@@ -480,8 +525,9 @@ def _choose_stock(lines: list[_Line], pickup_site: Site | None) -> None:
     if short:
         # Units held by checkouts that were never paid may be free again.
         if release_expired_reservations(sku_ids=[x["sku"] for x in short]):
-            return _choose_stock(lines, pickup_site)
+            return False
         raise InsufficientStock(short)
+    return True
 
 
 # --- cancelling and expiry ----------------------------------------------------------------------

@@ -1,0 +1,492 @@
+"""A shopping festival's flash sale on PostgreSQL, over real HTTP.
+
+One festival SKU with 1,000 units; the app served by gunicorn workers on loopback; 64 concurrent
+keep-alive HTTP clients make at least 10,000 "buy now" checkout attempts (POST /api/checkout/,
+logged in, with CSRF token and a fresh Idempotency-Key each). In the same run it measures
+
+- the same server's rate on a trivial JSON endpoint (GET /api/health), and
+- the database's own ceiling for the same work: a conditional UPDATE of a stock row plus an
+  order INSERT in one transaction, from a pool of 8 connections (psycopg, no Django).
+
+The database is created for the run and dropped after it. Prints one JSON line:
+{"bench": "flash_sale", "stock": 1000, "accepted": …, "oversold": …, "orders_per_s": …,
+ "p50_ms": …, "p99_ms": …, "trivial_rps": …, "db_ceiling_tps": …, "ratio_to_trivial": …,
+ "ratio_to_db": …}
+`orders_per_s` is accepted orders per second from the first attempt to the last acceptance;
+p50/p99 are over every checkout attempt (accepted or refused for lack of stock). Diagnostics go
+to stderr. Settings: CUNCUN_BENCH_DATABASE_URL (a PostgreSQL server to create the database on),
+FLASH_WORKERS, FLASH_THREADS, FLASH_ATTEMPTS.
+"""
+
+import asyncio
+import itertools
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+STOCK = 1000
+CLIENTS = 64
+ATTEMPTS = int(os.environ.get("FLASH_ATTEMPTS", "10000"))
+TRIVIAL_REQUESTS = 6400
+CEILING_SECONDS = 5.0
+CEILING_POOL = 8
+WORKERS = int(os.environ.get("FLASH_WORKERS", "3"))
+THREADS = int(os.environ.get("FLASH_THREADS", "1"))
+SERVER_URL = os.environ.get(
+    "CUNCUN_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REPO = Path(__file__).resolve().parent.parent
+
+
+def log(*parts) -> None:
+    print("flash_sale:", *parts, file=sys.stderr, flush=True)
+
+
+# --- the database of the run ---
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, _old = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_dsn(SERVER_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_dsn(SERVER_URL), autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+# --- the market of the run ---
+
+
+def prepare_market() -> dict:
+    """Migrate, then make through the services: the divisions, a county warehouse, a seller, the
+    festival SKU with its stock, a second SKU for the database ceiling, and 64 logged-in buyers."""
+    import io
+    from datetime import date
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cuncun.accounts.models import User
+    from cuncun.catalog.models import CategoryKind, Stock, Unit
+    from cuncun.catalog.services import (
+        ProductDetails,
+        SkuDetails,
+        create_product,
+        ensure_category,
+        set_stock,
+    )
+    from cuncun.merchants.models import MerchantKind
+    from cuncun.merchants.services import MerchantDetails, register_merchant
+    from cuncun.network.models import SiteKind, SiteStatus
+    from cuncun.network.services import (
+        SiteApplication,
+        accept_site,
+        apply_for_site,
+        change_site_status,
+    )
+    from cuncun.portal.demo import DIVISIONS_FILE
+    from cuncun.regions.models import Level, RegionUnit
+    from cuncun.regions.services import load_divisions
+
+    call_command("migrate", verbosity=0, stdout=io.StringIO())
+    load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes())
+    county = RegionUnit.objects.get(level=Level.COUNTY)
+    opened = date(2017, 1, 25)
+    site = apply_for_site(
+        actor=None,
+        application=SiteApplication(
+            kind=SiteKind.COUNTY_WAREHOUSE,
+            name="景洪市物流仓储配送中心",
+            region=county,
+            address="景洪市",
+            applied_on=opened,
+        ),
+    )
+    change_site_status(actor=None, site=site, to_status=SiteStatus.APPROVED, effective_on=opened)
+    accept_site(actor=None, site=site, checked_on=opened, checklist={"ok": True})
+    site = change_site_status(
+        actor=None, site=site, to_status=SiteStatus.OPERATING, effective_on=opened
+    )
+    seller = register_merchant(
+        actor=None,
+        details=MerchantDetails(
+            name="勐龙茶园（压测）",
+            kind=MerchantKind.FAMILY_FARM,
+            region=RegionUnit.objects.get(level=Level.TOWNSHIP, name="勐龙镇"),
+        ),
+    )
+    tea = ensure_category(actor=None, code="tea", name="茶叶", kind=CategoryKind.FARM_PRODUCT)
+    festival = create_product(
+        actor=None,
+        merchant=seller,
+        details=ProductDetails(
+            name="双十二古树普洱秒杀",
+            category=tea,
+            skus=(
+                SkuDetails(unit=Unit.PIECE, price="99", name="357克"),
+                SkuDetails(unit=Unit.PIECE, price="99", name="数据库上限用"),
+            ),
+        ),
+    )
+    sku, ceiling_sku = festival.skus.order_by("pk")
+    set_stock(actor=None, sku=sku, site=site, quantity=STOCK)
+    ceiling_stock = set_stock(actor=None, sku=ceiling_sku, site=site, quantity=1)
+    Stock.objects.filter(pk=ceiling_stock.pk).update(quantity=2_000_000_000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE flash_ceiling_order (id bigserial PRIMARY KEY, stock_id bigint NOT NULL,"
+            " quantity integer NOT NULL, created_at timestamptz NOT NULL)"
+        )
+
+    buyers = User.objects.bulk_create(
+        User(username=f"buyer{n:02d}", password="!" + secrets.token_hex(8), phone="")
+        for n in range(CLIENTS)
+    )
+    cookies = []
+    for user in User.objects.filter(pk__in=[b.pk for b in buyers]).order_by("pk"):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
+        cookies.append(
+            {
+                "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}; "
+                f"{settings.CSRF_COOKIE_NAME}={csrf}",
+                "csrf": csrf,
+            }
+        )
+    market = {
+        "sku": sku.pk,
+        "stock": Stock.objects.get(sku=sku).pk,
+        "ceiling_stock": ceiling_stock.pk,
+        "clients": cookies,
+    }
+    connection.close()
+    return market
+
+
+# --- the server ---
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, env: dict, log_file) -> subprocess.Popen:
+    worker = ["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS > 1 else []
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cuncun.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            *worker,
+            "--backlog",
+            "2048",
+            "--keep-alive",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log_file,
+        stderr=log_file,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise RuntimeError("the server did not answer /api/health within 60 s")
+
+
+# --- a small keep-alive HTTP/1.1 client ---
+
+
+async def _read_response(reader) -> tuple[int, dict, bytes]:
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed")
+    status = int(status_line.split()[1])
+    headers = {}
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b"\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = await reader.readexactly(int(headers.get("content-length", "0")))
+    return status, headers, body
+
+
+async def _load(port: int, total: int, clients: int, request_for) -> list[tuple[int, float, float]]:
+    """`clients` connections send requests back to back until `total` were sent. Answers
+    (status, latency s, finished at) per request; status 0 for a broken connection."""
+    counter = itertools.count()
+    results: list[tuple[int, float, float]] = []
+
+    async def client(i: int) -> None:
+        reader = writer = None
+        while (n := next(counter)) < total:
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            started = time.perf_counter()
+            try:
+                writer.write(request_for(i, n))
+                status, headers, _body = await _read_response(reader)
+            except (ConnectionError, asyncio.IncompleteReadError, OSError):
+                results.append((0, time.perf_counter() - started, time.perf_counter()))
+                writer.close()
+                writer = None
+                continue
+            done = time.perf_counter()
+            results.append((status, done - started, done))
+            if headers.get("connection", "").lower() == "close":
+                writer.close()
+                writer = None
+        if writer is not None:
+            writer.close()
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return results
+
+
+def run_load(port, total, clients, request_for) -> tuple[list, float]:
+    started = time.perf_counter()
+    results = asyncio.run(_load(port, total, clients, request_for))
+    return results, started
+
+
+def health_request(port: int):
+    request = f"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    return lambda i, n: request
+
+
+def checkout_request(port: int, market: dict):
+    body = json.dumps(
+        {
+            "fulfilment": "delivery",
+            "payment_provider": "sandbox",
+            "recipient_name": "压测买家",
+            "recipient_phone": "13800000000",
+            "address": "昆明市五华区",
+            "lines": [{"sku": market["sku"], "quantity": 1}],
+        }
+    ).encode()
+    run = uuid.uuid4().hex[:8]
+
+    def request_for(i: int, n: int) -> bytes:
+        client = market["clients"][i]
+        head = (
+            f"POST /api/checkout/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"Cookie: {client['cookie']}\r\nX-CSRFToken: {client['csrf']}\r\n"
+            f"Idempotency-Key: flash-{run}-{n}\r\n\r\n"
+        )
+        return head.encode() + body
+
+    return request_for
+
+
+# --- the database's own ceiling ---
+
+
+def db_ceiling(url: str, stock_id: int) -> float:
+    import psycopg
+
+    conns = [psycopg.connect(_dsn(url)) for _ in range(CEILING_POOL)]
+    counts = [0] * CEILING_POOL
+    start = threading.Barrier(CEILING_POOL + 1)
+    stop_at = [0.0]
+
+    def work(i: int) -> None:
+        conn = conns[i]
+        with conn.cursor() as cur:
+            start.wait()
+            while time.perf_counter() < stop_at[0]:
+                cur.execute(
+                    "UPDATE catalog_stock SET quantity_allocated = quantity_allocated + %s "
+                    "WHERE id = %s AND quantity >= quantity_allocated + %s",
+                    (1, stock_id, 1),
+                )
+                cur.execute(
+                    "INSERT INTO flash_ceiling_order (stock_id, quantity, created_at) "
+                    "VALUES (%s, %s, now())",
+                    (stock_id, 1),
+                )
+                conn.commit()
+                counts[i] += 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(CEILING_POOL)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    stop_at[0] = began + CEILING_SECONDS
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    for conn in conns:
+        conn.close()
+    return sum(counts) / elapsed
+
+
+# --- the run ---
+
+
+def _report_server_log(log_file) -> None:
+    """Refused checkouts are logged by Django as warnings ("Conflict: /api/checkout/"); say how
+    many lines there were and show anything else."""
+    log_file.seek(0)
+    lines = log_file.read().splitlines()
+    other = [line for line in lines if not line.startswith("Conflict: ")]
+    log(f"server log: {len(lines)} lines, {len(lines) - len(other)} of them refused checkouts")
+    for line in other[:20]:
+        log("server:", line)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    name = f"bench_flash_sale_{uuid.uuid4().hex[:8]}"
+    url = _with_db(SERVER_URL, name)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "cuncun.settings",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        "CUNCUN_DEBUG": "0",
+        "CUNCUN_LOG_LEVEL": "ERROR",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    os.environ.update(env)
+    create_database(name)
+    server = None
+    server_log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in finally)
+    try:
+        t0 = time.perf_counter()
+        market = prepare_market()
+        log(f"prepared in {time.perf_counter() - t0:.1f} s; gunicorn {WORKERS}×{THREADS}")
+        port = free_port()
+        server = start_server(port, env, server_log)
+
+        trivial, started = run_load(port, TRIVIAL_REQUESTS, CLIENTS, health_request(port))
+        trivial_ok = [r for r in trivial if r[0] == 200]
+        trivial_rps = len(trivial_ok) / (max(r[2] for r in trivial) - started)
+
+        sale, started = run_load(port, ATTEMPTS, CLIENTS, checkout_request(port, market))
+        accepted = [r for r in sale if r[0] == 201]
+        refused = [r for r in sale if r[0] == 409]
+        other = [r for r in sale if r[0] not in (201, 409)]
+        if other:
+            log(f"{len(other)} answers neither 201 nor 409: {sorted({r[0] for r in other})}")
+        sold_out_at = max((r[2] for r in accepted), default=started)
+        orders_per_s = len(accepted) / (sold_out_at - started) if accepted else 0.0
+        latencies = [r[1] * 1000 for r in sale if r[0] in (201, 409)]
+        log(
+            f"{len(sale)} attempts: {len(accepted)} accepted, {len(refused)} refused; "
+            f"sold out after {sold_out_at - started:.2f} s; whole run "
+            f"{max(r[2] for r in sale) - started:.2f} s; accepted p50 "
+            f"{statistics.median([r[1] * 1000 for r in accepted]) if accepted else 0:.1f} ms"
+        )
+
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        _report_server_log(server_log)
+
+        import psycopg
+
+        with psycopg.connect(_dsn(url)) as conn:
+            quantity, allocated = conn.execute(
+                "SELECT quantity, quantity_allocated FROM catalog_stock WHERE id = %s",
+                (market["stock"],),
+            ).fetchone()
+            orders = conn.execute(
+                "SELECT count(*) FROM orders_orderline WHERE stock_id = %s", (market["stock"],)
+            ).fetchone()[0]
+        oversold = max(0, orders - quantity, allocated - quantity)
+        if orders != len(accepted) or allocated != orders:
+            log(f"mismatch: {orders} order lines in the database, {allocated} units promised")
+
+        ceiling = db_ceiling(url, market["ceiling_stock"])
+        print(
+            json.dumps(
+                {
+                    "bench": "flash_sale",
+                    "stock": STOCK,
+                    "accepted": len(accepted),
+                    "oversold": oversold,
+                    "orders_per_s": round(orders_per_s, 1),
+                    "p50_ms": round(percentile(latencies, 50), 1),
+                    "p99_ms": round(percentile(latencies, 99), 1),
+                    "trivial_rps": round(trivial_rps, 1),
+                    "db_ceiling_tps": round(ceiling, 1),
+                    "ratio_to_trivial": round(orders_per_s / trivial_rps, 3),
+                    "ratio_to_db": round(orders_per_s / ceiling, 3),
+                }
+            )
+        )
+        return 0 if len(accepted) == STOCK and oversold == 0 else 1
+    finally:
+        server_log.close()
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

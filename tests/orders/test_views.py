@@ -199,3 +199,32 @@ def test_the_seller_console_lists_products_and_records_stock(client, market):
         {"sku": market.tea.pk, "site": market.point.pk, "quantity": 7},
     )
     assert market.tea.stocks.get(site=market.point).quantity == 7
+
+
+def test_an_operator_buys_for_a_villager_from_the_checkout_page(client, market):
+    from cuncun.network.models import ServiceRecord, SiteService
+
+    client.force_login(market.operator)
+    client.post("/market/cart/add/", {"sku": market.coffee.pk, "quantity": 1})
+    form = text(client.get("/market/checkout/"))
+    assert "我在为村民代购" in form
+    response = client.post(
+        "/market/checkout/",
+        {
+            "idempotency_key": "assist-1",
+            "fulfilment": "pickup",
+            "pickup_site": market.point.pk,
+            "payment_provider": "offline",
+            "assisted": "on",
+            "on_behalf_of_name": "玉香",
+            "on_behalf_of_phone": "13700000009",
+        },
+    )
+    checkout = Checkout.objects.get()
+    assert checkout.assisted_site == market.point and checkout.on_behalf_of_name == "玉香"
+    payment = Payment.objects.get()
+    client.post(f"/market/point/cash/{payment.reference}/")
+    assert ServiceRecord.objects.filter(
+        site=market.point, kind=SiteService.ASSISTED_PURCHASE
+    ).exists()
+    assert response.status_code == 302

@@ -10,6 +10,7 @@ that becomes an `Allocation` when the checkout is paid. Both count in
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -194,7 +195,10 @@ class Order(Timestamped):
 
     @property
     def number(self) -> str:
-        return f"{self.created_at:%y%m%d}-{self.pk:06d}" if self.created_at else f"{self.pk}"
+        """260512-000123: the local day it was placed and its id."""
+        if not self.created_at:
+            return str(self.pk)
+        return f"{timezone.localtime(self.created_at):%y%m%d}-{self.pk:06d}"
 
     @property
     def is_pickup(self) -> bool:

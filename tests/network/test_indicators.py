@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
-from cuncun.monitoring.queries import evaluate
 from cuncun.network.indicators import village_point_coverage
 from cuncun.network.models import SiteStatus
 from cuncun.network.services import change_site_status
+from cuncun.plans.progress import evaluate
 from cuncun.regions.models import RegionUnit
 from tests.conftest import township
 from tests.factories import site_in

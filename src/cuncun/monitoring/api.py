@@ -6,8 +6,8 @@ from ninja import Router
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.indicators import registry
-from cuncun.monitoring.queries import evaluate
 from cuncun.monitoring.schemas import IndicatorOut, IndicatorValueOut
+from cuncun.plans.progress import evaluate
 from cuncun.regions.queries import browse_root, find_unit
 
 router = Router(tags=["indicators"])

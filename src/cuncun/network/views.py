@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput
 from cuncun.core.indicators import registry
-from cuncun.monitoring.queries import evaluate
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
     STEP_LABELS,
@@ -32,6 +31,7 @@ from cuncun.network.forms import (
 )
 from cuncun.network.models import CarrierService, Site, SiteStatus
 from cuncun.network.timeline import CoverageTimeline
+from cuncun.plans.progress import evaluate
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import find_unit
 

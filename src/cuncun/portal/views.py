@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cuncun.core.indicators import registry
-from cuncun.monitoring.queries import evaluate
+from cuncun.plans.progress import evaluate
 from cuncun.plans.queries import plan_in_force
 from cuncun.regions import queries as regions
 

@@ -18,8 +18,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
-from cuncun.plans.models import FundRuleKind, Plan, Target
-from cuncun.plans.queries import fund_rules, plan_in_force, targets_for
+from cuncun.plans.models import FundRuleKind, Plan
+from cuncun.plans.progress import Evaluation, evaluate
+from cuncun.plans.queries import fund_rules, plan_in_force
 from cuncun.regions.models import GroupCode, Level, RegionUnit
 from cuncun.training.access import require_reader
 from cuncun.training.models import (
@@ -276,64 +277,10 @@ def training_fund_cap(plan: Plan | None):
 # --- against the plan ------------------------------------------------------------------------
 
 
-def applicable_target(code: str, plan: Plan | None, day: date) -> Target | None:
-    """The target in force on a day: the next one whose deadline is still ahead, else the last."""
-    targets = targets_for(code, plan) if plan else []
-    if not targets:
-        return None
-    dated = sorted(targets, key=lambda t: (t.deadline is None, t.deadline or date.max))
-    for target in dated:
-        if target.deadline is None or target.deadline >= day:
-            return target
-    return dated[-1]
-
-
-@dataclass(frozen=True)
-class Progress:
-    code: str
-    name: str
-    unit: str
-    value: Decimal | None
-    numerator: Decimal
-    denominator: Decimal | None
-    target: Target | None
-
-    @property
-    def met(self) -> bool | None:
-        return None if self.target is None else self.target.is_met_by(self.value)
-
-    @property
-    def share_of_target(self) -> int | None:
-        """How far along (0-100) a "≥" count target is, for a progress bar."""
-        t = self.target
-        if t is None or self.value is None or t.comparison not in (">=", ">") or not t.value:
-            return None
-        return min(100, int(Decimal(self.value) * 100 / Decimal(t.value)))
-
-
-def progress_against_plan(region: RegionUnit, day: date) -> list[Progress]:
-    from cuncun.core.indicators import registry
+def progress_against_plan(region: RegionUnit, day: date) -> list[Evaluation]:
     from cuncun.training.indicators import INDICATOR_CODES
 
-    plan = plan_for(region, day)
-    rows = []
-    for code in INDICATOR_CODES:
-        indicator = registry.get(code)
-        if indicator is None:
-            continue
-        m = indicator.compute(region, day)
-        rows.append(
-            Progress(
-                code=code,
-                name=str(indicator.name),
-                unit=indicator.unit,
-                value=m.value,
-                numerator=m.numerator,
-                denominator=m.denominator,
-                target=applicable_target(code, plan, day),
-            )
-        )
-    return rows
+    return [evaluate(code, region, day) for code in INDICATOR_CODES]
 
 
 # --- pages -----------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Indicators against the plan's targets, for a region unit and a day."""
+"""An indicator's value against the plan's target in force: what every page and the indicator API
+show. It lives with the plan (not in `monitoring`) so that the apps above monitoring may show their
+own progress without an upward import."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -6,7 +8,7 @@ from decimal import Decimal
 
 from cuncun.core.errors import NotFound
 from cuncun.core.indicators import Indicator, registry
-from cuncun.plans.models import Target
+from cuncun.plans.models import Plan, Target
 from cuncun.plans.queries import plan_in_force, targets_for
 from cuncun.regions.models import RegionUnit
 
@@ -22,15 +24,35 @@ class Evaluation:
     target: Target | None
 
     @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def name(self) -> str:
+        return str(self.indicator.name)
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    @property
     def met(self) -> bool | None:
         if self.target is None:
             return None
         return self.target.is_met_by(self.value)
 
+    @property
+    def share_of_target(self) -> int | None:
+        """How far along (0-100) a "≥" count target is, for a progress bar."""
+        t = self.target
+        if t is None or self.value is None or t.comparison not in (">=", ">") or not t.value:
+            return None
+        return min(100, int(Decimal(self.value) * 100 / Decimal(t.value)))
+
     def as_dict(self) -> dict:
         t = self.target
         return {
-            "code": self.indicator.code,
+            "code": self.code,
             "region": self.region.code or str(self.region.pk),
             "on": self.day.isoformat(),
             "value": self.value,
@@ -51,9 +73,10 @@ def indicator(code: str) -> Indicator:
     return found
 
 
-def applicable_target(targets: list[Target], day: date) -> Target | None:
+def target_in_force(code: str, plan: Plan | None, day: date) -> Target | None:
     """The target in force on a day: the next one whose deadline is still ahead, else the last
     (a plan's later, higher target takes over once the earlier deadline has passed)."""
+    targets = targets_for(code, plan) if plan else []
     if not targets:
         return None
     dated = sorted(targets, key=lambda t: (t.deadline is None, t.deadline or date.max))
@@ -66,7 +89,6 @@ def applicable_target(targets: list[Target], day: date) -> Target | None:
 def evaluate(code: str, region: RegionUnit, day: date) -> Evaluation:
     ind = indicator(code)
     measurement = ind.compute(region, day)
-    plan = plan_in_force(region.county(), on=day)
     return Evaluation(
         indicator=ind,
         region=region,
@@ -74,9 +96,5 @@ def evaluate(code: str, region: RegionUnit, day: date) -> Evaluation:
         value=measurement.value,
         numerator=measurement.numerator,
         denominator=measurement.denominator,
-        target=applicable_target(targets_for(code, plan), day) if plan else None,
+        target=target_in_force(code, plan_in_force(region.county(), on=day), day),
     )
-
-
-def series(code: str, region: RegionUnit, days: list[date]) -> list[Evaluation]:
-    return [evaluate(code, region, day) for day in days]

@@ -79,6 +79,9 @@ def test_load_demo_twice_makes_no_duplicates_and_marks_eight_poor_villages(db):
     poor = UnitGroupMembership.objects.filter(group__code="poor_village")
     assert poor.count() == 8 and all(m.is_demo for m in poor)
     assert Client().login(username="operator", password=DEMO_PASSWORD)
+    from cuncun.training.access import is_training_office
+
+    assert is_training_office(User.objects.get(username="training"))
 
 
 def test_the_demo_banner_says_the_people_are_invented(plan, settings):

@@ -15,6 +15,7 @@ from cuncun.plans.models import MemberUnit
 from cuncun.plans.services import bundled_plan_file, load_plan
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
 from cuncun.regions.services import add_to_group, ensure_group, load_divisions
+from cuncun.training.access import TRAINING_MEMBER_UNIT
 
 DEMO_PASSWORD = "cuncun-demo"
 DIVISIONS_FILE = (
@@ -63,6 +64,15 @@ DEMO_ACCOUNTS = [
     ),
     DemoAccount("merchant", Role.MERCHANT, "刘家茶园（演示）", "13900000006", "勐龙镇"),
     DemoAccount("courier", Role.COURIER, "赵小兵（演示）", "13900000007", "嘎洒镇"),
+    # The training office: the plan's member unit that runs training (市人社局).
+    DemoAccount(
+        "training",
+        Role.MEMBER_DEPARTMENT,
+        "玉香（演示）",
+        "13900000008",
+        "county",
+        TRAINING_MEMBER_UNIT,
+    ),
 ]
 
 

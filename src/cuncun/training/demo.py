@@ -9,16 +9,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import transaction
-
-from cuncun.accounts.models import Role, User
-from cuncun.accounts.services import create_user
 from cuncun.core.personal import id_check_char
 from cuncun.network.models import SiteOperator
-from cuncun.plans.models import MemberUnit
 from cuncun.regions.models import Kind, Level, RegionUnit
 from cuncun.training import services
-from cuncun.training.access import TRAINING_MEMBER_UNIT
 from cuncun.training.models import Course, CourseKind, FundingSource, Trainee, TrainingSession
 from cuncun.training.roster import RawRow, RosterSheet
 
@@ -27,9 +21,6 @@ SEED = 2016
 # some villages still lack a certified talent).
 CERTIFIED_UNTIL = date(2018, 6, 30)
 POOL_SIZE = 2400
-# The demo's training-office account (the portal's demo accounts share this password).
-DEMO_ACCOUNT = ("training", "玉香（演示）", "13900000008")
-DEMO_PASSWORD = "cuncun-demo"
 
 COURSES = [
     ("awareness", "农村电子商务普及培训", CourseKind.AWARENESS),
@@ -357,7 +348,6 @@ def _attendees(rng, spec: DemoSession, kind: str, pool, trained: dict[str, set[i
 
 
 def load_demo() -> None:
-    _ensure_training_office()
     courses = _ensure_courses()
     county = RegionUnit.objects.filter(level=Level.COUNTY).order_by("path").first()
     rng = random.Random(SEED)
@@ -427,22 +417,3 @@ def _ensure_courses() -> dict[str, Course]:
                 actor=None, code=code, name=name, kind=kind, is_demo=True
             )
     return found
-
-
-def _ensure_training_office() -> None:
-    username, display_name, phone = DEMO_ACCOUNT
-    county = RegionUnit.objects.filter(level=Level.COUNTY).order_by("path").first()
-    with transaction.atomic():
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            user = create_user(
-                actor=None,
-                username=username,
-                password=DEMO_PASSWORD,
-                role=Role.MEMBER_DEPARTMENT,
-                region=county,
-                display_name=display_name,
-                phone=phone,
-            )
-        for unit in MemberUnit.objects.filter(key=TRAINING_MEMBER_UNIT):
-            unit.staff.add(user)

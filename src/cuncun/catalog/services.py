@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from cuncun.catalog.models import (
@@ -403,31 +403,20 @@ def _clean_season(starts: int, ends: int) -> tuple[int, int]:
 def set_stock(*, actor, sku: Sku, site: Site, quantity: int, reason: str = "") -> Stock:
     """Record a stock count at a site. It cannot fall below what is already promised to orders."""
     quantity = _quantity(quantity, allow_zero=True)
-    _check_site(site)
-    with transaction.atomic():
-        sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
-        require_seller(actor, sku.product.merchant)
-        stock, _created = Stock.objects.get_or_create(site=site, sku=sku)
-        before = {"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated}
-        changed = Stock.objects.filter(pk=stock.pk, quantity_allocated__lte=quantity).update(
-            quantity=quantity
-        )
-        stock.refresh_from_db()
-        if not changed:
-            raise Conflict(
-                _("%(n)d are already promised to orders; the count cannot be lower than that.")
-                % {"n": stock.quantity_allocated},
-                details={"allocated": stock.quantity_allocated},
-            )
-        audit.record(
-            actor=actor,
-            action="stock.count",
-            obj=stock,
-            before=before,
-            after={"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated},
-            reason=reason,
-        )
-    return stock
+    return _change_stock(
+        actor,
+        sku,
+        site,
+        action="stock.count",
+        reason=reason,
+        allowed=Q(quantity_allocated__lte=quantity),
+        update={"quantity": quantity},
+        refusal=lambda stock: Conflict(
+            _("%(n)d are already promised to orders; the count cannot be lower than that.")
+            % {"n": stock.quantity_allocated},
+            details={"allocated": stock.quantity_allocated},
+        ),
+    )
 
 
 def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> Stock:
@@ -436,25 +425,38 @@ def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> St
         raise InvalidInput(_("The change must be a whole number other than zero."))
     if not reason.strip():
         raise InvalidInput(_("Say why the stock changes (received, damaged, counted …)."))
+    return _change_stock(
+        actor,
+        sku,
+        site,
+        action="stock.adjust",
+        reason=reason,
+        allowed=Q(quantity__gte=F("quantity_allocated") - change),
+        update={"quantity": F("quantity") + change},
+        refusal=lambda stock: Conflict(
+            _("Only %(n)d are free to write off; the rest are promised to orders.")
+            % {"n": stock.available},
+            details={"available": stock.available},
+        ),
+    )
+
+
+def _change_stock(actor, sku, site, *, action, reason, allowed: Q, update: dict, refusal) -> Stock:
+    """The seller's own change of a stock row, as one conditional UPDATE: the database, not a
+    read before it, decides whether promised units would be touched (checkouts run at once)."""
     _check_site(site)
     with transaction.atomic():
         sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
         require_seller(actor, sku.product.merchant)
         stock, _created = Stock.objects.get_or_create(site=site, sku=sku)
         before = {"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated}
-        changed = Stock.objects.filter(
-            pk=stock.pk, quantity__gte=F("quantity_allocated") - change
-        ).update(quantity=F("quantity") + change)
+        changed = Stock.objects.filter(allowed, pk=stock.pk).update(**update)
         stock.refresh_from_db()
         if not changed:
-            raise Conflict(
-                _("Only %(n)d are free to write off; the rest are promised to orders.")
-                % {"n": stock.available},
-                details={"available": stock.available},
-            )
+            raise refusal(stock)
         audit.record(
             actor=actor,
-            action="stock.adjust",
+            action=action,
             obj=stock,
             before=before,
             after={"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated},

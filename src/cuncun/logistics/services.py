@@ -330,6 +330,17 @@ def record_event(
         return _record(actor, parcel, event, source, key)
 
 
+def _record_at_counter(actor, parcel: Parcel, event: EventInput) -> None:
+    """A scan at a hub or point counter: refused outright when the sequence is impossible (the
+    person is there to fix it), where a carrier's event would be kept and flagged for review."""
+    problem = sequence_problem(_steps(parcel, event))
+    if problem:
+        raise Conflict(problem.message, details={"problem": problem.code})
+    _record(
+        actor, parcel, event, EventSource.SCAN, dedupe_key(parcel.carrier, parcel.waybill, event)
+    )
+
+
 def _record(actor, parcel: Parcel, event: EventInput, source: str, key: str) -> Recorded:
     """Inside the caller's transaction, with the parcel locked."""
     existing = parcel.events.filter(dedupe_key=key).first()
@@ -546,10 +557,7 @@ def check_in_parcel(
         )
         last = parcel.events.in_timeline().order_by("-occurred_at", "-id").first()
         if not (last and last.kind == K.AT_PICKUP_POINT and last.site_id == site.pk):
-            problem = sequence_problem(_steps(parcel, event))
-            if problem:
-                raise Conflict(problem.message, details={"problem": problem.code})
-            _record(actor, parcel, event, EventSource.SCAN, dedupe_key(carrier, waybill, event))
+            _record_at_counter(actor, parcel, event)
         code = _new_code()
         parcel.pickup_site = site
         parcel.shelf_slot = _free_slot(site)
@@ -663,16 +671,7 @@ def hand_over_parcel(
                 delivered_to=DeliveredTo.PICKUP_POINT,
                 details=verified,
             )
-            problem = sequence_problem(_steps(parcel, event))
-            if problem:
-                raise Conflict(problem.message, details={"problem": problem.code})
-            _record(
-                actor,
-                parcel,
-                event,
-                EventSource.SCAN,
-                dedupe_key(parcel.carrier, parcel.waybill, event),
-            )
+            _record_at_counter(actor, parcel, event)
             slot = parcel.shelf_slot
             parcel.on_shelf = False
             parcel.pickup_code_hash = ""
@@ -776,16 +775,7 @@ def return_parcel(*, actor, parcel: Parcel, reason: str, at: datetime | None = N
         event = EventInput(
             kind=K.RETURNING, occurred_at=at, site=site, details={"reason": reason.strip()[:200]}
         )
-        problem = sequence_problem(_steps(parcel, event))
-        if problem:
-            raise Conflict(problem.message, details={"problem": problem.code})
-        _record(
-            actor,
-            parcel,
-            event,
-            EventSource.SCAN,
-            dedupe_key(parcel.carrier, parcel.waybill, event),
-        )
+        _record_at_counter(actor, parcel, event)
         if parcel.on_shelf:
             parcel.on_shelf = False
             parcel.pickup_code_hash = ""

@@ -61,3 +61,17 @@ def test_the_demo_can_run_twice_without_the_network_demo(county, make_user):
     assert Product.objects.filter(is_demo=True).count() >= 30
     assert Merchant.objects.get(name="刘家茶园").owner.username == "merchant"
     assert not Order.objects.exists()  # no sites, no stock: no demo orders
+
+
+def test_a_checkout_asks_the_queue_to_release_it_when_its_reservation_expires(
+    market, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = place_order(
+            actor=market.buyer, idempotency_key="a", request=delivery_request([(market.tea.pk, 1)])
+        )
+
+    queued = DBTaskResult.objects.get(task_path__endswith="release_expired_reservations")
+    assert queued.run_after > placed.checkout.reserved_until

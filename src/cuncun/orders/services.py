@@ -82,6 +82,7 @@ PICKUP_CODE_DAYS = 7
 PICKUP_CODE_MAX_FAILURES = 5
 PLACE_ATTEMPTS = 3
 IDEMPOTENCY_SCOPE = "orders.place_order"
+RELEASE_GRACE = timedelta(seconds=5)  # lets a payment notified at the last second land first
 
 
 class TransitionRefused(Conflict):
@@ -405,6 +406,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         )
     except InsufficientStock as error:
         raise _LostRace(error) from None
+    transaction.on_commit(lambda: _schedule_release(reserved_until), robust=True)
     written.update(
         checkout=checkout,
         orders=orders,
@@ -543,6 +545,18 @@ def cancel_checkout(*, actor, checkout: Checkout, reason: str = "") -> Checkout:
         raise TransitionRefused(_("Only an order awaiting payment can be cancelled."))
     _withdraw_payments(payments)
     return Checkout.objects.get(pk=checkout.pk)
+
+
+def _schedule_release(reserved_until: datetime) -> None:
+    """Ask the task queue to release this reservation once it has expired, so that stock held by
+    an abandoned checkout comes back without cron. (Checkout also frees expired units of the SKUs
+    it is short of, so a busy SKU never waits for the queue.) Scheduled robustly: the order is
+    already committed, so a queue that cannot take the task is logged, not the buyer's error, and
+    `cuncun release_expired_reservations` sweeps what it missed."""
+    from cuncun.orders.tasks import release_expired_reservations as release
+
+    if release.get_backend().supports_defer:
+        release.using(run_after=reserved_until + RELEASE_GRACE).enqueue()
 
 
 def release_expired_reservations(

@@ -12,6 +12,14 @@ from cuncun.regions.services import load_divisions
 PASSWORD = "a-long-test-password-1"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The suite creates users by the hundred and Django's PBKDF2 takes about half a second each;
+    # the one test of how passwords are stored puts the real hashers back.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def county(db) -> RegionUnit:
     return load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes()).county

@@ -1,22 +1,13 @@
 """No oversell: many checkouts at once, with real transactions, on whichever database the suite
-runs (the whole suite runs on SQLite and on PostgreSQL).
-
-On SQLite the test database lives in memory with a shared cache, which locks table by table:
-a connection meeting another's lock is told "table is locked" at once instead of waiting out the
-busy timeout as on the file database cuncun uses, and readers would lock writers out. So the
-test's connections read without taking table locks (`read_uncommitted`, which changes only what
-the unlocked reads before the transaction see: writers still run one at a time, and the
-conditional UPDATE inside the writer decides), and an attempt told "locked" waits and tries again,
-as the busy timeout would. A checkout refused for lack of stock stays refused.
+runs (the whole suite runs on SQLite and on PostgreSQL). On SQLite the writers queue on the file's
+write lock (busy timeout), as they do in production; on PostgreSQL they meet on the stock rows.
 """
 
-import random
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection
+from django.db import close_old_connections, connection
 
 from cuncun.catalog.models import Stock
 from cuncun.catalog.services import InsufficientStock, set_stock
@@ -30,28 +21,19 @@ STOCK = 6  # CLIENTS ≥ 10 × STOCK
 
 def fire(market, sku, quantity_per_order=1, clients=CLIENTS):
     """`clients` threads, each with its own connection, submit a checkout at the same moment."""
-    start = threading.Barrier(clients)
+    start = threading.Barrier(clients, timeout=60)
 
     def attempt(n):
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA read_uncommitted = 1")
         start.wait()
         try:
-            while True:
-                try:
-                    place_order(
-                        actor=market.buyer,
-                        idempotency_key=f"race-{n}",
-                        request=delivery_request([(sku.pk, quantity_per_order)]),
-                    )
-                    return "ok"
-                except InsufficientStock:
-                    return "short"
-                except OperationalError as error:
-                    if connection.vendor != "sqlite" or "locked" not in str(error):
-                        raise
-                    time.sleep(random.uniform(0.01, 0.05))  # as the busy timeout would wait
+            place_order(
+                actor=market.buyer,
+                idempotency_key=f"race-{n}",
+                request=delivery_request([(sku.pk, quantity_per_order)]),
+            )
+            return "ok"
+        except InsufficientStock:
+            return "short"
         finally:
             connection.close()
 

@@ -83,7 +83,8 @@ class SiteStatus:
 class SiteService:
     ASSISTED_PURCHASE = "assisted_purchase"  # 代购/代买: buying online for a villager
     ASSISTED_SALE = "assisted_sale"  # 代售/代卖: selling a villager's produce online
-    PARCEL_RECEIVED = "parcel_received"  # 快递代收
+    PARCEL_RECEIVED = "parcel_received"  # 快递代收: a parcel checked in for a villager
+    PARCEL_HANDED_OVER = "parcel_handed_over"  # 快递代收: the parcel given to its recipient
     PARCEL_SENT = "parcel_sent"  # 快递代发
     BILL_PAYMENT = "bill_payment"  # 便民缴费: phone, power, water bills
     CONSULTATION = "consultation"  # 信息咨询
@@ -94,6 +95,7 @@ class SiteService:
         (ASSISTED_PURCHASE, _("assisted purchase")),
         (ASSISTED_SALE, _("assisted sale")),
         (PARCEL_RECEIVED, _("parcel receiving")),
+        (PARCEL_HANDED_OVER, _("parcel handover")),
         (PARCEL_SENT, _("parcel sending")),
         (BILL_PAYMENT, _("bill payment")),
         (CONSULTATION, _("information and advice")),

@@ -2,15 +2,8 @@
 
 from datetime import date
 
-from cuncun.network.models import SiteKind, SiteStatus
+from cuncun.network.models import SiteKind, SiteStatus, passing_checklist
 from cuncun.network.services import SiteApplication, accept_site, apply_for_site, change_site_status
-
-CHECKLIST = {
-    "signboard": True,
-    "computer_and_network": True,
-    "shelves": True,
-    "operator_trained": True,
-}
 
 
 def site_in(
@@ -40,7 +33,7 @@ def site_in(
     )
     if status == SiteStatus.APPROVED:
         return site
-    accept_site(actor=actor, site=site, checked_on=opened_on, checklist=CHECKLIST)
+    accept_site(actor=actor, site=site, checked_on=opened_on, checklist=passing_checklist())
     if status == SiteStatus.ACCEPTED:
         return site.__class__.objects.get(pk=site.pk)
     return change_site_status(

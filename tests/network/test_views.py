@@ -292,7 +292,7 @@ def test_the_office_records_that_a_carrier_serves_a_township(office_user, gasa_s
     carrier = ensure_carrier(actor=None, code="ZTO", name="中通快递")
     gasa = village("嘎洒镇", "曼达村委会").parent
     form = {"carrier": carrier.pk, "township": gasa.pk, "since": "2017-05-01"}
-    assert _client("gasa").post("/network/manage/carriers/", form).status_code == 200  # refused
+    assert _client("gasa").post("/network/manage/carriers/", form).status_code == 403
     assert not CarrierService.objects.exists()
     _client("office").post("/network/manage/carriers/", form)
     assert CarrierService.objects.get().township == gasa

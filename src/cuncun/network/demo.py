@@ -1,11 +1,14 @@
 """The network's demo: a county center, warehouse and incubator, a station in each of the 11
-towns/townships/subdistricts, points in most administrative villages opened over 2016-2018 (a few
-suspended, closed or under rectification), carriers reaching them, and some ledger entries.
+towns/townships/subdistricts, points in most administrative villages opened over the plan's years
+on the plan's calendar (a few suspended, closed or under rectification), carriers reaching them,
+and some ledger entries.
 
 The divisions are real; the people, phones, dates and coordinates are invented (coordinates are
 near each township's real seat, scattered deterministically). Safe to run twice."""
 
 import hashlib
+import math
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,7 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from cuncun.accounts.models import User
-from cuncun.network.models import STANDARD_CARRIERS, Site, SiteKind, SiteService, SiteStatus
+from cuncun.network.models import (
+    STANDARD_CARRIERS,
+    Site,
+    SiteKind,
+    SiteService,
+    SiteStatus,
+    passing_checklist,
+)
 from cuncun.network.services import (
     SiteApplication,
     accept_site,
@@ -26,16 +36,9 @@ from cuncun.network.services import (
     start_carrier_service,
     update_site_profile,
 )
+from cuncun.plans.queries import plan_in_force, targets_for
 from cuncun.regions.models import Kind, Level, RegionUnit
 
-CHECKLIST = {
-    "signboard": True,
-    "computer_and_network": True,
-    "shelves": True,
-    "operator_trained": True,
-    "rules_posted": True,
-    "ledger_kept": True,
-}
 # Approximate seats of the townships (lat, lon), for maps and route planning in the demo.
 TOWNSHIP_SEATS = {
     "允景洪街道": (22.005, 100.797),
@@ -52,7 +55,6 @@ TOWNSHIP_SEATS = {
 }
 SURNAMES = "岩玉刀李王张杨罗陈周"
 GIVEN = ["温", "香", "应", "罕", "光", "明", "燕", "叶", "龙", "丽", "坎", "腊"]
-PLAN_START = date(2016, 11, 20)
 SERVICES_OF_POINT = [
     SiteService.ASSISTED_PURCHASE,
     SiteService.ASSISTED_SALE,
@@ -87,27 +89,74 @@ def _near(seat: tuple[float, float], key: str) -> tuple[Decimal, Decimal]:
     return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
 
 
+@dataclass(frozen=True)
+class Calendar:
+    """The demo's dates, read from the plan, so the coverage chart tells the plan's story: the
+    stations open in the first weeks after the plan takes force, the village points pass the
+    plan's first village target shortly before its deadline and reach most villages by the end
+    of the plan."""
+
+    in_force: date  # the plan takes force
+    deadline: date  # of the first village-coverage target
+    share: Decimal  # that target, in percent
+    ends: date  # the plan's last day
+
+    @classmethod
+    def of(cls, county: RegionUnit) -> "Calendar":
+        plan = plan_in_force(county)
+        first = next(t for t in targets_for("village_point_coverage", plan) if t.deadline)
+        return cls(plan.effective_on, first.deadline, first.value, plan.ends_on)
+
+    def point_openings(self, villages: list) -> dict[int, date]:
+        """Opening days of the villages that get a point (about six in seven): in the order
+        given, a few more than the target's share evenly before its deadline, the rest evenly
+        until the plan ends."""
+        with_point = villages[: len(villages) - len(villages) // UNCOVERED_ONE_IN]
+        early = min(len(with_point), math.ceil(len(villages) * self.share / 100) + EARLY_SPARE)
+        first, last_early = self.in_force + timedelta(days=30), self.deadline - timedelta(days=10)
+        first_late, last = self.deadline + timedelta(days=15), self.ends - timedelta(days=30)
+        return {
+            village.pk: _spread(first, last_early, i, early)
+            if i < early
+            else _spread(first_late, last, i - early, len(with_point) - early)
+            for i, village in enumerate(with_point)
+        }
+
+
+# One administrative village in this many still has no point at the end: the page lists them.
+UNCOVERED_ONE_IN = 7
+# Points opened before the deadline beyond the target's share, so that it is met with a margin.
+EARLY_SPARE = 2
+
+
+def _spread(first: date, last: date, i: int, count: int) -> date:
+    """The i-th of `count` days spread evenly from `first` to `last`."""
+    return first + timedelta(days=(last - first).days * i // max(count - 1, 1))
+
+
 def load_demo() -> None:
     if Site.objects.filter(is_demo=True).exists():
         return
     county = RegionUnit.objects.get(level=Level.COUNTY)
+    calendar = Calendar.of(county)
     with transaction.atomic():
         carriers = [
             ensure_carrier(actor=None, code=code, name=name) for code, name in STANDARD_CARRIERS
         ]
         seat = TOWNSHIP_SEATS["允景洪街道"]
-        for kind, name, opened in [
-            (SiteKind.INCUBATOR, "景洪市电子商务创业孵化中心", date(2016, 12, 20)),
-            (SiteKind.COUNTY_CENTER, "景洪市电子商务公共服务中心", date(2017, 1, 20)),
-            (SiteKind.COUNTY_WAREHOUSE, "景洪市物流仓储配送中心", date(2017, 1, 25)),
+        for kind, name, days in [
+            (SiteKind.INCUBATOR, "景洪市电子商务创业孵化中心", 5),
+            (SiteKind.COUNTY_CENTER, "景洪市电子商务公共服务中心", 16),
+            (SiteKind.COUNTY_WAREHOUSE, "景洪市物流仓储配送中心", 21),
         ]:
-            _open(kind, name, county, opened, _near(seat, name))
+            _open(kind, name, county, calendar.in_force + timedelta(days=days), _near(seat, name))
         townships = (
             RegionUnit.objects.townships().filter(kind__in=Kind.WITH_VILLAGES).order_by("path")
         )
+        openings = calendar.point_openings(_villages_in_opening_order(county))
         for index, township in enumerate(townships):
             seat = TOWNSHIP_SEATS.get(township.name, seat)
-            opened = PLAN_START + timedelta(days=25 + 14 * index)
+            opened = calendar.in_force + timedelta(days=7 + 6 * index)
             _open(
                 SiteKind.TOWNSHIP_STATION,
                 f"{township.name}电子商务服务站",
@@ -115,11 +164,27 @@ def load_demo() -> None:
                 opened,
                 _near(seat, township.name),
             )
-            _carriers_for_township(carriers, township, opened)
-            _village_points(township, seat, carriers)
-        _pickup_stores(RegionUnit.objects.get(level=Level.TOWNSHIP, name="允景洪街道"))
+            _carriers_for_township(carriers, township, opened, calendar)
+            _village_points(township, seat, carriers, openings)
+        _pickup_stores(
+            RegionUnit.objects.get(level=Level.TOWNSHIP, name="允景洪街道"),
+            calendar.deadline + timedelta(days=60),
+        )
         _demo_operator_account()
         _recent_ledger()
+
+
+def _villages_in_opening_order(county: RegionUnit) -> list:
+    """Administrative villages in a stable scattered order, the demo operator's first (their
+    point opened early)."""
+    villages = RegionUnit.objects.within(county).administrative_villages().select_related("parent")
+    return sorted(
+        villages,
+        key=lambda v: (
+            (v.parent.name, v.name) != DEMO_OPERATOR_VILLAGE,
+            _n(v.name + v.parent.name),
+        ),
+    )
 
 
 def _open(kind, name, region, opened_on, coords, *, operator: bool = True) -> Site:
@@ -150,32 +215,36 @@ def _open(kind, name, region, opened_on, coords, *, operator: bool = True) -> Si
         effective_on=opened_on - timedelta(days=30),
     )
     accept_site(
-        actor=None, site=site, checked_on=opened_on - timedelta(days=3), checklist=CHECKLIST
+        actor=None,
+        site=site,
+        checked_on=opened_on - timedelta(days=3),
+        checklist=passing_checklist(),
     )
     return change_site_status(
         actor=None, site=site, to_status=SiteStatus.OPERATING, effective_on=opened_on
     )
 
 
-def _carriers_for_township(carriers, township, opened) -> None:
-    # 邮政 reaches every township from the start; the private carriers come one by one in 2017.
+def _carriers_for_township(carriers, township, opened, calendar: Calendar) -> None:
+    # 邮政 reaches every township from the start; the private carriers come one by one in the
+    # plan's first year.
     for position, carrier in enumerate(carriers):
         if position == 0 or (_n(township.name + carrier.code) % 10) < 6:
             since = (
                 opened
                 if position == 0
-                else date(2017, 1, 1) + timedelta(days=(_n(carrier.code + township.name) % 300))
+                else calendar.in_force + timedelta(days=(_n(carrier.code + township.name) % 300))
             )
             start_carrier_service(actor=None, carrier=carrier, township=township, since=since)
 
 
-def _village_points(township, seat, carriers) -> None:
+def _village_points(township, seat, carriers, openings: dict[int, date]) -> None:
     today = timezone.localdate()
     for village in township.children.filter(kind=Kind.ADMINISTRATIVE_VILLAGE).order_by("path"):
         n = _n(village.name + township.name)
-        if (township.name, village.name) != DEMO_OPERATOR_VILLAGE and n % 100 < 14:
-            continue  # about one village in seven still has no point: the page lists them
-        opened = PLAN_START + timedelta(days=20 + n % 700)
+        opened = openings.get(village.pk)
+        if opened is None:
+            continue
         point = _open(
             SiteKind.VILLAGE_POINT,
             f"{village.name.removesuffix('村委会')}村电商服务点",
@@ -223,14 +292,14 @@ def _village_points(township, seat, carriers) -> None:
             )
 
 
-def _pickup_stores(subdistrict) -> None:
+def _pickup_stores(subdistrict, opened: date) -> None:
     seat = TOWNSHIP_SEATS["允景洪街道"]
     for community in subdistrict.children.filter(kind=Kind.COMMUNITY).order_by("path")[:2]:
         store = _open(
             SiteKind.PICKUP_STORE,
             f"{community.name.removesuffix('社区居委会')}便利店（网订店取）",
             community,
-            date(2017, 6, 1),
+            opened,
             _near(seat, community.name),
         )
         update_site_profile(
@@ -257,7 +326,7 @@ def _demo_operator_account() -> None:
             name=user.display_name,
             phone=user.phone,
             user=user,
-            since=date(2017, 3, 1),
+            since=point.status_changes.get(to_status=SiteStatus.OPERATING).effective_on,
         )
         update_site_profile(actor=None, site=point, changes={"pickup_mode": "any_site"})
 

@@ -2,37 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cuncun.network.models import Carrier, PickupMode, SiteKind, SiteService
+from cuncun.network.models import ACCEPTANCE_ITEMS, Carrier, PickupMode, SiteKind, SiteService
 from cuncun.regions.models import Kind, RegionUnit
 
 
 def date_input():
     # A phone's date picker needs ISO dates, whatever the language's date format.
     return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-# 验收 checklist, after the provincial standards for village e-commerce service points.
-ACCEPTANCE_ITEMS = [
-    ("signboard", _("Unified signboard and certificate on the door")),
-    ("computer_and_network", _("Computer, printer and broadband working")),
-    ("shelves", _("Shelves for parcels and goods")),
-    ("operator_trained", _("Operator trained")),
-    ("rules_posted", _("Service rules and fees posted")),
-    ("ledger_kept", _("Service ledger kept")),
-]
-
-
-# The buttons of the lifecycle, by the name of the step (services.TRANSITIONS).
-STEP_LABELS = {
-    "approve": _("Approve"),
-    "reject": _("Reject"),
-    "open": _("Open for service"),
-    "rectify": _("Order rectification"),
-    "rectified": _("Rectification done"),
-    "suspend": _("Suspend"),
-    "resume": _("Resume service"),
-    "close": _("Close"),
-}
 
 
 class ApplicationForm(forms.Form):
@@ -142,7 +118,9 @@ class CarrierServiceForm(forms.Form):
         required=False,
         queryset=RegionUnit.objects.townships().filter(kind__in=Kind.WITH_VILLAGES),
     )
-    site = forms.CharField(label=_("or village point (site code)"), required=False)
+    site = forms.CharField(
+        label=_("or township station / village point (site code)"), required=False
+    )
     since = forms.DateField(label=_("Since"), initial=timezone.localdate, widget=date_input())
 
 

@@ -30,8 +30,7 @@ def administrative_villages(region: RegionUnit, day: date):
 
 
 def _with_serving_site(units, kind: str, day: date):
-    serving = Site.objects.serving_on(day).filter(kind=kind, region=OuterRef("pk"))
-    return units.filter(Exists(serving))
+    return units.filter(Exists(Site.objects.serving_in_outer_unit(kind, day)))
 
 
 def _ratio(units, covered) -> Measurement:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.models import Role
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
@@ -118,16 +119,36 @@ class PickupMode:
     ]
 
 
+# The roles with a management console of sites; everyone else sees sites on the public pages.
+CONSOLE_ROLES = {Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF, Role.VILLAGE_OPERATOR}
+
+
+def has_console(user) -> bool:
+    return getattr(user, "is_authenticated", False) and (
+        user.manages_reference_data or user.role in CONSOLE_ROLES
+    )
+
+
 class SiteQuerySet(ScopedQuerySet):
     def public(self):
         # Anyone may find a serving site and check it is certified.
-        return self.filter(status__in=SiteStatus.SERVING)
-
-    def of_kind(self, kind: str):
-        return self.filter(kind=kind)
+        return self.serving()
 
     def serving(self):
         return self.filter(status__in=SiteStatus.SERVING)
+
+    def in_console_of(self, user):
+        """The sites whose management records (application, history, ledger, operators' phones)
+        a user may read: the county office all, township staff their township's, a village
+        operator the point they run. Merchants, couriers and departments are scoped to a region
+        for other work but see sites only on the public pages."""
+        if not has_console(user):
+            return self.none()
+        if user.manages_reference_data:
+            return self.all()
+        if user.role == Role.TOWNSHIP_STAFF:
+            return self.visible_to(user)
+        return self.operated_by(user)
 
     def with_status_on(self, day):
         """Annotate each site with its status on `day`, from the status history."""
@@ -140,6 +161,11 @@ class SiteQuerySet(ScopedQuerySet):
 
     def serving_on(self, day):
         return self.with_status_on(day).filter(status_on__in=SiteStatus.SERVING)
+
+    def serving_in_outer_unit(self, kind: str, day):
+        """Sites of a kind serving on a day in the region unit of the outer query, for
+        `Exists(...)`: "this village has an operating point on that day"."""
+        return self.serving_on(day).filter(kind=kind, region=OuterRef("pk"))
 
     def operated_by(self, user):
         return self.filter(operators__user=user, operators__until__isnull=True)
@@ -210,16 +236,27 @@ class Site(Timestamped):
         return self.name
 
     @property
-    def report_type(self) -> int:
-        return SiteKind.REPORT_TYPE[self.kind]
-
-    @property
     def is_serving(self) -> bool:
         return self.status in SiteStatus.SERVING
 
     def service_labels(self) -> list[str]:
         names = dict(SiteService.choices)
         return [names.get(code, code) for code in self.services]
+
+
+class SiteCodeCounter(models.Model):
+    """The last running number given to a site code prefix (532801-V): one row per prefix,
+    locked while a code is given, so that two applications at once never get the same code."""
+
+    prefix = models.CharField(_("code prefix"), max_length=16, unique=True)
+    last_number = models.PositiveIntegerField(_("last number"))
+
+    class Meta:
+        verbose_name = _("site code counter")
+        verbose_name_plural = _("site code counters")
+
+    def __str__(self):
+        return f"{self.prefix}{self.last_number}"
 
 
 class SiteStatusChange(models.Model):
@@ -244,6 +281,23 @@ class SiteStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.site} {self.from_status}→{self.to_status} {self.effective_on}"
+
+
+# 验收 checklist, after the provincial standards for village e-commerce service points; a site
+# is accepted only when every item was answered and passed.
+ACCEPTANCE_ITEMS = [
+    ("signboard", _("Unified signboard and certificate on the door")),
+    ("computer_and_network", _("Computer, printer and broadband working")),
+    ("shelves", _("Shelves for parcels and goods")),
+    ("operator_trained", _("Operator trained")),
+    ("rules_posted", _("Service rules and fees posted")),
+    ("ledger_kept", _("Service ledger kept")),
+]
+
+
+def passing_checklist() -> dict[str, bool]:
+    """Every item answered "passed": what a site that passes its acceptance check records."""
+    return {key: True for key, _label in ACCEPTANCE_ITEMS}
 
 
 class AcceptanceCheck(models.Model):

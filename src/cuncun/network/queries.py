@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
 from cuncun.core.money import to_money
@@ -20,8 +20,9 @@ from cuncun.network.models import (
 from cuncun.regions.models import GroupCode, RegionUnit
 
 
-def visible_sites(user):
-    return Site.objects.visible_to(user).select_related("region", "region__parent")
+def console_sites(user):
+    """The sites of the management console: see SiteQuerySet.in_console_of."""
+    return Site.objects.in_console_of(user).select_related("region", "region__parent")
 
 
 def public_site(code: str) -> Site:
@@ -49,7 +50,7 @@ def public_site(code: str) -> Site:
 
 def managed_site(user, pk: int) -> Site:
     site = (
-        visible_sites(user)
+        console_sites(user)
         .prefetch_related("fees", "operators", "status_changes", "acceptance_checks")
         .filter(pk=pk)
         .first()
@@ -77,16 +78,18 @@ def finder(township: RegionUnit | None = None, village: RegionUnit | None = None
 
 def coverage_by_township(county: RegionUnit, day: date) -> list[dict]:
     """Per township: its station, and how many of its administrative villages have a point."""
-    serving = Site.objects.serving_on(day)
-    point_in_village = serving.filter(kind=SiteKind.VILLAGE_POINT, region=OuterRef("pk"))
-    villages = administrative_villages(county, day).annotate(covered=Exists(point_in_village))
+    villages = administrative_villages(county, day).annotate(
+        covered=Exists(Site.objects.serving_in_outer_unit(SiteKind.VILLAGE_POINT, day))
+    )
     per_township = defaultdict(lambda: {"villages": 0, "covered": 0})
     for village in villages.values("parent_id", "covered"):
         row = per_township[village["parent_id"]]
         row["villages"] += 1
         row["covered"] += int(village["covered"])
     stations = set(
-        serving.filter(kind=SiteKind.TOWNSHIP_STATION).values_list("region_id", flat=True)
+        Site.objects.serving_on(day)
+        .filter(kind=SiteKind.TOWNSHIP_STATION)
+        .values_list("region_id", flat=True)
     )
     carriers = (
         CarrierService.objects.on(day)
@@ -114,12 +117,9 @@ def coverage_by_township(county: RegionUnit, day: date) -> list[dict]:
 
 
 def uncovered_villages(county: RegionUnit, day: date):
-    serving_point = Site.objects.serving_on(day).filter(
-        kind=SiteKind.VILLAGE_POINT, region=OuterRef("pk")
-    )
     return (
         administrative_villages(county, day)
-        .exclude(Exists(serving_point))
+        .exclude(Exists(Site.objects.serving_in_outer_unit(SiteKind.VILLAGE_POINT, day)))
         .select_related("parent")
         .annotate(
             is_poor=Count("memberships", filter=Q(memberships__group__code=GroupCode.POOR_VILLAGE))
@@ -146,7 +146,8 @@ def first_recorded_day() -> date | None:
 
 
 def carrier_coverage(day: date):
-    """Each carrier with the townships and village points it serves on a day."""
+    """Each carrier with the townships and the sites (stations, village points) it serves on a
+    day, each since when."""
     services = CarrierService.objects.on(day).select_related(
         "carrier", "township", "site", "site__region"
     )
@@ -159,7 +160,7 @@ def carrier_coverage(day: date):
 def daily_service_report(user, day: date) -> list[dict]:
     """The 代买/代卖 report: per site and goods category, orders and amounts bought and sold."""
     records = (
-        ServiceRecord.objects.visible_to(user)
+        _console_ledger(user)
         .filter(day=day, kind__in=[SiteService.ASSISTED_PURCHASE, SiteService.ASSISTED_SALE])
         .values("site_id", "site__code", "site__name", "site__kind", "category")
         .annotate(
@@ -186,9 +187,9 @@ def daily_service_report(user, day: date) -> list[dict]:
     ]
 
 
+def _console_ledger(user):
+    return ServiceRecord.objects.filter(site__in=Site.objects.in_console_of(user))
+
+
 def ledger_of(user, site: Site, limit: int = 50):
-    return (
-        ServiceRecord.objects.visible_to(user)
-        .filter(site=site)
-        .select_related("recorded_by")[:limit]
-    )
+    return _console_ledger(user).filter(site=site).select_related("recorded_by")[:limit]

@@ -3,23 +3,26 @@ carrier coverage and the service ledger. Each runs in one transaction and writes
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
-from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, row_problem
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope, row_problem
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.scoping import require_in_scope, scope_of
-from cuncun.network.locks import lock_site
+from cuncun.network.locks import lock_code_counter, lock_site
 from cuncun.network.models import (
+    ACCEPTANCE_ITEMS,
     AcceptanceCheck,
     Carrier,
     CarrierService,
+    PickupMode,
     ServiceRecord,
     Site,
     SiteFee,
@@ -44,8 +47,72 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     S.REJECTED: {},
     S.CLOSED: {},
 }
-# Kinds township staff look after in their own township; the rest is the county office's.
-TOWNSHIP_MANAGED_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE}
+# Every step taken on a site, by name: the lifecycle's (above) and the others. The labels are
+# the buttons of the console and name the step in a refusal.
+STEPS = {
+    "apply": gettext_lazy("Apply"),
+    "approve": gettext_lazy("Approve"),
+    "reject": gettext_lazy("Reject"),
+    "accept": gettext_lazy("Acceptance check"),
+    "open": gettext_lazy("Open for service"),
+    "rectify": gettext_lazy("Order rectification"),
+    "rectified": gettext_lazy("Rectification done"),
+    "suspend": gettext_lazy("Suspend"),
+    "resume": gettext_lazy("Resume service"),
+    "close": gettext_lazy("Close"),
+    "register_operating": gettext_lazy("Register as already operating"),
+    "assign_operator": gettext_lazy("Assign an operator"),
+    "edit_profile": gettext_lazy("Edit the profile"),
+    "set_fee": gettext_lazy("Publish fees"),
+    "record_service": gettext_lazy("Record a service"),
+}
+
+# --- who may do what ------------------------------------------------------------------------
+
+OFFICE = frozenset({Role.COUNTY_OFFICE})
+OFFICE_AND_TOWNSHIP = frozenset({Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF})
+# The tiers of the network, as the table below has its columns.
+VILLAGE_TIER, TOWNSHIP_TIER, COUNTY_TIER = 0, 1, 2
+TIER_OF_KIND = {
+    SiteKind.VILLAGE_POINT: VILLAGE_TIER,
+    SiteKind.PICKUP_STORE: VILLAGE_TIER,
+    SiteKind.TOWNSHIP_STATION: TOWNSHIP_TIER,
+    SiteKind.COUNTY_CENTER: COUNTY_TIER,
+    SiteKind.COUNTY_WAREHOUSE: COUNTY_TIER,
+    SiteKind.INCUBATOR: COUNTY_TIER,
+}
+# Who takes each step, per tier: (village point or pickup store, township station, county site);
+# a township's staff only within their township. Why so:
+# - the townships build and supervise the village network (the plan makes them responsible for
+#   their villages' points), so their staff take every lifecycle step of a village point or a
+#   partner store there;
+# - a township station and the county-level sites are the county's own investment, built and
+#   inspected under the county office (市电商办), so the office applies for, approves, accepts,
+#   rectifies, suspends and closes them and appoints who runs them; the township's staff work in
+#   their station every day, so they keep its public profile, hours, services and fees current;
+# - registering a site as already operating skips the approval and the acceptance check, so only
+#   the county office, which keeps the register, may do it.
+# A site's own operator, whatever their role, may do the OPERATOR_STEPS there.
+STEP_ROLES: dict[str, tuple[frozenset, frozenset, frozenset]] = {
+    "apply": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "approve": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "reject": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "accept": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "open": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "rectify": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "rectified": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "suspend": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "resume": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "close": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "register_operating": (OFFICE, OFFICE, OFFICE),
+    "assign_operator": (OFFICE_AND_TOWNSHIP, OFFICE, OFFICE),
+    "edit_profile": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
+    "set_fee": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
+    "record_service": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
+}
+# What a site's own operator may do there; of the profile, only OPERATOR_FIELDS.
+OPERATOR_STEPS = {"edit_profile", "set_fee", "record_service"}
+OPERATOR_FIELDS = {"opening_hours", "services"}
 PROFILE_FIELDS = [
     "name",
     "address",
@@ -58,54 +125,170 @@ PROFILE_FIELDS = [
     "pickup_mode",
     "host",
 ]
-# What a site's own operator may change on its profile.
-OPERATOR_FIELDS = {"opening_hours", "services"}
+# The range a coordinate may take, in degrees.
+COORDINATE_RANGES = {"latitude": (-90, 90), "longitude": (-180, 180)}
 
 
 class TransitionRefused(Conflict):
     code = "transition_refused"
 
 
-# --- who may do what ------------------------------------------------------------------------
+def _role(actor) -> str:
+    return Role.COUNTY_OFFICE if actor.manages_reference_data else actor.role
 
 
-def may_manage(actor, kind: str, region: RegionUnit) -> bool:
-    """County office: every site. Township staff: village points and pickup stores in their
-    township. Nobody else manages sites."""
+def roles_for(step: str, kind: str) -> frozenset:
+    return STEP_ROLES[step][TIER_OF_KIND[kind]]
+
+
+def may_take(actor, step: str, kind: str, region: RegionUnit) -> bool:
+    """Whether the actor's role takes this step for this kind of site, in this region."""
     if actor is None:
         return True  # the system itself: a loader, the demo
-    if actor.manages_reference_data:
-        return True
-    return (
-        actor.role == Role.TOWNSHIP_STAFF
-        and kind in TOWNSHIP_MANAGED_KINDS
-        and scope_of(actor).covers(region.path)
-    )
+    return _role(actor) in roles_for(step, kind) and scope_of(actor).covers(region.path)
 
 
-def may_register_sites(actor) -> bool:
-    """Who may apply for and import sites at all (each site is still checked for its area)."""
-    return actor.manages_reference_data or actor.role == Role.TOWNSHIP_STAFF
-
-
-def require_manager(actor, kind: str, region: RegionUnit) -> None:
-    if may_manage(actor, kind, region):
+def require_step(actor, step: str, kind: str, region: RegionUnit) -> None:
+    """Refuse with the reason that applies first: the role, then the area."""
+    if actor is None:
         return
-    if actor.role == Role.TOWNSHIP_STAFF and not scope_of(actor).covers(region.path):
-        require_in_scope(actor, region.path, what=region.name)
-    raise NotAllowed(_("Your role may not manage this kind of site."))
+    if _role(actor) not in roles_for(step, kind):
+        raise NotAllowed(
+            _("Your role may not take the step “%(step)s” for a %(kind)s.")
+            % {"step": STEPS[step], "kind": dict(SiteKind.choices)[kind]},
+            details={"step": step, "kind": kind},
+        )
+    require_in_scope(actor, region.path, what=region.name)
 
 
 def is_operator_of(actor, site: Site) -> bool:
     return actor is not None and site.operators.filter(user=actor, until__isnull=True).exists()
 
 
-def require_staff_of(actor, site: Site) -> None:
-    """The site's own operator or one who manages it."""
-    if is_operator_of(actor, site) or may_manage(actor, site.kind, site.region):
-        return
-    require_in_scope(actor, site.region.path, what=site.name)
-    raise NotAllowed(_("Only this site's operator or its managers may do this."))
+def may_take_at(actor, step: str, site: Site) -> bool:
+    """As may_take, and a site's own operator may take the operator's steps there."""
+    return (step in OPERATOR_STEPS and is_operator_of(actor, site)) or may_take(
+        actor, step, site.kind, site.region
+    )
+
+
+def require_step_at(actor, step: str, site: Site) -> None:
+    if step in OPERATOR_STEPS:
+        if is_operator_of(actor, site):
+            return
+        if actor is not None and _role(actor) not in roles_for(step, site.kind):
+            raise NotAllowed(_("Only this site's operator or its managers may do this."))
+    require_step(actor, step, site.kind, site.region)
+
+
+def manages_site(actor, site: Site) -> bool:
+    """Those who keep a site's whole profile: they see its operators' phones unmasked."""
+    return may_take(actor, "edit_profile", site.kind, site.region)
+
+
+def may_register_sites(actor) -> bool:
+    """Who may apply for and import sites at all (each site is still checked for its kind and
+    area)."""
+    return any(_role(actor) in roles for roles in STEP_ROLES["apply"])
+
+
+def _refusal(actor, step: str, kind: str, region: RegionUnit) -> tuple[str, str] | None:
+    """The refusal of a step as (code, reason), for reporting a row of an import."""
+    try:
+        require_step(actor, step, kind, region)
+    except (NotAllowed, OutOfScope) as error:
+        return error.code, str(error.message)
+    return None
+
+
+# --- checks of input ------------------------------------------------------------------------
+
+
+def _too_long(model, values: dict) -> list[str]:
+    problems = []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if value and len(value) > field.max_length:
+            problems.append(
+                _("%(field)s is longer than %(n)d characters")
+                % {"field": field.verbose_name, "n": field.max_length}
+            )
+    return problems
+
+
+def _number_problem(model, name: str, value, low=None, high=None) -> str | None:
+    """What is wrong with a number for a decimal column: not a number, or outside [low, high]
+    and what the column can hold. None when it is fine or empty."""
+    if value in (None, ""):
+        return None
+    field = model._meta.get_field(name)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        return _("%(field)s is not a number: %(value)s") % {
+            "field": field.verbose_name,
+            "value": value,
+        }
+    largest = Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** (
+        -field.decimal_places
+    )
+    low = -largest if low is None else Decimal(low)
+    high = largest if high is None else min(Decimal(high), largest)
+    if not low <= number <= high:
+        return _("%(field)s must be from %(low)s to %(high)s") % {
+            "field": field.verbose_name,
+            "low": low,
+            "high": high,
+        }
+    return None
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _amount(model, name: str, value) -> Decimal:
+    """An amount of money for a column: exact, not negative, and one the column can hold."""
+    try:
+        amount = to_money(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(_("%s is not an amount of money") % value) from error
+    problem = _number_problem(model, name, amount, low=0)
+    if problem:
+        raise InvalidInput(problem)
+    return amount
+
+
+def _profile_problems(values: dict) -> list[str]:
+    """What is wrong with some fields of a site's profile (those present in `values`)."""
+    problems = []
+    for name in ("name", "address"):
+        if name in values and not (values[name] or "").strip():
+            problems.append(_("the %s is empty") % Site._meta.get_field(name).verbose_name)
+    problems += _too_long(
+        Site,
+        {k: values[k] for k in ("name", "address", "opening_hours", "host") if k in values},
+    )
+    for name, (low, high) in COORDINATE_RANGES.items():
+        if name in values and (problem := _number_problem(Site, name, values[name], low, high)):
+            problems.append(problem)
+    if "floor_area" in values and (
+        problem := _number_problem(Site, "floor_area", values["floor_area"], low=0)
+    ):
+        problems.append(problem)
+    if "services" in values:
+        unknown = set(values["services"]) - set(dict(SiteService.choices))
+        if unknown:
+            problems.append(_("unknown service(s): %s") % ", ".join(sorted(unknown)))
+    if "pickup_mode" in values and values["pickup_mode"] not in dict(PickupMode.choices):
+        problems.append(_("unknown pickup mode %s") % values["pickup_mode"])
+    return problems
+
+
+def _not_valid(problems: list[str]) -> InvalidInput:
+    return InvalidInput("; ".join(problems), details={"problems": problems})
 
 
 # --- applying and the lifecycle -------------------------------------------------------------
@@ -133,10 +316,44 @@ class SiteApplication:
     is_demo: bool = False
 
 
+def application_problems(a: SiteApplication) -> list[str]:
+    """Everything wrong with an application, in words; none means it may be recorded."""
+    problems = []
+    if a.kind not in dict(SiteKind.choices):
+        problems.append(_("unknown kind of site %s") % a.kind)
+    elif (level := SiteKind.REGION_LEVEL[a.kind]) and a.region.level != level:
+        problems.append(
+            _("a %(kind)s must be in a %(level)s unit, not in %(region)s")
+            % {"kind": dict(SiteKind.choices)[a.kind], "level": level, "region": a.region.name}
+        )
+    if a.applied_on > timezone.localdate():
+        problems.append(_("the application date is in the future"))
+    problems += _profile_problems(
+        {
+            "name": a.name,
+            "address": a.address,
+            "host": a.host,
+            "opening_hours": a.opening_hours,
+            "services": a.services,
+            "floor_area": a.floor_area,
+            "latitude": a.latitude,
+            "longitude": a.longitude,
+        }
+    )
+    problems += _too_long(SiteOperator, {"name": a.operator_name, "phone": a.operator_phone})
+    if a.operator_phone and not is_valid_phone(a.operator_phone):
+        problems.append(_("%s is not a mobile phone number") % a.operator_phone)
+    return problems
+
+
 def apply_for_site(*, actor, application: SiteApplication) -> Site:
     a = application
-    require_manager(actor, a.kind, a.region)
-    _check_application(a)
+    if a.kind not in dict(SiteKind.choices):
+        raise InvalidInput(_("unknown kind of site %s") % a.kind)
+    require_step(actor, "apply", a.kind, a.region)
+    problems = application_problems(a)
+    if problems:
+        raise _not_valid(problems)
     with transaction.atomic():
         site = Site.objects.create(
             code=_next_code(a.kind, a.region),
@@ -148,10 +365,10 @@ def apply_for_site(*, actor, application: SiteApplication) -> Site:
             host=a.host,
             opening_hours=a.opening_hours,
             services=list(a.services),
-            floor_area=a.floor_area,
+            floor_area=_decimal(a.floor_area),
             equipment=a.equipment,
-            latitude=a.latitude,
-            longitude=a.longitude,
+            latitude=_decimal(a.latitude),
+            longitude=_decimal(a.longitude),
             is_demo=a.is_demo,
         )
         SiteStatusChange.objects.create(
@@ -172,44 +389,22 @@ def apply_for_site(*, actor, application: SiteApplication) -> Site:
     return site
 
 
-def _check_application(a: SiteApplication) -> None:
-    problems = []
-    if a.kind not in dict(SiteKind.choices):
-        problems.append(_("unknown kind of site %s") % a.kind)
-    elif (level := SiteKind.REGION_LEVEL[a.kind]) and a.region.level != level:
-        problems.append(
-            _("a %(kind)s must be in a %(level)s unit, not in %(region)s")
-            % {"kind": dict(SiteKind.choices)[a.kind], "level": level, "region": a.region.name}
-        )
-    if not a.name.strip():
-        problems.append(_("the name is empty"))
-    if not a.address.strip():
-        problems.append(_("the address is empty"))
-    if a.applied_on > timezone.localdate():
-        problems.append(_("the application date is in the future"))
-    unknown = set(a.services) - set(dict(SiteService.choices))
-    if unknown:
-        problems.append(_("unknown service(s): %s") % ", ".join(sorted(unknown)))
-    if a.operator_phone and not is_valid_phone(a.operator_phone):
-        problems.append(_("%s is not a mobile phone number") % a.operator_phone)
-    if a.floor_area is not None and a.floor_area < 0:
-        problems.append(_("the floor area cannot be negative"))
-    if problems:
-        raise InvalidInput("; ".join(problems), details={"problems": problems})
-
-
 def _next_code(kind: str, region: RegionUnit) -> str:
-    # 532801-V0007: the county's division code, the kind's letter, a running number.
+    # 532801-V0007: the county's division code, the kind's letter, a running number. The
+    # prefix's counter stays locked until the application commits, so no two get one number.
     county = region.county()
     prefix = f"{county.code or county.pk}-{SiteKind.CODE_LETTER[kind]}"
-    last = (
-        Site.objects.filter(code__startswith=prefix)
-        .order_by("-code")
-        .values_list("code", flat=True)
-        .first()
-    )
-    number = int(last[len(prefix) :]) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+    counter = lock_code_counter(prefix, start_after=lambda: _highest_number(prefix))
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{prefix}{counter.last_number:04d}"
+
+
+def _highest_number(prefix: str) -> int:
+    """The highest running number given so far, compared as a number (as text, V9999 would
+    come after V10000)."""
+    codes = Site.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    return max((int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()), default=0)
 
 
 def change_site_status(
@@ -235,8 +430,9 @@ def _move(actor, site: Site, to_status: str, effective_on, reason: str, details)
     effective_on = effective_on or timezone.localdate()
     with transaction.atomic():
         site = lock_site(site.pk)
-        require_manager(actor, site.kind, site.region)
         _check_transition(site, to_status, effective_on, reason)
+        step = TRANSITIONS[site.status][to_status]
+        require_step(actor, step, site.kind, site.region)
         before = site.status
         site.status = to_status
         site.save(update_fields=["status", "updated_at"])
@@ -251,7 +447,7 @@ def _move(actor, site: Site, to_status: str, effective_on, reason: str, details)
         )
         audit.record(
             actor=actor,
-            action=f"site.{TRANSITIONS[before][to_status]}",
+            action=f"site.{step}",
             obj=site,
             before={"status": before},
             after={"status": to_status, "effective_on": effective_on.isoformat()},
@@ -279,6 +475,22 @@ def _check_transition(site: Site, to_status: str, effective_on: date, reason: st
         raise InvalidInput(_("Give a reason for this step."))
 
 
+def _check_checklist(checklist: dict) -> None:
+    """Every item of ACCEPTANCE_ITEMS answered yes or no, and nothing else."""
+    items = dict(ACCEPTANCE_ITEMS)
+    unknown = set(checklist) - set(items)
+    if unknown:
+        raise InvalidInput(_("unknown checklist item(s): %s") % ", ".join(sorted(unknown)))
+    unanswered = [str(label) for key, label in ACCEPTANCE_ITEMS if key not in checklist]
+    if unanswered:
+        raise InvalidInput(
+            _("Answer every item of the checklist; not answered: %s") % "; ".join(unanswered),
+            details={"unanswered": [k for k in items if k not in checklist]},
+        )
+    if any(not isinstance(answer, bool) for answer in checklist.values()):
+        raise InvalidInput(_("Each item of the checklist is answered passed or not."))
+
+
 def accept_site(
     *,
     actor,
@@ -289,12 +501,13 @@ def accept_site(
     photos: list = (),
 ) -> AcceptanceCheck:
     """验收: record the inspection; a site passes only when every item on the checklist passed."""
-    if not checklist:
-        raise InvalidInput(_("The acceptance checklist is empty."))
+    _check_checklist(checklist)
+    if checked_on > timezone.localdate():
+        raise InvalidInput(_("An acceptance check cannot be dated in the future."))
     passed = all(checklist.values())
     with transaction.atomic():
         site = lock_site(site.pk)
-        require_manager(actor, site.kind, site.region)
+        require_step(actor, "accept", site.kind, site.region)
         if site.status != S.APPROVED:
             raise TransitionRefused(
                 _("Only an approved site can be checked for acceptance."),
@@ -332,16 +545,19 @@ def update_site_profile(*, actor, site: Site, changes: dict) -> Site:
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise InvalidInput(_("unknown field(s): %s") % ", ".join(sorted(unknown)))
+    problems = _profile_problems(changes)
+    if problems:
+        raise _not_valid(problems)
+    changes = {
+        k: _decimal(v) if k in {"latitude", "longitude", "floor_area"} else v
+        for k, v in changes.items()
+    }
     with transaction.atomic():
         site = lock_site(site.pk)
-        if not may_manage(actor, site.kind, site.region):
-            require_staff_of(actor, site)
+        if not manages_site(actor, site):
+            require_step_at(actor, "edit_profile", site)
             if set(changes) - OPERATOR_FIELDS:
                 raise NotAllowed(_("An operator may change only the opening hours and services."))
-        if "services" in changes:
-            bad = set(changes["services"]) - set(dict(SiteService.choices))
-            if bad:
-                raise InvalidInput(_("unknown service(s): %s") % ", ".join(sorted(bad)))
         changed = {k: v for k, v in changes.items() if getattr(site, k) != v}
         if not changed:
             return site
@@ -363,17 +579,15 @@ def set_site_fee(*, actor, site: Site, service: str, amount, per: str, note: str
     """Publish what the site charges for a service (an operator may set their own point's fees)."""
     if service not in dict(SiteService.choices):
         raise InvalidInput(_("unknown service %s") % service)
-    try:
-        amount = to_money(amount)
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(_("%s is not an amount of money") % amount) from error
-    if amount < 0:
-        raise InvalidInput(_("A fee cannot be negative."))
+    amount = _amount(SiteFee, "amount", amount)
     if not per.strip():
         raise InvalidInput(_("Say what the fee is charged per (e.g. 件)."))
+    problems = _too_long(SiteFee, {"per": per.strip(), "note": note})
+    if problems:
+        raise _not_valid(problems)
     with transaction.atomic():
         site = lock_site(site.pk)
-        require_staff_of(actor, site)
+        require_step_at(actor, "set_fee", site)
         fee = SiteFee.objects.filter(site=site, service=service).first()
         before = {"amount": str(fee.amount), "per": fee.per} if fee else None
         fee, _created = SiteFee.objects.update_or_create(
@@ -394,7 +608,7 @@ def set_site_fee(*, actor, site: Site, service: str, amount, per: str, note: str
 def remove_site_fee(*, actor, site: Site, service: str) -> None:
     with transaction.atomic():
         site = lock_site(site.pk)
-        require_staff_of(actor, site)
+        require_step_at(actor, "set_fee", site)
         fee = SiteFee.objects.filter(site=site, service=service).first()
         if fee is None:
             return
@@ -412,13 +626,18 @@ def assign_operator(
 ) -> SiteOperator:
     """Put a person in charge of a site; with an account, they act for it (their region must be
     the site's)."""
+    problems = _too_long(SiteOperator, {"name": name, "phone": phone})
+    if not name.strip():
+        problems.append(_("the name is empty"))
     if phone and not is_valid_phone(phone):
-        raise InvalidInput(_("%s is not a mobile phone number.") % phone)
+        problems.append(_("%s is not a mobile phone number.") % phone)
+    if problems:
+        raise _not_valid(problems)
     if user is not None and user.region_id != site.region_id:
         raise InvalidInput(_("The operator's account must be scoped to the site's division."))
     with transaction.atomic():
         site = lock_site(site.pk)
-        require_manager(actor, site.kind, site.region)
+        require_step(actor, "assign_operator", site.kind, site.region)
         if user is not None and site.operators.filter(user=user, until__isnull=True).exists():
             raise Conflict(_("%s already operates this site.") % user)
         operator = SiteOperator.objects.create(
@@ -439,10 +658,18 @@ def assign_operator(
 
 # --- carriers --------------------------------------------------------------------------------
 
+# The sites a carrier drops parcels at: the township stations and the village points.
+CARRIER_SITE_KINDS = {SiteKind.TOWNSHIP_STATION, SiteKind.VILLAGE_POINT}
+
+
+def _require_carrier_office(actor) -> None:
+    # Carrier coverage is the county's logistics register, kept by the county office.
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office records carrier coverage."))
+
 
 def ensure_carrier(*, actor, code: str, name: str) -> Carrier:
-    if actor is not None and not actor.manages_reference_data:
-        raise NotAllowed()
+    _require_carrier_office(actor)
     with transaction.atomic():
         carrier, created = Carrier.objects.get_or_create(code=code, defaults={"name": name})
         if created:
@@ -463,16 +690,20 @@ def start_carrier_service(
     township: RegionUnit | None = None,
     site: Site | None = None,
 ) -> CarrierService:
-    """Record that a carrier serves a township, or drops parcels at a village point, from a day."""
+    """Record that a carrier serves a township, or drops parcels at a township station or a
+    village point, from a day."""
+    _require_carrier_office(actor)
     if (township is None) == (site is None):
         raise InvalidInput(_("Name either a township or a site."))
     if township is not None and township.level != Level.TOWNSHIP:
         raise InvalidInput(_("%s is not a township.") % township.name)
-    region = township or site.region
-    if actor is not None and not (
-        actor.manages_reference_data or (site and may_manage(actor, site.kind, region))
-    ):
-        raise NotAllowed(_("Only the county office records carrier coverage."))
+    if site is not None and site.kind not in CARRIER_SITE_KINDS:
+        raise InvalidInput(
+            _("Carriers drop parcels at township stations and village points, not at a %s.")
+            % site.get_kind_display()
+        )
+    if since > timezone.localdate():
+        raise InvalidInput(_("Coverage cannot start in the future."))
     with transaction.atomic():
         existing = CarrierService.objects.filter(
             carrier=carrier, township=township, site=site, until__isnull=True
@@ -495,8 +726,7 @@ def start_carrier_service(
 
 
 def end_carrier_service(*, actor, service: CarrierService, until: date) -> CarrierService:
-    if actor is not None and not actor.manages_reference_data:
-        raise NotAllowed(_("Only the county office records carrier coverage."))
+    _require_carrier_office(actor)
     if until <= service.since:
         raise InvalidInput(_("Coverage must end after it started (%s).") % service.since)
     with transaction.atomic():
@@ -538,20 +768,25 @@ def record_service(
     """
     if kind not in dict(SiteService.choices):
         raise InvalidInput(_("unknown service %s") % kind)
-    if quantity < 1:
-        raise InvalidInput(_("The quantity must be at least 1."))
-    try:
-        amount = to_money(amount)
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(_("%s is not an amount of money") % amount) from error
-    if amount < 0:
-        raise InvalidInput(_("An amount cannot be negative."))
+    _low, most = connection.ops.integer_field_range("PositiveIntegerField")
+    if not 1 <= quantity <= most:
+        raise InvalidInput(_("The quantity must be from 1 to %d.") % most)
+    amount = _amount(ServiceRecord, "amount", amount)
+    problems = _too_long(
+        ServiceRecord, {"category": category, "reference": reference, "note": note}
+    )
+    if problems:
+        raise _not_valid(problems)
     if day > timezone.localdate():
         raise InvalidInput(_("A service cannot be recorded for a future day."))
     if not authorized_by_caller:
-        require_staff_of(actor, site)
-    if not Site.objects.serving().filter(pk=site.pk).exists():
-        raise Conflict(_("%s is not operating and cannot record services.") % site.name)
+        require_step_at(actor, "record_service", site)
+    # The status on the recorded day, not today's: a day's services may be entered later.
+    if not Site.objects.serving_on(day).filter(pk=site.pk).exists():
+        raise Conflict(
+            _("%(site)s was not operating on %(day)s and cannot record services for it.")
+            % {"site": site.name, "day": day}
+        )
     if reference:
         existing = ServiceRecord.objects.filter(site=site, kind=kind, reference=reference).first()
         if existing:
@@ -596,36 +831,25 @@ def _person(actor):
 @dataclass
 class ImportReport:
     imported: int
+    updated: int
+    unchanged: int
     problems: list[dict]
 
 
 def import_sites(
     *, actor, rows: list, problems: list[dict], good_rows_only: bool = False
 ) -> ImportReport:
-    """Register the sites read from a spreadsheet. With bad rows nothing is imported unless the
-    user chose to import the good ones. A row outside the importer's area is a bad row; a row with
-    an opening date (a site already running before the system) is for the county office only."""
+    """Register the sites read from a spreadsheet, and update the profile of those a row names
+    by their site code (so an exported register imports again without duplicates). Every row
+    is checked against the rules the services apply; with bad rows nothing is imported unless
+    the user chose to import the good ones."""
     problems = list(problems)
-    allowed = []
+    good = []
     for row in rows:
-        if not may_manage(actor, row.kind, row.region):
-            problems.append(
-                row_problem(
-                    row.row,
-                    "out_of_scope",
-                    _("%s is outside the area you are responsible for.") % row.region.name,
-                )
-            )
-        elif row.opened_on and actor is not None and not actor.manages_reference_data:
-            problems.append(
-                row_problem(
-                    row.row,
-                    "not_allowed",
-                    _("Only the county office may register a site as already operating."),
-                )
-            )
-        else:
-            allowed.append(row)
+        found = _row_problems(actor, row)
+        problems += [row_problem(row.row, code, reason) for code, reason in found]
+        if not found:
+            good.append(row)
     problems.sort(key=lambda p: p["row"])
     if problems and not good_rows_only:
         raise InvalidInput(
@@ -633,29 +857,94 @@ def import_sites(
             % {"n": len(problems)},
             details={"rows": problems},
         )
+    imported = updated = 0
     with transaction.atomic():
-        for row in allowed:
-            _register_row(actor, row)
-    return ImportReport(imported=len(allowed), problems=problems)
+        for row in good:
+            if row.site is None:
+                _register_row(actor, row)
+                imported += 1
+            elif _profile_changes(row):
+                update_site_profile(actor=actor, site=row.site, changes=_profile_changes(row))
+                updated += 1
+    return ImportReport(
+        imported=imported,
+        updated=updated,
+        unchanged=len(good) - imported - updated,
+        problems=problems,
+    )
+
+
+def _row_application(row) -> SiteApplication:
+    return SiteApplication(
+        kind=row.kind,
+        name=row.name,
+        region=row.region,
+        address=row.address,
+        applied_on=row.applied_on,
+        opening_hours=row.opening_hours,
+        services=tuple(row.services),
+        floor_area=row.floor_area,
+        latitude=row.latitude,
+        longitude=row.longitude,
+        operator_name=row.operator_name,
+        operator_phone=row.operator_phone,
+        reason=_("imported from the register"),
+    )
+
+
+def _row_profile(row) -> dict:
+    return {
+        "name": row.name,
+        "address": row.address,
+        "opening_hours": row.opening_hours,
+        "services": list(row.services),
+        "floor_area": row.floor_area,
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+    }
+
+
+def _profile_changes(row) -> dict:
+    return {k: v for k, v in _row_profile(row).items() if getattr(row.site, k) != v}
+
+
+def _row_problems(actor, row) -> list[tuple[str, str]]:
+    """Each (code, reason) that the services would refuse this row for."""
+    if row.site is not None:
+        refused = _refusal(actor, "edit_profile", row.site.kind, row.site.region)
+        if refused:
+            return [refused]
+        if (row.kind, row.region.pk) != (row.site.kind, row.site.region_id):
+            moved = _(
+                "%(code)s is registered as a %(kind)s in %(region)s; an import cannot move it"
+            )
+            return [
+                (
+                    "registered_otherwise",
+                    moved
+                    % {
+                        "code": row.site.code,
+                        "kind": row.site.get_kind_display(),
+                        "region": row.site.region.name,
+                    },
+                )
+            ]
+        return [("invalid", reason) for reason in _profile_problems(_row_profile(row))]
+    refused = _refusal(actor, "apply", row.kind, row.region)
+    if refused is None and row.opened_on:
+        refused = _refusal(actor, "register_operating", row.kind, row.region)
+    if refused:
+        return [refused]
+    found = [("invalid", reason) for reason in application_problems(_row_application(row))]
+    if row.opened_on and row.opened_on > timezone.localdate():
+        found.append(("future_opening", _("the opening date is in the future")))
+    if row.opened_on and row.opened_on < row.applied_on:
+        found.append(("opened_before_applied", _("it opens before it was applied for")))
+    return found
 
 
 def _register_row(actor, row) -> Site:
-    site = apply_for_site(
-        actor=actor,
-        application=SiteApplication(
-            kind=row.kind,
-            name=row.name,
-            region=row.region,
-            address=row.address,
-            applied_on=row.applied_on,
-            opening_hours=row.opening_hours,
-            services=tuple(row.services),
-            floor_area=row.floor_area,
-            operator_name=row.operator_name,
-            operator_phone=row.operator_phone,
-            reason=_("imported from the register"),
-        ),
-    )
+    site = apply_for_site(actor=actor, application=_row_application(row))
     if row.opened_on:
         reason = _("operating before the system; imported from the register")
         for status in (S.APPROVED, S.ACCEPTED, S.OPERATING):

@@ -1,9 +1,11 @@
 """Sites to and from Excel (xlsx): the register the county office keeps.
 
-Reading validates every row first and reports each bad one with its row number; the caller
-decides whether a file with bad rows imports its good rows or nothing.
+Reading parses every row first and reports each unreadable one with its row number; the
+import service checks the rest against its rules, and the caller decides whether a file with bad
+rows imports its good rows or nothing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -17,8 +19,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
-from cuncun.core.personal import is_valid_phone
-from cuncun.network.models import SiteKind, SiteService
+from cuncun.core.personal import mask_phone
+from cuncun.network.models import Site, SiteKind, SiteService, SiteStatus
 from cuncun.regions.models import Level, RegionUnit
 
 COLUMNS = [
@@ -36,6 +38,9 @@ COLUMNS = [
     ("opened_on", "开业日期"),
 ]
 EXPORT_EXTRA = [("code", "编号"), ("status", "状态"), ("latitude", "纬度"), ("longitude", "经度")]
+# Columns a file may leave out. A row with a site code updates that site (the status column of
+# an export is only read by people: the lifecycle moves through its own steps).
+OPTIONAL = {"opened_on", "floor_area", "code", "status", "latitude", "longitude"}
 HEADER_ROW = 1
 
 
@@ -53,6 +58,9 @@ class SiteRow:
     operator_phone: str
     applied_on: date
     opened_on: date | None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    site: Site | None = None  # the registered site the row's code names
 
 
 def _names(choices) -> dict[str, str]:
@@ -63,6 +71,8 @@ def _names(choices) -> dict[str, str]:
 
 
 def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
+    """Parse every row; a row that cannot be read (an unknown name, a malformed date or number)
+    is reported with its row number. The rules of registering are the services' to check."""
     try:
         sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
     except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
@@ -71,27 +81,35 @@ def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
         ) from error
     rows = sheet.iter_rows(values_only=True)
     header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
-    index = {key: header.index(title) for key, title in COLUMNS if title in header}
-    missing = [
-        title
-        for key, title in COLUMNS
-        if key not in index and key not in {"opened_on", "floor_area"}
-    ]
+    index = {key: header.index(title) for key, title in COLUMNS + EXPORT_EXTRA if title in header}
+    missing = [title for key, title in COLUMNS if key not in index and key not in OPTIONAL]
     if missing:
         return [], [
             problem(HEADER_ROW, "missing_columns", _("missing column(s): %s") % ", ".join(missing))
         ]
-    kinds, services = _names(SiteKind.choices), _names(SiteService.choices)
-    townships = {t.name: t for t in RegionUnit.objects.townships()}
+    cells = [
+        (number, {key: values[i] if i < len(values) else None for key, i in index.items()})
+        for number, values in enumerate(rows, start=HEADER_ROW + 1)
+        if any(v not in (None, "") for v in values)
+    ]
+    names = _Names(codes=[_text(cell.get("code")) for _number, cell in cells])
     good, bad = [], []
-    for number, values in enumerate(rows, start=HEADER_ROW + 1):
-        if not any(v not in (None, "") for v in values):
-            continue
-        cell = {key: values[i] if i < len(values) else None for key, i in index.items()}
-        parsed = _parse(number, cell, kinds, services, townships, bad)
+    for number, cell in cells:
+        parsed = _parse(number, cell, names, bad)
         if parsed is not None:
             good.append(parsed)
     return good, bad
+
+
+class _Names:
+    """What the names in a file stand for, read from the database once per file."""
+
+    def __init__(self, codes: list[str]):
+        self.kinds = _names(SiteKind.choices)
+        self.services = _names(SiteService.choices)
+        self.townships = {t.name: t for t in RegionUnit.objects.townships()}
+        self.county = RegionUnit.objects.filter(level=Level.COUNTY).first()
+        self.sites = {s.code: s for s in Site.objects.filter(code__in=[c for c in codes if c])}
 
 
 def _text(value) -> str:
@@ -108,41 +126,55 @@ def _day(value) -> date | None:
     return date.fromisoformat(_text(value))
 
 
-def _parse(number, cell, kinds, services, townships, bad) -> SiteRow | None:
+def _number(value) -> Decimal | None:
+    """A number as typed (Excel gives floats; their shortest text is what was typed)."""
+    if value in (None, ""):
+        return None
+    number = Decimal(str(value).strip())
+    if not number.is_finite():
+        raise InvalidOperation(value)
+    return number
+
+
+def _region(kind, cell, names, fail) -> RegionUnit | None:
+    """The township, or its village or community; a county-level site needs neither."""
+    township_name, village_name = _text(cell.get("township")), _text(cell.get("village"))
+    if not township_name and kind and SiteKind.REGION_LEVEL[kind] in {Level.COUNTY, None}:
+        return names.county
+    township = names.townships.get(township_name)
+    if township is None:
+        fail("unknown_township", _("unknown township %r") % township_name)
+        return None
+    if not village_name:
+        return township
+    village = township.children.filter(name=village_name).first()
+    if village is None:
+        fail(
+            "unknown_village",
+            _("%(village)r is not a village of %(township)s")
+            % {"village": village_name, "township": township.name},
+        )
+    return village
+
+
+def _parse(number, cell, names, bad) -> SiteRow | None:
     found = []
 
     def fail(code, reason):
         found.append(problem(number, code, reason))
 
-    kind = kinds.get(_text(cell.get("kind")))
+    code = _text(cell.get("code"))
+    site = names.sites.get(code)
+    if code and site is None:
+        fail("unknown_code", _("no site has the code %s") % code)
+    kind = names.kinds.get(_text(cell.get("kind")))
     if kind is None:
         fail("unknown_kind", _("unknown kind of site %r") % _text(cell.get("kind")))
-    township = townships.get(_text(cell.get("township")))
-    region = township
-    if township is None:
-        fail("unknown_township", _("unknown township %r") % _text(cell.get("township")))
-    elif _text(cell.get("village")):
-        region = township.children.filter(name=_text(cell.get("village"))).first()
-        if region is None:
-            fail(
-                "unknown_village",
-                _("%(village)r is not a village of %(township)s")
-                % {"village": _text(cell.get("village")), "township": township.name},
-            )
-    if (
-        region is not None
-        and kind
-        and (level := SiteKind.REGION_LEVEL[kind])
-        and region.level != level
-    ):
-        fail(
-            "wrong_level",
-            _("a %(kind)s must be in a %(level)s unit") % {"kind": kind, "level": level},
-        )
+    region = _region(kind, cell, names, fail)
     listed = [
         s.strip() for s in _text(cell.get("services")).replace("，", ",").split(",") if s.strip()
     ]
-    unknown = [s for s in listed if s not in services]
+    unknown = [s for s in listed if s not in names.services]
     if unknown:
         fail("unknown_service", _("unknown service(s): %s") % ", ".join(unknown))
     try:
@@ -152,22 +184,12 @@ def _parse(number, cell, kinds, services, townships, bad) -> SiteRow | None:
         applied_on = opened_on = None
     if applied_on is None and not any(p["code"] == "bad_date" for p in found):
         fail("missing_date", _("the application date is missing"))
-    if applied_on and opened_on and opened_on < applied_on:
-        fail("opened_before_applied", _("it opens before it was applied for"))
-    try:
-        area = cell.get("floor_area")
-        floor_area = Decimal(str(area)) if area not in (None, "") else None
-        if floor_area is not None and floor_area < 0:
-            fail("negative_area", _("the floor area cannot be negative"))
-    except InvalidOperation:
-        fail("bad_area", _("the floor area is not a number"))
-        floor_area = None
-    phone = _text(cell.get("operator_phone"))
-    if phone and not is_valid_phone(phone):
-        fail("bad_phone", _("%s is not a mobile phone number") % phone)
-    for key in ("name", "address"):
-        if not _text(cell.get(key)):
-            fail(f"empty_{key}", _("%s is empty") % key)
+    numbers = {}
+    for key, title in [("floor_area", "面积"), ("latitude", "纬度"), ("longitude", "经度")]:
+        try:
+            numbers[key] = _number(cell.get(key))
+        except InvalidOperation:
+            fail(f"bad_{key}", _("%s is not a number") % title)
     if found:
         bad.extend(found)
         return None
@@ -175,19 +197,22 @@ def _parse(number, cell, kinds, services, townships, bad) -> SiteRow | None:
         row=number,
         kind=kind,
         region=region,
-        name=_text(cell["name"]),
-        address=_text(cell["address"]),
+        name=_text(cell.get("name")),
+        address=_text(cell.get("address")),
         opening_hours=_text(cell.get("opening_hours")),
-        services=[services[s] for s in listed],
-        floor_area=floor_area,
+        services=[names.services[s] for s in listed],
         operator_name=_text(cell.get("operator_name")),
         operator_phone=_text(cell.get("operator_phone")),
         applied_on=applied_on,
         opened_on=opened_on,
+        site=site,
+        **numbers,
     )
 
 
-def write_sites(sites) -> bytes:
+def write_sites(sites, *, shows_phone: Callable[[Site], bool]) -> bytes:
+    """The register as the import reads it; operators' phones unmasked only on the sites for
+    which `shows_phone` says so (those the reader manages)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "服务站点"
@@ -202,14 +227,6 @@ def write_sites(sites) -> bytes:
                 else (site.region if site.region.level == Level.TOWNSHIP else None)
             )
             operator = next((o for o in site.operators.all() if o.until is None), None)
-            opened = next(
-                (c.effective_on for c in site.status_changes.all() if c.to_status == "operating"),
-                None,
-            )
-            applied = next(
-                (c.effective_on for c in site.status_changes.all() if c.to_status == "applied"),
-                None,
-            )
             sheet.append(
                 [
                     site.code,
@@ -223,9 +240,9 @@ def write_sites(sites) -> bytes:
                     ",".join(str(dict(SiteService.choices)[s]) for s in site.services),
                     float(site.floor_area) if site.floor_area is not None else None,
                     operator.name if operator else "",
-                    operator.phone if operator else "",
-                    applied,
-                    opened,
+                    _phone(operator, site, shows_phone),
+                    _first_day(site, SiteStatus.APPLIED),
+                    _first_day(site, SiteStatus.OPERATING),
                     float(site.latitude) if site.latitude is not None else None,
                     float(site.longitude) if site.longitude is not None else None,
                 ]
@@ -233,3 +250,13 @@ def write_sites(sites) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _first_day(site, status: str) -> date | None:
+    return next((c.effective_on for c in site.status_changes.all() if c.to_status == status), None)
+
+
+def _phone(operator, site, shows_phone) -> str:
+    if operator is None:
+        return ""
+    return operator.phone if shows_phone(site) else mask_phone(operator.phone)

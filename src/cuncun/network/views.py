@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cuncun.core.errors import DomainError, InvalidInput
+from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.indicators import registry
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
-    STEP_LABELS,
     AcceptanceForm,
     ApplicationForm,
     CarrierServiceForm,
@@ -29,9 +28,10 @@ from cuncun.network.forms import (
     ProfileForm,
     TransitionForm,
 )
-from cuncun.network.models import CarrierService, Site, SiteStatus
+from cuncun.network.models import CarrierService, Site, SiteStatus, has_console
 from cuncun.network.timeline import CoverageTimeline
 from cuncun.plans.progress import evaluate
+from cuncun.plans.queries import plan_in_force
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import find_unit
 
@@ -97,9 +97,14 @@ def site_qr(request, code: str):
 
 
 def site_sign(request, code: str):
-    """The printable door sign (门牌) with the site's QR code."""
+    """The printable door sign (门牌) with the site's QR code, under the county and program."""
     site = queries.public_site(code)
-    return render(request, "network/sign.html", {"site": site})
+    county = site.region.county()
+    return render(
+        request,
+        "network/sign.html",
+        {"site": site, "county": county, "plan": plan_in_force(county)},
+    )
 
 
 def coverage(request):
@@ -146,6 +151,7 @@ def daily_report(request):
     """代买/代卖 daily report, as CSV or XML (?day=YYYY-MM-DD&format=csv|xml)."""
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+    _require_console(request.user)
     day = _day(request.GET.get("day"))
     rows = queries.daily_service_report(request.user, day)
     if request.GET.get("format") == "xml":
@@ -189,10 +195,19 @@ def _report_xml(rows: list[dict], day: date) -> HttpResponse:
 # --- the console ---------------------------------------------------------------------------
 
 
+def _require_console(user) -> None:
+    if not has_console(user):
+        raise NotAllowed(
+            _("The sites' console is for the county office, township staff and operators.")
+        )
+
+
 @login_required
 def manage(request):
-    """Sites the user looks after: the county office sees all, township staff their township."""
-    sites = queries.visible_sites(request.user).order_by("region__path", "kind")
+    """Sites the user looks after: the county office sees all, township staff their township,
+    an operator their own point."""
+    _require_console(request.user)
+    sites = queries.console_sites(request.user).order_by("region__path", "kind")
     status = request.GET.get("status")
     if status:
         sites = sites.filter(status=status)
@@ -242,24 +257,30 @@ def apply(request):
 @login_required
 def manage_site(request, pk: int):
     site = queries.managed_site(request.user, pk)
-    may_manage = services.may_manage(request.user, site.kind, site.region)
-    steps = services.TRANSITIONS.get(site.status, {})
+    user = request.user
+    manages = services.manages_site(user, site)
+    steps = {
+        to: name
+        for to, name in services.TRANSITIONS.get(site.status, {}).items()
+        if services.may_take(user, name, site.kind, site.region)
+    }
     return render(
         request,
         "network/manage_site.html",
         {
             "site": site,
-            "may_manage": may_manage,
-            "is_operator": services.is_operator_of(request.user, site),
+            "may_edit_profile": services.may_take_at(user, "edit_profile", site),
+            "may_set_fees": services.may_take_at(user, "set_fee", site),
+            "may_record": services.may_take_at(user, "record_service", site),
             "steps": [
-                (to, STEP_LABELS[name], name)
+                (to, services.STEPS[name], name)
                 for to, name in steps.items()
                 if to != SiteStatus.ACCEPTED
             ],
             "can_accept": SiteStatus.ACCEPTED in steps,
             "transition_form": TransitionForm(),
             "acceptance_form": AcceptanceForm(),
-            "profile_form": (ManagerProfileForm if may_manage else ProfileForm)(
+            "profile_form": (ManagerProfileForm if manages else ProfileForm)(
                 initial=_profile(site)
             ),
             "fee_form": FeeForm(),
@@ -358,8 +379,8 @@ def acceptance(request, pk: int):
 @require_POST
 def profile(request, pk: int):
     site = queries.managed_site(request.user, pk)
-    may_manage = services.may_manage(request.user, site.kind, site.region)
-    form = (ManagerProfileForm if may_manage else ProfileForm)(request.POST)
+    manages = services.manages_site(request.user, site)
+    form = (ManagerProfileForm if manages else ProfileForm)(request.POST)
     if not form.is_valid():
         messages.error(request, _("Check the fields of the profile."))
         return _back(site)
@@ -426,13 +447,16 @@ def my_point(request):
 
 @login_required
 def export_sites(request):
+    _require_console(request.user)
     sites = (
-        queries.visible_sites(request.user)
+        queries.console_sites(request.user)
         .prefetch_related("operators", "status_changes")
         .order_by("code")
     )
     response = HttpResponse(
-        spreadsheet.write_sites(sites),
+        spreadsheet.write_sites(
+            sites, shows_phone=lambda site: services.manages_site(request.user, site)
+        ),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="sites.xlsx"'
@@ -456,13 +480,21 @@ def import_sites(request):
             return render(
                 request, "network/import.html", {"form": form, "error": error}, status=400
             )
-        messages.success(request, _("%d site(s) imported.") % report.imported)
+        messages.success(
+            request,
+            _("%(new)d site(s) registered, %(updated)d updated.")
+            % {"new": report.imported, "updated": report.updated},
+        )
     return render(request, "network/import.html", {"form": form, "report": report})
 
 
 @login_required
 def carriers(request):
     """快递覆盖: which carriers serve which townships and points, and since when."""
+    if not request.user.manages_reference_data:
+        raise NotAllowed(_("Only the county office records carrier coverage."))
+    if request.method == "POST" and request.POST.get("end"):
+        return _end_coverage(request, request.POST["end"])
     form = CarrierServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -482,22 +514,18 @@ def carriers(request):
         else:
             messages.success(request, _("Carrier coverage recorded."))
             return redirect("network:carriers")
-    if request.method == "POST" and request.POST.get("end"):
-        service = CarrierService.objects.filter(pk=request.POST["end"]).first()
-        if service is not None:
-            return _ended(request, service)
     return render(
         request,
         "network/carriers.html",
-        {
-            "form": form,
-            "coverage": queries.carrier_coverage(timezone.localdate()),
-            "may_edit": request.user.manages_reference_data,
-        },
+        {"form": form, "coverage": queries.carrier_coverage(timezone.localdate())},
     )
 
 
-def _ended(request, service):
+def _end_coverage(request, pk: str):
+    service = CarrierService.objects.filter(pk=pk).first() if pk.isdigit() else None
+    if service is None:
+        messages.error(request, _("This coverage is not recorded."))
+        return redirect("network:carriers")
     try:
         services.end_carrier_service(
             actor=request.user, service=service, until=timezone.localdate()

@@ -6,9 +6,18 @@ from django.core.management import CommandError, call_command
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.models import AuditEntry
-from cuncun.plans.models import FundRule, MemberUnit, Milestone, Plan, SubsidyRule, Target
+from cuncun.plans.models import (
+    FundRule,
+    MemberUnit,
+    MemberUnitTask,
+    Milestone,
+    Plan,
+    SubsidyRule,
+    Target,
+)
 from cuncun.plans.plan_file import PlanFileError
-from cuncun.plans.queries import plan_in_force, target, targets_for
+from cuncun.plans.progress import evaluate
+from cuncun.plans.queries import member_units_carrying_out, plan_in_force, target, targets_for
 from cuncun.plans.services import bundled_plan_file, load_plan
 
 PLAN_FILE = bundled_plan_file("jinghong-2016")
@@ -133,3 +142,47 @@ def test_the_bundled_file_is_valid_toml_with_unique_keys():
     for section in ("target", "milestone", "fund_rule", "subsidy_rule", "member_unit"):
         keys = [e["key"] for e in data[section]]
         assert len(keys) == len(set(keys)), section
+
+
+def test_a_section_written_as_one_table_is_refused_with_how_to_write_it(county, tmp_path):
+    path = _copy_with(tmp_path, "[[target]]", "[target]")
+    path.write_text(path.read_text(encoding="utf-8").replace("[[target]]", "[[targetx]]"), "utf-8")
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(actor=None, path=path)
+    codes = {r["code"] for r in caught.value.details["rows"]}
+    assert "not_an_array_of_tables" in codes
+    assert not Plan.objects.exists()
+
+
+def test_responsible_units_must_be_a_list_and_reported_once(county, tmp_path):
+    path = _copy_with(
+        tmp_path,
+        'responsible = ["ecommerce_office", "hrss_bureau"]',
+        'responsible = "hrss_bureau"',
+    )
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(actor=None, path=path)
+    rows = caught.value.details["rows"]
+    assert [r["code"] for r in rows] == ["wrong_type"]
+
+
+def test_the_plan_names_the_unit_that_runs_the_training(plan, county, tmp_path):
+    assert [u.key for u in member_units_carrying_out(MemberUnitTask.TRAINING, plan)] == [
+        "hrss_bureau"
+    ]
+    unknown = _copy_with(tmp_path, 'carries_out = ["training"]', 'carries_out = ["juggling"]')
+    with pytest.raises(PlanFileError) as caught:
+        load_plan(actor=None, path=unknown)
+    assert [r["code"] for r in caught.value.details["rows"]] == ["unknown_task"]
+
+
+def test_a_total_is_asked_of_the_county_and_a_share_of_every_township(plan, county):
+    from datetime import date
+
+    from tests.conftest import township
+
+    gasa = township("嘎洒镇")
+    day = date(2017, 3, 1)
+    assert evaluate("training_person_times", county, day).target.value == 10000
+    assert evaluate("training_person_times", gasa, day).target is None
+    assert evaluate("village_point_coverage", gasa, day).target.value == 50

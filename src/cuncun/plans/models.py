@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.core.models import MoneyField
+from cuncun.regions.models import Level
 
 
 class Comparison:
@@ -95,6 +96,14 @@ class SubsidyRuleKind:
         (RATE_ON_SALES, _("rate on sales")),
         (APPLICATION_THRESHOLD, _("application threshold")),
     ]
+
+
+class MemberUnitTask:
+    """Work of the program that the plan puts in one member unit's hands, so that the apps can find
+    that unit whatever the county calls it (景洪: 市人社局负责实施 the training)."""
+
+    TRAINING = "training"  # runs the training plan: sessions, rosters, certificates
+    choices = [(TRAINING, _("runs the training"))]
 
 
 class MemberUnitKind:
@@ -194,6 +203,11 @@ class Target(PlanEntry):
     def is_met_by(self, value) -> bool:
         return value is not None and Comparison.holds(self.comparison, value, self.value)
 
+    def applies_to(self, region) -> bool:
+        """A share (coverage, growth) is asked of every unit; a total (10,000 person-times, 100
+        homestays) is asked of the county the plan is for, not of each of its townships."""
+        return self.unit == TargetUnit.PERCENT or region.level == Level.COUNTY
+
 
 class MemberUnit(PlanEntry):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="member_units")
@@ -203,6 +217,9 @@ class MemberUnit(PlanEntry):
     reports_regularly = models.BooleanField(_("reports to the leadership group"), default=False)
     staff_quota = models.PositiveSmallIntegerField(_("staff quota"), null=True, blank=True)
     duties = models.TextField(_("duties"))
+    carries_out = models.JSONField(
+        _("carries out"), default=list, blank=True, help_text=_("MemberUnitTask values")
+    )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="member_units", verbose_name=_("staff")
     )
@@ -216,6 +233,10 @@ class MemberUnit(PlanEntry):
 
     def __str__(self):
         return self.name
+
+    def get_carries_out_display(self) -> list[str]:
+        labels = dict(MemberUnitTask.choices)
+        return [str(labels.get(task, task)) for task in self.carries_out]
 
 
 class Milestone(PlanEntry):

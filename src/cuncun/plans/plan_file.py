@@ -18,6 +18,7 @@ from cuncun.plans.models import (
     FundRuleKind,
     FundRulePer,
     MemberUnitKind,
+    MemberUnitTask,
     SubsidyRuleKind,
     TargetPeriod,
     TargetUnit,
@@ -55,6 +56,7 @@ SECTIONS: dict[str, dict[str, tuple]] = {
         "reports_regularly": (bool, False, None),
         "staff_quota": (int, False, None),
         "duties": (str, True, None),
+        "carries_out": (list, False, None),
     },
     "milestone": {
         "title": (str, True, None),
@@ -120,12 +122,32 @@ def read_plan_file(path: Path) -> tuple[dict, str]:
         problems.append(
             problem("[plan]", "not_quoted", _("effective_sentence is not in the plan text"))
         )
+    malformed = _malformed_sections(data)
+    if malformed:
+        raise PlanFileError(problems + malformed)
     for section, fields in SECTIONS.items():
         _check_section(section, data.get(section, []), fields, text, problems)
     _check_references(data, problems)
     if problems:
         raise PlanFileError(problems)
     return data, text
+
+
+def _malformed_sections(data: dict) -> list[dict]:
+    """Each list section must be an array of tables ([[target]]); a single [target] table or a
+    bare value cannot be read entry by entry, so it is said before anything else is checked."""
+    return [
+        problem(
+            f"[[{section}]]",
+            "not_an_array_of_tables",
+            _("write each %(s)s as [[%(s)s]] (an array of tables)") % {"s": section},
+        )
+        for section in SECTIONS
+        if section in data
+        and not (
+            isinstance(data[section], list) and all(isinstance(e, dict) for e in data[section])
+        )
+    ]
 
 
 def _source_text(path: Path, plan: dict, problems: list[dict]) -> str:
@@ -184,8 +206,20 @@ def _check_references(data: dict, problems: list[dict]) -> None:
             problems.append(
                 problem(where, "unknown_phase", _("unknown phase %s") % milestone.get("phase"))
             )
-        for unit in milestone.get("responsible", []):
+        for unit in _listed(milestone, "responsible"):
             if unit not in units:
                 problems.append(
                     problem(where, "unknown_member_unit", _("unknown member unit %s") % unit)
                 )
+    tasks = _one_of(MemberUnitTask.choices)
+    for unit in data.get("member_unit", []):
+        where = f"[[member_unit]] ({unit.get('key')})"
+        for task in _listed(unit, "carries_out"):
+            if task not in tasks:
+                problems.append(problem(where, "unknown_task", _("unknown task %s") % task))
+
+
+def _listed(entry: dict, name: str) -> list:
+    """A list field's items; one given as the wrong type is already reported by its field check."""
+    value = entry.get(name, [])
+    return value if isinstance(value, list) else []

@@ -73,10 +73,10 @@ def indicator(code: str) -> Indicator:
     return found
 
 
-def target_in_force(code: str, plan: Plan | None, day: date) -> Target | None:
-    """The target in force on a day: the next one whose deadline is still ahead, else the last
-    (a plan's later, higher target takes over once the earlier deadline has passed)."""
-    targets = targets_for(code, plan) if plan else []
+def target_in_force(code: str, plan: Plan | None, day: date, region: RegionUnit) -> Target | None:
+    """The target in force for a unit on a day: the next one whose deadline is still ahead, else
+    the last (a plan's later, higher target takes over once the earlier deadline has passed)."""
+    targets = [t for t in (targets_for(code, plan) if plan else []) if t.applies_to(region)]
     if not targets:
         return None
     dated = sorted(targets, key=lambda t: (t.deadline is None, t.deadline or date.max))
@@ -96,5 +96,5 @@ def evaluate(code: str, region: RegionUnit, day: date) -> Evaluation:
         value=measurement.value,
         numerator=measurement.numerator,
         denominator=measurement.denominator,
-        target=target_in_force(code, plan_in_force(region.county(), on=day), day),
+        target=target_in_force(code, plan_in_force(region.county(), on=day), day, region),
     )

@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Prefetch
 
 from cuncun.core.errors import NotFound
-from cuncun.plans.models import FundRule, Milestone, Plan, SubsidyRule, Target
+from cuncun.plans.models import FundRule, MemberUnit, Milestone, Plan, SubsidyRule, Target
 
 
 def plan_in_force(county=None, on: date | None = None) -> Plan | None:
@@ -34,6 +34,15 @@ def target(key: str, plan: Plan | None = None) -> Target:
     if found is None:
         raise NotFound(details={"target": key})
     return found
+
+
+def member_units_carrying_out(task: str, plan: Plan | None = None) -> list[MemberUnit]:
+    """The member units the plan gives a task (MemberUnitTask). A plan has a few dozen units, and
+    a JSON "contains" lookup is not portable to SQLite, so the list is filtered here."""
+    plan = plan or plan_in_force()
+    if plan is None:
+        return []
+    return [unit for unit in plan.member_units.all() if task in unit.carries_out]
 
 
 def fund_rules(plan: Plan, category: str | None = None) -> list[FundRule]:

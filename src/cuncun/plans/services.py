@@ -116,6 +116,27 @@ def _defaults(model, values: dict) -> dict:
             out[field.name] = None
         elif field.get_internal_type() == "BooleanField":
             out[field.name] = False
+        elif field.has_default():
+            out[field.name] = field.get_default()
         elif field.blank:
             out[field.name] = ""
     return out
+
+
+def set_member_unit_staff(*, actor, unit: MemberUnit, users) -> None:
+    """Who works for a member unit (their reports, the training office's rights)."""
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county e-commerce office assigns member units' staff."))
+    wanted = {u.pk for u in users}
+    with transaction.atomic():
+        current = set(unit.staff.values_list("pk", flat=True))
+        if current == wanted:
+            return
+        unit.staff.set(wanted)
+        audit.record(
+            actor=actor,
+            action="plan.memberunit.staff",
+            obj=unit,
+            before={"staff": sorted(current)},
+            after={"staff": sorted(wanted)},
+        )

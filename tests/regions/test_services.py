@@ -103,6 +103,37 @@ def test_renaming_a_unit_in_the_file_updates_it_and_audits_the_change(db):
     assert entry.before == {"name": "甲镇"} and entry.after == {"name": "甲新镇"}
 
 
+def test_a_parent_named_twice_is_said_to_be_ambiguous_not_unknown(db):
+    twins = (
+        GOOD
+        + "township,900001002,乙镇,town,900001,测试县\n"
+        + "township,900001003,乙镇,town,900001,测试县\n"
+        + "village,,二村委会,administrative_village,,乙镇\n"
+    )
+    with pytest.raises(DivisionFileError) as caught:
+        load_divisions(actor=None, data=twins)
+    codes = {(r["row"], r["code"]) for r in caught.value.details["rows"]}
+    assert (7, "ambiguous_parent") in codes and (6, "duplicate_name") in codes
+
+
+def test_a_second_county_is_said_even_beside_other_bad_rows(db):
+    data = GOOD + "county,900002,二县,county,9000,测试州\n" + "village,,x,hamlet,900001001,甲镇\n"
+    with pytest.raises(DivisionFileError) as caught:
+        load_divisions(actor=None, data=data)
+    codes = {r["code"] for r in caught.value.details["rows"]}
+    assert {"not_one_county", "unknown_kind"} <= codes
+
+
+def test_a_changed_code_is_refused_and_changes_nothing(db):
+    load_divisions(actor=None, data=GOOD)
+    before = AuditEntry.objects.count()
+    with pytest.raises(DivisionFileError) as caught:
+        load_divisions(actor=None, data=GOOD.replace("900001001", "900001009"))
+    assert caught.value.details["rows"][0]["code"] == "code_changed"
+    assert RegionUnit.objects.get(name="甲镇").code == "900001001"
+    assert AuditEntry.objects.count() == before
+
+
 def test_load_divisions_command_reports_bad_rows_and_exits_non_zero(db, tmp_path, capsys):
     bad = tmp_path / "bad.csv"
     bad.write_text(GOOD + "village,,二村委会,hamlet,900001001,甲镇\n", encoding="utf-8")

@@ -24,7 +24,8 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(UnitGroup)
-class UnitGroupAdmin(admin.ModelAdmin):
+class UnitGroupAdmin(ReadOnlyAdmin):
+    """Groups and their members change through `ensure_group` and `add_to_group` (audited)."""
+
     list_display = ["code", "name"]
     inlines = [MembershipInline]
-    readonly_fields = ["code"]

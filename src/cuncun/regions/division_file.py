@@ -124,7 +124,7 @@ def _parse_row(line: int, raw: dict, errors: list[dict]) -> DivisionRow | None:
 
 def _check_file(rows: list[DivisionRow], errors: list[dict]) -> None:
     counties = [r for r in rows if r.level == Level.COUNTY]
-    if len(counties) != 1 and not errors:
+    if len(counties) != 1:
         errors.append(
             problem(HEADER_LINE, "not_one_county", _("the file must hold exactly one county row"))
         )
@@ -168,7 +168,17 @@ def _resolve_parent(row, rows, by_code, errors) -> None:
         parent = by_code.get(row.parent_code)
     else:
         candidates = [r for r in rows if r.name == row.parent_name and r.level == expected]
-        parent = candidates[0] if len(candidates) == 1 else None
+        if len(candidates) > 1:
+            errors.append(
+                problem(
+                    row.line,
+                    "ambiguous_parent",
+                    _("%(n)d units are called %(name)s: give the parent's code")
+                    % {"n": len(candidates), "name": row.parent_name},
+                )
+            )
+            return
+        parent = candidates[0] if candidates else None
     if parent is None:
         reference = row.parent_code or row.parent_name or ""
         errors.append(problem(row.line, "unknown_parent", _("unknown parent %r") % reference))

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from cuncun.core.errors import NotFound, OutOfScope
-from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
+from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit, UnitGroupMembership
 
 
 def visible_units(user):
@@ -50,8 +50,11 @@ def children_with_counts(user, unit: RegionUnit):
     )
 
 
-def poor_villages(user):
-    return visible_units(user).filter(memberships__group__code=GroupCode.POOR_VILLAGE)
+def poor_village_marking() -> tuple[int, bool]:
+    """How many villages are marked poor, and whether any of the marks are demo data (the page
+    then says so, whatever mode the server runs in)."""
+    marks = UnitGroupMembership.objects.filter(group__code=GroupCode.POOR_VILLAGE)
+    return marks.count(), marks.filter(is_demo=True).exists()
 
 
 def level_summary(user) -> dict[str, int]:

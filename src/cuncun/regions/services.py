@@ -88,6 +88,17 @@ def _upsert_unit(actor, row, parent, report: LoadReport, errors: list[dict]) -> 
             problem(row.line, "moved", _("%s already exists under another parent") % row.name)
         )
         return unit
+    if row.code and unit.code and row.code != unit.code:
+        # A code is a unit's identity in other systems; a new one means a new unit, not an edit.
+        errors.append(
+            problem(
+                row.line,
+                "code_changed",
+                _("%(name)s has the code %(old)s here; the file gives %(new)s")
+                % {"name": row.name, "old": unit.code, "new": row.code},
+            )
+        )
+        return unit
     if row.code and not unit.code:
         wanted["code"] = row.code
     changed = {k: v for k, v in wanted.items() if getattr(unit, k) != v}

@@ -9,10 +9,13 @@ def browse(request, ref: str | None = None):
     unit = queries.find_unit(request.user, ref) if ref else queries.browse_root(request.user)
     if unit is None:
         raise NotFound()
+    poor_count, poor_is_demo = queries.poor_village_marking()
     return render(
         request,
         "regions/browse.html",
         {
+            "poor_count": poor_count,
+            "poor_is_demo": poor_is_demo,
             "unit": unit,
             "ancestors": unit.ancestors(),
             "children": queries.children_with_counts(request.user, unit),

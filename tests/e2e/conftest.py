@@ -40,9 +40,10 @@ def browser():
 
 @pytest.fixture
 def phone(browser):
-    """A page the size of a phone screen, in Chinese."""
+    """A page the size of a phone screen. The phone is set to English: pages are Chinese anyway
+    until the person chooses otherwise on the site."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True, has_touch=True
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.services import authenticate_with_lockout
 from cuncun.core.errors import DomainError
+from cuncun.regions.models import Level
 
 
 class LoginForm(AuthenticationForm):
@@ -20,3 +22,43 @@ class LoginForm(AuthenticationForm):
                 raise forms.ValidationError(str(error.message), code=error.code) from error
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class AccountForm(forms.Form):
+    """Who an account is and where it acts. The choices offered are the actor's; the services
+    decide what is allowed (a role at the wrong level, another township's village)."""
+
+    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    region = forms.ModelChoiceField(label=_("Area of responsibility"), queryset=None)
+
+    def __init__(self, *args, roles, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles
+        self.fields["region"].queryset = regions
+        self.fields["region"].label_from_instance = _region_label
+
+
+class NewAccountForm(AccountForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(
+        label=_("First password"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Give it to the person; they should change it."),
+    )
+    field_order = ["username", "display_name", "phone", "role", "region", "password"]
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+
+
+def _region_label(unit) -> str:
+    return f"{unit.parent.name} / {unit.name}" if unit.level == Level.VILLAGE else unit.name
+
+
+class SignUpForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)

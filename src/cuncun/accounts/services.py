@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cuncun.accounts.models import Role, User
 from cuncun.core import audit
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
-from cuncun.core.personal import is_valid_phone
+from cuncun.core.personal import is_valid_phone, mask_phone
 from cuncun.core.scoping import require_in_scope
 
 
@@ -70,8 +70,7 @@ def _count_failure(user: User, now) -> None:
 
 
 def unlock_user(*, actor, user: User) -> None:
-    if actor is not None and not actor.manages_reference_data:
-        raise NotAllowed()
+    _check_may_manage(actor, user)
     with transaction.atomic():
         before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
         User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
@@ -116,6 +115,34 @@ def create_user(
     return candidate
 
 
+def register_buyer(*, phone: str, password: str, display_name: str = "") -> User:
+    """Anyone may open a buyer's account (to order from the market and follow their orders): the
+    mobile number is the user name, as people expect on a phone. A buyer has no role and no area;
+    staff accounts are made by the county office or the township."""
+    phone = phone.strip()
+    if not is_valid_phone(phone):
+        raise InvalidInput(_("%s is not a mobile phone number.") % phone)
+    if len(display_name.strip()) > User._meta.get_field("display_name").max_length:
+        raise InvalidInput(_("The name is too long."))
+    candidate = User(username=phone, display_name=display_name.strip(), phone=phone)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages)) from error
+    with transaction.atomic():
+        if User.objects.filter(username=phone).exists():
+            raise InvalidInput(_("This number already has an account: log in with it."))
+        candidate.set_password(password)
+        candidate.save()
+        audit.record(
+            actor=candidate,
+            action="account.register",
+            obj=candidate,
+            after={"username": mask_phone(phone), "role": ""},
+        )
+    return candidate
+
+
 def _check_may_create(actor, role: str, region) -> None:
     if actor is None or actor.manages_reference_data:
         return
@@ -136,3 +163,98 @@ def _check_role_fits_region(role: str, region) -> None:
             _("A %(role)s account must be scoped to a %(level)s unit, not to %(region)s.")
             % {"role": dict(Role.choices)[role], "level": expected, "region": region.name}
         )
+
+
+def update_user(
+    *, actor, user: User, role: str, region, display_name: str = "", phone: str = ""
+) -> User:
+    """Change who an account is and where it acts. The same rules as creating it: the county
+    office changes anyone; township staff only the operators of their township, and only into
+    operators of their township."""
+    _check_may_manage(actor, user)
+    _check_may_create(actor, role, region)
+    _check_role_fits_region(role, region)
+    phone = phone.strip()
+    if phone and not is_valid_phone(phone):
+        raise InvalidInput(_("%s is not a mobile phone number.") % phone)
+    if len(display_name) > User._meta.get_field("display_name").max_length:
+        raise InvalidInput(_("The name is too long."))
+    wanted = {"role": role, "region": region, "display_name": display_name.strip(), "phone": phone}
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        changed = {k: v for k, v in wanted.items() if getattr(user, k) != v}
+        if not changed:
+            return user
+        before = _account_snapshot(user, changed)
+        for name, value in changed.items():
+            setattr(user, name, value)
+        user.save(update_fields=list(changed))
+        audit.record(
+            actor=actor,
+            action="account.update",
+            obj=user,
+            before=before,
+            after=_account_snapshot(user, changed),
+        )
+    return user
+
+
+def set_user_active(*, actor, user: User, active: bool, reason: str = "") -> User:
+    """Close an account (a point operator who left) or open it again; closed accounts cannot log
+    in, and nothing they did is deleted."""
+    _check_may_manage(actor, user)
+    if actor is not None and actor.pk == user.pk:
+        raise InvalidInput(_("You cannot close your own account."))
+    if not active and not reason.strip():
+        raise InvalidInput(_("Say why the account is closed."))
+    with transaction.atomic():
+        changed = User.objects.filter(pk=user.pk, is_active=not active).update(is_active=active)
+        if changed:
+            audit.record(
+                actor=actor,
+                action="account.open" if active else "account.close",
+                obj=user,
+                before={"is_active": not active},
+                after={"is_active": active},
+                reason=reason.strip(),
+            )
+    user.refresh_from_db(fields=["is_active"])
+    return user
+
+
+def set_user_password(*, actor, user: User, password: str) -> None:
+    """A new password given by whoever manages the account (a forgotten one); the audit row says
+    that it changed, never what it is."""
+    _check_may_manage(actor, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages)) from error
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        audit.record(actor=actor, action="account.password", obj=user, after={})
+
+
+def _check_may_manage(actor, user: User) -> None:
+    if actor is None or actor.manages_reference_data:
+        if user.is_superuser and actor is not None and not actor.is_superuser:
+            raise NotAllowed(_("Only an administrator may change an administrator's account."))
+        return
+    if actor.role == Role.TOWNSHIP_STAFF and user.role == Role.VILLAGE_OPERATOR:
+        require_in_scope(actor, user.region.path if user.region else None, what=str(user))
+        return
+    raise NotAllowed(_("Your role may not change this account."))
+
+
+def _account_snapshot(user: User, fields) -> dict:
+    """Before/after of an account change; the phone is kept masked (personal data stays out of
+    the audit log)."""
+    values = {
+        "role": user.role,
+        "region": user.region_id,
+        "display_name": user.display_name,
+        "phone": user.masked_phone,
+    }
+    return {k: values[k] for k in fields}

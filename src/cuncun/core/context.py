@@ -7,9 +7,23 @@ def layout(request):
 
 
 def navigation(request):
-    """Menu entries the apps declare on their AppConfig (`nav_items`), in app order."""
+    """Menu entries the apps declare on their AppConfig (`nav_items`), in app order: each is
+    `(label, url name)` for everyone or `(label, url name, roles)` for people in those roles, so a
+    villager's phone shows only what they can open (the pages still check for themselves)."""
     from cuncun.core.rooms import cuncun_apps
 
+    user = request.user
     return {
-        "nav_items": [item for config in cuncun_apps() for item in getattr(config, "nav_items", [])]
+        "nav_items": [
+            item[:2]
+            for config in cuncun_apps()
+            for item in getattr(config, "nav_items", [])
+            if _shown_to(user, item[2] if len(item) > 2 else None)
+        ]
     }
+
+
+def _shown_to(user, roles) -> bool:
+    if roles is None:
+        return True
+    return user.is_authenticated and (user.is_superuser or user.role in roles)

@@ -1,12 +1,20 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.roles import Role
+
 
 class LogisticsConfig(AppConfig):
     name = "cuncun.logistics"
     label = "logistics"
     verbose_name = _("Logistics")
-    nav_items = [(_("Parcels"), "logistics:home")]
+    nav_items = [
+        (
+            _("Parcels"),
+            "logistics:home",
+            {Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF, Role.VILLAGE_OPERATOR, Role.COURIER},
+        )
+    ]
 
     def ready(self):
         from cuncun.logistics import indicators

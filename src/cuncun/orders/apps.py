@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.roles import Role
+
 
 class OrdersConfig(AppConfig):
     name = "cuncun.orders"
     label = "orders"
     verbose_name = _("Orders")
-    nav_items = [(_("Market"), "orders:market"), (_("Orders"), "orders:hub")]
+    nav_items = [(_("Market"), "orders:market"), (_("Orders"), "orders:hub", Role.ANY_ACCOUNT)]

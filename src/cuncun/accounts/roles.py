@@ -1,0 +1,41 @@
+"""The roles people act in. Kept apart from the models so that an app's configuration (its menu
+entries) can name them before the models are loaded."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role:
+    COUNTY_OFFICE = (
+        "county_office"  # 市电商办: runs the program county-wide, manages reference data
+    )
+    MEMBER_DEPARTMENT = "member_department"  # a member unit of the leadership group: reads, reports
+    FINANCE_BUREAU = "finance_bureau"  # 市财政局: the special fund, disbursements
+    TOWNSHIP_STAFF = "township_staff"  # 乡镇/街道 station staff: their township only
+    VILLAGE_OPERATOR = "village_operator"  # runs one village service point: their village only
+    MERCHANT = "merchant"  # an enterprise, co-op, family farm or farmer: their own shop
+    COURIER = "courier"  # a carrier's courier: scans parcels in their delivery area
+
+    choices = [
+        (COUNTY_OFFICE, _("county e-commerce office")),
+        (MEMBER_DEPARTMENT, _("member department")),
+        (FINANCE_BUREAU, _("finance bureau")),
+        (TOWNSHIP_STAFF, _("township staff")),
+        (VILLAGE_OPERATOR, _("village operator")),
+        (MERCHANT, _("merchant")),
+        (COURIER, _("courier")),
+    ]
+    # Roles that act for the whole county, so their region must be the county itself.
+    COUNTY_WIDE = {COUNTY_OFFICE, MEMBER_DEPARTMENT, FINANCE_BUREAU}
+    # The level of region each role is scoped to.
+    REGION_LEVEL = {
+        COUNTY_OFFICE: "county",
+        MEMBER_DEPARTMENT: "county",
+        FINANCE_BUREAU: "county",
+        TOWNSHIP_STAFF: "township",
+        VILLAGE_OPERATOR: "village",
+    }
+    # Every role a person may hold, and every signed-in person: a buyer's account has no role.
+    ALL = frozenset(value for value, _label in choices)
+    ANY_ACCOUNT = ALL | {""}
+    # Who manages accounts: everyone's (the county office) or their township's operators.
+    ACCOUNT_MANAGERS = frozenset({COUNTY_OFFICE, TOWNSHIP_STAFF})

@@ -15,6 +15,13 @@ def test_home_shows_the_county_and_the_plan_in_chinese(plan):
     assert 'lang="zh-CN"' in page
 
 
+def test_a_browser_set_to_english_still_gets_chinese_until_the_person_switches(plan):
+    client = Client(headers={"accept-language": "en-US,en;q=0.9"})
+    assert 'lang="zh-CN"' in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'lang="en"' in client.get("/").content.decode()
+
+
 def test_the_english_switch(plan):
     client = Client()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
@@ -121,5 +128,5 @@ def test_home_leads_with_coverage_against_the_targets(plan):
 
     site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
     page = Client().get("/").content.decode()
-    assert 'id="headlines"' in page and "今日三级覆盖" in page
+    assert page.count('id="headlines"') == 1 and "今日三级覆盖" in page
     assert "1%" in page  # 1 of 83 administrative villages

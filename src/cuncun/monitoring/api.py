@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from cuncun.core.errors import InvalidInput
+from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.core.indicators import registry
 from cuncun.monitoring.schemas import IndicatorOut, IndicatorValueOut
 from cuncun.plans.progress import evaluate
@@ -26,6 +26,8 @@ def indicator_value(request, code: str, region: str | None = None, on: str | Non
     """`region`: division code or id (default: the caller's area, or the county);
     `on`: YYYY-MM-DD (default today). `met` compares with the plan's target in force that day."""
     unit = find_unit(request.user, region) if region else browse_root(request.user)
+    if unit is None:
+        raise NotFound(_("No divisions are loaded yet."), details={"region": region})
     return evaluate(code, unit, _parse_day(on)).as_dict()
 
 

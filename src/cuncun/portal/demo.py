@@ -9,10 +9,11 @@ from pathlib import Path
 from django.db import transaction
 
 from cuncun.accounts.models import Role, User
-from cuncun.accounts.services import create_user
+from cuncun.accounts.services import create_user, register_buyer
 from cuncun.core.rooms import modules_named
 from cuncun.plans.models import MemberUnit
-from cuncun.plans.services import bundled_plan_file, load_plan
+from cuncun.plans.queries import target
+from cuncun.plans.services import bundled_plan_file, load_plan, set_member_unit_staff
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
 from cuncun.regions.services import add_to_group, ensure_group, load_divisions
 from cuncun.training.access import TRAINING_MEMBER_UNIT
@@ -22,8 +23,8 @@ DIVISIONS_FILE = (
     Path(__file__).resolve().parent.parent / "regions" / "data" / "jinghong_divisions.csv"
 )
 PLAN_CODE = "jinghong-2016"
-# The plan names 8 poor administrative villages but not which; these are invented for the demo,
-# taken from the rural townships so that the demo looks like the county.
+# The plan counts its poor administrative villages (8 for 景洪) but does not name them; the demo's
+# are invented, taken from the rural townships so that the demo looks like the county.
 DEMO_POOR_VILLAGE_TOWNSHIPS = [
     "勐旺乡",
     "景哈哈尼族乡",
@@ -32,7 +33,7 @@ DEMO_POOR_VILLAGE_TOWNSHIPS = [
     "勐龙镇",
     "普文镇",
 ]
-DEMO_POOR_VILLAGE_COUNT = 8
+POOR_VILLAGES_TARGET = "poor_village_talents"  # "为8个贫困行政村培养电商扶贫人才"
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ DEMO_ACCOUNTS = [
     ),
     DemoAccount("merchant", Role.MERCHANT, "刘家茶园（演示）", "13900000006", "勐龙镇"),
     DemoAccount("courier", Role.COURIER, "赵小兵（演示）", "13900000007", "嘎洒镇"),
+    # A buyer: no role, no area; the mobile number is the user name, as on the sign-up page.
+    DemoAccount("13900000009", "", "陈小雨（演示）", "13900000009", ""),
     # The training office: the plan's member unit that runs training (市人社局).
     DemoAccount(
         "training",
@@ -103,7 +106,8 @@ def _mark_demo_groups() -> None:
     villages = RegionUnit.objects.filter(
         kind=Kind.ADMINISTRATIVE_VILLAGE, parent__name__in=DEMO_POOR_VILLAGE_TOWNSHIPS
     ).order_by("parent__name", "name")
-    for village in list(villages)[::3][:DEMO_POOR_VILLAGE_COUNT]:
+    count = int(target(POOR_VILLAGES_TARGET).value)
+    for village in list(villages)[::3][:count]:
         add_to_group(actor=None, group=poor, unit=village, is_demo=True)
 
 
@@ -117,6 +121,11 @@ def _region(ref: str) -> RegionUnit:
 
 def _ensure_account(account: DemoAccount) -> None:
     user = User.objects.filter(username=account.username).first()
+    if user is None and not account.role:
+        register_buyer(
+            phone=account.phone, password=DEMO_PASSWORD, display_name=account.display_name
+        )
+        return
     if user is None:
         user = create_user(
             actor=None,
@@ -131,4 +140,4 @@ def _ensure_account(account: DemoAccount) -> None:
         User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     if account.member_unit:
         for unit in MemberUnit.objects.filter(key=account.member_unit):
-            unit.staff.add(user)
+            set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])

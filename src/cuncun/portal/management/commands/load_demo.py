@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from cuncun.accounts.models import Role, User
 from cuncun.portal.demo import DEMO_PASSWORD, load_demo
@@ -9,8 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = load_demo()
-        roles = dict(Role.choices)
+        roles = {"": _("buyer"), **dict(Role.choices)}
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         for account in accounts:
             user = User.objects.select_related("region").get(username=account.username)
-            self.stdout.write(f"  {account.username:<10} {roles[account.role]} · {user.region}")
+            where = user.region or "—"
+            self.stdout.write(f"  {account.username:<11} {roles[account.role]} · {where}")

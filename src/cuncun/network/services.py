@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -746,6 +747,9 @@ def end_carrier_service(*, actor, service: CarrierService, until: date) -> Carri
 
 # --- the service ledger ----------------------------------------------------------------------
 
+# The most a ledger row counts: what its column holds on every database (SQLite holds more).
+MOST_QUANTITY = BaseDatabaseOperations.integer_field_ranges["PositiveIntegerField"][1]
+
 
 def record_service(
     *,
@@ -768,9 +772,8 @@ def record_service(
     """
     if kind not in dict(SiteService.choices):
         raise InvalidInput(_("unknown service %s") % kind)
-    _low, most = connection.ops.integer_field_range("PositiveIntegerField")
-    if not 1 <= quantity <= most:
-        raise InvalidInput(_("The quantity must be from 1 to %d.") % most)
+    if not 1 <= quantity <= MOST_QUANTITY:
+        raise InvalidInput(_("The quantity must be from 1 to %d.") % MOST_QUANTITY)
     amount = _amount(ServiceRecord, "amount", amount)
     problems = _too_long(
         ServiceRecord, {"category": category, "reference": reference, "note": note}

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from cuncun.accounts.models import Role
-from cuncun.logistics.models import CarrierApiKey, EventKind, TrackingEvent
+from cuncun.logistics.models import CarrierApiKey, EventKind, Parcel, TrackingEvent
 from cuncun.logistics.services import issue_carrier_api_key, revoke_carrier_api_key
 from tests.conftest import PASSWORD, township
 from tests.logistics.conftest import at
@@ -83,6 +83,46 @@ def test_the_same_batch_twice_records_each_event_once(client, sf_key, manda_poin
         "duplicate",
     ]
     assert TrackingEvent.objects.count() == 3
+
+
+def test_an_event_the_parcel_cannot_hold_is_refused_alone_and_the_batch_goes_on(
+    client, sf_key, manda_point, warehouse
+):
+    def new_parcel(waybill, **parcel):
+        return {
+            "waybill": waybill,
+            "kind": "arrived_hub",
+            "occurred_at": at(1, 9).isoformat(),
+            "site": warehouse.code,
+            "parcel": {"point": manda_point.code, **parcel},
+        }
+
+    body = {
+        "events": [
+            new_parcel("SF1", name="玉" * 51),
+            new_parcel("SF2", order_ref="M" * 41),
+            new_parcel("SF3", weight_kg="100000"),
+            new_parcel("SF4", weight_kg="-1"),
+            new_parcel("SF5", weight_kg="2.5"),
+            {**new_parcel("SF6"), "site": manda_point.code},
+        ]
+    }
+
+    response = post(client, body, sf_key)
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [(r["outcome"], r["http_status"]) for r in results] == [
+        ("error", 400),
+        ("error", 400),
+        ("error", 400),
+        ("error", 400),
+        ("recorded", None),
+        ("error", 400),
+    ]
+    assert results[0]["message"] == "姓名超过50个字"
+    assert results[2]["message"] == "重量应在0到99999.99千克之间，而不是100000"
+    assert list(Parcel.objects.values_list("waybill", flat=True)) == ["SF5"]
 
 
 def test_a_carrier_key_cannot_send_another_carriers_events(client, sf_key, manda_point, warehouse):

@@ -1,6 +1,7 @@
 """Bulk manifests: every bad row reported by number; nothing imported unless the user asks for
 the good rows; importing the same file again adds nothing."""
 
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -10,6 +11,7 @@ from cuncun.core.errors import InvalidInput
 from cuncun.logistics.manifest import read_manifest
 from cuncun.logistics.models import EventKind, Parcel, TrackingEvent
 from cuncun.logistics.services import import_manifest
+from tests.logistics.conftest import at
 
 HEADER = "快递公司,运单号,服务点编号,收件人,手机,重量kg,订单号,方向,事件,时间"
 
@@ -90,6 +92,47 @@ def test_an_excel_manifest_reads_like_a_csv_one(carriers, warehouse, manda_point
     rows, problems = read_manifest(data.getvalue(), "arrivals.xlsx", hub=warehouse)
 
     assert problems == [] and rows[0].waybill == "ZT7300000009"
+
+
+def test_what_a_parcel_or_a_hub_cannot_hold_is_a_numbered_bad_row(carriers, warehouse, manda_point):
+    code = manda_point.code
+    data = "\n".join(
+        [
+            HEADER + ",地点编号",
+            f"ZTO,ZT1,{code},{'玉' * 51},,1,,进村,到达,2026-01-05 09:30,",
+            f"ZTO,ZT2,{code},岩温,,1,{'M' * 41},进村,到达,2026-01-05 09:30,",
+            f"ZTO,ZT3,{code},岩罕,,100000,,进村,到达,2026-01-05 09:30,",
+            f"ZTO,ZT4,{code},玉罕,,-1,,进村,到达,2026-01-05 09:30,",
+            f"ZTO,ZT5,{code},岩叫,,1,,进村,到达,2026-01-05 09:30,{code}",
+            f"ZTO,ZT6,{code},岩应,,1,,进村,到达,2026-01-05 09:30,",
+        ]
+    ).encode()
+
+    rows, problems = read_manifest(data, "arrivals.csv", hub=warehouse)
+
+    assert [(p["row"], p["code"]) for p in problems] == [
+        (2, "name_too_long"),
+        (3, "order_ref_too_long"),
+        (4, "bad_weight"),
+        (5, "bad_weight"),
+        (6, "wrong_site_kind"),
+    ]
+    assert [r.waybill for r in rows] == ["ZT6"]
+    with pytest.raises(InvalidInput):
+        import_manifest(actor=None, rows=rows, problems=problems)
+    assert not Parcel.objects.exists()
+
+
+def test_a_manifest_without_times_uploaded_twice_adds_nothing(carriers, warehouse, manda_point):
+    data = f"快递公司,运单号,服务点编号\nZTO,ZT1,{manda_point.code}\n".encode()
+    for minute in [0, 5]:
+        rows, problems = read_manifest(
+            data, "arrivals.csv", hub=warehouse, default_time=at(0, 0) + timedelta(minutes=minute)
+        )
+        report = import_manifest(actor=None, rows=rows, problems=problems)
+
+    assert report.duplicates == 1 and report.imported == 0
+    assert TrackingEvent.objects.count() == 1
 
 
 def test_a_file_without_the_needed_columns_is_said(carriers, warehouse):

@@ -10,25 +10,28 @@ import pytest
 from django.utils import timezone
 
 from cuncun.accounts.models import Role
-from cuncun.core.errors import Conflict, InvalidInput
-from cuncun.core.models import OutboxMessage
+from cuncun.core.errors import Conflict, InvalidInput, OutOfScope
+from cuncun.core.models import AuditEntry, OutboxMessage
 from cuncun.core.personal import id_check_char
 from cuncun.logistics import queries
-from cuncun.logistics.models import ConsentBasis, EventKind, EventState, Parcel
+from cuncun.logistics.models import ConsentBasis, EventKind, EventSource, EventState, Parcel
 from cuncun.logistics.services import (
     MAX_PICKUP_CODE_ATTEMPTS,
+    EventInput,
     IdCheck,
     PickupCodeLocked,
     WrongPickupCode,
     check_in_parcel,
     hand_over_parcel,
+    record_event,
     remind_recipient,
     resend_pickup_code,
     return_parcel,
+    review_event,
     set_shelf_layout,
 )
-from cuncun.network.models import ServiceRecord, SiteService
-from cuncun.network.services import set_site_fee
+from cuncun.network.models import ServiceRecord, SiteService, SiteStatus
+from cuncun.network.services import change_site_status, set_site_fee
 from tests.factories import site_in
 
 CONSENT = ConsentBasis.ADDRESS_IS_POINT
@@ -47,8 +50,18 @@ def check_in(carriers, site, operator, waybill="ZT2000001", details=None, **extr
 
 
 def code_sent_for(parcel: Parcel) -> str:
-    message = OutboxMessage.objects.filter(reference=f"logistics.Parcel:{parcel.pk}").first()
+    """The code in the latest SMS to the parcel's recipient."""
+    message = OutboxMessage.objects.filter(reference=parcel.reference).order_by("-id").first()
     return re.search(r"(\d{6})", message.text).group(1)
+
+
+def audit_of(parcel: Parcel, action: str) -> AuditEntry:
+    return AuditEntry.objects.for_object(parcel).get(action=action)
+
+
+def status_changes_of(parcel: Parcel) -> list[tuple[dict, dict]]:
+    entries = AuditEntry.objects.for_object(parcel).filter(action="parcel.status").order_by("id")
+    return [(e.before, e.after) for e in entries]
 
 
 def an_id_number() -> str:
@@ -72,14 +85,23 @@ def test_check_in_gives_a_slot_and_a_code_and_tells_the_recipient(
     assert parcel.status == EventKind.AT_PICKUP_POINT and parcel.on_shelf
     event = parcel.events.get()
     assert event.consent_basis == CONSENT and event.state == EventState.APPLIED
-    message = OutboxMessage.objects.get(reference=f"logistics.Parcel:{parcel.pk}")
+    message = OutboxMessage.objects.get(reference=parcel.reference)
     assert message.to == "13812345678"
     assert message.status == OutboxMessage.Status.KEPT  # the default gateway keeps it for staff
     assert "A-1-01" in message.text and re.search(r"\d{6}", message.text)
     assert (
         ServiceRecord.objects.get(site=manda_point, kind=SiteService.PARCEL_RECEIVED).reference
-        == f"logistics.Parcel:{parcel.pk}"
+        == parcel.reference
     )
+    check_in_row = audit_of(parcel, "parcel.check_in")
+    assert check_in_row.actor == manda_operator
+    assert check_in_row.after == {"site": manda_point.code, "slot": "A-1-01", "consent": CONSENT}
+    assert status_changes_of(parcel) == [
+        (
+            {"status": "registered", "on_shelf": False},
+            {"status": EventKind.AT_PICKUP_POINT, "on_shelf": False},
+        )
+    ]
 
 
 def test_the_code_is_not_stored_in_clear(carriers, manda_point, manda_operator, to_manda):
@@ -166,14 +188,15 @@ def test_another_villages_operator_may_not_check_in_here(
         .first()
     )
     stranger = make_user("stranger", Role.VILLAGE_OPERATOR, elsewhere)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(OutOfScope):
         check_in(carriers, manda_point, stranger, details=to_manda)
-    assert refused.value.http_status == 403
+    assert not Parcel.objects.exists()
 
 
-def test_handover_with_the_right_code_delivers_and_shows_the_fee(
+def test_handover_with_the_right_code_delivers_and_charges_the_receiving_fee(
     carriers, manda_point, manda_operator, to_manda
 ):
+    # Given a point that publishes only a fee for receiving parcels
     set_site_fee(
         actor=manda_operator,
         site=manda_point,
@@ -191,8 +214,127 @@ def test_handover_with_the_right_code_delivers_and_shows_the_fee(
     assert parcel.status == EventKind.DELIVERED and not parcel.on_shelf and parcel.handed_over_at
     assert handover.receipt["fee"] == Decimal("0.50") and handover.receipt["fee_per"] == "件"
     assert handover.receipt["shelf_slot"] == "A-1-01" and handover.receipt["recipient"] == "玉*南"
-    pickup = ServiceRecord.objects.get(site=manda_point, kind=SiteService.PICKUP)
-    assert pickup.amount == Decimal("0.50") and pickup.reference == f"logistics.Parcel:{parcel.pk}"
+    # The ledger has the check-in and the handover as two services, and no order pickup.
+    handed = ServiceRecord.objects.get(site=manda_point, kind=SiteService.PARCEL_HANDED_OVER)
+    assert handed.amount == Decimal("0.50") and handed.reference == parcel.reference
+    received = ServiceRecord.objects.get(site=manda_point, kind=SiteService.PARCEL_RECEIVED)
+    assert received.amount == Decimal("0.00")
+    assert not ServiceRecord.objects.filter(kind=SiteService.PICKUP).exists()
+    handover_row = audit_of(parcel, "parcel.handover")
+    assert handover_row.actor == manda_operator
+    assert handover_row.after == {
+        "site": manda_point.code,
+        "slot": "A-1-01",
+        "fee": "0.50",
+        "ledger": True,
+        "verified_by": "code",
+    }
+    assert status_changes_of(parcel)[-1] == (
+        {"status": EventKind.AT_PICKUP_POINT, "on_shelf": True},
+        {"status": EventKind.DELIVERED, "on_shelf": False},
+    )
+
+
+def test_a_published_handover_fee_is_charged_instead_of_the_receiving_fee(
+    carriers, manda_point, manda_operator, to_manda
+):
+    for service, amount in [
+        (SiteService.PARCEL_RECEIVED, "0.50"),
+        (SiteService.PARCEL_HANDED_OVER, "1.00"),
+    ]:
+        set_site_fee(
+            actor=manda_operator, site=manda_point, service=service, amount=amount, per="件"
+        )
+    parcel = check_in(carriers, manda_point, manda_operator, details=to_manda).parcel
+
+    handover = hand_over_parcel(
+        actor=manda_operator, site=manda_point, parcel=parcel, code=code_sent_for(parcel)
+    )
+
+    assert handover.receipt["fee"] == Decimal("1.00")
+    handed = ServiceRecord.objects.get(site=manda_point, kind=SiteService.PARCEL_HANDED_OVER)
+    assert handed.amount == Decimal("1.00")
+
+
+def test_a_suspended_point_still_hands_over_and_returns_what_is_on_its_shelf(
+    carriers, manda_point, manda_operator, to_manda
+):
+    # Given two parcels on the shelf of a point that charges a fee, then is suspended
+    set_site_fee(
+        actor=manda_operator,
+        site=manda_point,
+        service=SiteService.PARCEL_RECEIVED,
+        amount="0.50",
+        per="件",
+    )
+    collected = check_in(carriers, manda_point, manda_operator, "ZT1", details=to_manda).parcel
+    sent_back = check_in(carriers, manda_point, manda_operator, "ZT2", details=to_manda).parcel
+    change_site_status(
+        actor=None, site=manda_point, to_status=SiteStatus.SUSPENDED, reason="经营者外出务工"
+    )
+    manda_point.refresh_from_db()
+
+    # When the operator hands one over and sends the other back
+    handover = hand_over_parcel(
+        actor=manda_operator, site=manda_point, parcel=collected, code=code_sent_for(collected)
+    )
+    return_parcel(actor=manda_operator, parcel=sent_back, reason="服务点暂停")
+
+    # Then both leave the shelf; no fee is charged and the ledger, which takes no rows from a
+    # point not operating, has none, but the audit log keeps the handover.
+    collected.refresh_from_db()
+    sent_back.refresh_from_db()
+    assert collected.status == EventKind.DELIVERED and not collected.on_shelf
+    assert sent_back.status == EventKind.RETURNING and not sent_back.on_shelf
+    assert handover.receipt["fee"] == Decimal("0.00") and not handover.receipt["in_ledger"]
+    assert not ServiceRecord.objects.filter(kind=SiteService.PARCEL_HANDED_OVER).exists()
+    assert audit_of(collected, "parcel.handover").after["ledger"] is False
+    assert audit_of(sent_back, "parcel.return").reason == "服务点暂停"
+    # … and nothing new is checked in there.
+    with pytest.raises(Conflict):
+        check_in(carriers, manda_point, manda_operator, "ZT3", details=to_manda)
+
+
+def test_a_reviewers_decision_on_an_impossible_scan_does_not_block_the_counter(
+    carriers, manda_point, manda_operator, to_manda, office_user
+):
+    # Given two parcels on the shelf, each with a late "accepted" scan from the carrier that a
+    # reviewer applied although it looked impossible
+    parcels = []
+    for waybill in ["ZT1", "ZT2"]:
+        parcel = check_in(
+            carriers,
+            manda_point,
+            manda_operator,
+            waybill,
+            details=to_manda,
+            at=timezone.now() - timedelta(hours=3),
+        ).parcel
+        late = record_event(
+            actor=None,
+            carrier=carriers["ZTO"],
+            waybill=waybill,
+            event=EventInput(
+                kind=EventKind.ACCEPTED, occurred_at=timezone.now() - timedelta(hours=2)
+            ),
+            source=EventSource.API,
+        )
+        assert late.outcome == "flagged"
+        review_event(actor=office_user, event=late.event, apply=True, note="快递公司重新揽收")
+        parcel.refresh_from_db()
+        parcels.append(parcel)
+
+    # When the operator hands one over with its code and sends the other back
+    hand_over_parcel(
+        actor=manda_operator, site=manda_point, parcel=parcels[0], code=code_sent_for(parcels[0])
+    )
+    return_parcel(actor=manda_operator, parcel=parcels[1], reason="超过7天无人领取")
+
+    # Then both are done, as if the reviewed scan were any other
+    for parcel in parcels:
+        parcel.refresh_from_db()
+        assert not parcel.on_shelf and not parcel.needs_review
+    assert [p.status for p in parcels] == [EventKind.DELIVERED, EventKind.RETURNING]
 
 
 def test_the_code_works_only_once(carriers, manda_point, manda_operator, to_manda):
@@ -227,17 +369,11 @@ def test_a_new_code_unlocks_the_parcel(carriers, manda_point, manda_operator, to
         with pytest.raises(WrongPickupCode):
             hand_over_parcel(actor=manda_operator, site=manda_point, parcel=parcel, code="x")
     resend_pickup_code(actor=manda_operator, parcel=parcel)
-    new = re.search(
-        r"(\d{6})",
-        OutboxMessage.objects.filter(reference=f"logistics.Parcel:{parcel.pk}")
-        .order_by("-id")
-        .first()
-        .text,
-    ).group(1)
+    new = code_sent_for(parcel)
 
-    if new != old:
-        with pytest.raises(WrongPickupCode):
-            hand_over_parcel(actor=manda_operator, site=manda_point, parcel=parcel, code=old)
+    assert new != old
+    with pytest.raises(WrongPickupCode):
+        hand_over_parcel(actor=manda_operator, site=manda_point, parcel=parcel, code=old)
     hand_over_parcel(actor=manda_operator, site=manda_point, parcel=parcel, code=new)
 
 
@@ -296,11 +432,17 @@ def test_parcels_waiting_too_long_are_listed_then_reminded_or_returned(
     assert late == [old]
 
     remind_recipient(actor=manda_operator, parcel=old)
-    assert OutboxMessage.objects.filter(reference=f"logistics.Parcel:{old.pk}").count() == 2
+    assert OutboxMessage.objects.filter(reference=old.reference).count() == 2
     return_parcel(actor=manda_operator, parcel=old, reason="超过7天无人领取")
     old.refresh_from_db()
     assert old.status == EventKind.RETURNING and not old.on_shelf
     assert list(queries.waiting_too_long(manda_operator, manda_point)) == []
+    returned = audit_of(old, "parcel.return")
+    assert returned.actor == manda_operator and returned.reason == "超过7天无人领取"
+    assert status_changes_of(old)[-1] == (
+        {"status": EventKind.AT_PICKUP_POINT, "on_shelf": True},
+        {"status": EventKind.RETURNING, "on_shelf": False},
+    )
 
 
 def test_a_recipient_without_a_phone_is_not_silently_notified(

@@ -130,7 +130,10 @@ def test_an_impossible_scan_is_flagged_and_reviewed_on_the_page(
         {"site": gasa_station.pk, "action": "arrived_hub", "waybill": "YD3100000001"},
         follow=True,
     )
-    assert "待核查" in page.content.decode() or "核查" in page.content.decode()
+    assert (
+        "已记录，但待核查：“已签收”之后不能再有“到达分拨点”：快件的行程已经结束。"
+        in page.content.decode()
+    )
 
     event = TrackingEvent.objects.get(state="flagged")
     review = client.get("/logistics/review/").content.decode()
@@ -140,6 +143,83 @@ def test_an_impossible_scan_is_flagged_and_reviewed_on_the_page(
     )
     event.refresh_from_db()
     assert event.state == "dismissed"
+
+
+def scan_at(client, site, action, waybill, **extra):
+    return client.post(
+        "/logistics/scan/",
+        {"site": site.pk, "action": action, "waybill": waybill, **extra},
+        follow=True,
+    )
+
+
+def notices(page) -> list[str]:
+    return [str(m) for m in page.context["messages"]]
+
+
+def test_a_parcel_new_at_a_hub_is_bound_for_the_point_the_scan_names(
+    office_user, warehouse, manda_point, carriers
+):
+    client = logged_in(office_user)
+
+    page = scan_at(
+        client,
+        warehouse,
+        "arrived_hub",
+        "sf7700000001",
+        carrier=carriers["SF"].pk,
+        destination=manda_point.pk,
+        name="玉香南",
+        phone="13812345678",
+    )
+
+    assert notices(page) == ["SF7700000001：到达分拨点。"]
+    parcel = Parcel.objects.get()
+    assert (parcel.point, parcel.region) == (manda_point, manda_point.region)
+    assert (parcel.status, parcel.status_site) == (EventKind.ARRIVED_HUB, warehouse)
+    assert parcel.masked_phone == "138****5678"
+
+
+def test_a_parcel_new_at_a_hub_without_its_destination_is_refused(office_user, warehouse, carriers):
+    page = scan_at(
+        logged_in(office_user), warehouse, "arrived_hub", "SF7700000001", carrier=carriers["SF"].pk
+    )
+
+    assert notices(page) == [
+        "顺丰速运 SF7700000001 尚未登记：请选择它寄往的服务点，或先上传它的到件清单。"
+    ]
+    assert not Parcel.objects.exists()
+
+
+def test_scanning_a_parcel_in_twice_at_the_hub_says_it_was_already_recorded(
+    gasa_staff, gasa_station, manda_point, carriers
+):
+    client = logged_in(gasa_staff)
+    first = scan_at(
+        client,
+        gasa_station,
+        "arrived_hub",
+        "ZT7300000001",
+        carrier=carriers["ZTO"].pk,
+        destination=manda_point.pk,
+    )
+    recorded = TrackingEvent.objects.get()
+
+    again = scan_at(client, gasa_station, "arrived_hub", "ZT7300000001")
+
+    when = timezone.localtime(recorded.occurred_at).strftime("%m-%d %H:%M")
+    assert notices(first) == ["ZT7300000001：到达分拨点。"]
+    assert notices(again) == [f"ZT7300000001：到达分拨点已于{when}在嘎洒镇电商服务站登记过。"]
+    assert TrackingEvent.objects.get() == recorded
+
+
+def test_the_scan_page_refuses_a_hub_scan_at_a_village_point(
+    manda_operator, manda_point, parcel_at_station
+):
+    page = scan_at(logged_in(manda_operator), manda_point, "departed_hub", "YD3100000001")
+
+    assert notices(page) == ["曼达村服务点是村级电商服务点，不能扫描“离开分拨点”。"]
+    assert Parcel.objects.get().status == EventKind.ARRIVED_HUB
 
 
 def test_a_manifest_upload_shows_the_bad_rows(office_user, warehouse, manda_point, carriers):

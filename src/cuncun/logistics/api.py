@@ -43,7 +43,8 @@ def _caller(request):
 def post_events(request, batch: EventBatchIn):
     """Up to 500 events. The answer has one result per event, in order: `recorded`,
     `duplicate` (already had it: nothing changed), `flagged` (kept for review: the sequence is
-    impossible) or `error` (with a code and a message; nothing was written for it)."""
+    impossible) or `error` (with a code, the HTTP status it would have on its own and a message;
+    nothing was written for it)."""
     key_carrier, actor = _caller(request)
     if actor is not None and not (
         actor.manages_reference_data or actor.role in services.SCANNING_ROLES
@@ -65,7 +66,13 @@ def post_events(request, batch: EventBatchIn):
                 "message": recorded.event.problem or None,
             }
         except DomainError as error:
-            result = {"outcome": "error", "code": error.code, "message": str(error.message)}
+            # This event only is refused; the batch goes on (answered 200, event by event).
+            result = {
+                "outcome": "error",
+                "code": error.code,
+                "http_status": error.http_status,
+                "message": str(error.message),
+            }
         counts[result["outcome"]] += 1
         results.append({"index": index, "waybill": item.waybill, **result})
     return {

@@ -40,16 +40,24 @@ class ScanForm(forms.Form):
         choices=[("", "—"), *ConsentBasis.choices],
         required=False,
     )
+    destination = forms.ChoiceField(
+        label=_("Bound for (if the parcel is new here)"),
+        required=False,
+        help_text=_("The village point or station on the address label."),
+    )
     name = forms.CharField(
         label=_("Recipient (if the parcel is new here)"), required=False, max_length=50
     )
     phone = forms.CharField(label=_("Recipient's mobile"), required=False, max_length=20)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
-    def __init__(self, *args, sites=(), **kwargs):
+    def __init__(self, *args, sites=(), destinations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].choices = [
             (str(s.pk), f"{s.name}（{s.get_kind_display()}）") for s in sites
+        ]
+        self.fields["destination"].choices = [("", "—")] + [
+            (str(s.pk), f"{s.name}（{s.code}）") for s in destinations
         ]
 
 

@@ -16,9 +16,16 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
-from cuncun.core.personal import is_valid_phone
 from cuncun.logistics.models import Direction, EventKind
-from cuncun.logistics.services import POINT_KINDS, EventInput, ManifestRow, ParcelDetails
+from cuncun.logistics.services import (
+    EventInput,
+    ManifestRow,
+    ParcelDetails,
+    event_problems,
+    normal_waybill,
+    parcel_details_problems,
+    waybill_problem,
+)
 from cuncun.network.models import Carrier, Site
 
 # (key, Chinese title): either names the column in the header row.
@@ -144,26 +151,30 @@ def read_manifest(
         )
         if carrier is None:
             reasons.append(("unknown_carrier", _("unknown carrier %s") % cell.get("carrier", "")))
-        waybill = cell.get("waybill", "").upper()
-        if not waybill or len(waybill) > 40 or not waybill.replace("-", "").isalnum():
-            reasons.append(("bad_waybill", _("the waybill number is missing or not valid")))
+        waybill = normal_waybill(cell.get("waybill", ""))
+        if bad_waybill := waybill_problem(waybill):
+            reasons.append((bad_waybill.code, bad_waybill.message))
         point = sites.get(cell.get("point", ""))
-        if point is None or point.kind not in POINT_KINDS:
+        if point is None:
             reasons.append(("unknown_point", _("unknown service point %s") % cell.get("point", "")))
-        phone = cell.get("phone", "")
-        if phone and not is_valid_phone(phone):
-            reasons.append(("bad_phone", _("%s is not a mobile phone number") % phone))
         weight = None
         if cell.get("weight_kg"):
             try:
                 weight = Decimal(cell["weight_kg"])
-                if weight < 0 or weight > 10000:
-                    raise InvalidOperation
             except InvalidOperation:
                 reasons.append(("bad_weight", _("%s is not a weight in kg") % cell["weight_kg"]))
         direction = DIRECTION_WORDS.get(cell.get("direction", "").lower() or "inbound")
         if direction is None:
             reasons.append(("bad_direction", _("unknown direction %s") % cell["direction"]))
+        details = ParcelDetails(
+            point=point,
+            direction=direction or Direction.INBOUND,
+            person_name=cell.get("name", ""),
+            person_phone=cell.get("phone", ""),
+            weight_kg=weight,
+            order_ref=cell.get("order_ref", ""),
+        )
+        reasons += [(p.code, p.message) for p in parcel_details_problems(details)]
         kind = events.get(cell.get("event", "") or EventKind.ARRIVED_HUB)
         if kind is None:
             reasons.append(("bad_event", _("unknown event %s") % cell["event"]))
@@ -175,13 +186,17 @@ def read_manifest(
             reasons.append(
                 ("bad_time", _("%s is not a time (YYYY-MM-DD HH:MM)") % cell.get("time"))
             )
-        elif when > timezone.now():
-            reasons.append(("future_time", _("the time is in the future")))
         site = hub
         if cell.get("site"):
             site = sites.get(cell["site"])
             if site is None:
                 reasons.append(("unknown_site", _("unknown site %s") % cell["site"]))
+        event = None
+        if kind is not None and when is not None:
+            event = EventInput(
+                kind=kind, occurred_at=when, site=site, raw_text=cell.get("text", "")
+            )
+            reasons += [(p.code, p.message) for p in event_problems(event)]
         key = (cell.get("carrier", "").upper(), waybill, kind, when)
         if key in seen:
             reasons.append(
@@ -192,22 +207,7 @@ def read_manifest(
             bad.extend(problem(number, code, reason) for code, reason in reasons)
             continue
         good.append(
-            ManifestRow(
-                row=number,
-                carrier=carrier,
-                waybill=waybill,
-                details=ParcelDetails(
-                    point=point,
-                    direction=direction,
-                    person_name=cell.get("name", ""),
-                    person_phone=phone,
-                    weight_kg=weight,
-                    order_ref=cell.get("order_ref", ""),
-                ),
-                event=EventInput(
-                    kind=kind, occurred_at=when, site=site, raw_text=cell.get("text", "")
-                ),
-            )
+            ManifestRow(row=number, carrier=carrier, waybill=waybill, details=details, event=event)
         )
     return good, bad
 

@@ -230,6 +230,11 @@ class Parcel(Timestamped):
         return f"{self.carrier_id and self.carrier.code} {self.waybill}"
 
     @property
+    def reference(self) -> str:
+        """What the point's service ledger and the SMS outbox know this parcel by."""
+        return f"logistics.Parcel:{self.pk}"
+
+    @property
     def masked_name(self) -> str:
         return mask_name(self.person_name)
 

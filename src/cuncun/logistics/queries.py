@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from cuncun.accounts.models import Role
@@ -16,7 +16,15 @@ from cuncun.logistics.models import (
     RouteStop,
     TrackingEvent,
 )
-from cuncun.network.models import Carrier, Site, SiteFee, SiteKind, SiteService
+from cuncun.network.models import (
+    Carrier,
+    ServiceRecord,
+    Site,
+    SiteFee,
+    SiteKind,
+    SiteService,
+    SiteStatus,
+)
 
 DEFAULT_HOLD_DAYS = PickupPointSettings._meta.get_field("hold_days").default
 
@@ -67,17 +75,12 @@ def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
     return parcel
 
 
-def scan_sites(user):
-    """Serving hubs and points where the user may scan."""
-    sites = Site.objects.serving().filter(
-        kind__in=[
-            SiteKind.COUNTY_WAREHOUSE,
-            SiteKind.TOWNSHIP_STATION,
-            SiteKind.VILLAGE_POINT,
-            SiteKind.PICKUP_STORE,
-            SiteKind.COUNTY_CENTER,
-        ]
-    )
+PICKUP_SITE_KINDS = [SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION]
+
+
+def _where_user_works(user, sites):
+    """Of these sites, those where the user works: the county office all, township staff and
+    couriers their area's, an operator the points they run."""
     if user.is_superuser or user.manages_reference_data:
         chosen = sites
     elif user.role in {Role.TOWNSHIP_STAFF, Role.COURIER}:
@@ -87,11 +90,41 @@ def scan_sites(user):
     return chosen.select_related("region").order_by("kind", "code").distinct()
 
 
-def point_sites(user):
-    """Points whose counter the user keeps (check-in, handover)."""
-    return scan_sites(user).filter(
-        kind__in=[SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION]
+def scan_sites(user):
+    """Serving hubs and points where the user may scan."""
+    return _where_user_works(
+        user,
+        Site.objects.serving().filter(
+            kind__in=[
+                SiteKind.COUNTY_WAREHOUSE,
+                SiteKind.TOWNSHIP_STATION,
+                SiteKind.VILLAGE_POINT,
+                SiteKind.PICKUP_STORE,
+                SiteKind.COUNTY_CENTER,
+            ]
+        ),
     )
+
+
+def point_sites(user):
+    """Points whose counter the user keeps (check-in, handover): the serving ones, and those no
+    longer serving that still have parcels on their shelves to hand over or return."""
+    on_shelf = Parcel.objects.filter(pickup_site=OuterRef("pk"), on_shelf=True)
+    return _where_user_works(
+        user,
+        Site.objects.filter(kind__in=PICKUP_SITE_KINDS).filter(
+            Q(status__in=SiteStatus.SERVING) | Exists(on_shelf)
+        ),
+    )
+
+
+def destination_points(user):
+    """Serving points a parcel scanned at the user's hub may be bound for: those of the user's
+    area (the county office: all)."""
+    points = Site.objects.serving().filter(kind__in=PICKUP_SITE_KINDS)
+    if not (user.is_superuser or user.manages_reference_data):
+        points = points.visible_to(user)
+    return points.select_related("region").order_by("code")
 
 
 def waiting_at(site: Site):
@@ -119,7 +152,24 @@ def waiting_too_long(user, site: Site | None = None, now=None):
 
 
 def pickup_fee(site: Site) -> SiteFee | None:
-    return SiteFee.objects.filter(site=site, service=SiteService.PARCEL_RECEIVED).first()
+    """What the recipient pays when a parcel is handed over: the point's fee for the handover
+    when it publishes one, else its fee for receiving parcels (快递代收)."""
+    fees = {
+        fee.service: fee
+        for fee in SiteFee.objects.filter(
+            site=site, service__in=[SiteService.PARCEL_HANDED_OVER, SiteService.PARCEL_RECEIVED]
+        )
+    }
+    return fees.get(SiteService.PARCEL_HANDED_OVER) or fees.get(SiteService.PARCEL_RECEIVED)
+
+
+def handover_record(parcel: Parcel) -> ServiceRecord | None:
+    """The point's ledger row for handing this parcel over, if its ledger took one."""
+    return ServiceRecord.objects.filter(
+        site_id=parcel.pickup_site_id,
+        kind=SiteService.PARCEL_HANDED_OVER,
+        reference=parcel.reference,
+    ).first()
 
 
 def flagged_events(user):

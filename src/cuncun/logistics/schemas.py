@@ -51,6 +51,7 @@ class EventResult(Schema):
     event: int | None = None
     status: str | None = None
     code: str | None = None
+    http_status: int | None = Field(None, description="For an error: 400, 403, 404 or 409")
     message: str | None = None
 
 

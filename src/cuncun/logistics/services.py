@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -48,9 +48,10 @@ from cuncun.logistics.models import (
     RouteStop,
     TrackingEvent,
 )
-from cuncun.logistics.rules import Step, sequence_problem
+from cuncun.logistics.queries import pickup_fee
+from cuncun.logistics.rules import Problem, Step, new_event_problem
 from cuncun.network.locks import lock_site
-from cuncun.network.models import Carrier, Site, SiteFee, SiteKind, SiteService
+from cuncun.network.models import Carrier, Site, SiteKind, SiteService
 from cuncun.network.services import is_operator_of, record_service
 
 K = EventKind
@@ -64,7 +65,25 @@ PICKUP_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP
 POINT_KINDS = PICKUP_KINDS
 # Roles that scan parcels (with the county office, which may do everything).
 SCANNING_ROLES = {Role.TOWNSHIP_STAFF, Role.COURIER, Role.VILLAGE_OPERATOR}
+# Sites where parcels are sorted and forwarded (到达/发出).
 HUB_KINDS = {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION, SiteKind.COUNTY_CENTER}
+# The kinds of site that may scan an event, for the events that happen only at some: a parcel
+# arrives at and leaves a hub, and waits at a pickup point; every other event (an exception, a
+# refusal, a courier's attempt …) may be scanned wherever staff are.
+EVENT_SITE_KINDS = {
+    K.ARRIVED_HUB: HUB_KINDS,
+    K.DEPARTED_HUB: HUB_KINDS,
+    K.AT_PICKUP_POINT: PICKUP_KINDS,
+}
+# What a parcel row can hold, from its columns.
+WAYBILL_MAX = Parcel._meta.get_field("waybill").max_length
+NAME_MAX = Parcel._meta.get_field("person_name").max_length
+ORDER_REF_MAX = Parcel._meta.get_field("order_ref").max_length
+LOCATION_MAX = TrackingEvent._meta.get_field("location").max_length
+EVENT_ID_MAX = TrackingEvent._meta.get_field("carrier_event_id").max_length
+_WEIGHT = Parcel._meta.get_field("weight_kg")
+WEIGHT_STEP = Decimal(1).scaleb(-_WEIGHT.decimal_places)  # 0.01 kg
+MAX_WEIGHT_KG = Decimal(10) ** (_WEIGHT.max_digits - _WEIGHT.decimal_places) - WEIGHT_STEP
 
 
 class WrongPickupCode(Conflict):
@@ -167,29 +186,90 @@ def require_reviewer(actor, parcel: Parcel) -> None:
 # --- parcels and events ---------------------------------------------------------------------
 
 
-def _check_details(details: ParcelDetails) -> None:
+def parcel_details_problems(details: ParcelDetails) -> list[Problem]:
+    """What is wrong with what is said of a parcel; a manifest reports these per row. A missing
+    point (`None`) is the caller's to report: it could not find the code it was given."""
     problems = []
     if details.direction not in dict(Direction.choices):
-        problems.append(_("unknown direction %s") % details.direction)
-    if details.point.kind not in POINT_KINDS:
+        problems.append(Problem("bad_direction", _("unknown direction %s") % details.direction))
+    if details.point is not None and details.point.kind not in POINT_KINDS:
         problems.append(
-            _("%s is not a village point, pickup store or township station") % details.point.name
+            Problem(
+                "not_a_point",
+                _("%s is not a village point, pickup store or township station")
+                % details.point.name,
+            )
         )
     if details.person_phone and not is_valid_phone(details.person_phone):
-        problems.append(_("%s is not a mobile phone number") % details.person_phone)
-    if details.weight_kg is not None and details.weight_kg < 0:
-        problems.append(_("the weight cannot be negative"))
+        problems.append(
+            Problem("bad_phone", _("%s is not a mobile phone number") % details.person_phone)
+        )
+    if len(details.person_name.strip()) > NAME_MAX:
+        problems.append(
+            Problem("name_too_long", _("the name is longer than %d characters") % NAME_MAX)
+        )
+    if len(details.order_ref.strip()) > ORDER_REF_MAX:
+        problems.append(
+            Problem(
+                "order_ref_too_long",
+                _("the order number is longer than %d characters") % ORDER_REF_MAX,
+            )
+        )
+    weight = _kg(details.weight_kg)
+    if weight is not None and not (weight.is_finite() and 0 <= weight <= MAX_WEIGHT_KG):
+        problems.append(
+            Problem(
+                "bad_weight",
+                _("the weight must be from 0 to %(most)s kg, not %(weight)s")
+                % {"most": MAX_WEIGHT_KG, "weight": details.weight_kg},
+            )
+        )
+    return problems
+
+
+def _kg(weight) -> Decimal | None:
+    """A weight as the parcel keeps it, to 0.01 kg."""
+    if weight is None:
+        return None
+    weight = Decimal(weight)
+    try:
+        return weight.quantize(WEIGHT_STEP, ROUND_HALF_UP)
+    except InvalidOperation:
+        return weight  # too large to round, or infinite: parcel_details_problems says so
+
+
+def _refuse(problems: list[Problem]) -> None:
     if problems:
-        raise InvalidInput("; ".join(problems), details={"problems": problems})
+        messages = [str(p.message) for p in problems]
+        raise InvalidInput(
+            "; ".join(messages),
+            details={"problems": messages, "codes": [p.code for p in problems]},
+        )
+
+
+def _check_details(details: ParcelDetails) -> None:
+    _refuse(parcel_details_problems(details))
+
+
+def normal_waybill(waybill: str) -> str:
+    return (waybill or "").strip().upper()
+
+
+def waybill_problem(waybill: str) -> Problem | None:
+    waybill = normal_waybill(waybill)
+    if not waybill or len(waybill) > WAYBILL_MAX or not waybill.replace("-", "").isalnum():
+        return Problem(
+            "bad_waybill",
+            _("A waybill number is 1 to %d letters and digits.") % WAYBILL_MAX,
+        )
+    return None
 
 
 def _check_waybill(waybill: str) -> str:
-    waybill = (waybill or "").strip().upper()
-    if not waybill or len(waybill) > 40 or not waybill.replace("-", "").isalnum():
-        raise InvalidInput(
-            _("A waybill number is 1 to 40 letters and digits."), details={"waybill": waybill}
-        )
-    return waybill
+    problem = waybill_problem(waybill)
+    if problem:
+        raise InvalidInput(problem.message, details={"waybill": normal_waybill(waybill)})
+    return normal_waybill(waybill)
 
 
 def register_parcel(
@@ -209,7 +289,10 @@ def _parcel_for(carrier, waybill, details, *, is_demo=False, actor=None) -> tupl
     if existing is None:
         if details is None:
             raise NotFound(
-                _("%(carrier)s %(waybill)s is not known here: send where it is bound for.")
+                _(
+                    "%(carrier)s %(waybill)s is not known here: say which point it is bound "
+                    "for, or upload its manifest first."
+                )
                 % {"carrier": carrier.name, "waybill": waybill},
                 details={"carrier": carrier.code, "waybill": waybill},
             )
@@ -223,7 +306,7 @@ def _parcel_for(carrier, waybill, details, *, is_demo=False, actor=None) -> tupl
                     region=details.point.region,
                     person_name=details.person_name.strip(),
                     person_phone=details.person_phone.strip(),
-                    weight_kg=details.weight_kg,
+                    weight_kg=_kg(details.weight_kg),
                     order_ref=details.order_ref.strip(),
                     is_demo=is_demo,
                 )
@@ -241,7 +324,7 @@ def _parcel_for(carrier, waybill, details, *, is_demo=False, actor=None) -> tupl
         fill = {
             "person_name": details.person_name.strip(),
             "person_phone": details.person_phone.strip(),
-            "weight_kg": details.weight_kg,
+            "weight_kg": _kg(details.weight_kg),
             "order_ref": details.order_ref.strip(),
         }
         missing = {k: v for k, v in fill.items() if v not in ("", None) and not getattr(parcel, k)}
@@ -272,38 +355,84 @@ def dedupe_key(carrier: Carrier, waybill: str, event: EventInput) -> str:
     return "h:" + hashlib.sha256(content.encode()).hexdigest()[:64]
 
 
-def _check_event(event: EventInput) -> None:
+def event_problems(event: EventInput) -> list[Problem]:
+    """What is wrong with an event on its own (not yet in a parcel's timeline)."""
     problems = []
     if event.kind not in dict(EventKind.choices):
-        problems.append(_("unknown event %s") % event.kind)
+        problems.append(Problem("unknown_event", _("unknown event %s") % event.kind))
     if timezone.is_naive(event.occurred_at):
-        problems.append(_("the event time must say its time zone"))
+        problems.append(Problem("naive_time", _("the event time must say its time zone")))
     elif event.occurred_at > timezone.now() + CLOCK_SKEW:
-        problems.append(_("the event time is in the future"))
+        problems.append(Problem("future_time", _("the event time is in the future")))
     if event.delivered_to and event.kind != K.DELIVERED:
-        problems.append(_("only a delivery says who received the parcel"))
+        problems.append(
+            Problem("receiver_not_delivery", _("only a delivery says who received the parcel"))
+        )
     if event.delivered_to and event.delivered_to not in dict(DeliveredTo.choices):
-        problems.append(_("unknown receiver %s") % event.delivered_to)
+        problems.append(Problem("bad_receiver", _("unknown receiver %s") % event.delivered_to))
     if event.consent_basis and event.kind != K.AT_PICKUP_POINT:
-        problems.append(_("only a parcel left at a pickup point records a consent"))
+        problems.append(
+            Problem(
+                "consent_not_pickup",
+                _("only a parcel left at a pickup point records a consent"),
+            )
+        )
     if event.consent_basis and event.consent_basis not in dict(ConsentBasis.choices):
-        problems.append(_("unknown consent basis %s") % event.consent_basis)
-    if len(event.event_id) > 64:
-        problems.append(_("the event id is longer than 64 characters"))
-    if problems:
-        raise InvalidInput("; ".join(problems), details={"problems": problems})
+        problems.append(Problem("bad_consent", _("unknown consent basis %s") % event.consent_basis))
+    if len(event.event_id) > EVENT_ID_MAX:
+        problems.append(
+            Problem(
+                "event_id_too_long",
+                _("the event id is longer than %d characters") % EVENT_ID_MAX,
+            )
+        )
+    if len(event.location.strip()) > LOCATION_MAX:
+        problems.append(
+            Problem("location_too_long", _("the place is longer than %d characters") % LOCATION_MAX)
+        )
+    wrong_site = _wrong_site(event)
+    if wrong_site:
+        problems.append(wrong_site)
+    return problems
 
 
-def _steps(parcel: Parcel, extra: EventInput | None = None) -> list[Step]:
-    steps = [
+def _wrong_site(event: EventInput) -> Problem | None:
+    """A hub scan at a village point, a parcel waiting at a warehouse …: the site cannot scan
+    this event."""
+    if event.site is None:
+        return None
+    kinds = EVENT_SITE_KINDS.get(event.kind)
+    if event.kind == K.DELIVERED and event.delivered_to == DeliveredTo.PICKUP_POINT:
+        kinds = PICKUP_KINDS
+    if kinds is None or event.site.kind in kinds:
+        return None
+    return Problem(
+        "wrong_site_kind",
+        _("%(site)s is a %(kind)s and cannot scan “%(event)s”.")
+        % {
+            "site": event.site.name,
+            "kind": event.site.get_kind_display(),
+            "event": dict(EventKind.choices)[event.kind],
+        },
+    )
+
+
+def _check_event(event: EventInput) -> None:
+    _refuse(event_problems(event))
+
+
+def _timeline(parcel: Parcel) -> list[Step]:
+    return [
         Step(e.kind, e.occurred_at, e.delivered_to, e.consent_basis, e.pk)
         for e in parcel.events.in_timeline()
     ]
-    if extra is not None:
-        steps.append(
-            Step(extra.kind, extra.occurred_at, extra.delivered_to, extra.consent_basis, 1 << 62)
-        )
-    return steps
+
+
+def _problem_of(parcel: Parcel, event: EventInput) -> Problem | None:
+    """What is impossible about a new event in the parcel's timeline (it sorts after every
+    recorded event of the same time)."""
+    new = Step(event.kind, event.occurred_at, event.delivered_to, event.consent_basis, 1 << 62)
+    return new_event_problem(_timeline(parcel), new)
 
 
 def record_event(
@@ -330,30 +459,37 @@ def record_event(
         return _record(actor, parcel, event, source, key)
 
 
-def _record_at_counter(actor, parcel: Parcel, event: EventInput) -> None:
-    """A scan at a hub or point counter: refused outright when the sequence is impossible (the
-    person is there to fix it), where a carrier's event would be kept and flagged for review."""
-    problem = sequence_problem(_steps(parcel, event))
-    if problem:
-        raise Conflict(problem.message, details={"problem": problem.code})
-    _record(
-        actor, parcel, event, EventSource.SCAN, dedupe_key(parcel.carrier, parcel.waybill, event)
-    )
+def _record_at_counter(actor, parcel: Parcel, event: EventInput) -> Recorded:
+    """A scan at a point's counter (check-in, handover, return): refused outright when the
+    sequence is impossible (the person is there to fix it), where a carrier's event would be
+    kept and flagged for review."""
+    key = dedupe_key(parcel.carrier, parcel.waybill, event)
+    return _record(actor, parcel, event, EventSource.SCAN, key, refuse_impossible=True)
 
 
-def _record(actor, parcel: Parcel, event: EventInput, source: str, key: str) -> Recorded:
+def _record(
+    actor,
+    parcel: Parcel,
+    event: EventInput,
+    source: str,
+    key: str,
+    *,
+    refuse_impossible: bool = False,
+) -> Recorded:
     """Inside the caller's transaction, with the parcel locked."""
-    existing = parcel.events.filter(dedupe_key=key).first()
+    existing = parcel.events.filter(dedupe_key=key).first() or _same_scan_again(parcel, event)
     if existing is not None:
         return Recorded(parcel, existing, "duplicate")
-    problem = sequence_problem(_steps(parcel, event))
+    problem = _problem_of(parcel, event)
+    if problem and refuse_impossible:
+        raise Conflict(problem.message, details={"problem": problem.code})
     row = TrackingEvent.objects.create(
         parcel=parcel,
         kind=event.kind,
         occurred_at=event.occurred_at,
         source=source,
         site=event.site,
-        location=event.location.strip()[:100],
+        location=event.location.strip(),
         raw_text=event.raw_text.strip(),
         carrier_event_id=event.event_id.strip(),
         dedupe_key=key,
@@ -377,6 +513,26 @@ def _record(actor, parcel: Parcel, event: EventInput, source: str, key: str) -> 
         return Recorded(parcel, row, "flagged")
     _refresh_status(actor, parcel)
     return Recorded(parcel, row, "recorded")
+
+
+def _same_scan_again(parcel: Parcel, event: EventInput) -> TrackingEvent | None:
+    """The scan this event repeats: the parcel's event just before it is of the same kind at the
+    same site, with nothing in between (the scanner beeped twice, the hub scanned it again a
+    minute later, a manifest without times was uploaded twice). Its time differs, so its content
+    hash does, but it says nothing new: the same event twice is one event. A flagged event is not
+    in the timeline: scanning again what was refused is judged on its own."""
+    if event.site is None:
+        return None
+    previous = (
+        parcel.events.in_timeline()
+        .filter(occurred_at__lte=event.occurred_at)
+        .order_by("-occurred_at", "-id")
+        .select_related("site")
+        .first()
+    )
+    if previous and previous.kind == event.kind and previous.site_id == event.site.pk:
+        return previous
+    return None
 
 
 def _refresh_status(actor, parcel: Parcel) -> None:
@@ -467,19 +623,20 @@ def _free_slot(site: Site) -> str:
     )
 
 
-def _pickup_fee(site: Site) -> SiteFee | None:
-    return SiteFee.objects.filter(site=site, service=SiteService.PARCEL_RECEIVED).first()
-
-
-def _reference(parcel: Parcel) -> str:
-    return f"logistics.Parcel:{parcel.pk}"
+def _serving_on(site: Site, day) -> bool:
+    """Whether the point's service ledger takes a row for the day: network's ledger
+    (record_service) refuses a site that was not operating. A suspended or closed point still
+    hands over and returns what is left on its shelf, so nobody's parcel is stuck there; it
+    charges no fee for it, as it may book no service income, and the handover stays in the audit
+    log until network's ledger accepts such closing-out rows."""
+    return Site.objects.serving_on(day).filter(pk=site.pk).exists()
 
 
 def _notify_waiting(parcel: Parcel, site: Site, code: str, *, reminder: bool = False) -> bool:
     """The recipient's SMS; False when there is no phone to send it to."""
     if not is_valid_phone(parcel.person_phone):
         return False
-    fee = _pickup_fee(site)
+    fee = pickup_fee(site)
     with translation.override(settings.LANGUAGE_CODE):
         parts = [
             _("Reminder: your parcel is still waiting.") if reminder else "",
@@ -497,7 +654,7 @@ def _notify_waiting(parcel: Parcel, site: Site, code: str, *, reminder: bool = F
             else "",
         ]
     send_sms(
-        to=parcel.person_phone, text="".join(p for p in parts if p), reference=_reference(parcel)
+        to=parcel.person_phone, text="".join(p for p in parts if p), reference=parcel.reference
     )
     return True
 
@@ -555,9 +712,8 @@ def check_in_parcel(
         event = EventInput(
             kind=K.AT_PICKUP_POINT, occurred_at=at, site=site, consent_basis=consent_basis
         )
-        last = parcel.events.in_timeline().order_by("-occurred_at", "-id").first()
-        if not (last and last.kind == K.AT_PICKUP_POINT and last.site_id == site.pk):
-            _record_at_counter(actor, parcel, event)
+        # A carrier that already reported it waiting here makes this scan the same event.
+        _record_at_counter(actor, parcel, event)
         code = _new_code()
         parcel.pickup_site = site
         parcel.shelf_slot = _free_slot(site)
@@ -582,7 +738,7 @@ def check_in_parcel(
             site=site,
             kind=SiteService.PARCEL_RECEIVED,
             day=timezone.localdate(at),
-            reference=_reference(parcel),
+            reference=parcel.reference,
             note=f"{carrier.code} {waybill} {parcel.shelf_slot}",
             authorized_by_caller=True,
         )
@@ -679,23 +835,32 @@ def hand_over_parcel(
             parcel.save(
                 update_fields=["on_shelf", "pickup_code_hash", "handed_over_at", "updated_at"]
             )
-            fee = _pickup_fee(site)
+            day = timezone.localdate(at)
+            in_ledger = _serving_on(site, day)
+            fee = pickup_fee(site) if in_ledger else None
             amount = fee.amount if fee else Decimal("0.00")
-            record_service(
-                actor=actor,
-                site=site,
-                kind=SiteService.PICKUP,
-                day=timezone.localdate(at),
-                amount=amount,
-                reference=_reference(parcel),
-                note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
-                authorized_by_caller=True,
-            )
+            if in_ledger:
+                record_service(
+                    actor=actor,
+                    site=site,
+                    kind=SiteService.PARCEL_HANDED_OVER,
+                    day=day,
+                    amount=amount,
+                    reference=parcel.reference,
+                    note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
+                    authorized_by_caller=True,
+                )
             audit.record(
                 actor=actor,
                 action="parcel.handover",
                 obj=parcel,
-                after={"site": site.code, "slot": slot, "fee": str(amount), **verified},
+                after={
+                    "site": site.code,
+                    "slot": slot,
+                    "fee": str(amount),
+                    "ledger": in_ledger,
+                    **verified,
+                },
             )
             receipt = {
                 "site": site.name,
@@ -710,6 +875,7 @@ def hand_over_parcel(
                 "proxy": verified.get("proxy", ""),
                 "fee": amount,
                 "fee_per": fee.per if fee else "",
+                "in_ledger": in_ledger,
             }
     if wrong is not None:
         raise wrong
@@ -729,6 +895,8 @@ def resend_pickup_code(*, actor, parcel: Parcel) -> Parcel:
         if not is_valid_phone(parcel.person_phone):
             raise Conflict(_("There is no mobile number to send a code to: check an ID instead."))
         code = _new_code()
+        while _code_hash(parcel.pk, code) == parcel.pickup_code_hash:
+            code = _new_code()  # the old code stops working, so the new one must differ
         parcel.pickup_code_hash = _code_hash(parcel.pk, code)
         parcel.pickup_code_attempts = 0
         parcel.save(update_fields=["pickup_code_hash", "pickup_code_attempts", "updated_at"])
@@ -817,18 +985,15 @@ def accept_outbound_parcel(
         parcel, created = _parcel_for(carrier, waybill, details, actor=actor, is_demo=is_demo)
         if not created and parcel.direction != Direction.OUTBOUND:
             raise Conflict(_("This waybill is already an inbound parcel."))
-        event = EventInput(kind=K.ACCEPTED, occurred_at=at, site=site)
-        recorded = _record(
-            actor, parcel, event, EventSource.SCAN, dedupe_key(carrier, waybill, event)
+        recorded = _record_at_counter(
+            actor, parcel, EventInput(kind=K.ACCEPTED, occurred_at=at, site=site)
         )
-        if recorded.outcome == "flagged":
-            raise Conflict(recorded.event.problem)
         record_service(
             actor=actor,
             site=site,
             kind=SiteService.PARCEL_SENT,
             day=timezone.localdate(at),
-            reference=_reference(parcel),
+            reference=parcel.reference,
             note=f"{carrier.code} {waybill}",
             authorized_by_caller=True,
         )

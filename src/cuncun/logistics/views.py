@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +26,7 @@ from cuncun.logistics.forms import (
     ScanForm,
 )
 from cuncun.logistics.models import EventKind, EventSource
-from cuncun.network.models import ServiceRecord, SiteKind, SiteService
+from cuncun.network.models import SiteKind
 
 
 def _may_review(user) -> bool:
@@ -61,13 +62,15 @@ def home(request):
 @login_required
 def scan(request):
     sites = list(queries.scan_sites(request.user))
+    destinations = list(queries.destination_points(request.user))
     if request.method == "POST":
-        form = ScanForm(request.POST, sites=sites)
+        form = ScanForm(request.POST, sites=sites, destinations=destinations)
         if form.is_valid():
             data = form.cleaned_data
             site = next(s for s in sites if str(s.pk) == data["site"])
+            destination = next((s for s in destinations if str(s.pk) == data["destination"]), None)
             try:
-                _scan(request, site, data)
+                _scan(request, site, destination, data)
             except DomainError as error:
                 messages.error(request, str(error.message))
             query = f"?site={site.pk}&action={data['action']}"
@@ -75,6 +78,7 @@ def scan(request):
     else:
         form = ScanForm(
             sites=sites,
+            destinations=destinations,
             initial={
                 "site": request.GET.get("site"),
                 "action": request.GET.get("action") or ScanAction.CHECK_IN,
@@ -83,7 +87,7 @@ def scan(request):
     return render(request, "logistics/scan.html", {"form": form, "has_sites": bool(sites)})
 
 
-def _scan(request, site, data) -> None:
+def _scan(request, site, destination, data) -> None:
     waybill = data["waybill"].strip().upper()
     carrier = data["carrier"]
     if carrier is None:
@@ -93,12 +97,9 @@ def _scan(request, site, data) -> None:
         if not found:
             raise NotFound(_("%s is not known here: choose the carrier to register it.") % waybill)
         carrier = found[0].carrier
-    details = None
-    if data["name"] or data["phone"]:
-        details = services.ParcelDetails(
-            point=site, person_name=data["name"], person_phone=data["phone"].strip()
-        )
     if data["action"] == ScanAction.CHECK_IN:
+        # A parcel new here is bound for the point checking it in.
+        details = _details(site, data) if data["name"] or data["phone"] else None
         result = services.check_in_parcel(
             actor=request.user,
             site=site,
@@ -126,6 +127,8 @@ def _scan(request, site, data) -> None:
                 % {"waybill": waybill, "slot": result.shelf_slot},
             )
         return
+    # Scanned at a hub, a parcel new here is bound for the point the form names; without one the
+    # service asks for it (or for the manifest).
     recorded = services.record_event(
         actor=request.user,
         carrier=carrier,
@@ -134,19 +137,36 @@ def _scan(request, site, data) -> None:
             kind=data["action"], occurred_at=timezone.now(), site=site, raw_text=data["note"]
         ),
         source=EventSource.SCAN,
+        details=_details(destination, data) if destination else None,
     )
     if recorded.outcome == "flagged":
         messages.warning(
             request, _("Recorded, but flagged for review: %s") % recorded.event.problem
         )
     elif recorded.outcome == "duplicate":
-        messages.info(request, _("This scan was already recorded."))
+        first = recorded.event
+        messages.info(
+            request,
+            _("%(waybill)s: %(event)s was already recorded at %(site)s at %(time)s.")
+            % {
+                "waybill": waybill,
+                "event": first.get_kind_display(),
+                "site": first.site.name if first.site else first.location,
+                "time": date_format(timezone.localtime(first.occurred_at), "m-d H:i"),
+            },
+        )
     else:
         messages.success(
             request,
             _("%(waybill)s: %(event)s.")
             % {"waybill": waybill, "event": recorded.event.get_kind_display()},
         )
+
+
+def _details(point, data) -> services.ParcelDetails:
+    return services.ParcelDetails(
+        point=point, person_name=data["name"], person_phone=data["phone"].strip()
+    )
 
 
 def _point(user, pk: int):
@@ -220,20 +240,15 @@ def receipt(request, pk: int):
     )
     if delivered is None or parcel.pickup_site is None:
         raise NotFound(_("This parcel has not been handed over at a point."))
-    charged = ServiceRecord.objects.filter(
-        site=parcel.pickup_site,
-        kind=SiteService.PICKUP,
-        reference=f"logistics.Parcel:{parcel.pk}",
-    ).first()
-    fee = queries.pickup_fee(parcel.pickup_site)
+    charged = queries.handover_record(parcel)
     return render(
         request,
         "logistics/receipt.html",
         {
             "parcel": parcel,
             "event": delivered,
-            "amount": charged.amount if charged else None,
-            "fee": fee,
+            "charged": charged,
+            "fee": queries.pickup_fee(parcel.pickup_site) if charged else None,
         },
     )
 

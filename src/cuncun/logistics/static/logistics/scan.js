@@ -1,11 +1,16 @@
 // Scanning a waybill with the phone camera where the browser has BarcodeDetector; typing (or a
-// USB/Bluetooth scanner acting as a keyboard) everywhere else. Only check-in asks for consent.
+// USB/Bluetooth scanner acting as a keyboard) everywhere else. Only check-in asks for consent;
+// a parcel new at a hub needs the point it is bound for (at a point's check-in it is that point).
 (function () {
   var form = document.getElementById("scan-form");
   if (!form) return;
   var action = form.querySelector("[name=action]");
   var checkIn = document.getElementById("check-in-fields");
-  function toggle() { checkIn.hidden = action.value !== "check_in"; }
+  var destination = document.getElementById("destination-field");
+  function toggle() {
+    checkIn.hidden = action.value !== "check_in";
+    destination.hidden = action.value === "check_in";
+  }
   action.addEventListener("change", toggle);
   toggle();
 

@@ -1,15 +1,22 @@
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from xml.etree import ElementTree
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from cuncun.accounts.models import Role
 from cuncun.network.models import ServiceRecord, Site, SiteKind, SiteService, SiteStatus
-from cuncun.network.services import change_site_status, record_service
+from cuncun.network.services import (
+    assign_operator,
+    change_site_status,
+    ensure_carrier,
+    record_service,
+    start_carrier_service,
+)
 from tests.conftest import PASSWORD, village
 from tests.factories import site_in
 
@@ -241,8 +248,6 @@ def test_a_refused_step_shows_a_message_and_changes_nothing(gasa_staff):
 def test_an_operator_records_a_service_in_their_ledger(make_user):
     manda = village("嘎洒镇", "曼达村委会")
     site = site_in(manda, opened_on=date(2017, 3, 1))
-    from cuncun.network.services import assign_operator
-
     operator = make_user("op", Role.VILLAGE_OPERATOR, manda)
     assign_operator(actor=None, site=site, name="岩罕", since=date(2017, 3, 1), user=operator)
     client = _client("op")
@@ -298,3 +303,180 @@ def test_the_office_records_that_a_carrier_serves_a_township(office_user, gasa_s
     assert CarrierService.objects.get().township == gasa
     page = _client("office").get("/network/manage/carriers/").content.decode()
     assert "中通快递" in page and "嘎洒镇" in page
+
+
+def _manda_point_with_operator(make_user, phone="13912345678"):
+    manda = village("嘎洒镇", "曼达村委会")
+    site = site_in(manda, opened_on=date(2017, 3, 1))
+    operator = make_user("op", Role.VILLAGE_OPERATOR, manda)
+    assign_operator(
+        actor=None, site=site, name="岩罕", phone=phone, since=date(2017, 3, 1), user=operator
+    )
+    return site
+
+
+@pytest.mark.parametrize("role", [Role.MERCHANT, Role.COURIER, Role.MEMBER_DEPARTMENT])
+def test_merchants_couriers_and_departments_see_sites_only_on_the_public_pages(make_user, role):
+    site = site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    make_user("someone", role, None if role == Role.MEMBER_DEPARTMENT else site.region.parent)
+    client = _client("someone")
+
+    for url in [
+        "/network/manage/",
+        "/network/manage/export.xlsx",
+        "/network/report/daily/",
+        "/network/manage/carriers/",
+    ]:
+        assert client.get(url).status_code == 403, url
+    assert client.get(f"/network/manage/{site.pk}/").status_code == 404
+    assert client.get(f"/network/s/{site.code}/").status_code == 200
+
+
+def test_the_export_shows_phones_unmasked_only_to_the_sites_managers(make_user, office_user):
+    _manda_point_with_operator(make_user)
+
+    def phones(username):
+        data = _client(username).get("/network/manage/export.xlsx").content
+        rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
+        column = rows[0].index("站长手机")
+        return [row[column] for row in rows[1:]]
+
+    assert phones("office") == ["13912345678"]
+    assert phones("op") == ["139****5678"]
+
+
+def test_an_operator_sees_only_their_own_point_in_the_console(make_user):
+    site = _manda_point_with_operator(make_user)
+    other = site_in(village("嘎洒镇", "曼勉村委会"), opened_on=date(2017, 3, 1))
+    client = _client("op")
+
+    page = client.get("/network/manage/").content.decode()
+
+    assert site.name in page and other.name not in page
+    assert client.get(f"/network/manage/{other.pk}/").status_code == 404
+
+
+def test_a_latitude_out_of_range_is_a_message_not_an_error(office_user):
+    site = site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    response = _client("office").post(
+        f"/network/manage/{site.pk}/profile/",
+        {
+            "name": site.name,
+            "address": site.address,
+            "pickup_mode": "disabled",
+            "latitude": "200",
+            "longitude": "100.5",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "纬度" in response.content.decode()
+    assert Site.objects.get(pk=site.pk).latitude is None
+
+
+def test_an_application_out_of_range_is_a_message_not_an_error(gasa_staff):
+    client = _client("gasa")
+    manda = village("嘎洒镇", "曼达村委会")
+    response = client.post(
+        "/network/manage/apply/",
+        {
+            "kind": "village_point",
+            "region": manda.pk,
+            "name": "曼达点",
+            "address": "村委会旁",
+            "floor_area": "99999999",
+            "applied_on": "2017-01-01",
+        },
+    )
+    assert response.status_code == 200 and "面积" in response.content.decode()
+    assert not Site.objects.exists()
+
+
+def test_an_import_row_dated_in_the_future_is_reported_with_its_row_number(gasa_staff):
+    future = [*GOOD_ROW[:10], (timezone.localdate() + timedelta(days=3)).isoformat(), None]
+    response = _client("gasa").post(
+        "/network/manage/import/", {"file": _xlsx([GOOD_ROW, GOOD_ROW, future])}
+    )
+    page = response.content.decode()
+    assert response.status_code == 400 and "第 4 行" in page and "未来" in page
+    assert not Site.objects.exists()
+
+
+def test_county_level_sites_import_without_a_township(office_user):
+    row = ["市级公共服务中心", "", "", "公共服务中心", "市区", "", "", 300]
+    row += ["", "", "2017-01-01", "2017-01-20"]
+    response = _client("office").post("/network/manage/import/", {"file": _xlsx([row])})
+    assert response.status_code == 200, response.content.decode()
+    site = Site.objects.get()
+    assert (site.kind, site.region.level, site.status) == (
+        SiteKind.COUNTY_CENTER,
+        "county",
+        SiteStatus.OPERATING,
+    )
+
+
+def test_township_staff_importing_a_station_are_told_their_role_may_not(gasa_staff):
+    row = ["乡镇服务站", "嘎洒镇", "", "嘎洒站", "镇上", "", "", None, "", ""]
+    row += ["2017-01-01", None]
+    response = _client("gasa").post("/network/manage/import/", {"file": _xlsx([row])})
+    page = response.content.decode()
+    assert response.status_code == 400 and "您的角色不能" in page and "不在您负责" not in page
+
+
+def test_an_exported_register_imports_again_without_duplicates(office_user):
+    # given a register of a point and a county center, exported by the office
+    site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    site_in(village("嘎洒镇", "曼达村委会").county(), SiteKind.COUNTY_CENTER)
+    client = _client("office")
+    exported = client.get("/network/manage/export.xlsx").content
+
+    # when it is imported back unchanged
+    again = io.BytesIO(exported)
+    again.name = "sites.xlsx"
+    response = client.post("/network/manage/import/", {"file": again})
+
+    # then nothing is added and nothing changed
+    assert response.status_code == 200, response.content.decode()
+    assert "0 个站点已登记，0 个已更新，2 个未变" in response.content.decode()
+    assert Site.objects.count() == 2
+
+    # and a name edited in the file updates that site
+    book = load_workbook(io.BytesIO(exported))
+    sheet = book.active
+    names = [c.value for c in sheet[1]].index("名称") + 1
+    point_row = next(r for r in range(2, 4) if sheet.cell(r, 1).value.split("-")[1][0] == "V")
+    sheet.cell(point_row, names).value = "曼达村益农服务点"
+    edited = io.BytesIO()
+    book.save(edited)
+    edited.seek(0)
+    edited.name = "sites.xlsx"
+    client.post("/network/manage/import/", {"file": edited})
+    assert Site.objects.count() == 2
+    assert Site.objects.filter(name="曼达村益农服务点", kind=SiteKind.VILLAGE_POINT).exists()
+
+
+def test_the_carriers_page_lists_the_points_served_and_ends_one(office_user):
+    site = site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    post = ensure_carrier(actor=None, code="YZPY", name="中国邮政")
+    service = start_carrier_service(actor=None, carrier=post, site=site, since=date(2017, 4, 2))
+    client = _client("office")
+
+    page = client.get("/network/manage/carriers/").content.decode()
+    assert site.code in page and "2017-04-02" in page
+
+    client.post("/network/manage/carriers/", {"end": service.pk})
+    service.refresh_from_db()
+    assert service.until == timezone.localdate()
+    assert site.code not in client.get("/network/manage/carriers/").content.decode()
+
+
+def test_the_coverage_page_writes_targets_with_the_sign(plan):
+    page = Client().get("/network/coverage/", {"on": "2017-03-01"}).content.decode()
+    assert "≥ 50%" in page and "&gt;=" not in page
+
+
+def test_the_door_sign_names_the_county_and_the_program_from_data(plan):
+    site = site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+    page = Client().get(f"/network/s/{site.code}/sign/").content.decode()
+    assert plan.title in page and plan.county.name in page
+    assert '<html lang="zh-hans">' in page

@@ -2,6 +2,7 @@
 
 import csv
 from datetime import date
+from io import BytesIO
 from xml.etree import ElementTree
 
 import segno
@@ -93,7 +94,11 @@ def _site_url(request, site: Site) -> str:
 def site_qr(request, code: str):
     site = queries.public_site(code)
     qr = segno.make(_site_url(request, site), error="m")
-    return HttpResponse(qr.svg_inline(scale=6, dark="#145c39"), content_type="image/svg+xml")
+    # A file of its own needs the SVG namespace (the inline form leaves it out, and a browser
+    # then shows a broken image on the door sign).
+    svg = BytesIO()
+    qr.save(svg, kind="svg", scale=6, dark="#145c39", xmldecl=False)
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 def site_sign(request, code: str):

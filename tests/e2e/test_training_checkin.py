@@ -43,8 +43,9 @@ def test_a_trainee_checks_in_by_phone_once_a_day_however_often_they_scan(
     phone.get_by_role("button", name="签到").click()
     phone.wait_for_load_state()
 
-    # First time here: register with the village, then the check-in goes through.
-    assert "您还没有登记" in phone.locator("[role=alert]").inner_text()
+    # First time here: the same answer as for a wrong name (it tells nobody who is registered);
+    # registering with the village, the check-in goes through.
+    assert "没有找到这个身份证号和姓名的学员" in phone.locator("[role=alert]").inner_text()
     phone.get_by_role("combobox", name="村").select_option(label="曼达村委会")
     phone.get_by_label("手机号").fill("13800000007")
     phone.get_by_role("button", name="签到").click()

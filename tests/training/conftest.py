@@ -1,9 +1,13 @@
+import re
+import shutil
 from datetime import date
 
 import pytest
 
 from cuncun.accounts.models import Role
-from cuncun.plans.models import MemberUnit
+from cuncun.plans.models import MemberUnit, MemberUnitTask, Plan
+from cuncun.plans.queries import member_units_carrying_out
+from cuncun.plans.services import bundled_plan_file, load_plan, set_member_unit_staff
 from cuncun.training.models import CourseKind, FundingSource
 from cuncun.training.services import SessionPlan, create_course, schedule_session
 from tests.conftest import township
@@ -18,12 +22,40 @@ def immediate_tasks(settings):
     settings.TASKS = IMMEDIATE
 
 
+def join_training_office(user, plan) -> None:
+    """On the staff of the member unit the plan gives the training to (景洪: 市人社局)."""
+    [unit] = member_units_carrying_out(MemberUnitTask.TRAINING, plan)
+    set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])
+
+
 @pytest.fixture
 def training_office(make_user, plan):
     """A member-department user on the staff of 市人社局: the training office."""
     user = make_user("peixun", Role.MEMBER_DEPARTMENT)
-    MemberUnit.objects.get(plan=plan, key="hrss_bureau").staff.add(user)
+    join_training_office(user, plan)
     return user
+
+
+def load_plan_changed(directory, changes: dict[str, dict[str, object]]) -> Plan:
+    """The bundled plan loaded again from a copy whose entries, found by key, have some values
+    changed or added, written as TOML: {"training_person_times": {"value": 12345}}. Pages and
+    rules must follow it."""
+    source = bundled_plan_file("jinghong-2016")
+    text = source.read_text(encoding="utf-8")
+    for key, values in changes.items():
+        entry = re.search(rf'\nkey = "{key}"\n(.*?)(?=\n\[|\Z)', text, flags=re.S)
+        assert entry, f"no entry {key} in the plan"
+        body = entry.group(1)
+        for name, value in values.items():
+            body, found = re.subn(rf"^{name} = .*$", f"{name} = {value}", body, flags=re.M)
+            if not found:  # a field the entry leaves out
+                body = f"{name} = {value}\n{body}"
+        text = text[: entry.start(1)] + body + text[entry.end(1) :]
+    copy = directory / source.name
+    copy.write_text(text, encoding="utf-8")
+    for other in source.parent.glob("*.txt"):  # the plan's text, which the sentences quote
+        shutil.copy(other, directory / other.name)
+    return load_plan(actor=None, path=copy)
 
 
 @pytest.fixture

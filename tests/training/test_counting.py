@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 
 from cuncun.core.indicators import registry
-from cuncun.regions.models import GroupCode, RegionUnit
+from cuncun.regions.models import GroupCode, Kind, RegionUnit
 from cuncun.regions.services import add_to_group, ensure_group
 from cuncun.training import queries, services
 from cuncun.training.models import FundingSource
 from cuncun.training.roster import read_roster
 from tests.conftest import township, village
 from tests.training.builders import person_row, roster_file
-from tests.training.conftest import make_session
+from tests.training.conftest import load_plan_changed, make_session
 
 
 def _attend(session, rows):
@@ -147,13 +147,13 @@ def test_a_village_has_a_talent_once_a_resident_is_certified_in_a_talent_course(
 
 
 def test_every_village_covered_meets_the_talent_target(plan, advanced):
-    yunjinghong = township("允景洪街道")  # two administrative villages, the rest communities
+    villages = RegionUnit.objects.filter(kind=Kind.ADMINISTRATIVE_VILLAGE).select_related("parent")
     rows = [
-        person_row(n, township="允景洪街道", village=v.name)
-        for n, v in enumerate(yunjinghong.children.administrative_villages(), start=1)
+        person_row(n, township=v.parent.name, village=v.name)
+        for n, v in enumerate(villages, start=1)
     ]
     _certified(advanced, "S-ADV", rows)
-    progress = {p.code: p for p in queries.progress_against_plan(yunjinghong, date(2017, 6, 1))}
+    progress = {p.code: p for p in queries.progress_against_plan(_county(), date(2017, 6, 1))}
     assert progress["village_talent_coverage"].value == 1
     assert progress["village_talent_coverage"].met is True
     assert progress["village_talents_max"].value == 1 and progress["village_talents_max"].met
@@ -177,7 +177,8 @@ def test_a_revoked_certificate_no_longer_makes_a_talent(plan, advanced):
     assert _value("village_talents_max", manda.parent, date(2017, 7, 1)) == 0
 
 
-def test_special_fund_spending_is_set_against_the_plans_training_cap(plan, awareness):
+def test_special_fund_spending_is_set_against_the_plans_training_cap(county, awareness, tmp_path):
+    plan = load_plan_changed(tmp_path, {"training_cap": {"amount": 150000}})
     make_session(awareness, code="S-1", first=date(2017, 3, 1), cost="120000")
     make_session(
         awareness,
@@ -186,27 +187,43 @@ def test_special_fund_spending_is_set_against_the_plans_training_cap(plan, aware
         cost="30000",
         funding_source=FundingSource.EMPLOYMENT_FUND,
     )
+    make_session(awareness, code="S-3", first=date(2018, 3, 1), cost="20000")  # still to come
 
     money = queries.spending(_county(), plan.starts_on, date(2017, 12, 31))
-    cap = queries.training_fund_cap(plan)
+    fund = queries.training_fund(plan)
 
     assert money["special_fund"] == Decimal("120000.00") and money["total"] == Decimal("150000.00")
-    assert cap.amount == Decimal("2000000.00") and cap.category == "training"
+    assert fund.cap.amount == Decimal("150000.00") and fund.cap.category == "training"
+    assert (fund.committed, fund.left) == (Decimal("140000.00"), Decimal("10000.00"))
     assert _value("training_fund_spending", _county(), date(2017, 12, 31)) == Decimal("120000.00")
 
 
 @pytest.mark.parametrize(
-    ("code", "target"),
-    [
-        ("training_person_times", 10000),
-        ("training_persons_per_year", 1000),
-        ("startup_training_persons", 500),
-    ],
+    "code", ["training_person_times", "training_persons_per_year", "startup_training_persons"]
 )
-def test_the_indicator_api_compares_with_the_plans_target(client, plan, awareness, code, target):
+def test_the_indicator_api_compares_with_the_plans_target(
+    client, county, awareness, tmp_path, code
+):
+    load_plan_changed(tmp_path, {code: {"value": 7}})  # the plan says 7, the API must say 7
     _attend(make_session(awareness, code="S-1", first=date(2016, 11, 1)), [person_row(1)])
     body = client.get(f"/api/indicators/{code}/", {"on": "2016-12-01"}).json()
-    assert body["numerator"] == 1 and body["target"] == target and body["met"] is False
+    assert body["numerator"] == 1 and body["target"] == 7 and body["met"] is False
+
+
+def test_person_times_and_persons_are_counted_per_kind_of_course(county, awareness, advanced):
+    first = make_session(awareness, code="S-1", first=date(2017, 3, 1), last=date(2017, 3, 2))
+    second = make_session(awareness, code="S-2", first=date(2017, 4, 1))
+    deeper = make_session(advanced, code="S-3", first=date(2017, 5, 1))
+    _attend(first, [person_row(1), person_row(2)])
+    _attend(second, [person_row(1)])
+    _attend(deeper, [person_row(2)])
+
+    kinds = {
+        row["kind"]: (row["person_times"], row["persons"])
+        for row in queries.per_kind(_county(), date(2017, 1, 1), date(2017, 12, 31))
+    }
+
+    assert kinds == {"awareness": (3, 2), "advanced": (1, 1)}
 
 
 def test_every_training_indicator_is_registered():

@@ -1,12 +1,13 @@
 """Follow-up: which trainees later appear as merchants or operators, and sell."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cuncun.merchants.models import MerchantKind
+from cuncun.accounts.models import Role, User
+from cuncun.merchants.models import Merchant, MerchantKind
 from cuncun.network.models import SiteService
 from cuncun.network.services import record_service
 from cuncun.orders.services import confirm_offline_payment, place_order, start_payment
@@ -14,7 +15,7 @@ from cuncun.regions.models import RegionUnit
 from cuncun.training import services
 from cuncun.training.followup import MatchedBy, follow_up
 from cuncun.training.roster import read_roster
-from tests.conftest import township
+from tests.conftest import township, village
 from tests.merchants import factories as f
 from tests.orders.conftest import pickup_request
 from tests.training.builders import id_number, person_row, roster_file
@@ -147,3 +148,36 @@ def test_a_trainee_without_a_phone_is_never_linked_by_phone(market, session, bla
     f.merchant("无名农场", kind=MerchantKind.FARMER, contact_phone="")
     _train(session, [person_row(7, phone=blank)])
     assert not _report().linked
+
+
+# The session's first day is 2017-05-12; the county lives in Asia/Shanghai (UTC+8), so 00:30 on
+# the 12th there is still the 11th in UTC, and 23:30 on the 11th is the 11th in both.
+NEAR_MIDNIGHT = [(datetime(2017, 5, 12, 0, 30), True), (datetime(2017, 5, 11, 23, 30), False)]
+
+
+@pytest.mark.parametrize(("registered", "later"), NEAR_MIDNIGHT)
+def test_a_merchant_registered_near_midnight_counts_by_the_countys_day(
+    market, session, registered, later
+):
+    _train(session, [person_row(8)])
+    farm = f.merchant("岩温农场", kind=MerchantKind.FARMER, id_number=id_number(8))
+    Merchant.objects.filter(pk=farm.pk).update(created_at=timezone.make_aware(registered))
+
+    [link] = _linked(_report(), 8).merchants
+
+    assert link.registered_on == registered.date() and link.later is later
+
+
+@pytest.mark.parametrize(("joined", "later"), NEAR_MIDNIGHT)
+def test_an_operator_account_opened_near_midnight_counts_by_the_countys_day(
+    market, session, make_user, joined, later
+):
+    _train(session, [person_row(9, phone="13900000010")])
+    account = make_user(
+        "op2", Role.VILLAGE_OPERATOR, village("嘎洒镇", "曼播村委会"), phone="13900000010"
+    )
+    User.objects.filter(pk=account.pk).update(date_joined=timezone.make_aware(joined))
+
+    [link] = _linked(_report(), 9).operators
+
+    assert link.since == joined.date() and link.later is later

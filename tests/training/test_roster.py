@@ -1,11 +1,13 @@
 """Roster import: every bad row reported by its number, nothing imported unless the user chooses
 the good rows, people deduplicated by ID number across imports."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from cuncun.core.errors import NotAllowed
+from cuncun.core.models import AuditEntry
 from cuncun.training import services
 from cuncun.training.models import Attendance, Trainee, TraineeCategoryMembership
 from cuncun.training.roster import RosterChecker, read_roster
@@ -217,3 +219,53 @@ def test_the_header_is_found_below_a_title_and_a_note(session):
     data = roster_file(book_rows, title="2017年第一期电商普及培训花名册")
     assert read_roster(data).rows[0].row == 3
     assert HEADER[0] == "姓名"
+
+
+def test_an_id_number_born_in_the_future_is_a_bad_row(session):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    bad = _bad_rows(session, [person_row(1, born=tomorrow.strftime("%Y%m%d"))])
+    assert [(p["row"], p["code"]) for p in bad] == [(3, "invalid_id_number")]
+
+
+def test_a_file_without_its_header_row_is_refused_whole_with_the_reason(session):
+    data = roster_file([person_row(1)], header=["名字2", "号码", *HEADER[2:]], title=None)
+    with pytest.raises(services.RosterUnreadable) as refused:
+        services.import_roster(actor=None, session=session, sheet=read_roster(data))
+    assert "姓名" in str(refused.value.message)
+    assert not isinstance(refused.value, services.RosterHasBadRows)
+
+
+def test_rows_beyond_the_sessions_places_are_reported_and_the_rest_imported_when_chosen(session):
+    services.update_session(actor=None, session=session, capacity=3)
+    _import(session, [person_row(1)])
+    rows = [
+        person_row(1),  # already there: keeps their place
+        person_row(2),
+        person_row(3),
+        person_row(4),  # the fourth person: no place left
+        person_row(4, days="2017-05-12"),  # the same person again
+    ]
+
+    bad = _bad_rows(session, rows)
+
+    assert [(p["row"], p["code"]) for p in bad] == [(6, "over_capacity"), (7, "over_capacity")]
+    assert "3" in bad[0]["reason"]
+    report = _import(session, rows, good_rows_only=True)
+    assert report.bad_rows == 2 and report.new_trainees == 2
+    assert Attendance.objects.persons() == 3
+
+
+def test_a_roster_completing_a_registered_trainee_is_audited_with_the_phone_masked(
+    county, session, awareness
+):
+    _import(session, [person_row(1)])
+    later = make_session(awareness, code="2017-002", first=date(2017, 6, 2))
+
+    _import(later, [person_row(1, phone="13800000001", categories="建档立卡")])
+
+    entry = AuditEntry.objects.get(action="training.complete_trainee")
+    assert entry.object_id == str(Trainee.objects.get().pk)
+    assert entry.before == {"phone": "", "categories": []}
+    assert entry.after == {"phone": "138****0001", "categories": ["poverty_registered"]}
+    imported = AuditEntry.objects.filter(action="training.import_roster").latest("id")
+    assert imported.after["completed_trainees"] == 1 and imported.after["new_trainees"] == 0

@@ -1,26 +1,30 @@
 """Sessions, phone check-in, certificates and the background roster import."""
 
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
 from cuncun.core.models import AuditEntry
-from cuncun.training import codes, services
+from cuncun.training import codes, queries, services
 from cuncun.training.models import (
     Attendance,
     AttendanceSource,
     Certificate,
     FundingSource,
+    Gender,
     RosterImport,
     RosterImportStatus,
     Trainee,
+    TrainingSession,
 )
 from cuncun.training.roster import read_roster
 from tests.conftest import township, village
-from tests.training.builders import id_number, person_row, roster_file, wrong_checksum
-from tests.training.conftest import make_session
+from tests.training.builders import HEADER, id_number, person_row, roster_file, wrong_checksum
+from tests.training.conftest import load_plan_changed, make_session
 
 
 @pytest.fixture
@@ -281,12 +285,19 @@ def test_a_roster_with_bad_rows_waits_for_the_users_choice(
     assert job.status == RosterImportStatus.NEEDS_DECISION
     assert [p["row"] for p in job.problems] == [4]
     assert not Trainee.objects.exists()
+    kept = read_roster(bytes(job.content))  # only what the decision needs: the good rows
+    assert [(r.row, r.values["id_number"]) for r in kept.rows] == [
+        (3, id_number(1)),
+        (5, id_number(3)),
+    ]
 
     with django_capture_on_commit_callbacks(execute=True):
         services.import_good_rows(actor=training_office, roster_import=job)
 
     job.refresh_from_db()
     assert job.status == RosterImportStatus.DONE and job.good_rows == 2 and job.bad_rows == 1
+    assert job.total_rows == 3 and [p["row"] for p in job.problems] == [4]
+    assert job.content is None
     assert Trainee.objects.count() == 2
 
 
@@ -326,3 +337,356 @@ def test_running_a_finished_import_again_changes_nothing(
     outcome = services.process_roster_import(import_id=job.pk)
     assert outcome["status"] == RosterImportStatus.DONE
     assert Attendance.objects.count() == 3 and RosterImport.objects.count() == 1
+
+
+# --- codes, text and numbers --------------------------------------------------------------------
+
+
+def test_a_session_code_already_taken_is_refused_with_a_message(county, awareness):
+    make_session(awareness, code="2017-001", first=date(2017, 3, 1))
+    with pytest.raises(Conflict, match="2017-001"):
+        make_session(awareness, code="2017-001", first=date(2017, 4, 1))
+    assert TrainingSession.objects.count() == 1
+
+
+def test_a_course_code_already_taken_is_refused_with_a_message(awareness):
+    with pytest.raises(Conflict, match="awareness"):
+        services.create_course(actor=None, code="awareness", name="又一个", kind="awareness")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"title": "长" * 151},
+        {"trainer": "长" * 101},
+        {"cost": "-1"},
+        {"cost": "1000000000000"},
+        {"capacity": 0},
+        {"capacity": 2**31},
+    ],
+)
+def test_too_long_text_negative_or_too_large_numbers_schedule_nothing(county, awareness, extra):
+    with pytest.raises(InvalidInput):
+        services.schedule_session(actor=None, plan=_plan(awareness, **extra))
+    assert not TrainingSession.objects.exists()
+
+
+# --- the special fund's training cap ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_cap(plan, tmp_path):
+    """The plan with its training cap (支持培训体系建设不超过…) lowered to ¥50,000 (loaded after
+    the bundled plan, which other fixtures load)."""
+    return load_plan_changed(tmp_path, {"training_cap": {"amount": 50000}})
+
+
+def test_a_special_fund_session_beyond_the_training_cap_is_refused_saying_what_is_left(
+    small_cap, awareness
+):
+    make_session(awareness, code="S-1", first=date(2017, 3, 1), cost="30000")
+
+    with pytest.raises(services.TrainingFundCapExceeded) as refused:
+        make_session(awareness, code="S-2", first=date(2017, 4, 1), cost="20000.01")
+
+    assert "¥20,000.00" in str(refused.value.message) and "¥50,000.00" in str(refused.value.message)
+    assert refused.value.details["left"] == Decimal("20000.00")
+    assert not TrainingSession.objects.filter(code="S-2").exists()
+    make_session(awareness, code="S-3", first=date(2017, 4, 1), cost="20000")  # all that is left
+    assert queries.training_fund(small_cap).left == 0
+
+
+def test_sessions_paid_otherwise_or_before_the_plan_do_not_count_against_the_cap(
+    small_cap, awareness
+):
+    make_session(awareness, code="S-0", first=date(2016, 6, 1), cost="90000")  # before the plan
+    make_session(
+        awareness,
+        code="S-1",
+        first=date(2017, 3, 1),
+        cost="90000",
+        funding_source=FundingSource.EMPLOYMENT_FUND,
+    )
+    make_session(awareness, code="S-2", first=date(2017, 4, 1), cost="50000")
+    assert queries.training_fund(small_cap).committed == Decimal("50000.00")
+
+
+def test_raising_a_sessions_cost_past_the_cap_is_refused_and_lowering_it_is_not(
+    small_cap, awareness, training_office
+):
+    session = make_session(awareness, code="S-1", first=date(2017, 3, 1), cost="40000")
+    other = make_session(
+        awareness,
+        code="S-2",
+        first=date(2017, 4, 1),
+        cost="15000",
+        funding_source=FundingSource.EMPLOYMENT_FUND,
+    )
+
+    with pytest.raises(services.TrainingFundCapExceeded, match=re.escape("¥50,000.00")):
+        services.update_session(actor=training_office, session=session, cost="60000")
+    services.update_session(actor=training_office, session=session, cost="45000")
+    with pytest.raises(services.TrainingFundCapExceeded, match=re.escape("¥5,000.00")):
+        services.update_session(
+            actor=training_office, session=other, funding_source=FundingSource.SPECIAL_FUND
+        )
+
+    session.refresh_from_db()
+    other.refresh_from_db()
+    assert session.cost == Decimal("45000.00")
+    assert other.funding_source == FundingSource.EMPLOYMENT_FUND
+
+
+def test_a_lowered_cap_does_not_stop_changes_that_take_no_more_of_the_fund(
+    county, awareness, tmp_path
+):
+    load_plan_changed(tmp_path, {"training_cap": {"amount": 50000}})
+    session = make_session(awareness, code="S-1", first=date(2017, 3, 1), cost="40000")
+    load_plan_changed(tmp_path, {"training_cap": {"amount": 30000}})
+
+    services.update_session(actor=None, session=session, title="改名的培训班")
+    with pytest.raises(services.TrainingFundCapExceeded):
+        services.update_session(actor=None, session=session, cost="40000.01")
+
+
+# --- attendance by hand, registration, places ---------------------------------------------------
+
+
+def _registered(n=1, name="岩温", **extra):
+    return services.register_trainee(
+        actor=None, person=_person(n, name, region=village("嘎洒镇", "曼达村委会"), **extra)
+    )
+
+
+def test_marking_someone_present_by_hand_counts_once_and_is_audited(session, training_office):
+    trainee = _registered()
+
+    first, created = services.record_attendance(
+        actor=training_office, session=session, trainee=trainee, day=date(2017, 5, 13)
+    )
+    again, created_again = services.record_attendance(
+        actor=training_office, session=session, trainee=trainee, day=date(2017, 5, 13)
+    )
+
+    assert created and not created_again and again == first
+    assert first.source == AttendanceSource.MANUAL and first.recorded_by == training_office
+    entry = AuditEntry.objects.get(action="training.record_attendance")
+    assert entry.actor == training_office
+    assert entry.after == {
+        "session": "2017-001",
+        "trainee": trainee.pk,
+        "day": "2017-05-13",
+        "source": "manual",
+    }
+
+
+def test_attendance_by_hand_outside_the_days_or_by_township_staff_is_refused(session, gasa_staff):
+    trainee = _registered()
+    with pytest.raises(InvalidInput):
+        services.record_attendance(
+            actor=None, session=session, trainee=trainee, day=date(2017, 5, 15)
+        )
+    with pytest.raises(NotAllowed):
+        services.record_attendance(
+            actor=gasa_staff, session=session, trainee=trainee, day=date(2017, 5, 12)
+        )
+    assert not Attendance.objects.exists()
+
+
+def test_a_newcomer_is_refused_in_a_full_session_and_someone_already_there_is_not(session):
+    services.update_session(actor=None, session=session, capacity=1)
+    there, newcomer = _registered(1), _registered(2, "岩罕")
+    services.record_attendance(actor=None, session=session, trainee=there, day=date(2017, 5, 12))
+
+    services.record_attendance(actor=None, session=session, trainee=there, day=date(2017, 5, 13))
+    with pytest.raises(services.SessionFull, match="1"):
+        services.record_attendance(
+            actor=None, session=session, trainee=newcomer, day=date(2017, 5, 12)
+        )
+
+    assert Attendance.objects.filter(trainee=there).count() == 2
+    assert not Attendance.objects.filter(trainee=newcomer).exists()
+
+
+def test_a_session_cannot_have_fewer_places_than_the_people_who_came(session):
+    services.import_roster(
+        actor=None, session=session, sheet=read_roster(roster_file([person_row(1), person_row(2)]))
+    )
+    with pytest.raises(InvalidInput, match="2"):
+        services.update_session(actor=None, session=session, capacity=1)
+    services.update_session(actor=None, session=session, capacity=2)
+    session.refresh_from_db()
+    assert session.capacity == 2
+
+
+def test_the_office_registers_a_trainee_with_gender_and_birth_date_from_the_id_number(
+    county, training_office
+):
+    person = services.Person(
+        id_number=id_number(3, female=True, born="19851203"),
+        name="玉罕",
+        region=village("嘎洒镇", "曼达村委会"),
+        phone="13800000003",
+        ethnicity="傣族",
+        categories=["poverty_registered"],
+    )
+
+    trainee = services.register_trainee(actor=training_office, person=person)
+
+    assert (trainee.gender, trainee.birth_date) == (Gender.FEMALE, date(1985, 12, 3))
+    assert list(trainee.categories.values_list("category", flat=True)) == ["poverty_registered"]
+    entry = AuditEntry.objects.get(action="training.register_trainee")
+    assert entry.actor == training_office and entry.after["categories"] == ["poverty_registered"]
+    assert person.id_number not in str(entry.after) and "13800000003" not in str(entry.after)
+    with pytest.raises(Conflict):
+        services.register_trainee(actor=training_office, person=person)
+    assert Trainee.objects.count() == 1
+
+
+def test_a_trainee_needs_a_village_a_sensible_name_and_phone_and_an_office(county, gasa_staff):
+    manda, gasa = village("嘎洒镇", "曼达村委会"), township("嘎洒镇")
+    for person in (
+        _person(1),  # no village
+        _person(1, region=gasa),  # a township with villages
+        _person(1, name="长" * 51, region=manda),
+        _person(1, region=manda, phone="12345"),
+        _person(1, region=manda, ethnicity="火星族"),
+        services.Person(id_number=wrong_checksum(id_number(1)), name="岩温", region=manda),
+    ):
+        with pytest.raises(InvalidInput):
+            services.register_trainee(actor=None, person=person)
+    with pytest.raises(NotAllowed):
+        services.register_trainee(actor=gasa_staff, person=_person(1, region=manda))
+    assert not Trainee.objects.exists()
+
+
+# --- check-in: audited, neutral, within the places ----------------------------------------------
+
+
+def test_a_check_in_is_audited_without_the_id_number(today_session):
+    today = timezone.localdate()
+    done = services.check_in(
+        session=today_session,
+        day=today,
+        token=codes.checkin_token(today_session.code, today),
+        person=_person(region=village("嘎洒镇", "曼达村委会")),
+    )
+    entry = AuditEntry.objects.get(action="training.check_in")
+    assert entry.actor is None and entry.object_id == str(done.attendance.pk)
+    assert entry.after["trainee"] == done.trainee.pk and entry.after["source"] == "check_in"
+    assert id_number(1) not in str(entry.after)
+
+
+def test_check_in_answers_alike_for_an_unknown_and_a_mismatched_id_number(today_session):
+    today = timezone.localdate()
+    token = codes.checkin_token(today_session.code, today)
+    manda = village("嘎洒镇", "曼达村委会")
+    services.check_in(
+        session=today_session, day=today, token=token, person=_person(1, region=manda)
+    )
+
+    answers = []
+    for stranger in (
+        _person(1, name="岩罕"),  # a registered ID number, another name
+        _person(2, name="岩罕"),  # an ID number nobody registered
+        _person(1, name="岩罕", region=manda),  # the registered one again, with a village
+    ):
+        with pytest.raises(services.RegistrationNeeded) as asked:
+            services.check_in(session=today_session, day=today, token=token, person=stranger)
+        answers.append((asked.value.code, str(asked.value.message)))
+
+    assert len(set(answers)) == 1
+    assert list(Trainee.objects.values_list("name", flat=True)) == ["岩温"]
+    assert Attendance.objects.count() == 1
+
+
+def test_a_full_session_turns_a_newcomer_away_at_check_in_without_registering_them(
+    today_session,
+):
+    services.update_session(actor=None, session=today_session, capacity=1)
+    today = timezone.localdate()
+    token = codes.checkin_token(today_session.code, today)
+    manda = village("嘎洒镇", "曼达村委会")
+    services.check_in(
+        session=today_session, day=today, token=token, person=_person(1, region=manda)
+    )
+
+    with pytest.raises(services.SessionFull):
+        services.check_in(
+            session=today_session, day=today, token=token, person=_person(2, "岩罕", region=manda)
+        )
+    again = services.check_in(session=today_session, day=today, token=token, person=_person(1))
+
+    assert not again.created
+    assert Trainee.objects.count() == 1 and Attendance.objects.count() == 1
+
+
+# --- imports that fail, wait or stall -----------------------------------------------------------
+
+
+def test_a_roster_without_its_header_row_fails_with_the_reason_and_forgets_the_file(
+    session, training_office, immediate_tasks, django_capture_on_commit_callbacks
+):
+    data = roster_file([person_row(1)], header=["名字2", "号码", *HEADER[2:]], title=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.start_roster_import(
+            actor=training_office,
+            session=session,
+            file_name="花名册.xlsx",
+            content=data,
+            good_rows_only=False,
+        )
+
+    job.refresh_from_db()
+    assert job.status == RosterImportStatus.FAILED
+    assert "姓名" in job.error and "身份证号" in job.error
+    assert job.content is None and job.bad_rows == 0 and not Trainee.objects.exists()
+
+
+def _stall(job, minutes=30):
+    """What a worker that died while checking rows leaves behind: a running import, silent."""
+    RosterImport.objects.filter(pk=job.pk).update(
+        status=RosterImportStatus.VALIDATING,
+        progressed_at=timezone.now() - timedelta(minutes=minutes),
+    )
+    job.refresh_from_db()
+
+
+def _queued(session, actor, rows):
+    """Uploaded; no worker has run it (the database task backend, nobody running db_worker)."""
+    return services.start_roster_import(
+        actor=actor,
+        session=session,
+        file_name="花名册.xlsx",
+        content=roster_file(rows),
+        good_rows_only=False,
+    )
+
+
+def test_a_stalled_import_is_shown_as_failed_and_runs_again_when_asked(session, training_office):
+    job = _queued(session, training_office, [person_row(1), person_row(2)])
+    with pytest.raises(Conflict):  # still fresh: its worker may be on it
+        services.retry_roster_import(actor=training_office, roster_import=job)
+
+    _stall(job)
+    assert job.is_stalled and not job.is_progressing and job.state_label == "已停滞：失败"
+    services.retry_roster_import(actor=training_office, roster_import=job)
+    outcome = services.process_roster_import(import_id=job.pk)  # what the worker does
+
+    job.refresh_from_db()
+    assert outcome["status"] == RosterImportStatus.DONE and job.content is None
+    assert Trainee.objects.count() == 2
+    entry = AuditEntry.objects.get(action="training.retry_roster_import")
+    assert entry.before == {"status": "validating"} and entry.after == {"status": "queued"}
+
+
+def test_a_stalled_import_can_be_discarded_and_forgets_its_file(session, training_office):
+    job = _queued(session, training_office, [person_row(1)])
+    _stall(job)
+
+    services.discard_roster_import(actor=training_office, roster_import=job)
+
+    job.refresh_from_db()
+    assert job.status == RosterImportStatus.DISCARDED and job.content is None
+    assert services.process_roster_import(import_id=job.pk)["status"] == "discarded"
+    assert not Trainee.objects.exists()

@@ -1,8 +1,8 @@
 """Who may do what with training.
 
-- The training office (培训办): county-office or member-department users on the staff of the
-  plan's member unit that runs training (市人社局, `hrss_bureau`). They manage everything and are
-  the only ones who see ID numbers and phone numbers unmasked.
+- The training office (培训办): county-office or member-department users on the staff of a
+  member unit the plan gives the training to (`carries_out = ["training"]`; 景洪: 市人社局负责实施).
+  They manage everything and are the only ones who see ID numbers and phone numbers unmasked.
 - The county office (市电商办) manages everything too, but sees personal data masked.
 - Member departments and township staff read: member departments county-wide, township staff
   their own township; both see personal data masked.
@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import NotAllowed
+from cuncun.plans.models import MemberUnitTask
 
-TRAINING_MEMBER_UNIT = "hrss_bureau"  # the plan's member unit that runs the training plan
+# The 景洪 demo's training account joins this unit (portal.demo); rights follow `carries_out`.
+TRAINING_MEMBER_UNIT = "hrss_bureau"
 READER_ROLES = {Role.COUNTY_OFFICE, Role.MEMBER_DEPARTMENT, Role.TOWNSHIP_STAFF}
 
 
@@ -25,7 +27,7 @@ def _is_person(user) -> bool:
 def is_training_office(user) -> bool:
     if not _is_person(user) or user.role not in {Role.COUNTY_OFFICE, Role.MEMBER_DEPARTMENT}:
         return False
-    return user.member_units.filter(key=TRAINING_MEMBER_UNIT).exists()
+    return any(MemberUnitTask.TRAINING in unit.carries_out for unit in user.member_units.all())
 
 
 def may_manage_training(user) -> bool:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from cuncun.accounts.models import Role, User
 from cuncun.merchants.models import Merchant
@@ -157,7 +158,7 @@ def follow_up(user, region: RegionUnit, *, until: date) -> Report:
     for trainee in trainees:
         f = FollowUp(trainee=trainee, first_day=trainee.first_day, kinds=kinds[trainee.pk])
         for m, how in merchants.find(trainee):
-            registered = m["created_at"].date()
+            registered = timezone.localdate(m["created_at"])
             f.merchants.append(
                 MerchantLink(
                     merchant_id=m["id"],
@@ -257,7 +258,7 @@ def _operators() -> dict[str, list[dict]]:
                 "site_id": None,
                 "site__name": "",
                 "user_id": account["id"],
-                "since": account["date_joined"].date(),
+                "since": timezone.localdate(account["date_joined"]),
             }
         )
     return by_phone

@@ -6,9 +6,12 @@ the training office. Counting follows the plan: a person-time is one person at o
 many days it lasts; a person is counted once however many sessions they attend.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -356,13 +359,17 @@ class RosterImportStatus:
     ]
     RUNNING = {QUEUED, VALIDATING, IMPORTING}
     FINISHED = {DONE, FAILED, DISCARDED}
+    # A running import that has not moved for this long has lost its worker (a crash, a restart):
+    # checking reports progress every few hundred rows and writing takes well under a minute.
+    STALLED_AFTER = timedelta(minutes=10)
 
 
 class RosterImport(models.Model):
     """One roster file handed in by a trainer, and the progress and outcome of its import.
 
-    The file is kept in the database (any worker can read it, no shared disk) only until it is
-    imported: then it is cleared, so that ID numbers are stored once, on the trainees.
+    The file is kept in the database (any worker can read it, no shared disk) only until the import
+    ends (imported, failed or discarded): then it is cleared, so that ID numbers are stored once,
+    on the trainees. While the user decides about bad rows, only the good rows are kept.
     """
 
     session = models.ForeignKey(
@@ -389,6 +396,14 @@ class RosterImport(models.Model):
     result = models.JSONField(_("result"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progressed_at = models.DateTimeField(
+        _("last progress at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the worker last reported progress: a running import silent for long has stalled."
+        ),
+    )
 
     class Meta:
         verbose_name = _("roster import")
@@ -401,6 +416,32 @@ class RosterImport(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in RosterImportStatus.RUNNING
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has not reported for STALLED_AFTER: shown as failed, with the
+        choice to run it again or to discard it."""
+        last = self.progressed_at or self.uploaded_at
+        return (
+            self.is_running
+            and last is not None
+            and timezone.now() - last > RosterImportStatus.STALLED_AFTER
+        )
+
+    @property
+    def is_progressing(self) -> bool:
+        """What the page follows (polls) until it ends."""
+        return self.is_running and not self.is_stalled
+
+    @property
+    def state_label(self) -> str:
+        if self.is_stalled:
+            return str(_("stalled: failed"))
+        return self.get_status_display()
+
+    @property
+    def stalled_minutes(self) -> int:
+        return int(RosterImportStatus.STALLED_AFTER.total_seconds() // 60)
 
     @property
     def percent(self) -> int:

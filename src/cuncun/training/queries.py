@@ -18,8 +18,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
-from cuncun.plans.models import FundRuleKind, Plan
-from cuncun.plans.progress import Evaluation, evaluate
+from cuncun.plans.models import FundRule, FundRuleKind, Plan, Target
+from cuncun.plans.progress import Evaluation, evaluate, target_in_force
 from cuncun.plans.queries import fund_rules, plan_in_force
 from cuncun.regions.models import GroupCode, Level, RegionUnit
 from cuncun.training.access import require_reader
@@ -52,6 +52,20 @@ def plan_start(region: RegionUnit, day: date) -> date:
     """Counting starts when the plan in force starts (everything, if there is no plan)."""
     plan = plan_for(region, day)
     return plan.starts_on if plan else date.min
+
+
+def plan_governing(region: RegionUnit, day: date) -> Plan | None:
+    """The plan a session held on `day` falls under: the newest plan started by then (none for a
+    session before the county's first plan)."""
+    plan = plan_for(region, day)
+    return plan if plan is not None and plan.starts_on <= day else None
+
+
+def plan_target(region: RegionUnit, day: date, indicator: str) -> Target | None:
+    """The county plan's target in force on the day for one of the training indicators, as the
+    plan writes it (for the county as a whole, or for each of its villages)."""
+    county = region.county()
+    return target_in_force(indicator, plan_for(county, day), day, county)
 
 
 def startup_phase(region: RegionUnit, day: date) -> tuple[date, date] | None:
@@ -209,9 +223,15 @@ def talent_certificates(region: RegionUnit, day: date):
     )
 
 
+TALENTS_LEAST = "village_talent_coverage"  # its target: at least this many talents in a village
+TALENTS_MOST = "village_talents_max"  # its target: at most this many
+
+
 def talents_per_village(region: RegionUnit, day: date) -> list[dict]:
     """Every administrative village below `region` open on the day, with its number of
-    e-commerce talents; those without one come first."""
+    e-commerce talents (and whether that is more than the plan's most); those without one come
+    first."""
+    most = plan_target(region, day, TALENTS_MOST)
     counted = dict(
         talent_certificates(region, day)
         .values("trainee__region_id")
@@ -229,7 +249,12 @@ def talents_per_village(region: RegionUnit, day: date) -> list[dict]:
         .order_by("path")
     )
     rows = [
-        {"village": v, "talents": counted.get(v.pk, 0), "is_poor": bool(v.is_poor)}
+        {
+            "village": v,
+            "talents": counted.get(v.pk, 0),
+            "is_poor": bool(v.is_poor),
+            "above_plan": most is not None and not most.is_met_by(counted.get(v.pk, 0)),
+        }
         for v in villages
     ]
     return sorted(rows, key=lambda r: (r["talents"] > 0, r["village"].path))
@@ -262,7 +287,7 @@ def spending(region: RegionUnit, start: date, end: date) -> dict:
     }
 
 
-def training_fund_cap(plan: Plan | None):
+def training_fund_cap(plan: Plan | None) -> FundRule | None:
     """The plan's cap on what the special fund spends on training (fund rules, category
     "training"), or None."""
     if plan is None:
@@ -272,6 +297,51 @@ def training_fund_cap(plan: Plan | None):
         if rule.kind == FundRuleKind.CAP_AMOUNT and rule.amount is not None:
             return rule
     return None
+
+
+@dataclass(frozen=True)
+class TrainingFund:
+    """The plan's cap for training from the special fund, and what the county's sessions paid
+    from it take of it: every session of the plan's time, held or still to come (scheduling one
+    commits its cost)."""
+
+    cap: FundRule
+    committed: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.cap.amount - self.committed, Decimal("0.00"))
+
+    @property
+    def share(self) -> int:
+        """Percent of the cap committed, for a progress bar."""
+        return min(100, int(self.committed * 100 / self.cap.amount)) if self.cap.amount else 100
+
+
+def sessions_under(plan: Plan):
+    """The county's sessions that start in the plan's time: from its start until a newer plan
+    of the county starts."""
+    sessions = TrainingSession.objects.in_region(plan.county).filter(starts_on__gte=plan.starts_on)
+    newer = (
+        Plan.objects.filter(county_id=plan.county_id, starts_on__gt=plan.starts_on)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+    return sessions.filter(starts_on__lt=newer) if newer else sessions
+
+
+def training_fund(plan: Plan | None, *, excluding: int | None = None) -> TrainingFund | None:
+    """None when the plan sets no cap for training. `excluding`: a session whose cost is being
+    changed."""
+    cap = training_fund_cap(plan)
+    if cap is None:
+        return None
+    sessions = sessions_under(plan).filter(funding_source=FundingSource.SPECIAL_FUND)
+    if excluding is not None:
+        sessions = sessions.exclude(pk=excluding)
+    committed = sessions.aggregate(total=Sum("cost"))["total"] or Decimal("0.00")
+    return TrainingFund(cap=cap, committed=committed)
 
 
 # --- against the plan ------------------------------------------------------------------------

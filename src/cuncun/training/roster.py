@@ -16,7 +16,7 @@ from io import BytesIO
 from typing import Any
 from zipfile import BadZipFile
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -31,7 +31,7 @@ from cuncun.core.personal import (
     mask_id_number,
 )
 from cuncun.regions.models import Level, RegionUnit
-from cuncun.training.models import Gender, Trainee, TraineeCategory
+from cuncun.training.models import Attendance, Gender, Trainee, TraineeCategory
 
 # The 56 ethnic groups (民族) as written on ID cards.
 ETHNIC_GROUPS = (  # noqa: SIM905 (a list of 56 reads better as one string)
@@ -100,6 +100,7 @@ class RawRow:
 class RosterSheet:
     rows: list[RawRow]
     problems: list[dict] = field(default_factory=list)  # problems of the file itself (headers)
+    header_row: int = 0  # where the header is, as Excel numbers rows
 
 
 @dataclass
@@ -214,7 +215,26 @@ def read_roster(data: bytes) -> RosterSheet:
                 values={c: values[i] if i < len(values) else None for c, i in index.items()},
             )
         )
-    return RosterSheet(rows=raw)
+    return RosterSheet(rows=raw, header_row=header_row)
+
+
+def reduced_roster(sheet: RosterSheet, *, without: set[int]) -> bytes:
+    """The roster with its header and only the rows not in `without`, each on its own row
+    number: what is kept while the user decides whether to import the good rows, so that the
+    ID numbers of the bad rows are not kept at all."""
+    book = Workbook()
+    out_sheet = book.active
+    columns = list(sheet.rows[0].values)  # the columns the header had, the same on every row
+    for position, column in enumerate(columns, start=1):
+        out_sheet.cell(row=sheet.header_row or 1, column=position, value=TEMPLATE_HEADINGS[column])
+    for raw in sheet.rows:
+        if raw.row in without:
+            continue
+        for position, column in enumerate(columns, start=1):
+            out_sheet.cell(row=raw.row, column=position, value=raw.values.get(column))
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def template_workbook(session=None) -> bytes:
@@ -355,8 +375,9 @@ class RosterChecker:
             if on_progress and (done % PROGRESS_EVERY == 0 or done == total):
                 on_progress(done, total)
         name_problems = self._check_registered(people)
-        problems.extend(name_problems)
-        good_rows -= len(name_problems)
+        place_problems = self._check_places(people)
+        problems.extend(name_problems + place_problems)
+        good_rows -= len(name_problems) + len(place_problems)
         problems.sort(key=lambda p: p["row"])
         return CheckedRoster(
             rows=list(people.values()), problems=problems, total_rows=total, good_rows=good_rows
@@ -382,6 +403,34 @@ class RosterChecker:
                 ) % {"id": mask_id_number(id_number), "registered": name, "name": person.name}
                 for row in [person.row, *person.merged_rows]:
                     found.append(problem(row, "name_mismatch", reason))
+        return found
+
+    def _check_places(self, people: dict[str, RosterRow]) -> list[dict]:
+        """A session with a number of places takes people in row order until they are full;
+        those who already attend keep their place."""
+        places = self.session.capacity
+        if places is None:
+            return []
+        attending = set(
+            Attendance.objects.filter(session=self.session)
+            .values_list("trainee__id_number", flat=True)
+            .distinct()
+        )
+        left = places - len(attending)
+        found = []
+        for id_number, person in list(people.items()):
+            if id_number in attending:
+                continue
+            if left > 0:
+                left -= 1
+                continue
+            del people[id_number]
+            reason = _(
+                "The session has %(places)d places and they are all taken: this person was not "
+                "imported."
+            ) % {"places": places}
+            for row in [person.row, *person.merged_rows]:
+                found.append(problem(row, "over_capacity", reason))
         return found
 
     def check_row(self, raw: RawRow) -> tuple[RosterRow | None, list[dict]]:
@@ -627,7 +676,7 @@ def check_id_number(value) -> tuple[str, date | None, tuple[str, str] | None]:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         born = None
-    if born is None or born.year < 1900:
+    if born is None or born.year < 1900 or born > timezone.localdate():
         return (
             "",
             None,

@@ -15,12 +15,17 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import Conflict, InvalidInput, NotFound
-from cuncun.core.money import to_money
-from cuncun.core.personal import is_valid_phone, mask_id_number
+from cuncun.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_yuan, to_money
+from cuncun.core.personal import is_valid_phone, mask_id_number, mask_phone
 from cuncun.regions.models import Level, RegionUnit
-from cuncun.training import codes
+from cuncun.training import codes, queries
 from cuncun.training.access import require_manager
-from cuncun.training.locks import lock_roster_import, lock_session
+from cuncun.training.locks import (
+    lock_roster_import,
+    lock_session,
+    lock_trainees,
+    lock_training_fund,
+)
 from cuncun.training.models import (
     Attendance,
     AttendanceSource,
@@ -44,11 +49,17 @@ from cuncun.training.roster import (
     check_id_number,
     gender_of,
     read_roster,
+    reduced_roster,
     same_name,
 )
 
 MAX_ROSTER_BYTES = 10 * 1024 * 1024
 SESSION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
+# A session code taken by someone else at the same moment is taken again this many times.
+SESSION_CODE_ATTEMPTS = 5
+MAX_COST = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)  # what a money column holds
+MAX_PLACES = 2**31 - 1  # what the places column holds
+TRAINEES_PER_INSERT = 1000
 # What an audit entry may say about a trainee: never the ID number or the phone.
 TRAINEE_AUDIT_FIELDS = ["name", "gender", "ethnicity", "region_id", "is_demo"]
 SESSION_FIELDS = [
@@ -64,6 +75,19 @@ SESSION_FIELDS = [
     "capacity",
     "certificate_min_days",
 ]
+# The text fields of a session and a course, and the longest each may be.
+SESSION_TEXT_LIMITS = {
+    "title": TrainingSession._meta.get_field("title").max_length,
+    "place": TrainingSession._meta.get_field("place").max_length,
+    "trainer": TrainingSession._meta.get_field("trainer").max_length,
+    "institution": TrainingSession._meta.get_field("institution").max_length,
+}
+COURSE_NAME_LIMIT = Course._meta.get_field("name").max_length
+NAME_LIMIT = Trainee._meta.get_field("name").max_length
+ATTENDANCE_ACTIONS = {
+    AttendanceSource.MANUAL: "training.record_attendance",
+    AttendanceSource.CHECK_IN: "training.check_in",
+}
 
 
 def _person(actor):
@@ -95,22 +119,29 @@ def create_course(
         problems.append(_("The code must be 1-32 lower-case letters, digits or dashes."))
     if not name:
         problems.append(_("The name is empty."))
+    elif len(name) > COURSE_NAME_LIMIT:
+        problems.append(_("The name is longer than %d characters.") % COURSE_NAME_LIMIT)
     if kind not in dict(CourseKind.choices):
         problems.append(_("Unknown kind of course %s.") % kind)
     _refuse(problems)
     with transaction.atomic():
-        if Course.objects.filter(code=code).exists():
-            raise Conflict(_("There is already a course with the code %s.") % code)
-        course = Course.objects.create(
-            code=code,
-            name=name,
-            kind=kind,
-            description=description,
-            forms_talents=kind in CourseKind.FORMS_TALENTS
-            if forms_talents is None
-            else forms_talents,
-            is_demo=is_demo,
-        )
+        try:
+            # Two people creating the same course at once: the unique code lets one through.
+            with transaction.atomic():
+                course = Course.objects.create(
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    description=description,
+                    forms_talents=kind in CourseKind.FORMS_TALENTS
+                    if forms_talents is None
+                    else forms_talents,
+                    is_demo=is_demo,
+                )
+        except IntegrityError as error:
+            if Course.objects.filter(code=code).exists():
+                raise Conflict(_("There is already a course with the code %s.") % code) from error
+            raise
         audit.record(
             actor=actor, action="training.create_course", obj=course, after=audit.snapshot(course)
         )
@@ -137,6 +168,18 @@ class SessionPlan:
     is_demo: bool = False
 
 
+class TrainingFundCapExceeded(InvalidInput):
+    """A session paid from the special fund would take training past the plan's cap."""
+
+    code = "training_fund_cap_exceeded"
+
+
+class SessionFull(Conflict):
+    """Every place of the session is taken."""
+
+    code = "session_full"
+
+
 def _check_session(values: dict) -> list[str]:
     problems = []
     starts_on, ends_on = values["starts_on"], values["ends_on"]
@@ -146,6 +189,12 @@ def _check_session(values: dict) -> list[str]:
         problems.append(_("A session lasts at most 90 days; schedule several sessions."))
     if not (values.get("place") or "").strip():
         problems.append(_("The place is empty."))
+    for name, limit in SESSION_TEXT_LIMITS.items():
+        if len(values.get(name) or "") > limit:
+            label = TrainingSession._meta.get_field(name).verbose_name
+            problems.append(
+                _("The %(field)s is longer than %(n)d characters.") % {"field": label, "n": limit}
+            )
     region = values["region"]
     if region is None or region.level not in {Level.COUNTY, Level.TOWNSHIP}:
         problems.append(_("A session is held in a township, or county-wide."))
@@ -159,8 +208,13 @@ def _check_session(values: dict) -> list[str]:
         values["cost"] = cost
         if cost < 0:
             problems.append(_("The cost cannot be negative."))
-    if values.get("capacity") is not None and values["capacity"] < 1:
+        elif cost >= MAX_COST:
+            problems.append(_("The cost is too large to be an amount of money."))
+    capacity = values.get("capacity")
+    if capacity is not None and capacity < 1:
         problems.append(_("The number of places must be at least 1."))
+    elif capacity is not None and capacity > MAX_PLACES:
+        problems.append(_("The number of places is too large."))
     days = values.get("certificate_min_days")
     if (
         days is not None
@@ -174,6 +228,43 @@ def _check_session(values: dict) -> list[str]:
     return problems
 
 
+def _keep_within_training_fund(values: dict, *, before: TrainingSession | None = None) -> None:
+    """A session paid from the special fund may not take the plan's training spending past the
+    plan's cap (支持培训体系建设不超过…): its cost must fit in what is left. A change that takes
+    no more of the fund than the session did is never refused (even if a reloaded plan lowered
+    the cap)."""
+    if values["funding_source"] != FundingSource.SPECIAL_FUND:
+        return
+    plan = queries.plan_governing(values["region"], values["starts_on"])
+    cap = queries.training_fund_cap(plan)
+    if cap is None or (before is not None and values["cost"] <= _taken_from(plan, before)):
+        return
+    lock_training_fund(cap)
+    fund = queries.training_fund(plan, excluding=before.pk if before else None)
+    if values["cost"] > fund.left:
+        raise TrainingFundCapExceeded(
+            _(
+                "This session would cost %(cost)s of the special fund, but only %(left)s of the "
+                "plan's %(cap)s for training is left."
+            )
+            % {
+                "cost": format_yuan(values["cost"]),
+                "left": format_yuan(fund.left),
+                "cap": format_yuan(cap.amount),
+            },
+            details={"cap": cap.amount, "committed": fund.committed, "left": fund.left},
+        )
+
+
+def _taken_from(plan, session: TrainingSession) -> Decimal:
+    """What a session, as it stands, takes of the plan's special fund for training."""
+    if session.funding_source != FundingSource.SPECIAL_FUND:
+        return Decimal("0.00")
+    if queries.plan_governing(session.region, session.starts_on) != plan:
+        return Decimal("0.00")
+    return session.cost
+
+
 def schedule_session(*, actor, plan: SessionPlan) -> TrainingSession:
     require_manager(actor)
     values = {name: getattr(plan, name) for name in SESSION_FIELDS}
@@ -183,16 +274,8 @@ def schedule_session(*, actor, plan: SessionPlan) -> TrainingSession:
         problems.append(_("The session code may have letters, digits and dashes only."))
     _refuse(problems)
     with transaction.atomic():
-        code = code or _next_session_code(plan.starts_on.year)
-        if TrainingSession.objects.filter(code=code).exists():
-            raise Conflict(_("There is already a session with the code %s.") % code)
-        session = TrainingSession.objects.create(
-            code=code,
-            course=plan.course,
-            is_demo=plan.is_demo,
-            created_by=_person(actor),
-            **values,
-        )
+        _keep_within_training_fund(values)
+        session = _create_session(plan, values, code=code, actor=actor)
         audit.record(
             actor=actor,
             action="training.schedule_session",
@@ -200,6 +283,28 @@ def schedule_session(*, actor, plan: SessionPlan) -> TrainingSession:
             after=audit.snapshot(session),
         )
     return session
+
+
+def _create_session(plan: SessionPlan, values: dict, *, code: str, actor) -> TrainingSession:
+    """A code given is refused if a session has it; without one, the year's next number is
+    taken, and the one after if someone scheduled a session at the same moment."""
+    for _attempt in range(SESSION_CODE_ATTEMPTS):
+        candidate = code or _next_session_code(plan.starts_on.year)
+        try:
+            with transaction.atomic():
+                return TrainingSession.objects.create(
+                    code=candidate,
+                    course=plan.course,
+                    is_demo=plan.is_demo,
+                    created_by=_person(actor),
+                    **values,
+                )
+        except IntegrityError as error:
+            if not TrainingSession.objects.filter(code=candidate).exists():
+                raise
+            if code:
+                raise Conflict(_("There is already a session with the code %s.") % code) from error
+    raise Conflict(_("Many sessions are being scheduled at this moment: save again."))
 
 
 def _next_session_code(year: int) -> str:
@@ -213,7 +318,8 @@ def _next_session_code(year: int) -> str:
 
 
 def update_session(*, actor, session: TrainingSession, **changes) -> TrainingSession:
-    """Change a session's details; its days may not drop days someone attended."""
+    """Change a session's details; its days may not drop days someone attended, its places may
+    not be fewer than the people who came."""
     require_manager(actor)
     unknown = set(changes) - set(SESSION_FIELDS)
     if unknown:
@@ -227,7 +333,13 @@ def update_session(*, actor, session: TrainingSession, **changes) -> TrainingSes
         )
         if attended.exists():
             problems.append(_("Some trainees attended on days the new dates leave out."))
+        persons = session.attendances.persons()
+        if values["capacity"] is not None and values["capacity"] < persons:
+            problems.append(
+                _("%d people already attend: the session cannot have fewer places.") % persons
+            )
         _refuse(problems)
+        _keep_within_training_fund(values, before=session)
         before = audit.snapshot(session)
         for name, value in values.items():
             setattr(session, name, value)
@@ -264,6 +376,8 @@ def _check_person(person: Person, *, county: RegionUnit | None) -> tuple[str, da
         problems.append(trouble[1])
     if not person.name.strip():
         problems.append(_("The name is empty."))
+    elif len(person.name.strip()) > NAME_LIMIT:
+        problems.append(_("The full name is longer than %d characters.") % NAME_LIMIT)
     if person.phone and not is_valid_phone(person.phone):
         problems.append(_("%s is not a mobile phone number.") % person.phone)
     if person.ethnicity and person.ethnicity not in ETHNIC_GROUPS:
@@ -286,39 +400,43 @@ def _check_person(person: Person, *, county: RegionUnit | None) -> tuple[str, da
 
 def register_trainee(*, actor, person: Person, is_demo: bool = False) -> Trainee:
     require_manager(actor)
-    return _register(actor, person, is_demo=is_demo)
-
-
-def _register(actor, person: Person, *, is_demo: bool = False, county=None) -> Trainee:
-    id_number, born = _check_person(person, county=county)
+    id_number, born = _check_person(person, county=None)
     with transaction.atomic():
-        if Trainee.objects.filter(id_number=id_number).exists():
+        trainee = _insert_trainee(actor, person, id_number, born, is_demo=is_demo)
+        if trainee is None:
             raise Conflict(_("The ID number %s is already registered.") % mask_id_number(id_number))
-        try:
-            with transaction.atomic():
-                trainee = Trainee.objects.create(
-                    id_number=id_number,
-                    name=person.name.strip(),
-                    gender=gender_of(id_number),
-                    birth_date=born,
-                    ethnicity=person.ethnicity,
-                    phone=person.phone.strip(),
-                    region=person.region,
-                    is_demo=is_demo,
-                )
-        except IntegrityError as error:
-            raise Conflict(
-                _("The ID number %s is already registered.") % mask_id_number(id_number)
-            ) from error
-        TraineeCategoryMembership.objects.bulk_create(
-            [TraineeCategoryMembership(trainee=trainee, category=c) for c in set(person.categories)]
-        )
-        audit.record(
-            actor=actor,
-            action="training.register_trainee",
-            obj=trainee,
-            after=audit.snapshot(trainee, TRAINEE_AUDIT_FIELDS),
-        )
+    return trainee
+
+
+def _insert_trainee(actor, person: Person, id_number: str, born: date, *, is_demo=False):
+    """The new trainee, or None when the ID number is registered already (perhaps at this very
+    moment, by a roster or a check-in elsewhere)."""
+    try:
+        with transaction.atomic():
+            trainee = Trainee.objects.create(
+                id_number=id_number,
+                name=person.name.strip(),
+                gender=gender_of(id_number),
+                birth_date=born,
+                ethnicity=person.ethnicity,
+                phone=person.phone.strip(),
+                region=person.region,
+                is_demo=is_demo,
+            )
+    except IntegrityError:
+        if Trainee.objects.filter(id_number=id_number).exists():
+            return None
+        raise
+    TraineeCategoryMembership.objects.bulk_create(
+        [TraineeCategoryMembership(trainee=trainee, category=c) for c in set(person.categories)]
+    )
+    audit.record(
+        actor=actor,
+        action="training.register_trainee",
+        obj=trainee,
+        after=audit.snapshot(trainee, TRAINEE_AUDIT_FIELDS)
+        | {"categories": sorted(set(person.categories))},
+    )
     return trainee
 
 
@@ -327,33 +445,66 @@ def record_attendance(
 ) -> tuple[Attendance, bool]:
     """The training office marks a trainee present on a day (by hand). (attendance, created)."""
     require_manager(actor)
-    return _attend(session, trainee, day, AttendanceSource.MANUAL, actor)
+    with transaction.atomic():
+        return _attend(actor, lock_session(session.pk), trainee, day, AttendanceSource.MANUAL)
 
 
-def _attend(session, trainee, day, source, actor) -> tuple[Attendance, bool]:
+def _attend(actor, session, trainee, day, source) -> tuple[Attendance, bool]:
+    """Inside the caller's transaction, with the session locked: every attendance of a session
+    is written one at a time, so the same day twice is one attendance and places are counted
+    right."""
     if not session.includes(day):
         raise InvalidInput(
             _("%(day)s is not a day of this session (%(first)s to %(last)s).")
             % {"day": day, "first": session.starts_on, "last": session.ends_on}
         )
-    try:
-        with transaction.atomic():
-            return Attendance.objects.get_or_create(
-                session=session,
-                trainee=trainee,
-                day=day,
-                defaults={"source": source, "recorded_by": _person(actor)},
-            )
-    except IntegrityError:
-        # The same person checked in twice at the same moment: the first one stands.
-        return Attendance.objects.get(session=session, trainee=trainee, day=day), False
+    recorded = Attendance.objects.filter(session=session, trainee=trainee, day=day).first()
+    if recorded is not None:
+        return recorded, False
+    if not _attends(session, trainee):
+        _refuse_when_full(session)
+    attendance = Attendance.objects.create(
+        session=session, trainee=trainee, day=day, source=source, recorded_by=_person(actor)
+    )
+    audit.record(
+        actor=actor,
+        action=ATTENDANCE_ACTIONS[source],
+        obj=attendance,
+        after={
+            "session": session.code,
+            "trainee": trainee.pk,
+            "day": day.isoformat(),
+            "source": source,
+        },
+    )
+    return attendance, True
+
+
+def _attends(session, trainee) -> bool:
+    return trainee is not None and session.attendances.filter(trainee=trainee).exists()
+
+
+def _places_left(session) -> int | None:
+    if session.capacity is None:
+        return None
+    return max(0, session.capacity - session.attendances.persons())
+
+
+def _refuse_when_full(session) -> None:
+    if _places_left(session) == 0:
+        raise SessionFull(
+            _("The session is full: all its %d places are taken.") % session.capacity,
+            details={"capacity": session.capacity},
+        )
 
 
 # --- phone check-in --------------------------------------------------------------------------
 
 
 class RegistrationNeeded(InvalidInput):
-    """Someone checks in who is not registered yet: the page asks for their village and phone."""
+    """No trainee has this ID number and name: the page asks for a village to register. The
+    same answer whether the ID number is unknown or registered under another name, so that the
+    day's code does not tell a stranger which ID numbers are registered."""
 
     code = "registration_needed"
 
@@ -377,7 +528,8 @@ def check_in(
     """A trainee checks in by scanning the session's code for the day on their phone.
 
     The code is valid on its own day only. A second check-in on the same day is the same single
-    attendance. Someone not yet registered registers here with their village (and phone)."""
+    attendance. Someone not yet registered registers here with their village (and phone), in
+    the same transaction as the attendance."""
     today = today or timezone.localdate()
     if not codes.checkin_token_matches(session.code, day, token):
         raise InvalidInput(
@@ -390,29 +542,37 @@ def check_in(
         )
     if not session.includes(day):
         raise InvalidInput(_("The session does not take place today."))
-    id_number, _born, trouble = check_id_number(person.id_number)
-    if trouble:
-        raise InvalidInput(trouble[1])
-    if not person.name.strip():
-        raise InvalidInput(_("Enter your name."))
-    trainee = Trainee.objects.filter(id_number=id_number).first()
-    registered = False
-    if trainee is not None:
-        if not same_name(trainee.name, person.name):
-            raise InvalidInput(
+    registering = person.region is not None
+    if registering:  # checked whether or not the ID number is known: the answer tells nothing
+        id_number, born = _check_person(person, county=session.region.county())
+    else:
+        id_number, born, trouble = check_id_number(person.id_number)
+        if trouble:
+            raise InvalidInput(trouble[1])
+        if not person.name.strip():
+            raise InvalidInput(_("Enter your name."))
+    with transaction.atomic():
+        # Check-ins of one session queue here: a person's first check-in, sent twice at once,
+        # registers them once and the second finds them registered.
+        session = lock_session(session.pk)
+        trainee = Trainee.objects.filter(id_number=id_number).first()
+        known = trainee is not None and same_name(trainee.name, person.name)
+        if not (known and _attends(session, trainee)):
+            _refuse_when_full(session)  # before telling known from unknown people apart
+        registered = False
+        if trainee is None and registering:
+            trainee = _insert_trainee(None, person, id_number, born)
+            registered = trainee is not None
+            trainee = trainee or Trainee.objects.filter(id_number=id_number).first()
+        if trainee is None or not same_name(trainee.name, person.name):
+            raise RegistrationNeeded(
                 _(
-                    "The name does not match the name registered with this ID number. "
-                    "Check both, or ask the trainer."
+                    "We found no trainee with this ID number and name. If this is your first "
+                    "check-in, choose your village to register. If you have registered before, "
+                    "write your name exactly as registered, or ask the trainer."
                 )
             )
-    else:
-        if person.region is None:
-            raise RegistrationNeeded(
-                _("You are not registered yet: choose your village to register and check in.")
-            )
-        trainee = _register(None, person, county=session.region.county())
-        registered = True
-    attendance, created = _attend(session, trainee, day, AttendanceSource.CHECK_IN, None)
+        attendance, created = _attend(None, session, trainee, day, AttendanceSource.CHECK_IN)
     return CheckIn(trainee=trainee, attendance=attendance, created=created, registered=registered)
 
 
@@ -441,6 +601,12 @@ class RosterHasBadRows(InvalidInput):
     code = "roster_has_bad_rows"
 
 
+class RosterUnreadable(InvalidInput):
+    """The file itself is wrong (no header row, too many rows): no row could be checked."""
+
+    code = "roster_unreadable"
+
+
 def import_roster(
     *,
     actor,
@@ -456,8 +622,11 @@ def import_roster(
     With a bad row, nothing is imported unless `good_rows_only`; people are matched by ID number
     across all imports, and a day already recorded for a person is recorded once."""
     require_manager(actor)
+    session = TrainingSession.objects.select_related("region").get(pk=session.pk)  # as it is now
     if sheet.problems:
-        raise _bad_rows(RosterReport(0, 0, 0, sheet.problems), chosen=good_rows_only)
+        raise RosterUnreadable(
+            " ".join(p["reason"] for p in sheet.problems), details={"rows": sheet.problems}
+        )
     checked = RosterChecker(session).check(sheet.rows, on_progress)
     report = RosterReport(
         total_rows=checked.total_rows,
@@ -498,67 +667,20 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
     with transaction.atomic():
         session = lock_session(session.pk)
         known = _trainees_by_id_number([r.id_number for r in rows])
-        changed_names = [
-            r
-            for r in rows
-            if r.id_number in known and not same_name(known[r.id_number].name, r.name)
-        ]
-        if changed_names:
-            raise Conflict(
-                _(
-                    "Another import registered some of these people at the same time under other "
-                    "names (row %d first). Run the import again to see the rows to correct."
-                )
-                % changed_names[0].row
-            )
-        new = [
-            Trainee(
-                id_number=r.id_number,
-                name=r.name,
-                gender=r.gender,
-                birth_date=r.birth_date,
-                ethnicity=r.ethnicity,
-                phone=r.phone,
-                region_id=r.region_id,
-            )
-            for r in rows
-            if r.id_number not in known
-        ]
-        # Another import (of another session) may be registering some of the same people right
-        # now: their row wins, ours is skipped, and we use theirs if the name is the same.
-        Trainee.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        created = _trainees_by_id_number([t.id_number for t in new])
-        clashes = [
-            r
-            for r in rows
-            if r.id_number in created and not same_name(created[r.id_number].name, r.name)
-        ]
-        if clashes:
-            raise Conflict(
-                _(
-                    "Another import registered some of these people at the same time under other "
-                    "names (row %d first). Run the import again to see the rows to correct."
-                )
-                % clashes[0].row
-            )
-        filled = []
-        for r in rows:
-            trainee = known.get(r.id_number)
-            if trainee is not None and (
-                (r.phone and not trainee.phone) or (r.ethnicity and not trainee.ethnicity)
-            ):
-                trainee.phone = trainee.phone or r.phone
-                trainee.ethnicity = trainee.ethnicity or r.ethnicity
-                filled.append(trainee)
-        Trainee.objects.bulk_update(filled, ["phone", "ethnicity"], batch_size=1000)
-        trainee_ids = {k: t.pk for k, t in (known | created).items()}
+        _refuse_other_names(rows, known)
+        inserted, taken = _insert_new_trainees(r for r in rows if r.id_number not in known)
+        _refuse_other_names(rows, taken)
+        known |= taken
+        trainee_ids = {k: t.pk for k, t in (known | inserted).items()}
+        _refuse_beyond_places(session, trainee_ids.values())
+        completed = _complete_known_trainees(actor, rows, known, roster_import or session)
         TraineeCategoryMembership.objects.bulk_create(
             [
-                TraineeCategoryMembership(trainee_id=trainee_ids[r.id_number], category=c)
+                TraineeCategoryMembership(trainee_id=inserted[r.id_number].pk, category=c)
                 for r in rows
+                if r.id_number in inserted
                 for c in sorted(r.categories)
             ],
-            ignore_conflicts=True,
             batch_size=2000,
         )
         recorded = set(session.attendances.values_list("trainee_id", "day"))
@@ -578,8 +700,9 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
         Attendance.objects.bulk_create(attendances, batch_size=2000)
         counts = {
             "rows": len(rows),
-            "new_trainees": len(new),
+            "new_trainees": len(inserted),
             "known_trainees": len(known),
+            "completed_trainees": completed,
             "attendances": len(attendances),
             "already_recorded": len(wanted) - len(attendances),
         }
@@ -590,6 +713,137 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
             after={"session": session.code, **counts},
         )
     return counts
+
+
+def _refuse_other_names(rows: list[RosterRow], registered: dict[str, Trainee]) -> None:
+    """The rows were checked against the registered names; someone registered since (another
+    import, a check-in) under another name stops the import."""
+    changed = [
+        r
+        for r in rows
+        if r.id_number in registered and not same_name(registered[r.id_number].name, r.name)
+    ]
+    if changed:
+        raise Conflict(
+            _(
+                "Another import registered some of these people at the same time under other "
+                "names (row %d first). Run the import again to see the rows to correct."
+            )
+            % changed[0].row
+        )
+
+
+def _insert_new_trainees(rows: Iterable[RosterRow]) -> tuple[dict, dict]:
+    """(inserted, taken): the trainees this import registered, and those another import or a
+    check-in registered at the same moment, whose row stands. Inserted in ID-number order, so
+    that two imports of the same people wait for each other instead of deadlocking."""
+    pending = [
+        Trainee(
+            id_number=r.id_number,
+            name=r.name,
+            gender=r.gender,
+            birth_date=r.birth_date,
+            ethnicity=r.ethnicity,
+            phone=r.phone,
+            region_id=r.region_id,
+        )
+        for r in sorted(rows, key=lambda r: r.id_number)
+    ]
+    inserted: dict[str, Trainee] = {}
+    taken: dict[str, Trainee] = {}
+    for start in range(0, len(pending), TRAINEES_PER_INSERT):
+        batch = pending[start : start + TRAINEES_PER_INSERT]
+        while batch:
+            try:
+                with transaction.atomic():
+                    Trainee.objects.bulk_create(batch)
+            except IntegrityError:
+                there = _trainees_by_id_number([t.id_number for t in batch])
+                if not there:
+                    raise
+                taken |= there
+                batch = [t for t in batch if t.id_number not in there]
+            else:
+                inserted |= {t.id_number: t for t in batch}
+                batch = []
+    return inserted, taken
+
+
+def _refuse_beyond_places(session, trainee_ids: Iterable[int]) -> None:
+    """The rows beyond the places were refused when checked; places taken since (a check-in,
+    another import) stop the import."""
+    if session.capacity is None:
+        return
+    attending = set(session.attendances.values_list("trainee_id", flat=True).distinct())
+    coming = attending | set(trainee_ids)
+    if len(coming) > session.capacity:
+        raise Conflict(
+            _(
+                "The session has %(places)d places and %(taken)d are taken now: places were "
+                "taken while the roster was checked. Run the import again to see the rows "
+                "beyond the places."
+            )
+            % {"places": session.capacity, "taken": len(attending)}
+        )
+
+
+def _complete_known_trainees(actor, rows: list[RosterRow], known: dict, source) -> int:
+    """A roster fills in what registered trainees lack (a phone, an ethnicity) and adds the
+    categories it names: never replaces or removes. Each trainee so completed gets an audit
+    entry with the before and after (the phone masked)."""
+    wanted = {
+        known[r.id_number].pk: r
+        for r in rows
+        if r.id_number in known
+        and (
+            (r.phone and not known[r.id_number].phone)
+            or (r.ethnicity and not known[r.id_number].ethnicity)
+            or r.categories
+        )
+    }
+    if not wanted:
+        return 0
+    trainees = lock_trainees(wanted)
+    held = _categories_of(list(trainees))
+    filled, added, completed = [], [], 0
+    for pk, trainee in trainees.items():
+        row = wanted[pk]
+        before = {"phone": mask_phone(trainee.phone), "ethnicity": trainee.ethnicity}
+        before["categories"] = sorted(held.get(pk, set()))
+        new_categories = row.categories - held.get(pk, set())
+        if (row.phone and not trainee.phone) or (row.ethnicity and not trainee.ethnicity):
+            trainee.phone = trainee.phone or row.phone
+            trainee.ethnicity = trainee.ethnicity or row.ethnicity
+            filled.append(trainee)
+        added += [TraineeCategoryMembership(trainee_id=pk, category=c) for c in new_categories]
+        after = {
+            "phone": mask_phone(trainee.phone),
+            "ethnicity": trainee.ethnicity,
+            "categories": sorted(held.get(pk, set()) | new_categories),
+        }
+        if after != before:
+            completed += 1
+            audit.record(
+                actor=actor,
+                action="training.complete_trainee",
+                obj=trainee,
+                before={k: v for k, v in before.items() if after[k] != v},
+                after={k: v for k, v in after.items() if before[k] != v},
+                reason=str(source),
+            )
+    Trainee.objects.bulk_update(filled, ["phone", "ethnicity"], batch_size=1000)
+    TraineeCategoryMembership.objects.bulk_create(added, batch_size=2000)
+    return completed
+
+
+def _categories_of(trainee_ids: list[int]) -> dict[int, set[str]]:
+    held: dict[int, set[str]] = {}
+    for start in range(0, len(trainee_ids), ID_QUERY_CHUNK):
+        for trainee_id, category in TraineeCategoryMembership.objects.filter(
+            trainee_id__in=trainee_ids[start : start + ID_QUERY_CHUNK]
+        ).values_list("trainee_id", "category"):
+            held.setdefault(trainee_id, set()).add(category)
+    return held
 
 
 def _trainees_by_id_number(ids: list[str]) -> dict[str, Trainee]:
@@ -621,6 +875,7 @@ def start_roster_import(
             file_name=(file_name or "roster.xlsx")[:200],
             content=content,
             good_rows_only=good_rows_only,
+            progressed_at=timezone.now(),
         )
         audit.record(
             actor=actor,
@@ -645,35 +900,70 @@ def import_good_rows(*, actor, roster_import: RosterImport) -> RosterImport:
         roster_import = lock_roster_import(roster_import.pk)
         if roster_import.status != RosterImportStatus.NEEDS_DECISION:
             raise Conflict(_("This roster is not waiting for a decision."))
-        roster_import.good_rows_only = True
-        roster_import.status = RosterImportStatus.QUEUED
-        roster_import.processed_rows = 0
-        roster_import.finished_at = None
-        roster_import.save(
-            update_fields=["good_rows_only", "status", "processed_rows", "finished_at"]
-        )
+        _requeue(roster_import, good_rows_only=True)
         audit.record(
             actor=actor,
             action="training.import_good_rows",
             obj=roster_import,
             after={"bad_rows": roster_import.bad_rows, "good_rows": roster_import.good_rows},
         )
-        transaction.on_commit(lambda: _enqueue(roster_import.pk))
     return roster_import
 
 
-def discard_roster_import(*, actor, roster_import: RosterImport) -> RosterImport:
-    """Nothing will be imported from this file: forget its content (and the ID numbers in it)."""
+def retry_roster_import(*, actor, roster_import: RosterImport) -> RosterImport:
+    """Run a stalled import again (its worker stopped): nothing of it was written, or what was
+    is recorded once."""
     require_manager(actor)
     with transaction.atomic():
         roster_import = lock_roster_import(roster_import.pk)
-        if roster_import.status != RosterImportStatus.NEEDS_DECISION:
+        if not roster_import.is_stalled:
+            raise Conflict(_("This import has not stalled: it cannot be run again."))
+        before = {"status": roster_import.status}
+        _requeue(roster_import, good_rows_only=roster_import.good_rows_only)
+        audit.record(
+            actor=actor,
+            action="training.retry_roster_import",
+            obj=roster_import,
+            before=before,
+            after={"status": roster_import.status},
+        )
+    return roster_import
+
+
+def _requeue(roster_import: RosterImport, *, good_rows_only: bool) -> None:
+    roster_import.good_rows_only = good_rows_only
+    roster_import.status = RosterImportStatus.QUEUED
+    roster_import.processed_rows = 0
+    roster_import.finished_at = None
+    roster_import.progressed_at = timezone.now()
+    roster_import.save(
+        update_fields=["good_rows_only", "status", "processed_rows", "finished_at", "progressed_at"]
+    )
+    transaction.on_commit(lambda: _enqueue(roster_import.pk))
+
+
+def discard_roster_import(*, actor, roster_import: RosterImport) -> RosterImport:
+    """Nothing will be imported from this file (it has bad rows, or its import stalled): forget
+    its content (and the ID numbers in it)."""
+    require_manager(actor)
+    with transaction.atomic():
+        roster_import = lock_roster_import(roster_import.pk)
+        if not (
+            roster_import.status == RosterImportStatus.NEEDS_DECISION or roster_import.is_stalled
+        ):
             raise Conflict(_("This roster is not waiting for a decision."))
+        before = {"status": roster_import.status}
         roster_import.status = RosterImportStatus.DISCARDED
         roster_import.content = None
-        roster_import.finished_at = timezone.now()
-        roster_import.save(update_fields=["status", "content", "finished_at"])
-        audit.record(actor=actor, action="training.discard_roster", obj=roster_import)
+        roster_import.finished_at = roster_import.progressed_at = timezone.now()
+        roster_import.save(update_fields=["status", "content", "finished_at", "progressed_at"])
+        audit.record(
+            actor=actor,
+            action="training.discard_roster",
+            obj=roster_import,
+            before=before,
+            after={"status": roster_import.status},
+        )
     return roster_import
 
 
@@ -681,7 +971,7 @@ def process_roster_import(*, import_id: int) -> dict:
     """Run a queued import (the background task). Safe to run twice: only a queued import runs,
     and a finished one answers with its result."""
     claimed = RosterImport.objects.filter(pk=import_id, status=RosterImportStatus.QUEUED).update(
-        status=RosterImportStatus.VALIDATING, processed_rows=0
+        status=RosterImportStatus.VALIDATING, processed_rows=0, progressed_at=timezone.now()
     )
     roster_import = RosterImport.objects.select_related("session__region", "uploaded_by").get(
         pk=import_id
@@ -689,16 +979,17 @@ def process_roster_import(*, import_id: int) -> dict:
     if not claimed:
         return {"status": roster_import.status, **roster_import.result}
     rows = RosterImport.objects.filter(pk=import_id)
+    skipped = list(roster_import.problems)  # bad rows already left out when the user chose
 
     def progress(done: int, total: int) -> None:
-        rows.update(processed_rows=done, total_rows=total)
+        rows.update(processed_rows=done, total_rows=total, progressed_at=timezone.now())
 
     def writing() -> None:
-        rows.update(status=RosterImportStatus.IMPORTING)
+        rows.update(status=RosterImportStatus.IMPORTING, progressed_at=timezone.now())
 
     try:
         sheet = read_roster(bytes(roster_import.content or b""))
-        rows.update(total_rows=len(sheet.rows))
+        rows.update(total_rows=len(sheet.rows), progressed_at=timezone.now())
         report = import_roster(
             actor=roster_import.uploaded_by,
             session=roster_import.session,
@@ -709,54 +1000,86 @@ def process_roster_import(*, import_id: int) -> dict:
             on_writing=writing,
         )
     except RosterHasBadRows as error:
-        outcome = error.details["report"]
+        outcome = _with_skipped(error.details["report"], skipped)
         if roster_import.good_rows_only:  # not one good row: there is nothing left to decide
-            rows.update(
-                status=RosterImportStatus.FAILED,
-                error=str(error.message),
-                content=None,
-                finished_at=timezone.now(),
-                **_counts(outcome),
-            )
+            _end_import(roster_import, RosterImportStatus.FAILED, outcome, error=str(error.message))
             return {"status": "failed", **outcome}
-        rows.update(
-            status=RosterImportStatus.NEEDS_DECISION, finished_at=timezone.now(), **_counts(outcome)
+        bad = {p["row"] for p in outcome["problems"]}
+        _end_import(
+            roster_import,
+            RosterImportStatus.NEEDS_DECISION,
+            outcome,
+            content=reduced_roster(sheet, without=bad),
         )
         return {"status": "needs_decision", **outcome}
     except (InvalidInput, Conflict, NotFound) as error:
-        rows.update(
-            status=RosterImportStatus.FAILED,
-            error=str(error.message),
-            content=None,
-            finished_at=timezone.now(),
-        )
+        _end_import(roster_import, RosterImportStatus.FAILED, error=str(error.message))
         return {"status": "failed", "error": str(error.message)}
     except Exception:
-        rows.update(
-            status=RosterImportStatus.FAILED,
+        _end_import(
+            roster_import,
+            RosterImportStatus.FAILED,
             error=_("The import stopped on an unexpected error; nothing was imported."),
-            finished_at=timezone.now(),
         )
         raise
-    outcome = report.as_dict()
-    rows.update(
-        status=RosterImportStatus.DONE,
+    outcome = _with_skipped(report.as_dict(), skipped)
+    _end_import(
+        roster_import,
+        RosterImportStatus.DONE,
+        outcome,
         result={k: v for k, v in outcome.items() if k != "problems"},
-        content=None,
-        finished_at=timezone.now(),
-        **_counts(outcome),
     )
     return {"status": "done", **outcome}
 
 
-def _counts(outcome: dict) -> dict:
-    return {
-        "total_rows": outcome["total_rows"],
-        "processed_rows": outcome["total_rows"],
-        "good_rows": outcome["good_rows"],
-        "bad_rows": outcome["bad_rows"],
-        "problems": outcome["problems"],
+def _with_skipped(outcome: dict, skipped: list[dict]) -> dict:
+    """A run over the good rows the user chose reports the bad rows left out before, too."""
+    if not skipped:
+        return outcome
+    problems = sorted(skipped + outcome["problems"], key=lambda p: p["row"])
+    return outcome | {
+        "total_rows": outcome["total_rows"] + len({p["row"] for p in skipped}),
+        "bad_rows": len({p["row"] for p in problems}),
+        "problems": problems,
     }
+
+
+def _end_import(
+    roster_import: RosterImport,
+    status: str,
+    outcome: dict | None = None,
+    *,
+    content: bytes | None = None,
+    **fields,
+) -> None:
+    """An import ends (or waits for the user) with its outcome, audited. Its file goes: the ID
+    numbers in it are now stored once, on the trainees, or nowhere. Only while the user decides
+    are the good rows kept (`content`), to import them if asked."""
+    if outcome is not None:
+        fields |= {
+            "total_rows": outcome["total_rows"],
+            "processed_rows": outcome["total_rows"],
+            "good_rows": outcome["good_rows"],
+            "bad_rows": outcome["bad_rows"],
+            "problems": outcome["problems"],
+        }
+    now = timezone.now()
+    with transaction.atomic():
+        running = lock_roster_import(roster_import.pk).status
+        RosterImport.objects.filter(pk=roster_import.pk).update(
+            status=status, content=content, finished_at=now, progressed_at=now, **fields
+        )
+        audit.record(
+            actor=None,
+            action="training.end_roster_import",
+            obj=roster_import,
+            before={"status": running},
+            after={
+                "status": status,
+                **{k: fields[k] for k in ("total_rows", "good_rows", "bad_rows") if k in fields},
+                **({"error": fields["error"]} if "error" in fields else {}),
+            },
+        )
 
 
 # --- certificates ----------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The pages: who sees what (masked or not), the upload and its progress, check-in by phone."""
 
+import re
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -8,13 +10,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cuncun.accounts.models import Role
+from cuncun.core.models import AuditEntry
 from cuncun.core.personal import mask_id_number
 from cuncun.training import codes, services
-from cuncun.training.models import Attendance, RosterImport, RosterImportStatus, Trainee
+from cuncun.training.models import (
+    Attendance,
+    AttendanceSource,
+    RosterImport,
+    RosterImportStatus,
+    Trainee,
+)
 from cuncun.training.roster import read_roster
 from tests.conftest import township
 from tests.training.builders import id_number, person_row, roster_file, wrong_checksum
-from tests.training.conftest import make_session
+from tests.training.conftest import load_plan_changed, make_session
 
 YUXIANG = id_number(1, female=True)
 
@@ -84,9 +93,121 @@ def test_the_api_masks_id_numbers_for_all_but_the_training_office(
     assert {t["id_number"] for t in full} == {YUXIANG, id_number(2)}
 
 
-def test_the_home_page_shows_the_plan_figures(client, trained, plan):
+def _part(page: str, element_id: str) -> str:
+    """The text of the element with that id (to the end of its line)."""
+    found = re.search(rf'id="{element_id}"[^>]*>(.*)', page)
+    assert found, f"no #{element_id} on the page"
+    return found.group(1)
+
+
+def test_the_home_page_names_the_plans_own_person_times_target(client, county, tmp_path):
+    load_plan_changed(tmp_path, {"training_person_times": {"value": 12345}})
     page = client.get(reverse("training:home"), {"on": "2017-06-01"}).content.decode()
-    assert 'data-code="training_person_times"' in page and "10,000" in page
+    assert "12,345" in _part(page, "plan-lead") and "10,000" not in page
+    assert 'data-code="training_person_times"' in page
+
+
+def test_the_home_page_shows_what_is_left_of_the_training_cap(client, county, awareness, tmp_path):
+    load_plan_changed(tmp_path, {"training_cap": {"amount": 100000}})
+    make_session(awareness, code="S-1", first=date(2017, 3, 1), cost="30000")
+    make_session(awareness, code="S-2", first=date(2018, 3, 1), cost="25000")  # still to come
+    page = client.get(reverse("training:home"), {"on": "2017-06-01"}).content.decode()
+    assert "¥30,000.00" in page and "¥100,000.00" in page  # spent up to the day, of the cap
+    committed_and_left = _part(page, "fund-left")
+    assert "¥55,000.00" in committed_and_left and "¥45,000.00" in committed_and_left
+
+
+def _talents_page(client, region):
+    return client.get(
+        reverse("training:talents"), {"on": "2017-06-01", "region": region.pk}
+    ).content.decode()
+
+
+def test_the_talents_page_shows_the_plans_bounds_and_flags_a_village_above_them(
+    client, county, advanced, tmp_path
+):
+    session = make_session(advanced, code="S-ADV", first=date(2017, 5, 1))
+    rows = [person_row(1), person_row(2), person_row(3, village="曼播村委会")]
+    services.import_roster(actor=None, session=session, sheet=read_roster(roster_file(rows)))
+    services.issue_certificates(actor=None, session=session, issued_on=date(2017, 5, 1))
+    load_plan_changed(tmp_path, {"village_talents_max": {"value": 1}})
+
+    page = _talents_page(client, township("嘎洒镇"))
+
+    assert "1 至 1 名" in _part(page, "talents-plan")
+    flagged = re.findall(r"<tr[^>]*><td>([^<]+)</td>(?:(?!</tr>).)*above-plan", page, flags=re.S)
+    assert flagged == ["曼达村委会"]  # two talents, the plan says at most one
+    load_plan_changed(tmp_path, {"village_talents_max": {"value": 3}})
+    page = _talents_page(client, township("嘎洒镇"))
+    assert "1 至 3 名" in _part(page, "talents-plan") and "above-plan" not in page
+    assert 'id="lacking-count">' in page
+
+
+def test_the_office_edits_a_session_from_its_form(client, session, training_office):
+    client.force_login(training_office)
+    url = reverse("training:session_edit", args=[session.code])
+    form = client.get(url).content.decode()
+    assert 'value="嘎洒镇文化站"' in form and 'value="2017-05-12"' in form
+
+    response = client.post(url, _session_form(session, cost="12000.00", capacity="30"))
+
+    assert response.status_code == 302 and response.url.endswith(f"/sessions/{session.code}/")
+    session.refresh_from_db()
+    assert (session.cost, session.capacity) == (Decimal("12000.00"), 30)
+    entry = AuditEntry.objects.get(action="training.update_session")
+    assert entry.actor == training_office and entry.after["capacity"] == 30
+
+
+def test_an_edit_past_the_training_cap_says_what_is_left_and_changes_nothing(
+    client, county, awareness, training_office, tmp_path
+):
+    load_plan_changed(tmp_path, {"training_cap": {"amount": 20000}})
+    session = make_session(awareness, code="2017-001", first=date(2017, 5, 12), cost="10000")
+    client.force_login(training_office)
+
+    response = client.post(
+        reverse("training:session_edit", args=[session.code]),
+        _session_form(session, cost="25000.00"),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200 and 'role="alert"' in page and "¥20,000.00" in page
+    session.refresh_from_db()
+    assert session.cost == Decimal("10000.00")
+
+
+def _session_form(session, **changes) -> dict:
+    data = {
+        "title": session.title,
+        "starts_on": session.starts_on.isoformat(),
+        "ends_on": session.ends_on.isoformat(),
+        "place": session.place,
+        "region": session.region_id,
+        "trainer": session.trainer,
+        "institution": session.institution,
+        "funding_source": session.funding_source,
+        "cost": str(session.cost),
+        "capacity": session.capacity or "",
+        "certificate_min_days": session.certificate_min_days or "",
+    }
+    return data | changes
+
+
+def test_the_office_marks_someone_present_by_hand_from_the_session_page(
+    client, county, trained, awareness, training_office
+):
+    later = make_session(awareness, code="2017-002", first=date(2017, 6, 2))
+    client.force_login(training_office)
+    url = reverse("training:record_attendance", args=[later.code])
+
+    client.post(url, {"id_number": YUXIANG, "day": "2017-06-02"})
+    unknown = client.post(url, {"id_number": id_number(77), "day": "2017-06-02"}, follow=True)
+
+    attendance = Attendance.objects.get(session=later)
+    assert attendance.trainee.name == "玉香" and attendance.source == AttendanceSource.MANUAL
+    assert "没有该身份证号的学员" in unknown.content.decode()
+    page = client.get(reverse("training:session", args=[later.code])).content.decode()
+    assert 'id="session-persons">1<' in page
 
 
 def test_uploading_a_roster_with_a_bad_row_shows_the_row_and_imports_nothing(
@@ -225,3 +346,27 @@ def test_scheduling_a_session_from_the_form(client, county, awareness, training_
         },
     )
     assert response.status_code == 302 and response.url.endswith("/training/sessions/2017-001/")
+
+
+def test_a_stalled_import_stops_polling_and_offers_to_run_again_or_discard(
+    client, session, training_office
+):
+    client.force_login(training_office)
+    client.post(
+        reverse("training:roster_upload", args=[session.code]),
+        {"file": SimpleUploadedFile("r.xlsx", roster_file([person_row(1)]))},
+    )
+    job = RosterImport.objects.get()
+    RosterImport.objects.filter(pk=job.pk).update(  # its worker died while checking the rows
+        status=RosterImportStatus.VALIDATING,
+        progressed_at=timezone.now() - timedelta(hours=1),
+    )
+
+    fragment = client.get(reverse("training:import_progress", args=[job.pk])).content.decode()
+
+    assert 'data-status="stalled"' in fragment and "hx-get" not in fragment
+    assert reverse("training:import_retry", args=[job.pk]) in fragment
+    assert reverse("training:import_discard", args=[job.pk]) in fragment
+    client.post(reverse("training:import_retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == RosterImportStatus.QUEUED and not job.is_stalled

@@ -7,11 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 
-from cuncun.core.errors import InvalidInput
+from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.regions.queries import browse_root, find_unit
 from cuncun.training import queries
 from cuncun.training.access import require_reader, sees_personal_data
 from cuncun.training.schemas import SessionOut, SummaryOut, TraineeOut
+
+FIRST_YEAR, LAST_YEAR = 1900, 9998  # years a date filter can name
 
 router = Router(tags=["training"])
 
@@ -27,6 +29,8 @@ def _day(value: str | None) -> date:
 
 @router.get("/sessions/", response=list[SessionOut], summary="Training sessions")
 def list_sessions(request, year: int | None = None, kind: str = ""):
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(_("year must be a year such as 2017"), details={"year": year})
     return [
         {
             "code": s.code,
@@ -50,12 +54,15 @@ def list_sessions(request, year: int | None = None, kind: str = ""):
 @router.get("/summary/", response=SummaryOut, summary="Person-times, persons and categories")
 def summary(request, region: str | None = None, on: str | None = None):
     """Counted since the plan started, for people living in `region` (default: the caller's
-    area, or the county)."""
+    area, or the county). The training fund is the county's: the plan caps it county-wide."""
     unit = find_unit(request.user, region) if region else browse_root(request.user)
+    if unit is None:
+        raise NotFound(_("The county's divisions are not loaded yet."))
     day = _day(on)
     plan = queries.plan_for(unit, day)
     since = plan.starts_on if plan else None
     c = queries.counts(unit, since or date.min, day)
+    fund = queries.training_fund(plan)
     return {
         "region": unit.code or str(unit.pk),
         "since": since,
@@ -68,6 +75,15 @@ def summary(request, region: str | None = None, on: str | None = None):
             for r in queries.per_category(unit, since or date.min, day)
         ],
         "villages_without_talent": len(queries.villages_without_talent(unit, day)),
+        "special_fund_spent": queries.spending(unit, since or date.min, day)["special_fund"],
+        "county_training_fund": {
+            "cap": fund.cap.amount,
+            "committed": fund.committed,
+            "left": fund.left,
+            "sentence": fund.cap.sentence,
+        }
+        if fund
+        else None,
     }
 
 

@@ -26,6 +26,13 @@ class CategoryCount(Schema):
     persons: int
 
 
+class TrainingFundOut(Schema):
+    cap: Decimal  # the plan's cap for training from the special fund
+    committed: Decimal  # the cost of the county's special-fund sessions of the plan's time
+    left: Decimal
+    sentence: str  # the plan's words
+
+
 class SummaryOut(Schema):
     region: str
     since: date | None
@@ -35,6 +42,8 @@ class SummaryOut(Schema):
     sessions: int
     categories: list[CategoryCount]
     villages_without_talent: int
+    special_fund_spent: Decimal  # by the sessions held in the region up to the day
+    county_training_fund: TrainingFundOut | None
 
 
 class TraineeOut(Schema):

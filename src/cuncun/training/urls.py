@@ -21,6 +21,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.roster_import, name="import"),
     path("imports/<int:pk>/progress/", views.roster_import_progress, name="import_progress"),
     path("imports/<int:pk>/good-rows/", views.roster_import_good_rows, name="import_good_rows"),
+    path("imports/<int:pk>/retry/", views.roster_import_retry, name="import_retry"),
     path("imports/<int:pk>/discard/", views.roster_import_discard, name="import_discard"),
     path("trainees/", views.trainees, name="trainees"),
     path("follow-up/", views.followup, name="followup"),

@@ -80,7 +80,8 @@ def _people_context(request) -> dict:
 
 
 def home(request):
-    """培训: the figures of the 10,000 person-times plan for an area, against the plan."""
+    """培训: the training plan's figures for an area (person-times, persons, talents, spending),
+    against the plan."""
     region = _region(request)
     day = _day(request.GET.get("on"))
     plan = queries.plan_for(region, day)
@@ -103,11 +104,13 @@ def home(request):
             "townships": queries.per_township(region, start, day)
             if region.level == Level.COUNTY
             else [],
+            "person_times_target": queries.plan_target(region, day, "training_person_times"),
             "spending": money,
             "cap": cap,
             "cap_share": int(money["special_fund"] * 100 / cap.amount)
             if cap and cap.amount
             else None,
+            "fund": queries.training_fund(plan),
             "lacking_count": len(lacking),
             **_people_context(request),
         },
@@ -128,6 +131,8 @@ def talents(request):
             "rows": rows,
             "lacking": sum(1 for r in rows if not r["talents"]),
             "covered": sum(1 for r in rows if r["talents"]),
+            "least": queries.plan_target(region, day, queries.TALENTS_LEAST),
+            "most": queries.plan_target(region, day, queries.TALENTS_MOST),
         },
     )
 
@@ -211,7 +216,16 @@ def session_new(request):
         else:
             messages.success(request, _("Session %s scheduled.") % session.code)
             return redirect("training:session", code=session.code)
-    return render(request, "training/session_form.html", {"form": form, "session": None})
+    return render(
+        request,
+        "training/session_form.html",
+        {"form": form, "session": None, "fund": _fund_today(county)},
+    )
+
+
+def _fund_today(county: RegionUnit):
+    """What is left of the plan's training cap, shown beside the cost a session asks for."""
+    return queries.training_fund(queries.plan_for(county, timezone.localdate()))
 
 
 @login_required
@@ -252,7 +266,11 @@ def session_edit(request, code: str):
         else:
             messages.success(request, _("Session %s saved.") % session.code)
             return redirect("training:session", code=session.code)
-    return render(request, "training/session_form.html", {"form": form, "session": session})
+    return render(
+        request,
+        "training/session_form.html",
+        {"form": form, "session": session, "fund": _fund_today(county)},
+    )
 
 
 def session_detail(request, code: str):
@@ -386,7 +404,7 @@ def checkin(request, code: str, day: str, token: str):
                 result = services.check_in(session=session, day=when, token=token, person=person)
             except services.RegistrationNeeded as needed:
                 error = needed.message
-                registration = RegistrationForm(county=county)
+                registration = registration or RegistrationForm(county=county)
             except DomainError as refused:
                 error = refused.message
     return render(
@@ -462,7 +480,22 @@ def roster_import_progress(request, pk: int):
 @require_POST
 def roster_import_good_rows(request, pk: int):
     found = queries.roster_import(pk)
-    services.import_good_rows(actor=request.user, roster_import=found)
+    try:
+        services.import_good_rows(actor=request.user, roster_import=found)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    return redirect("training:import", pk=pk)
+
+
+@login_required
+@require_POST
+def roster_import_retry(request, pk: int):
+    """A stalled import (its worker stopped) is run again."""
+    found = queries.roster_import(pk)
+    try:
+        services.retry_roster_import(actor=request.user, roster_import=found)
+    except DomainError as error:
+        messages.error(request, str(error.message))
     return redirect("training:import", pk=pk)
 
 
@@ -470,7 +503,11 @@ def roster_import_good_rows(request, pk: int):
 @require_POST
 def roster_import_discard(request, pk: int):
     found = queries.roster_import(pk)
-    services.discard_roster_import(actor=request.user, roster_import=found)
+    try:
+        services.discard_roster_import(actor=request.user, roster_import=found)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("training:import", pk=pk)
     messages.info(request, _("Nothing was imported from %s.") % found.file_name)
     return redirect("training:session", code=found.session.code)
 

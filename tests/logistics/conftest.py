@@ -5,16 +5,23 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from cuncun.accounts.models import Role
-from cuncun.logistics.carriers import STANDARD_CARRIERS
+from cuncun.logistics.carriers import install_standard_carriers
 from cuncun.logistics.services import ParcelDetails
 from cuncun.network.models import SiteKind
-from cuncun.network.services import assign_operator, ensure_carrier
-from tests.conftest import township, village
+from cuncun.network.services import assign_operator
+from tests.conftest import PASSWORD, township, village
 from tests.factories import site_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -25,9 +32,8 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def carriers(county):
-    return {
-        code: ensure_carrier(actor=None, code=code, name=name) for code, name in STANDARD_CARRIERS
-    }
+    # The migration installed them; a transactional test's flush may have emptied the table.
+    return install_standard_carriers()
 
 
 @pytest.fixture

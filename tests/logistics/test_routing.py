@@ -1,14 +1,20 @@
 """Consolidated routes: VROOM finds the known optimum of small instances, respects capacity and
-opening hours, falls back to a simple plan when given no time, and the day's plan is stored with
-its route sheets."""
+opening hours, runs the township runs from the stations after the trunk, falls back to a simple
+plan when given no time, out of time or failing; the day's plan carries the parcels due that day
+(once), replaces that day's earlier plan, and is stored with its route sheets."""
 
 import itertools
 import math
+import random
+from datetime import time, timedelta
 
+import pytest
 from django.utils import timezone
 
+from cuncun.core.errors import Conflict, InvalidInput
+from cuncun.core.models import AuditEntry
 from cuncun.logistics import routing
-from cuncun.logistics.models import EventKind, EventSource, RoutePlan
+from cuncun.logistics.models import EventKind, EventSource, Route, RouteLeg, RoutePlan, RouteStop
 from cuncun.logistics.services import (
     EventInput,
     ParcelDetails,
@@ -16,9 +22,12 @@ from cuncun.logistics.services import (
     plan_routes,
     record_event,
 )
+from cuncun.network.models import SiteKind
+from cuncun.network.services import update_site_profile
+from cuncun.regions.models import RegionUnit
 from tests.conftest import township
 from tests.factories import site_in
-from tests.logistics.conftest import at
+from tests.logistics.conftest import at, logged_in
 
 
 def euclid(points):
@@ -92,48 +101,199 @@ def test_with_no_time_the_solver_falls_back_to_a_simple_plan_and_says_so():
     points = [(0, 0), (3, 9), (8, 2), (-4, 6)]
     plan = routing.solve(problem(points, [1, 1, 1]), time_limit_s=0)
 
-    assert plan.solver == "simple" and "solver_no_time" in plan.notes
+    assert plan.solver == "simple" and plan.notes == [routing.SOLVER_NO_TIME]
     assert not plan.unassigned and sum(r.parcels for r in plan.routes) == 3
 
 
-def test_carriers_driving_alone_cost_more_than_one_consolidated_route():
-    points = [(0, 0), (10, 0), (10, 1), (11, 0)]
-    instance = problem(points, [2, 2, 2])
-    for stop in instance.stops:
-        stop.group = "t"
-        stop.by_carrier = {"SF": 1, "ZTO": 1}
+def test_when_the_solver_does_not_answer_in_time_a_simple_plan_is_made_and_said():
+    # Given more stops than VROOM can even read in a thousandth of a second
+    rng = random.Random(7)
+    points = [(0, 0), *((rng.uniform(-40, 40), rng.uniform(-40, 40)) for _ in range(150))]
+    instance = problem(points, [1] * 150, vehicles=4)
+
+    plan = routing.solve(instance, time_limit_s=0.001)
+
+    assert plan.solver == "simple" and plan.notes == [routing.SOLVER_TIMED_OUT]
+    assert not plan.unassigned and sum(r.parcels for r in plan.routes) == 150
+
+
+def test_when_the_solver_fails_a_simple_plan_is_made_and_said():
+    # Given a stop whose hours VROOM refuses (it closes before it opens)
+    points = [(0, 0), (3, 9), (8, 2), (-4, 6)]
+    instance = problem(points, [1, 1, 1], windows={2: [(15 * 3600, 9 * 3600)]})
+
     plan = routing.solve(instance, time_limit_s=5)
-    assert routing.naive_km(instance) > 1.9 * plan.km
+
+    assert plan.solver == "simple" and plan.notes == [routing.SOLVER_FAILED]
+    assert sum(r.parcels for r in plan.routes) + len(plan.unassigned) == 3
+
+
+def test_a_township_run_leaves_its_station_once_the_trunk_has_dropped_its_parcels():
+    # Given a station 20 km out with two village points beyond it, and a point of a township
+    # without a station
+    points = [(0, 0), (20, 0), (25, 3), (25, -3), (-10, 0)]
+    station = routing.Hub(key="station", node=1)
+    stops = [
+        routing.Stop(key="station", node=1, parcels=2, hub=station),
+        routing.Stop(key="north", node=2, parcels=3, hub=station),
+        routing.Stop(key="south", node=3, parcels=4, hub=station),
+        routing.Stop(key="alone", node=4, parcels=1),
+    ]
+    fleet = routing.Fleet(vehicles=2, speed_kmh=60, fixed_cost_km=0)
+    instance = routing.Problem(stops=stops, km=euclid(points), fleet=fleet)
+
+    plan = routing.solve(instance, time_limit_s=5)
+
+    assert plan.solver == "vroom" and not plan.unassigned
+    trunk = [r for r in plan.routes if r.leg == routing.TRUNK]
+    runs = [r for r in plan.routes if r.leg == routing.TOWNSHIP]
+    drops = {v.stop.key: v for r in trunk for v in r.visits}
+    assert set(drops) == {"station", "alone"}
+    assert drops["station"].parcels == 9  # its own 2 and its points' 7
+    assert len(runs) == 1 and runs[0].hub is station
+    assert {v.stop.key for v in runs[0].visits} == {"north", "south"}
+    unloaded = drops["station"].start_s + routing.service_seconds(9)
+    assert runs[0].start_s >= unloaded
+    assert all(v.arrive_s >= unloaded for v in runs[0].visits)
+    # Through the station: 2 × 20 km of trunk and the run around its two points beyond it.
+    run_km = euclid(points)[1][2] + euclid(points)[2][3] + euclid(points)[3][1]
+    assert math.isclose(plan.km, 40 + 20 + run_km, abs_tol=0.01)
 
 
 def arrive_at_warehouse(carrier, waybill, point, warehouse):
-    record_event(
+    return record_event(
         actor=None,
         carrier=carrier,
         waybill=waybill,
         event=EventInput(kind=EventKind.ARRIVED_HUB, occurred_at=at(0, 0), site=warehouse),
         source=EventSource.MANIFEST,
         details=ParcelDetails(point=point, person_phone="13812345678"),
+    ).parcel
+
+
+@pytest.fixture
+def menglong_station(county):
+    return site_in(township("勐龙镇"), SiteKind.TOWNSHIP_STATION, name="勐龙镇服务站")
+
+
+@pytest.fixture
+def waiting(carriers, warehouse, gasa_station, manda_point, menglong_station):
+    """Four parcels of four carriers at the county warehouse: two for 曼达村's point (reached
+    through 嘎洒镇's station), one for that station, one for 勐龙镇's."""
+    return [
+        arrive_at_warehouse(carriers[code], f"W{number}", point, warehouse)
+        for number, (code, point) in enumerate(
+            [
+                ("SF", manda_point),
+                ("ZTO", manda_point),
+                ("YTO", gasa_station),
+                ("YD", menglong_station),
+            ]
+        )
+    ]
+
+
+def current_parcels() -> list[int]:
+    """Each parcel as often as a trunk stop of a plan in force carries it."""
+    return sorted(
+        RouteStop.objects.filter(
+            route__plan__replaced_at__isnull=True, route__leg=RouteLeg.TRUNK
+        ).values_list("parcels", flat=True)
     )
 
 
-def test_the_days_plan_carries_every_carriers_parcels_waiting_at_the_warehouse(
-    carriers, office_user, warehouse, gasa_station, manda_point
+def test_the_days_plan_runs_from_the_warehouse_through_the_township_stations(
+    office_user, waiting, warehouse, gasa_station, manda_point, menglong_station
 ):
-    menglong = site_in(township("勐龙镇"), "township_station", name="勐龙镇服务站")
-    for number, (code, point) in enumerate(
-        [("SF", manda_point), ("ZTO", manda_point), ("YTO", gasa_station), ("YD", menglong)]
-    ):
-        arrive_at_warehouse(carriers[code], f"W{number}", point, warehouse)
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+
+    assert plan.notes == ["approximate_places:4"] and plan.solver == RoutePlan.Solver.VROOM
+    assert plan.parcels == 4 and not plan.unassigned
+    assert plan.distance_source == "直线距离 × 绕行系数 1.4（未导入道路距离矩阵）"
+    # The trunk drops at both stations, 嘎洒镇's with 曼达村's parcels too …
+    trunk = RouteStop.objects.filter(route__plan=plan, route__leg=RouteLeg.TRUNK)
+    assert {s.site for s in trunk} == {gasa_station, menglong_station}
+    assert all(s.route.start_site == warehouse for s in trunk)
+    at_gasa = trunk.get(site=gasa_station)
+    assert sorted(p.pk for p in at_gasa.parcels.all()) == [p.pk for p in waiting[:3]]
+    # … and 嘎洒镇's van takes those on to 曼达村 once the drop is done.
+    run = Route.objects.get(plan=plan, leg=RouteLeg.TOWNSHIP)
+    assert run.start_site == gasa_station and run.vehicle == "嘎洒镇电商服务站 1号车"
+    assert [(s.site, s.parcel_count) for s in run.stops.all()] == [(manda_point, 2)]
+    assert run.start_at >= at_gasa.serve_at
+    assert current_parcels() == sorted(p.pk for p in waiting)
+    assert plan.naive_km >= plan.total_km
+
+
+def test_planning_a_day_again_replaces_its_plan(office_user, waiting):
+    first = plan_routes(actor=office_user, day=timezone.localdate())
+
+    second = plan_routes(actor=office_user, day=timezone.localdate())
+
+    first.refresh_from_db()
+    assert first.replaced_at is not None and second.replaced_at is None
+    assert list(RoutePlan.objects.current()) == [second]
+    assert current_parcels() == sorted(p.pk for p in waiting)
+    entry = AuditEntry.objects.for_object(second).get(action="logistics.plan_routes")
+    assert entry.after["replaces"] == first.pk and entry.actor == office_user
+
+
+def test_a_parcel_in_todays_plan_is_not_planned_again_for_tomorrow(
+    office_user, waiting, carriers, warehouse, manda_point
+):
+    plan_routes(actor=office_user, day=timezone.localdate())
+    late = arrive_at_warehouse(carriers["JD"], "JD1", manda_point, warehouse)
+
+    tomorrow = plan_routes(actor=office_user, day=timezone.localdate() + timedelta(days=1))
+
+    assert tomorrow.parcels == 1
+    trunk = RouteStop.objects.get(route__plan=tomorrow, route__leg=RouteLeg.TRUNK)
+    assert list(trunk.parcels.all()) == [late]
+    assert current_parcels() == sorted([*(p.pk for p in waiting), late.pk])
+
+
+def test_a_day_with_nothing_due_is_not_planned(office_user, waiting):
+    plan_routes(actor=office_user, day=timezone.localdate())
+
+    with pytest.raises(Conflict):
+        plan_routes(actor=office_user, day=timezone.localdate() + timedelta(days=1))
+    assert RoutePlan.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"day": timezone.localdate() - timedelta(days=1)},
+        {"vehicles": 0},
+        {"vehicles": 51},
+        {"capacity_parcels": 0},
+        {"capacity_kg": 10**9},
+    ],
+)
+def test_a_plan_for_a_past_day_or_an_impossible_fleet_is_refused(office_user, waiting, change):
+    with pytest.raises(InvalidInput):
+        plan_routes(actor=office_user, **{"day": timezone.localdate(), **change})
+    assert not RoutePlan.objects.exists()
+
+
+def test_a_stop_reached_before_it_opens_is_served_from_its_opening(
+    office_user, carriers, warehouse, gasa_station
+):
+    # Given a station open only in the morning and, in a township without a station, a point
+    # open only late in the afternoon: one van serves both, and waits at the second.
+    menglong = RegionUnit.objects.filter(parent=township("勐龙镇")).order_by("code").first()
+    late_point = site_in(menglong, name="勐龙镇某村服务点")
+    update_site_profile(actor=None, site=gasa_station, changes={"opening_hours": "08:00-10:00"})
+    update_site_profile(actor=None, site=late_point, changes={"opening_hours": "16:00-18:00"})
+    arrive_at_warehouse(carriers["SF"], "W1", gasa_station, warehouse)
+    arrive_at_warehouse(carriers["SF"], "W2", late_point, warehouse)
 
     plan = plan_routes(actor=office_user, day=timezone.localdate())
 
-    assert plan.solver == RoutePlan.Solver.VROOM and plan.parcels == 4 and not plan.unassigned
-    stops = [s for route in plan.routes.all() for s in route.stops.all()]
-    assert {s.site for s in stops} == {manda_point, gasa_station, menglong}
-    assert sum(s.parcels.count() for s in stops) == 4
-    assert "直线" in plan.distance_source or "straight-line" in plan.distance_source
-    assert plan.naive_km >= plan.total_km
+    stop = RouteStop.objects.get(route__plan=plan, site=late_point)
+    assert stop.arrive_at < time(16) and stop.serve_at == time(16)
+    sheet = logged_in(office_user).get(f"/logistics/routes/{plan.pk}/").content.decode()
+    assert "开放 16:00-18:00" in sheet and "<b>16:00</b><br>" in sheet and "等待开门" in sheet
 
 
 def test_a_loaded_road_matrix_is_used_and_said(carriers, office_user, warehouse, manda_point):
@@ -146,4 +306,4 @@ def test_a_loaded_road_matrix_is_used_and_said(carriers, office_user, warehouse,
     plan = plan_routes(actor=office_user, day=timezone.localdate())
 
     assert plan.total_km == 47
-    assert "road" in plan.distance_source or "道路" in plan.distance_source
+    assert plan.distance_source == "道路距离（已导入的距离矩阵）"

@@ -4,22 +4,26 @@ each user sees and acts only where they may."""
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
+from cuncun.accounts.models import Role
 from cuncun.core.models import OutboxMessage
-from cuncun.logistics.models import EventKind, EventSource, Parcel, TrackingEvent
-from cuncun.logistics.services import EventInput, ParcelDetails, record_event
+from cuncun.logistics import routing
+from cuncun.logistics.models import (
+    EventKind,
+    EventSource,
+    Parcel,
+    Route,
+    RouteLeg,
+    RoutePlan,
+    TrackingEvent,
+)
+from cuncun.logistics.services import EventInput, ParcelDetails, plan_routes, record_event
+from cuncun.logistics.views import NOTE_MESSAGES
 from cuncun.network.models import SiteService
 from cuncun.network.services import set_site_fee
-from tests.conftest import PASSWORD
-from tests.logistics.conftest import at
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.conftest import township
+from tests.logistics.conftest import at, logged_in
 
 
 @pytest.fixture
@@ -235,17 +239,21 @@ def test_a_manifest_upload_shows_the_bad_rows(office_user, warehouse, manda_poin
     assert "第 3 行" in text and not Parcel.objects.exists()
 
 
-def test_the_office_plans_routes_and_prints_the_sheets(
-    office_user, warehouse, manda_point, carriers
-):
-    record_event(
+def at_the_warehouse(carriers, warehouse, point, waybill="SF1"):
+    return record_event(
         actor=None,
         carrier=carriers["SF"],
-        waybill="SF1",
+        waybill=waybill,
         event=EventInput(kind=EventKind.ARRIVED_HUB, occurred_at=at(0, 0), site=warehouse),
         source=EventSource.MANIFEST,
-        details=ParcelDetails(point=manda_point),
-    )
+        details=ParcelDetails(point=point),
+    ).parcel
+
+
+def test_the_office_plans_routes_and_prints_the_sheets(
+    office_user, warehouse, gasa_station, manda_point, carriers
+):
+    at_the_warehouse(carriers, warehouse, manda_point)
     client = logged_in(office_user)
     page = client.post(
         "/logistics/routes/",
@@ -253,5 +261,55 @@ def test_the_office_plans_routes_and_prints_the_sheets(
         follow=True,
     )
     text = page.content.decode()
-    assert page.status_code == 200 and manda_point.name in text
-    assert "直线距离" in text and "SF1" in text
+    plan = RoutePlan.objects.get()
+    assert page.redirect_chain == [(f"/logistics/routes/{plan.pk}/", 302)]
+    assert "直线距离 × 绕行系数 1.4（未导入道路距离矩阵）" in text and "SF1" in text
+    assert 'id="route-1"' in text and 'id="route-2"' in text
+    assert "嘎洒镇电商服务站 1号车" in text and manda_point.name in text
+
+
+def test_a_courier_opens_the_route_sheets_of_their_area_only(
+    make_user, office_user, warehouse, gasa_station, manda_point, carriers
+):
+    # Given today's plan: a trunk to 嘎洒镇's station and its township run to 曼达村
+    at_the_warehouse(carriers, warehouse, manda_point)
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+    run = Route.objects.get(plan=plan, leg=RouteLeg.TOWNSHIP)
+    gasa_courier = make_user("gasa-driver", Role.COURIER, township("嘎洒镇"))
+    menglong_courier = make_user("menglong-driver", Role.COURIER, township("勐龙镇"))
+
+    home = logged_in(gasa_courier).get("/logistics/").content.decode()
+    sheet = logged_in(gasa_courier).get(f"/logistics/routes/{plan.pk}/?route={run.number}")
+
+    assert f"/logistics/routes/{plan.pk}/?route={run.number}" in home
+    assert sheet.status_code == 200 and "嘎洒镇电商服务站 1号车" in sheet.content.decode()
+    assert logged_in(gasa_courier).get("/logistics/routes/").status_code == 404
+    assert logged_in(menglong_courier).get(f"/logistics/routes/{plan.pk}/").status_code == 404
+
+
+def test_the_plans_are_for_the_county_office_and_the_hubs(
+    gasa_staff, manda_operator, office_user, warehouse, manda_point, carriers
+):
+    at_the_warehouse(carriers, warehouse, manda_point)
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+
+    assert logged_in(gasa_staff).get("/logistics/routes/").status_code == 200
+    assert logged_in(gasa_staff).get(f"/logistics/routes/{plan.pk}/").status_code == 200
+    assert logged_in(manda_operator).get("/logistics/routes/").status_code == 404
+    assert logged_in(manda_operator).get(f"/logistics/routes/{plan.pk}/").status_code == 404
+
+
+def test_every_note_a_plan_may_carry_is_said_on_its_sheet():
+    assert set(NOTE_MESSAGES) == routing.NOTES
+
+
+def test_a_plan_the_solver_had_no_time_for_says_so_on_its_sheet(
+    office_user, warehouse, manda_point, carriers
+):
+    at_the_warehouse(carriers, warehouse, manda_point)
+    plan = plan_routes(actor=office_user, day=timezone.localdate(), time_limit_s=0)
+
+    sheet = logged_in(office_user).get(f"/logistics/routes/{plan.pk}/").content.decode()
+
+    assert "未给求解器时间：这是简单方案。" in sheet
+    assert "简单方案（最近邻）" in sheet

@@ -1,4 +1,4 @@
-"""Logistics demo: the standard carriers and a few hundred fictional parcels, in every state,
+"""Logistics demo: a few hundred fictional parcels of the standard carriers, in every state,
 across the demo's serving village points and stations (from the network demo), plus today's
 consolidated route plan. Names and phone numbers are invented. Safe to run twice."""
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from cuncun.logistics.carriers import STANDARD_CARRIERS
+from cuncun.logistics.carriers import install_standard_carriers
 from cuncun.logistics.models import ConsentBasis, DeliveredTo, EventKind, EventSource, Parcel
 from cuncun.logistics.services import (
     EventInput,
@@ -20,7 +20,6 @@ from cuncun.logistics.services import (
     register_parcel,
 )
 from cuncun.network.models import Site, SiteKind
-from cuncun.network.services import ensure_carrier
 
 PARCELS = 300
 # Parcels by carrier, roughly as rural China's market shares.
@@ -57,9 +56,7 @@ def _pick(weights: dict, n: int):
 def load_demo() -> None:
     if Parcel.objects.filter(is_demo=True).exists():
         return
-    carriers = {
-        code: ensure_carrier(actor=None, code=code, name=name) for code, name in STANDARD_CARRIERS
-    }
+    carriers = install_standard_carriers()
     serving = Site.objects.serving().select_related("region")
     warehouse = serving.filter(kind=SiteKind.COUNTY_WAREHOUSE).order_by("code").first()
     points = list(serving.filter(kind=SiteKind.VILLAGE_POINT).order_by("code"))

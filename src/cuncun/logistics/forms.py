@@ -102,3 +102,10 @@ class PlanForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Parcels per van"), min_value=10, max_value=5000, initial=400
     )
+
+
+class CarrierForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=16, help_text=_("As the carrier's own systems write it.")
+    )
+    name = forms.CharField(label=_("Name"), max_length=50)

@@ -396,13 +396,20 @@ class RoadDistance(models.Model):
         return f"{self.from_site_id}→{self.to_site_id} {self.km} km"
 
 
+class RoutePlanQuerySet(models.QuerySet):
+    def current(self):
+        """The plans in force: a day planned again replaces its earlier plan."""
+        return self.filter(replaced_at__isnull=True)
+
+
 class RoutePlan(models.Model):
-    """共同配送: one day's routes from the county warehouse, for every carrier's parcels."""
+    """共同配送: one day's routes from the county warehouse through the township stations, for
+    every carrier's parcels."""
 
     class Solver:
         VROOM = "vroom"
-        SIMPLE = "simple"  # the fallback when the solver ran out of time
-        choices = [(VROOM, _("VROOM")), (SIMPLE, _("simple plan (solver ran out of time)"))]
+        SIMPLE = "simple"  # the fallback when the solver did not answer in time, or failed
+        choices = [(VROOM, _("VROOM")), (SIMPLE, _("simple plan (nearest neighbour)"))]
 
     day = models.DateField(_("day"), db_index=True)
     depot = models.ForeignKey(
@@ -427,19 +434,50 @@ class RoutePlan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    replaced_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+
+    objects = RoutePlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("delivery plan")
         verbose_name_plural = _("delivery plans")
         ordering = ["-day", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "depot"],
+                condition=Q(replaced_at__isnull=True),
+                name="route_plan_one_current_per_day",
+            )
+        ]
 
     def __str__(self):
         return f"{self.day} #{self.pk}"
 
 
+class RouteLeg:
+    TRUNK = "trunk"  # 县→乡: from the county warehouse to the township stations
+    TOWNSHIP = "township"  # 乡→村: from a township station to its village points
+
+    choices = [
+        (TRUNK, _("county warehouse to township stations")),
+        (TOWNSHIP, _("township station to village points")),
+    ]
+
+
 class Route(models.Model):
+    """One van's route of a day's plan: a trunk from the county warehouse, or a township run."""
+
     plan = models.ForeignKey(RoutePlan, on_delete=models.CASCADE, related_name="routes")
     number = models.PositiveSmallIntegerField(_("route"))
+    leg = models.CharField(
+        _("leg"), max_length=10, choices=RouteLeg.choices, default=RouteLeg.TRUNK
+    )
+    start_site = models.ForeignKey(
+        "network.Site",
+        verbose_name=_("leaves from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     vehicle = models.CharField(_("vehicle"), max_length=30)
     km = models.DecimalField(_("km"), max_digits=8, decimal_places=1)
     start_at = models.TimeField(_("leaves at"))
@@ -463,6 +501,9 @@ class RouteStop(models.Model):
     sequence = models.PositiveSmallIntegerField(pgettext_lazy("route stop", "order"))
     site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="+")
     arrive_at = models.TimeField(_("arrives at"))
+    serve_at = models.TimeField(
+        _("serves from"), help_text=_("The arrival, or the opening after waiting.")
+    )
     km_from_previous = models.DecimalField(_("km from previous"), max_digits=7, decimal_places=1)
     parcels = models.ManyToManyField(Parcel, related_name="route_stops", blank=True)
     parcel_count = models.PositiveIntegerField(_("parcels"))

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import NotFound
+from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import (
     EventKind,
     Parcel,
@@ -60,6 +61,10 @@ def find_by_waybill(user, waybill: str, carrier: Carrier | None = None):
     if carrier is not None:
         parcels = parcels.filter(carrier=carrier)
     return list(parcels)
+
+
+def all_carriers():
+    return Carrier.objects.order_by("-is_active", "code")
 
 
 def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
@@ -190,8 +195,39 @@ def in_exception(user):
     return visible_parcels(user).filter(status=EventKind.EXCEPTION).order_by("status_at")
 
 
+def runs_hubs(user) -> bool:
+    """The county office and the township (hub) staff: they review flagged events, upload
+    manifests and see the day's route plans."""
+    return user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF
+
+
 def route_plans(limit: int = 20):
-    return RoutePlan.objects.select_related("depot").order_by("-day", "-id")[:limit]
+    return RoutePlan.objects.current().select_related("depot").order_by("-day", "-id")[:limit]
+
+
+def routes_for(user):
+    """The routes a user may open: all, for those who plan and run the hubs; a courier (a driver)
+    those that start or stop in their area."""
+    routes = Route.objects.all()
+    if runs_hubs(user):
+        return routes
+    if user.role == Role.COURIER:
+        path = scope_of(user).region_path
+        return routes.filter(
+            Q(start_site__region__path__startswith=path)
+            | Q(stops__site__region__path__startswith=path)
+        ).distinct()
+    return routes.none()
+
+
+def todays_routes(user):
+    """A driver's route sheets for today, from today's plan."""
+    return (
+        routes_for(user)
+        .filter(plan__in=RoutePlan.objects.current().filter(day=timezone.localdate()))
+        .select_related("plan", "start_site")
+        .order_by("number")
+    )
 
 
 def route_plan(pk: int) -> RoutePlan:
@@ -200,7 +236,7 @@ def route_plan(pk: int) -> RoutePlan:
         .prefetch_related(
             Prefetch(
                 "routes",
-                queryset=Route.objects.prefetch_related(
+                queryset=Route.objects.select_related("start_site").prefetch_related(
                     Prefetch(
                         "stops",
                         queryset=RouteStop.objects.select_related(

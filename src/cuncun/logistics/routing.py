@@ -1,17 +1,30 @@
 """Consolidated delivery routes (共同配送), solved with VROOM (pyvroom).
 
-Pure computation, no database: `services.plan_routes` builds a `Problem` from the day's parcels
-and stores the `Plan`; the routing benchmark builds one from the divisions file.
+Pure computation, no database: `planning` builds a `Problem` from the day's parcels (or the
+routing benchmark from the demo network) and `services.plan_routes` stores the `Plan`.
 
-- Node 0 of the distance matrix is the depot (the county warehouse); stop i is node i.
-- Every stop is a delivery job with the number of parcels and their weight as its amount,
-  the point's opening hours as time windows and a service time growing with the parcels.
-- Vehicles have a capacity (parcels and kg) and a working day; each has a fixed cost, so the
-  solver uses no more vans than it must.
-- VROOM expresses all of this; OR-Tools is not needed.
-- If the solver does not answer within the time limit, a simple nearest-neighbour plan is
-  used instead, and the plan says so.
-- `naive_km` is what the same parcels cost when each carrier drives its own routes per township.
+The county-township-village tiers are two legs, solved one after the other:
+
+- the trunk (县→乡): vans leave the county warehouse (node 0) and drop at each township station
+  every parcel bound for its township, the station's own and its village points' (乡镇中转);
+  a village point whose township has no station is a stop of the trunk itself;
+- the township runs (乡→村): the station's van leaves the station once the trunk's drop there is
+  done, takes the parcels on to the township's village points and comes back.
+
+VROOM cannot chain two vehicles (no precedence between routes), and a single instance with
+shipments (picked up at the station, delivered at the point) could not say that the station has
+the parcels only after the trunk came, nor count the trunk's load. Solving the trunk first gives
+each station its ready time; the township runs are then one VROOM instance in which each
+station's vans start there at that time and, by VROOM's skills, serve only their township.
+
+In each leg every stop is a delivery job with its parcels and their weight as its amount, the
+stop's opening hours as time windows and a service time growing with the parcels; a stop larger
+than a van is split into several jobs. Vans have a capacity (parcels and kg), a working day and a
+fixed cost, so the solver uses no more vans than it must. OR-Tools is not needed.
+
+If the solver does not answer within its time, or fails, a leg falls back to a simple
+nearest-neighbour plan, and the plan says so in its notes (`NOTES`).
+`naive_km` is what the same parcels cost when each carrier drives its own routes per township.
 """
 
 import math
@@ -23,18 +36,41 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
 
+import vroom
+
 from cuncun.logistics.geo import haversine_km
 
 DEFAULT_DETOUR_FACTOR = 1.4  # mountain roads: road km ≈ 1.4 × straight-line km
 DEFAULT_SPEED_KMH = 35
 DEFAULT_TIME_LIMIT_S = 5.0
-GRACE_S = 1.0  # how much longer than its own timeout the solver may take before we give up
+# How much longer than its own timeout the solver may take before we give up on it: VROOM stops
+# its search at the timeout but needs a moment to build its answer.
+GRACE_SHARE = 0.1
+MIN_GRACE_S = 0.05
+# The trunk is a handful of stations: it gets this share of the time, the township runs the rest.
+TRUNK_TIME_SHARE = 0.3
+EXPLORATION_LEVEL = 5
 SERVICE_BASE_S = 300  # 5 minutes at each stop
 SERVICE_PER_PARCEL_S = 10
 DEFAULT_PARCEL_KG = 1.0
+TRUNK, TOWNSHIP = "trunk", "township"
+# What a plan's notes may say (the route sheet words each).
+SOLVER_NO_TIME = "solver_no_time"
+SOLVER_TIMED_OUT = "solver_timed_out"
+SOLVER_FAILED = "solver_failed"
+NOTES = {SOLVER_NO_TIME, SOLVER_TIMED_OUT, SOLVER_FAILED}
 
 
-@dataclass
+@dataclass(eq=False)
+class Hub:
+    """A township station: the trunk drops its township's parcels there for the township run."""
+
+    key: object  # what the caller knows it by (a site pk)
+    node: int
+    windows: list[tuple[int, int]] | None = None
+
+
+@dataclass(eq=False)
 class Stop:
     key: object  # what the caller knows the stop by (a site pk)
     node: int  # its row/column in the distance matrix
@@ -43,17 +79,20 @@ class Stop:
     windows: list[tuple[int, int]] | None = None  # seconds since midnight; None: any time
     group: object = None  # the township it belongs to (for the naive comparison)
     by_carrier: dict = field(default_factory=dict)  # carrier → parcels (for the naive comparison)
+    hub: Hub | None = None  # the station whose run serves it (its own node: the station itself)
+    carries: list["Stop"] = field(default_factory=list)  # a drop at a hub: the stops it brings
 
 
 @dataclass
 class Fleet:
-    vehicles: int
+    vehicles: int  # trunk vans at the county warehouse
     capacity_parcels: int = 400
     capacity_kg: int = 1500
     day_start_s: int = 8 * 3600
     day_end_s: int = 19 * 3600
     speed_kmh: float = DEFAULT_SPEED_KMH
     fixed_cost_km: float = 30.0  # a van used at all costs as much as driving this far
+    vans_per_hub: int | None = None  # None: as many as its parcels need, and one more
 
 
 @dataclass
@@ -69,6 +108,11 @@ class Visit:
     parcels: int
     arrive_s: int
     km_from_previous: float
+    start_s: int = -1  # when service starts: the arrival, or the opening after waiting
+
+    def __post_init__(self):
+        if self.start_s < 0:
+            self.start_s = self.arrive_s
 
 
 @dataclass
@@ -78,10 +122,15 @@ class VehicleRoute:
     km: float
     start_s: int
     end_s: int
+    hub: Hub | None = None  # where a township run starts; None: a trunk van from the warehouse
 
     @property
     def parcels(self) -> int:
         return sum(v.parcels for v in self.visits)
+
+    @property
+    def leg(self) -> str:
+        return TRUNK if self.hub is None else TOWNSHIP
 
 
 @dataclass
@@ -147,19 +196,50 @@ def _travel_s(km: float, fleet: Fleet) -> int:
     return round(km / fleet.speed_kmh * 3600)
 
 
-def _jobs(problem: Problem) -> list[tuple[Stop, int, float]]:
+@dataclass
+class _Job:
+    stop: Stop
+    parcels: int
+    kg: float
+    hub: Hub | None  # on a township run: only that station's vans serve it
+
+
+@dataclass
+class _Van:
+    number: int
+    node: int  # where it starts and ends
+    ready_s: int
+    hub: Hub | None
+
+
+def _jobs(stops: list[Stop], fleet: Fleet, *, leg: str) -> list[_Job]:
     """Stops as jobs; a stop with more parcels than a van carries is split into several."""
-    fleet = problem.fleet
     jobs = []
-    for stop in problem.stops:
+    for stop in stops:
         kg_each = (stop.kg / stop.parcels) if stop.parcels else 0.0
         left = stop.parcels
         per_van = max(1, min(fleet.capacity_parcels, int(fleet.capacity_kg // max(kg_each, 1e-9))))
         while left > 0:
             take = min(left, per_van)
-            jobs.append((stop, take, take * kg_each))
+            jobs.append(_Job(stop, take, take * kg_each, stop.hub if leg == TOWNSHIP else None))
             left -= take
     return jobs
+
+
+def _drops(stops: list[Stop]) -> list[Stop]:
+    """One trunk stop per station: everything bound for its township."""
+    drops: dict[int, Stop] = {}
+    for stop in stops:
+        if stop.hub is None:
+            continue
+        hub = stop.hub
+        drop = drops.setdefault(
+            id(hub), Stop(key=hub.key, node=hub.node, parcels=0, windows=hub.windows, hub=hub)
+        )
+        drop.parcels += stop.parcels
+        drop.kg += stop.kg
+        drop.carries.append(stop)
+    return list(drops.values())
 
 
 # --- solving --------------------------------------------------------------------------------
@@ -168,34 +248,110 @@ def _jobs(problem: Problem) -> list[tuple[Stop, int, float]]:
 def solve(
     problem: Problem, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, threads: int = 2
 ) -> Plan:
-    """Plan routes with VROOM within `time_limit_s`; otherwise a simple plan, said in its notes."""
-    if not problem.stops:
-        return Plan(routes=[], unassigned=[], solver="vroom", seconds=0.0)
+    """Plan the trunk, then the township runs, each with VROOM within its share of
+    `time_limit_s`; a leg it cannot plan in time (or at all) gets a simple plan, said in the
+    notes."""
     started = time.perf_counter()
+    fleet = problem.fleet
+    drops = _drops(problem.stops)
+    trunk_stops = [s for s in problem.stops if s.hub is None] + drops
+    trunk_vans = [_Van(n, 0, fleet.day_start_s, None) for n in range(1, fleet.vehicles + 1)]
+    trunk = _solve_leg(
+        problem,
+        _jobs(trunk_stops, fleet, leg=TRUNK),
+        trunk_vans,
+        time_limit_s * TRUNK_TIME_SHARE,
+        threads,
+    )
+    ready = _ready_at_hubs(trunk, drops)
+    onward = [
+        s
+        for drop in drops
+        if drop.hub in ready
+        for s in drop.carries
+        if s.node != drop.hub.node  # the station's own parcels were delivered with the drop
+    ]
+    township_vans = _township_vans(onward, ready, fleet)
+    left = time_limit_s - (time.perf_counter() - started)
+    township = _solve_leg(
+        problem,
+        _jobs(onward, fleet, leg=TOWNSHIP),
+        township_vans,
+        left if time_limit_s > 0 else 0,
+        threads,
+    )
+    unassigned = []
+    for stop in trunk.unassigned + township.unassigned:
+        for missed in stop.carries or [stop]:
+            if missed not in unassigned:
+                unassigned.append(missed)
+    notes = list(dict.fromkeys(trunk.notes + township.notes))
+    return Plan(
+        routes=trunk.routes + township.routes,
+        unassigned=unassigned,
+        solver="vroom" if not notes else "simple",
+        seconds=time.perf_counter() - started,
+        notes=notes,
+    )
+
+
+def _ready_at_hubs(trunk: Plan, drops: list[Stop]) -> dict[Hub, int]:
+    """When each station has its whole drop, unloaded: only then may its township run leave. A
+    station whose drop (or part of it) the trunk could not bring starts no run."""
+    ready: dict[Hub, int] = {}
+    for route in trunk.routes:
+        for visit in route.visits:
+            hub = visit.stop.hub
+            if visit.stop in drops:
+                done = visit.start_s + service_seconds(visit.parcels)
+                ready[hub] = max(ready.get(hub, 0), done)
+    missed = {stop.hub for stop in trunk.unassigned if stop in drops}
+    return {hub: at for hub, at in ready.items() if hub not in missed}
+
+
+def _township_vans(onward: list[Stop], ready: dict[Hub, int], fleet: Fleet) -> list[_Van]:
+    needs: dict[Hub, int] = {}
+    for stop in onward:
+        needs[stop.hub] = needs.get(stop.hub, 0) + stop.parcels
+    vans, number = [], 1
+    for hub, parcels in needs.items():
+        count = fleet.vans_per_hub or -(-parcels // fleet.capacity_parcels) + 1
+        for _n in range(count):
+            vans.append(_Van(number, hub.node, ready[hub], hub))
+            number += 1
+    return vans
+
+
+def _solve_leg(
+    problem: Problem, jobs: list[_Job], vans: list[_Van], time_limit_s: float, threads: int
+) -> Plan:
+    """One leg with VROOM in a worker thread; the simple plan when it has no time, does not
+    answer in time, or fails."""
+    if not jobs:
+        return Plan(routes=[], unassigned=[], solver="vroom", seconds=0.0)
     if time_limit_s <= 0:
-        plan = simple_plan(problem)
-        plan.notes.append("solver_no_time")
-        plan.seconds = time.perf_counter() - started
-        return plan
+        return _simple_with_note(problem, jobs, vans, SOLVER_NO_TIME)
     pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_solve_with_vroom, problem, time_limit_s, threads)
+    future = pool.submit(_solve_with_vroom, problem, jobs, vans, time_limit_s, threads)
     try:
-        plan = future.result(timeout=time_limit_s + GRACE_S)
+        return future.result(timeout=time_limit_s + max(MIN_GRACE_S, GRACE_SHARE * time_limit_s))
     except FutureTimeout:
-        plan = None
+        return _simple_with_note(problem, jobs, vans, SOLVER_TIMED_OUT)
+    except Exception:  # whatever VROOM refuses or breaks on, the day still gets routes
+        return _simple_with_note(problem, jobs, vans, SOLVER_FAILED)
     finally:
         pool.shutdown(wait=False)
-    elapsed = time.perf_counter() - started
-    if plan is None or elapsed > time_limit_s + GRACE_S:
-        plan = simple_plan(problem)
-        plan.notes.append("solver_timed_out")
-    plan.seconds = time.perf_counter() - started
+
+
+def _simple_with_note(problem, jobs, vans, note: str) -> Plan:
+    plan = _nearest_neighbour_plan(problem, jobs, vans)
+    plan.notes.append(note)
     return plan
 
 
-def _solve_with_vroom(problem: Problem, time_limit_s: float, threads: int) -> Plan:
-    import vroom
-
+def _solve_with_vroom(
+    problem: Problem, jobs: list[_Job], vans: list[_Van], time_limit_s: float, threads: int
+) -> Plan:
     fleet = problem.fleet
     km = problem.km
     n = len(km)
@@ -205,65 +361,86 @@ def _solve_with_vroom(problem: Problem, time_limit_s: float, threads: int) -> Pl
     instance.set_durations_matrix("car", seconds)
     instance.set_distances_matrix("car", meters)
     instance.set_costs_matrix("car", meters)
-    jobs = _jobs(problem)
-    for job_id, (stop, parcels, kg) in enumerate(jobs, start=1):
-        windows = stop.windows or [(0, 24 * 3600)]
+    skill = {}  # a township run's station → the skill its jobs need and its vans have
+    for van in vans:
+        if van.hub is not None:
+            skill.setdefault(van.hub, len(skill) + 1)
+    for job_id, job in enumerate(jobs, start=1):
+        windows = job.stop.windows or [(0, 24 * 3600)]
         instance.add_job(
             vroom.Job(
                 job_id,
-                location=stop.node,
-                default_service=service_seconds(parcels),
-                delivery=[parcels, math.ceil(kg)],
+                location=job.stop.node,
+                default_service=service_seconds(job.parcels),
+                delivery=[job.parcels, math.ceil(job.kg)],
+                skills={skill.get(job.hub, 0)} if job.hub is not None else None,
                 time_windows=[vroom.TimeWindow(a, b) for a, b in windows],
             )
         )
-    instance.add_vehicle(
-        [
+    by_number = {}
+    for van in vans:
+        if van.ready_s >= fleet.day_end_s:
+            continue  # its drop came too late in the day: its stops stay unassigned
+        by_number[van.number] = van
+        instance.add_vehicle(
             vroom.Vehicle(
-                number,
-                start=0,
-                end=0,
+                van.number,
+                start=van.node,
+                end=van.node,
                 capacity=[fleet.capacity_parcels, fleet.capacity_kg],
-                time_window=vroom.TimeWindow(fleet.day_start_s, fleet.day_end_s),
+                time_window=vroom.TimeWindow(van.ready_s, fleet.day_end_s),
+                skills={skill[van.hub]} if van.hub is not None else None,
                 costs=vroom.VehicleCosts(fixed=round(fleet.fixed_cost_km * 1000)),
             )
-            for number in range(1, fleet.vehicles + 1)
-        ]
-    )
+        )
+    if not by_number:
+        return Plan(routes=[], unassigned=_stops_of(jobs), solver="vroom", seconds=0.0)
     answer = instance.solve(
-        exploration_level=5, nb_threads=threads, timeout=timedelta(seconds=time_limit_s)
+        exploration_level=EXPLORATION_LEVEL,
+        nb_threads=threads,
+        timeout=timedelta(seconds=time_limit_s),
     ).to_dict()
     routes = []
     for route in answer["routes"]:
-        visits, previous = [], 0
+        van = by_number[route["vehicle"]]
+        visits, previous = [], van.node
         for step in route["steps"]:
             if step["type"] != "job":
                 continue
-            stop, parcels, _kg = jobs[step["id"] - 1]
+            job = jobs[step["id"] - 1]
             node = step["location_index"]
-            visits.append(Visit(stop, parcels, step["arrival"], km[previous][node]))
+            visits.append(
+                Visit(
+                    job.stop,
+                    job.parcels,
+                    step["arrival"],
+                    km[previous][node],
+                    start_s=step["arrival"] + step["waiting_time"],
+                )
+            )
             previous = node
         steps = route["steps"]
         routes.append(
             VehicleRoute(
-                vehicle=route["vehicle"],
+                vehicle=van.number,
                 visits=_merge_same_stop(visits),
                 km=route["distance"] / 1000,
                 start_s=steps[0]["arrival"],
                 end_s=steps[-1]["arrival"],
+                hub=van.hub,
             )
         )
-    unassigned_stops = []
-    for item in answer["unassigned"]:
-        stop = jobs[item["id"] - 1][0]
-        if stop not in unassigned_stops:
-            unassigned_stops.append(stop)
+    unassigned = _stops_of([jobs[item["id"] - 1] for item in answer["unassigned"]])
     return Plan(
         routes=sorted(routes, key=lambda r: r.vehicle),
-        unassigned=unassigned_stops,
+        unassigned=unassigned,
         solver="vroom",
         seconds=0.0,
     )
+
+
+def _stops_of(jobs: list[_Job]) -> list[Stop]:
+    return list({id(job.stop): job.stop for job in jobs}.values())
 
 
 def _merge_same_stop(visits: list[Visit]) -> list[Visit]:
@@ -277,52 +454,55 @@ def _merge_same_stop(visits: list[Visit]) -> list[Visit]:
     return merged
 
 
-def simple_plan(problem: Problem) -> Plan:
-    """Nearest neighbour: each van goes to the closest stop it can still serve in time and with
-    room, until none is left; then the next van. Quick and honest, not good."""
+def _nearest_neighbour_plan(problem: Problem, jobs: list[_Job], vans: list[_Van]) -> Plan:
+    """Nearest neighbour: each van goes to the closest stop it may serve (its township's, on a
+    township run) in time and with room, until none is left; then the next van. Quick and
+    honest, not good."""
     fleet = problem.fleet
     km = problem.km
-    pending = _jobs(problem)
+    pending = list(jobs)
     routes: list[VehicleRoute] = []
-    for vehicle in range(1, fleet.vehicles + 1):
-        if not pending:
-            break
-        node, clock, load_p, load_kg, distance = 0, fleet.day_start_s, 0, 0.0, 0.0
+    for van in vans:
+        node, clock, load_p, load_kg, distance = van.node, van.ready_s, 0, 0.0, 0.0
         visits: list[Visit] = []
         while True:
             best = None
-            for index, (stop, parcels, kg) in enumerate(pending):
-                if load_p + parcels > fleet.capacity_parcels or load_kg + kg > fleet.capacity_kg:
+            for index, job in enumerate(pending):
+                if job.hub is not van.hub:
                     continue
-                arrive = clock + _travel_s(km[node][stop.node], fleet)
-                start = _earliest_start(arrive, stop.windows)
+                if load_p + job.parcels > fleet.capacity_parcels:
+                    continue
+                if load_kg + job.kg > fleet.capacity_kg:
+                    continue
+                arrive = clock + _travel_s(km[node][job.stop.node], fleet)
+                start = _earliest_start(arrive, job.stop.windows)
                 if start is None:
                     continue
-                finish = start + service_seconds(parcels)
-                if finish + _travel_s(km[stop.node][0], fleet) > fleet.day_end_s:
+                finish = start + service_seconds(job.parcels)
+                if finish + _travel_s(km[job.stop.node][van.node], fleet) > fleet.day_end_s:
                     continue
-                if best is None or km[node][stop.node] < km[node][best[1].node]:
-                    best = (index, stop, parcels, kg, start, finish)
+                if best is None or km[node][job.stop.node] < km[node][best[1].stop.node]:
+                    best = (index, job, arrive, start, finish)
             if best is None:
                 break
-            index, stop, parcels, kg, start, finish = best
-            visits.append(Visit(stop, parcels, start, km[node][stop.node]))
-            distance += km[node][stop.node]
-            node, clock = stop.node, finish
-            load_p, load_kg = load_p + parcels, load_kg + kg
+            index, job, arrive, start, finish = best
+            visits.append(
+                Visit(job.stop, job.parcels, arrive, km[node][job.stop.node], start_s=start)
+            )
+            distance += km[node][job.stop.node]
+            node, clock = job.stop.node, finish
+            load_p, load_kg = load_p + job.parcels, load_kg + job.kg
             pending.pop(index)
         if not visits:
-            break
-        distance += km[node][0]
-        end = clock + _travel_s(km[node][0], fleet)
+            continue
+        distance += km[node][van.node]
+        end = clock + _travel_s(km[node][van.node], fleet)
         routes.append(
-            VehicleRoute(vehicle, _merge_same_stop(visits), distance, fleet.day_start_s, end)
+            VehicleRoute(
+                van.number, _merge_same_stop(visits), distance, van.ready_s, end, hub=van.hub
+            )
         )
-    unassigned = []
-    for stop, _parcels, _kg in pending:
-        if stop not in unassigned:
-            unassigned.append(stop)
-    return Plan(routes=routes, unassigned=unassigned, solver="simple", seconds=0.0)
+    return Plan(routes=routes, unassigned=_stops_of(pending), solver="simple", seconds=0.0)
 
 
 def _earliest_start(arrive: int, windows: list[tuple[int, int]] | None) -> int | None:

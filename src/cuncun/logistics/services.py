@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from cuncun.logistics.models import (
     PickupPointSettings,
     RoadDistance,
     Route,
+    RouteLeg,
     RoutePlan,
     RouteStop,
     TrackingEvent,
@@ -52,7 +53,7 @@ from cuncun.logistics.queries import pickup_fee
 from cuncun.logistics.rules import Problem, Step, new_event_problem
 from cuncun.network.locks import lock_site
 from cuncun.network.models import Carrier, Site, SiteKind, SiteService
-from cuncun.network.services import is_operator_of, record_service
+from cuncun.network.services import ensure_carrier, is_operator_of, record_service
 
 K = EventKind
 MAX_PICKUP_CODE_ATTEMPTS = 5
@@ -1034,6 +1035,45 @@ def set_shelf_layout(
     return layout
 
 
+# --- carriers -------------------------------------------------------------------------------
+
+CARRIER_CODE_MAX = Carrier._meta.get_field("code").max_length
+CARRIER_NAME_MAX = Carrier._meta.get_field("name").max_length
+
+
+def add_carrier(*, actor, code: str, name: str) -> Carrier:
+    """The county office adds a carrier beyond the standard ones (a regional express company, a
+    cold-chain carrier …) by the code its own systems use; network's service creates and audits
+    it."""
+    if actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(_("Only the county office adds carriers."))
+    code, name = code.strip().upper(), name.strip()
+    problems = []
+    if not (code and len(code) <= CARRIER_CODE_MAX and code.isascii() and code.isalnum()):
+        problems.append(
+            Problem(
+                "bad_carrier_code",
+                _("A carrier's code is 1 to %d letters and digits.") % CARRIER_CODE_MAX,
+            )
+        )
+    if not name or len(name) > CARRIER_NAME_MAX:
+        problems.append(
+            Problem(
+                "bad_carrier_name",
+                _("A carrier's name is 1 to %d characters.") % CARRIER_NAME_MAX,
+            )
+        )
+    _refuse(problems)
+    with transaction.atomic():
+        existing = Carrier.objects.filter(code=code).first()
+        if existing is not None:
+            raise Conflict(
+                _("The code %(code)s is already %(name)s's.") % {"code": code, "name": existing},
+                details={"code": code},
+            )
+        return ensure_carrier(actor=actor, code=code, name=name)
+
+
 # --- carrier API keys -----------------------------------------------------------------------
 
 API_KEY_PREFIX = "cc_"
@@ -1185,10 +1225,16 @@ def load_road_distances(*, actor, rows: list[tuple[Site, Site, Decimal]]) -> int
 # --- the day's consolidated routes ----------------------------------------------------------
 
 
+# What a planner may ask for: a county's fleet, vans up to a light truck.
+MAX_VANS = 50
+MAX_VAN_PARCELS = 5000
+MAX_VAN_KG = 20_000
+
+
 def plan_routes(
     *,
     actor,
-    day,
+    day: date,
     depot: Site | None = None,
     vehicles: int | None = None,
     capacity_parcels: int = 400,
@@ -1196,30 +1242,60 @@ def plan_routes(
     detour_factor: float | None = None,
     time_limit_s: float | None = None,
 ) -> RoutePlan:
-    """共同配送: plan the parcels of every carrier waiting at the county warehouse for village
-    points and township stations into vehicle routes, and store the plan with its route sheets."""
+    """共同配送: plan every carrier's parcels due on `day` at the county warehouse into trunk
+    routes to the township stations and township runs from there to the village points, and
+    store the plan with its route sheets. Planning a day again replaces its plan; a parcel is in
+    one day's plan only."""
     from cuncun.logistics import planning, routing
 
     if actor is not None and not actor.manages_reference_data:
         raise NotAllowed(_("Only the county office plans the delivery routes."))
-    if capacity_parcels < 1 or capacity_kg < 1 or (vehicles is not None and vehicles < 1):
-        raise InvalidInput(_("Vehicles and their capacity must be at least 1."))
+    if not (
+        (vehicles is None or 1 <= vehicles <= MAX_VANS)
+        and 1 <= capacity_parcels <= MAX_VAN_PARCELS
+        and 1 <= capacity_kg <= MAX_VAN_KG
+    ):
+        raise InvalidInput(
+            _(
+                "Plan with 1 to %(vans)d vans, each carrying 1 to %(parcels)d parcels and "
+                "1 to %(kg)d kg."
+            )
+            % {"vans": MAX_VANS, "parcels": MAX_VAN_PARCELS, "kg": MAX_VAN_KG}
+        )
+    if day < timezone.localdate():
+        raise InvalidInput(_("Routes are planned for today or a later day."))
     depot = depot or planning.county_warehouse()
     if depot is None:
         raise Conflict(_("There is no serving county warehouse to start the routes from."))
     job = planning.build_problem(
         depot=depot,
+        day=day,
         vehicles=vehicles,
         capacity_parcels=capacity_parcels,
         capacity_kg=capacity_kg,
         detour_factor=detour_factor or routing.DEFAULT_DETOUR_FACTOR,
     )
+    if not job.problem.stops and not job.unplaced:
+        raise Conflict(
+            _("No parcel waiting at %(depot)s is due on %(day)s: there is nothing to plan.")
+            % {"depot": depot.name, "day": day}
+        )
     plan = routing.solve(
         job.problem,
         time_limit_s=routing.DEFAULT_TIME_LIMIT_S if time_limit_s is None else time_limit_s,
     )
     naive = routing.naive_km(job.problem)
     with transaction.atomic():
+        depot = lock_site(depot.pk)  # one plan of the depot's parcels at a time
+        planned = {pk for ids in job.parcels.values() for pk in ids}
+        if not planned <= set(planning.parcels_due(depot, day).values_list("pk", flat=True)):
+            raise Conflict(_("Some of these parcels left or were planned meanwhile: plan again."))
+        replaced = (
+            RoutePlan.objects.current().select_for_update().filter(day=day, depot=depot).first()
+        )
+        if replaced is not None:
+            replaced.replaced_at = timezone.now()
+            replaced.save(update_fields=["replaced_at"])
         row = RoutePlan.objects.create(
             day=day,
             depot=depot,
@@ -1230,7 +1306,7 @@ def plan_routes(
             vehicle_capacity=capacity_parcels,
             total_km=Decimal(f"{plan.km:.1f}"),
             naive_km=Decimal(f"{naive:.1f}"),
-            parcels=sum(r.parcels for r in plan.routes),
+            parcels=sum(r.parcels for r in plan.routes if r.leg == RouteLeg.TRUNK),
             unassigned=[
                 {"site": job.sites[s.key].code, "name": job.sites[s.key].name, "parcels": s.parcels}
                 for s in plan.unassigned
@@ -1239,34 +1315,60 @@ def plan_routes(
             notes=[*job.notes, *plan.notes],
             created_by=_person(actor),
         )
-        waiting = {key: list(ids) for key, ids in job.parcels.items()}
-        for number, vehicle_route in enumerate(plan.routes, start=1):
-            route = Route.objects.create(
-                plan=row,
-                number=number,
-                vehicle=_("Van %d") % number,
-                km=Decimal(f"{vehicle_route.km:.1f}"),
-                start_at=planning.clock(vehicle_route.start_s),
-                end_at=planning.clock(vehicle_route.end_s),
-                parcels=vehicle_route.parcels,
-            )
-            for sequence, visit in enumerate(vehicle_route.visits, start=1):
-                stop = RouteStop.objects.create(
-                    route=route,
-                    sequence=sequence,
-                    site=job.sites[visit.stop.key],
-                    arrive_at=planning.clock(visit.arrive_s),
-                    km_from_previous=Decimal(f"{visit.km_from_previous:.1f}"),
-                    parcel_count=visit.parcels,
-                )
-                # A stop split between vans: each carries its share of the parcels.
-                share = waiting[visit.stop.key][: visit.parcels]
-                waiting[visit.stop.key] = waiting[visit.stop.key][visit.parcels :]
-                stop.parcels.set(share)
+        _store_routes(row, job, plan)
         audit.record(
             actor=actor,
             action="logistics.plan_routes",
             obj=row,
-            after={"routes": len(plan.routes), "km": str(row.total_km), "solver": row.solver},
+            after={
+                "day": day.isoformat(),
+                "routes": len(plan.routes),
+                "parcels": row.parcels,
+                "km": str(row.total_km),
+                "solver": row.solver,
+                "replaces": replaced.pk if replaced else None,
+            },
         )
     return row
+
+
+def _store_routes(row: RoutePlan, job, plan) -> None:
+    """The plan's route sheets: each van's stops in order, with the parcels each stop takes (a
+    stop split between vans: each carries its share)."""
+    from cuncun.logistics import planning
+
+    waiting = {leg: job.parcels_of(leg) for leg in (RouteLeg.TRUNK, RouteLeg.TOWNSHIP)}
+    vans_from: dict[object, int] = {}
+    for number, vehicle_route in enumerate(plan.routes, start=1):
+        start = row.depot if vehicle_route.hub is None else job.sites[vehicle_route.hub.key]
+        vans_from[start.pk] = vans_from.get(start.pk, 0) + 1
+        route = Route.objects.create(
+            plan=row,
+            number=number,
+            leg=vehicle_route.leg,
+            start_site=start,
+            vehicle=_van_name(start, row.depot, vans_from[start.pk]),
+            km=Decimal(f"{vehicle_route.km:.1f}"),
+            start_at=planning.clock(vehicle_route.start_s),
+            end_at=planning.clock(vehicle_route.end_s),
+            parcels=vehicle_route.parcels,
+        )
+        for sequence, visit in enumerate(vehicle_route.visits, start=1):
+            stop = RouteStop.objects.create(
+                route=route,
+                sequence=sequence,
+                site=job.sites[visit.stop.key],
+                arrive_at=planning.clock(visit.arrive_s),
+                serve_at=planning.clock(visit.start_s),
+                km_from_previous=Decimal(f"{visit.km_from_previous:.1f}"),
+                parcel_count=visit.parcels,
+            )
+            pool = waiting[vehicle_route.leg][visit.stop.key]
+            stop.parcels.set(pool[: visit.parcels])
+            del pool[: visit.parcels]
+
+
+def _van_name(start: Site, depot: Site, number: int) -> str:
+    if start.pk == depot.pk:
+        return _("Van %d") % number
+    return (_("%(station)s van %(n)d") % {"station": start.name, "n": number})[:30]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("parcels/<int:pk>/new-code/", views.resend_code, name="resend_code"),
     path("parcels/<int:pk>/return/", views.send_back, name="send_back"),
     path("review/", views.review, name="review"),
+    path("carriers/", views.carriers, name="carriers"),
     path("manifest/", views.manifest, name="manifest"),
     path("routes/", views.routes, name="routes"),
     path("routes/<int:pk>/", views.route_sheet, name="route_sheet"),

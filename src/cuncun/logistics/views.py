@@ -10,13 +10,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
 from cuncun.logistics import manifest as manifest_file
-from cuncun.logistics import queries, services
+from cuncun.logistics import queries, routing, services
 from cuncun.logistics.forms import (
+    CarrierForm,
     HandoverForm,
     ManifestForm,
     PlanForm,
@@ -27,10 +29,6 @@ from cuncun.logistics.forms import (
 )
 from cuncun.logistics.models import EventKind, EventSource
 from cuncun.network.models import SiteKind
-
-
-def _may_review(user) -> bool:
-    return user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF
 
 
 @login_required
@@ -52,9 +50,11 @@ def home(request):
             # The county office reaches a counter from a parcel; the rest see their own.
             "points": [] if user.manages_reference_data else queries.point_sites(user),
             "late": queries.waiting_too_long(user).count(),
-            "flagged": queries.flagged_events(user).count() if _may_review(user) else None,
+            "flagged": queries.flagged_events(user).count() if queries.runs_hubs(user) else None,
             "exceptions": queries.in_exception(user)[:20],
-            "may_plan": user.manages_reference_data,
+            "is_office": user.manages_reference_data,
+            "runs_hubs": queries.runs_hubs(user),
+            "my_routes": queries.todays_routes(user) if user.role == Role.COURIER else [],
         },
     )
 
@@ -307,7 +307,7 @@ def parcel(request, pk: int):
     return render(
         request,
         "logistics/parcel.html",
-        {"parcel": item, "events": item.events.all(), "may_review": _may_review(request.user)},
+        {"parcel": item, "events": item.events.all(), "may_review": queries.runs_hubs(request.user)},
     )
 
 
@@ -336,6 +336,30 @@ def review(request):
         request,
         "logistics/review.html",
         {"events": queries.flagged_events(request.user)[:200], "form": ReviewForm()},
+    )
+
+
+@login_required
+def carriers(request):
+    """The carriers parcels may come with: the standard ones, and those the county office adds."""
+    if not request.user.manages_reference_data:
+        raise NotFound()
+    form = CarrierForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            carrier = services.add_carrier(
+                actor=request.user, code=form.cleaned_data["code"], name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("%(name)s (%(code)s) was added.") % {"name": carrier, "code": carrier.code},
+            )
+            return redirect("logistics:carriers")
+    return render(
+        request, "logistics/carriers.html", {"form": form, "carriers": queries.all_carriers()}
     )
 
 
@@ -380,6 +404,8 @@ def manifest(request):
 
 @login_required
 def routes(request):
+    if not queries.runs_hubs(request.user):
+        raise NotFound()
     if request.method == "POST":
         form = PlanForm(request.POST)
         if form.is_valid():
@@ -406,32 +432,56 @@ def routes(request):
     )
 
 
+# What a plan's notes say on its sheet.
+NOTE_MESSAGES = {
+    routing.SOLVER_TIMED_OUT: gettext_lazy(
+        "The solver took too long: part of this plan is a simple one, not an optimised one."
+    ),
+    routing.SOLVER_NO_TIME: gettext_lazy("The solver was given no time: this is a simple plan."),
+    routing.SOLVER_FAILED: gettext_lazy(
+        "The solver failed on this day's parcels: part of this plan is a simple one."
+    ),
+}
+
+
+def _note_message(note: str) -> str:
+    if note.startswith("approximate_places:"):
+        return (
+            _("%s places have no surveyed coordinates and were placed near their township's seat.")
+            % note.split(":")[1]
+        )
+    return str(NOTE_MESSAGES[note])
+
+
 @login_required
 def route_sheet(request, pk: int):
-    if not (request.user.manages_reference_data or request.user.role == Role.TOWNSHIP_STAFF):
-        raise NotFound()
+    """The plan's printable sheets, one per van: the whole plan for those who plan, a driver's
+    own routes for a courier."""
     plan = queries.route_plan(pk)
-    notes = []
-    for note in plan.notes:
-        if note == "solver_timed_out":
-            notes.append(
-                _("The solver took too long: this is a simple plan, not an optimised one.")
-            )
-        elif note == "solver_no_time":
-            notes.append(_("The solver was given no time: this is a simple plan."))
-        elif note.startswith("approximate_places:"):
-            notes.append(
-                _(
-                    "%s places have no surveyed coordinates and were placed near their "
-                    "township's seat."
-                )
-                % note.split(":")[1]
-            )
+    visible = set(queries.routes_for(request.user).filter(plan=plan).values_list("pk", flat=True))
+    only = request.GET.get("route", "")
+    sheets = [
+        route
+        for route in plan.routes.all()
+        if route.pk in visible and (not only or str(route.number) == only)
+    ]
+    if not sheets:
+        raise NotFound()
+    for route in sheets:
+        for stop in route.stops.all():
+            # On the trunk, a station's stop takes its village points' parcels on too.
+            stop.onward = sum(1 for p in stop.parcels.all() if p.point_id != stop.site_id)
     saving = None
     if plan.naive_km:
         saving = round(100 * (1 - plan.total_km / plan.naive_km))
     return render(
         request,
         "logistics/route_sheet.html",
-        {"plan": plan, "notes": notes, "saving": saving, "only": request.GET.get("route")},
+        {
+            "plan": plan,
+            "sheets": sheets,
+            "notes": [_note_message(note) for note in plan.notes],
+            "saving": saving,
+            "whole_plan": queries.runs_hubs(request.user),
+        },
     )

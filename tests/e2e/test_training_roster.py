@@ -6,12 +6,12 @@ import pytest
 from django.core.management import call_command
 
 from cuncun.accounts.models import Role
-from cuncun.plans.models import MemberUnit
 from cuncun.training.models import Attendance, CourseKind, FundingSource, Trainee
 from cuncun.training.services import SessionPlan, create_course, schedule_session
 from tests.conftest import PASSWORD, township
 from tests.e2e.conftest import log_in
 from tests.training.builders import id_number, person_row, roster_file, wrong_checksum
+from tests.training.conftest import join_training_office
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -19,7 +19,7 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 @pytest.fixture
 def office(make_user, plan):
     user = make_user("peixun", Role.MEMBER_DEPARTMENT)
-    MemberUnit.objects.get(plan=plan, key="hrss_bureau").staff.add(user)
+    join_training_office(user, plan)
     return user
 
 

@@ -166,3 +166,78 @@ def test_incubated_enterprises_count_from_the_day_they_moved_in(county):
     assert incubated_enterprises(county, date(2017, 2, 28)).numerator == 0
     assert incubated_enterprises(county, date(2017, 3, 1)).numerator == 1
     assert incubated_enterprises(township("勐龙镇"), date(2017, 3, 1)).numerator == 0
+
+
+def test_nobody_in_a_township_or_village_links_an_owner_account(make_user, gasa_staff):
+    manda = village("嘎洒镇", "曼达村委会")
+    operator = make_user("op", Role.VILLAGE_OPERATOR, manda)
+    farmer = register_merchant(actor=operator, details=details(name="玉罕", region=manda))
+
+    for actor in (operator, gasa_staff):
+        for owner in (actor, make_user(f"friend-of-{actor.username}", Role.MERCHANT, manda)):
+            with pytest.raises(NotAllowed, match="市电商办"):
+                update_merchant(actor=actor, merchant=farmer, changes={"owner": owner})
+    with pytest.raises(NotAllowed):
+        register_merchant(actor=gasa_staff, details=details(name="新店", owner=gasa_staff))
+
+    assert Merchant.objects.get(pk=farmer.pk).owner is None
+    assert [m.name for m in Merchant.objects.all()] == ["玉罕"]
+    assert not AuditEntry.objects.filter(action="merchant.update").exists()
+
+
+def test_the_county_office_links_an_owner_account_and_it_is_audited(make_user, office_user):
+    merchant = register_merchant(actor=None, details=details())
+    owner = make_user("coop", Role.MERCHANT, township("嘎洒镇"))
+
+    update_merchant(actor=office_user, merchant=merchant, changes={"owner": owner})
+
+    assert Merchant.objects.get(pk=merchant.pk).owner == owner
+    entry = AuditEntry.objects.get(action="merchant.update")
+    assert (entry.before, entry.after) == ({"owner_id": None}, {"owner_id": owner.pk})
+
+
+def test_township_staff_change_what_they_may_and_nothing_else(county, gasa_staff, menglong_staff):
+    from cuncun.merchants.services import editable_fields
+
+    merchant = register_merchant(actor=None, details=details())
+    assert "owner" not in editable_fields(gasa_staff, merchant)
+    assert editable_fields(menglong_staff, merchant) == set()
+
+    update_merchant(actor=gasa_staff, merchant=merchant, changes={"address": "曼达村3组"})
+    with pytest.raises(OutOfScope):
+        update_merchant(actor=menglong_staff, merchant=merchant, changes={"address": "别处"})
+    assert Merchant.objects.get(pk=merchant.pk).address == "曼达村3组"
+
+
+def test_texts_longer_than_their_columns_are_refused_with_every_problem(county, office_user):
+    merchant = register_merchant(actor=None, details=details())
+    with pytest.raises(InvalidInput) as error:
+        update_merchant(
+            actor=office_user,
+            merchant=merchant,
+            changes={"name": "社" * 101, "address": "路" * 201, "contact_name": "张" * 51},
+        )
+    assert len(error.value.details["problems"]) == 3
+    with pytest.raises(InvalidInput):
+        add_platform_shop(actor=office_user, merchant=merchant, platform="jd", shop_id="9" * 65)
+    assert Merchant.objects.get(pk=merchant.pk).name == "曼达咖啡合作社"
+    assert not merchant.platform_shops.exists()
+
+
+def test_the_office_stops_a_merchant_and_removes_a_shop_each_audited(county, office_user):
+    from cuncun.merchants.services import remove_platform_shop, set_merchant_active
+
+    merchant = register_merchant(actor=None, details=details())
+    shop = add_platform_shop(
+        actor=office_user, merchant=merchant, platform=Platform.JD, shop_id="jd-1"
+    )
+    with pytest.raises(InvalidInput):
+        set_merchant_active(actor=office_user, merchant=merchant, active=False, reason=" ")
+
+    set_merchant_active(actor=office_user, merchant=merchant, active=False, reason="停业整顿")
+    remove_platform_shop(actor=office_user, shop=shop)
+
+    merchant.refresh_from_db()
+    assert not merchant.is_active and not merchant.platform_shops.exists()
+    actions = set(AuditEntry.objects.for_object(merchant).values_list("action", flat=True))
+    assert {"merchant.deactivate", "merchant.platform_shop.remove"} <= actions

@@ -1,4 +1,5 @@
 from cuncun.accounts.models import Role
+from cuncun.core.models import AuditEntry
 from cuncun.merchants.models import Merchant, MerchantKind, Platform
 from cuncun.merchants.services import MerchantDetails, add_platform_shop, register_merchant
 from tests.conftest import township, village
@@ -53,3 +54,101 @@ def test_a_bad_registration_says_what_is_wrong(client, make_user):
     ).content.decode()
     assert "联系电话不是手机号码" in page
     assert not Merchant.objects.exists()
+
+
+def test_the_county_office_edits_a_merchant_its_flags_and_its_owner_from_the_page(
+    client, make_user, office_user
+):
+    merchant = make()
+    owner = make_user("shanyun", Role.MERCHANT, township("嘎洒镇"))
+    client.force_login(office_user)
+    form = client.get(f"/merchants/{merchant.pk}/edit/").content.decode()
+    assert "入驻电商产业园" in form and "店主账号" in form
+
+    response = client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {
+            "name": "版纳山韵茶业有限公司",
+            "kind": MerchantKind.ENTERPRISE,
+            "region": township("嘎洒镇").pk,
+            "contact_phone": "13912345678",
+            "owner": "shanyun",
+            "is_incubated": "on",
+            "incubated_since": "2017-03-01",
+            "is_park_tenant": "on",
+        },
+    )
+
+    assert response["Location"] == f"/merchants/{merchant.pk}/"
+    merchant.refresh_from_db()
+    assert merchant.name == "版纳山韵茶业有限公司" and merchant.owner == owner
+    assert merchant.is_incubated and merchant.is_park_tenant
+    assert str(merchant.incubated_since) == "2017-03-01"
+    assert AuditEntry.objects.filter(action="merchant.update").count() == 1
+
+
+def test_an_unknown_owner_account_is_said_and_nothing_changes(client, office_user):
+    merchant = make()
+    client.force_login(office_user)
+    text = client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {"name": "新名字", "kind": merchant.kind, "region": merchant.region_id, "owner": "nobody"},
+    ).content.decode()
+    assert "nobody" in text
+    assert Merchant.objects.get(pk=merchant.pk).name == "版纳山韵茶业"
+
+
+def test_township_staff_edit_without_the_county_offices_fields(client, gasa_staff):
+    merchant = make()
+    client.force_login(gasa_staff)
+    form = client.get(f"/merchants/{merchant.pk}/edit/").content.decode()
+    assert 'name="owner"' not in form and 'name="is_incubated"' not in form
+
+    client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {
+            "name": "版纳山韵茶业",
+            "kind": MerchantKind.ENTERPRISE,
+            "region": township("嘎洒镇").pk,
+            "address": "嘎洒镇曼达村",
+            "owner": "gasa",  # not on its form: ignored
+        },
+    )
+
+    merchant.refresh_from_db()
+    assert merchant.address == "嘎洒镇曼达村" and merchant.owner is None
+
+
+def test_a_merchant_cannot_open_another_merchants_edit_page(client, make_user):
+    merchant = make()
+    client.force_login(make_user("m", Role.MERCHANT, township("嘎洒镇")))
+    assert client.get(f"/merchants/{merchant.pk}/edit/").status_code == 403
+
+
+def test_the_office_stops_a_merchant_and_lets_it_sell_again_from_the_page(client, office_user):
+    merchant = make()
+    client.force_login(office_user)
+    url = f"/merchants/{merchant.pk}/active/"
+    refused = client.post(url, {"active": "0", "reason": ""}, follow=True).content.decode()
+    assert "请说明停止该商家的原因" in refused and Merchant.objects.get(pk=merchant.pk).is_active
+
+    client.post(url, {"active": "0", "reason": "停业"})
+    assert not Merchant.objects.get(pk=merchant.pk).is_active
+    client.post(url, {"active": "1"})
+    assert Merchant.objects.get(pk=merchant.pk).is_active
+
+
+def test_the_office_records_and_removes_an_outside_shop_from_the_page(client, office_user):
+    merchant = make()
+    client.force_login(office_user)
+    client.post(
+        f"/merchants/{merchant.pk}/shops/",
+        {"platform": Platform.PINDUODUO, "shop_id": "pdd-88", "url": "https://pdd.example/88"},
+    )
+    shop = merchant.platform_shops.get()
+    assert "pdd-88" in client.get(f"/merchants/{merchant.pk}/").content.decode()
+
+    client.post(f"/merchants/{merchant.pk}/shops/{shop.pk}/remove/")
+
+    assert not merchant.platform_shops.exists()
+    assert AuditEntry.objects.filter(action="merchant.platform_shop.remove").count() == 1

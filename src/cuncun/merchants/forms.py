@@ -1,10 +1,15 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.models import User
 from cuncun.merchants.models import MerchantKind, Platform
 
 
 class MerchantForm(forms.Form):
+    """A merchant's details. `fields` says which the person may fill in (the services decide);
+    the others are left out of the form."""
+
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=MerchantKind.choices)
     region = forms.TypedChoiceField(label=_("Division"), coerce=int)
@@ -20,15 +25,45 @@ class MerchantForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    owner = forms.CharField(
+        label=_("Owner's account (user name)"),
+        max_length=150,
+        required=False,
+        help_text=_("Links the account that runs this shop; empty for a farmer without one."),
+    )
+    is_incubated = forms.BooleanField(label=_("Incubated"), required=False)
+    incubated_since = forms.DateField(
+        label=_("Incubated since"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    is_park_tenant = forms.BooleanField(label=_("E-commerce park tenant"), required=False)
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, regions=(), fields=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [
-            (r.pk, f"{r.parent.name if r.parent_id else ''}{r.name}") for r in regions
-        ]
+        for name in set(self.fields) - set(fields):
+            del self.fields[name]
+        if "region" in self.fields:
+            self.fields["region"].choices = [
+                (r.pk, f"{r.parent.name if r.parent_id else ''}{r.name}") for r in regions
+            ]
+
+    def clean_owner(self):
+        username = self.cleaned_data["owner"].strip()
+        if not username:
+            return None
+        owner = User.objects.filter(username=username, is_active=True).first()
+        if owner is None:
+            raise ValidationError(_("There is no account %(name)s."), params={"name": username})
+        return owner
 
 
 class PlatformShopForm(forms.Form):
     platform = forms.ChoiceField(label=_("Platform"), choices=Platform.choices)
     shop_id = forms.CharField(label=_("Shop id"), max_length=64)
     url = forms.URLField(label=_("Shop URL"), required=False, assume_scheme="https")
+
+
+class ActiveForm(forms.Form):
+    active = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)

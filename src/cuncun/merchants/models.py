@@ -64,10 +64,7 @@ class MerchantQuerySet(ScopedQuerySet):
     region_path_lookup = "region__path"
 
     def public(self):
-        # The market names its sellers; contacts stay masked on every page.
-        return self.filter(is_active=True)
-
-    def active(self):
+        # The public sees the merchants selling now; contacts stay masked on every page.
         return self.filter(is_active=True)
 
     def with_flags(self):

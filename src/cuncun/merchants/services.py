@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
@@ -35,9 +36,30 @@ DETAIL_FIELDS = {
     "incubated_since",
     "is_park_tenant",
 }
-# Statuses the county office confirms (incubator and park are county facilities).
-COUNTY_FLAGS = {"is_incubated", "incubated_since", "is_park_tenant"}
+# What only the county office records, and why it is theirs: the incubator and the park are
+# county facilities, and linking an account hands a person the shop (its prices, stock, orders,
+# money), so nobody in a township or village may give it to anyone, themselves included.
+COUNTY_ONLY = {
+    "is_incubated": gettext_lazy("Only the county office records incubator and park tenancy."),
+    "incubated_since": gettext_lazy("Only the county office records incubator and park tenancy."),
+    "is_park_tenant": gettext_lazy("Only the county office records incubator and park tenancy."),
+    "owner": gettext_lazy("Only the county office links an owner's account to a merchant."),
+}
 PERSONAL = {"contact_phone": mask_phone, "id_number": mask_id_number}
+TEXT_FIELDS = ("name", "address", "contact_name", "contact_phone", "id_number", "description")
+
+
+def text_too_long(model, field: str, value: str) -> str | None:
+    """The problem with a text longer than its column, said in words (never a database error).
+    The market's apps (merchants, catalog, orders) check their texts with it."""
+    limit = model._meta.get_field(field).max_length
+    if limit is None or len(value) <= limit:
+        return None
+    return _("%(field)s is %(n)d characters long; at most %(max)d") % {
+        "field": model._meta.get_field(field).verbose_name,
+        "n": len(value),
+        "max": limit,
+    }
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -72,6 +94,35 @@ def require_seller(actor, merchant: Merchant) -> None:
         % {"merchant": merchant.name},
         details={"merchant": merchant.pk},
     )
+
+
+def registration_fields(actor) -> set[str]:
+    """The details a person who may register merchants fills in: all of them for the county
+    office, all but what only the county records for township staff and village operators."""
+    if actor is None or actor.manages_reference_data:
+        return set(DETAIL_FIELDS)
+    return DETAIL_FIELDS - COUNTY_ONLY.keys()
+
+
+def editable_fields(actor, merchant: Merchant) -> set[str]:
+    """The details `actor` may change on `merchant`: those they could register it with, in its
+    area; its owner their contact and description; nobody else anything."""
+    if may_manage_merchants_in(actor, merchant.region):
+        return registration_fields(actor)
+    if merchant.owner_id is not None and merchant.owner_id == actor.pk:
+        return set(OWNER_FIELDS)
+    return set()
+
+
+def _require_may_change(actor, merchant: Merchant, fields: set[str]) -> None:
+    refused = fields - editable_fields(actor, merchant)
+    if not refused:
+        return
+    county_only = sorted(refused & COUNTY_ONLY.keys())
+    if county_only and may_manage_merchants_in(actor, merchant.region):
+        raise NotAllowed(COUNTY_ONLY[county_only[0]], details={"fields": county_only})
+    _require_manager(actor, merchant.region)
+    raise NotAllowed(_("Your role may not register or change merchants."))
 
 
 def _require_manager(actor, region: RegionUnit) -> None:
@@ -115,7 +166,7 @@ def register_merchant(*, actor, details: MerchantDetails) -> Merchant:
         # An operator registering a farmer without an account acts for them.
         values["represented_by"] = values["represented_by"] or actor
     values = _clean(values)
-    _check_flags_allowed(actor, {k for k, v in values.items() if k in COUNTY_FLAGS and v})
+    _check_county_only(actor, {k for k, v in values.items() if k in COUNTY_ONLY and v})
     _check_unique_id_number(values["id_number"], exclude=None)
     with transaction.atomic():
         merchant = Merchant.objects.create(**values, is_demo=d.is_demo)
@@ -131,25 +182,23 @@ def register_merchant(*, actor, details: MerchantDetails) -> Merchant:
 
 
 def update_merchant(*, actor, merchant: Merchant, changes: dict) -> Merchant:
-    """Change a merchant's details. Its owner may change its contact and description; the county
-    office, township staff and the representing operator in its area may change the rest."""
+    """Change a merchant's details, as far as `editable_fields` lets the actor: its owner its
+    contact and description; township staff and village operators in its area the rest but what
+    only the county office records (incubator, park, the owner's account)."""
     unknown = set(changes) - DETAIL_FIELDS
     if unknown:
         raise InvalidInput(_("unknown field(s): %s") % ", ".join(sorted(unknown)))
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().select_related("region").get(pk=merchant.pk)
-        is_owner = actor is not None and merchant.owner_id == getattr(actor, "pk", None)
-        if not (is_owner and set(changes) <= OWNER_FIELDS):
-            _require_manager(actor, merchant.region)
-            if "region" in changes:
-                _require_manager(actor, changes["region"])
+        _require_may_change(actor, merchant, set(changes))
+        if "region" in changes and isinstance(changes["region"], RegionUnit):
+            _require_manager(actor, changes["region"])
         values = {name: getattr(merchant, name) for name in DETAIL_FIELDS}
         values.update(changes)
         values = _clean(values)
         changed = {k: v for k, v in values.items() if getattr(merchant, k) != v}
         if not changed:
             return merchant
-        _check_flags_allowed(actor, set(changed) & COUNTY_FLAGS)
         if "id_number" in changed:
             _check_unique_id_number(values["id_number"], exclude=merchant.pk)
         fields = [Merchant._meta.get_field(k).attname for k in changed]
@@ -193,11 +242,12 @@ def _clean(values: dict) -> dict:
     """Normalise and check a merchant's details; every problem is reported at once."""
     problems = []
     values = dict(values)
-    for name in ("name", "address", "contact_name", "contact_phone", "id_number", "description"):
+    for name in TEXT_FIELDS:
         values[name] = (values.get(name) or "").strip()
     values["id_number"] = values["id_number"].upper()
     if not values["name"]:
         problems.append(_("the name is empty"))
+    problems += filter(None, (text_too_long(Merchant, name, values[name]) for name in TEXT_FIELDS))
     if values["kind"] not in dict(MerchantKind.choices):
         problems.append(_("unknown kind of merchant %s") % values["kind"])
     if not isinstance(values.get("region"), RegionUnit):
@@ -224,9 +274,9 @@ def _clean(values: dict) -> dict:
     return values
 
 
-def _check_flags_allowed(actor, flags: set[str]) -> None:
-    if flags and actor is not None and not actor.manages_reference_data:
-        raise NotAllowed(_("Only the county office records incubator and park tenancy."))
+def _check_county_only(actor, fields: set[str]) -> None:
+    if fields and actor is not None and not actor.manages_reference_data:
+        raise NotAllowed(COUNTY_ONLY[sorted(fields)[0]], details={"fields": sorted(fields)})
 
 
 def _check_unique_id_number(id_number: str, exclude: int | None) -> None:
@@ -291,6 +341,9 @@ def _add_shop(
         problems.append(_("unknown platform %s") % platform)
     if not shop_id:
         problems.append(_("the shop id is empty"))
+    for name, value in (("shop_id", shop_id), ("url", url), ("shop_name", shop_name.strip())):
+        if problem := text_too_long(MerchantPlatformShop, name, value):
+            problems.append(problem)
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)

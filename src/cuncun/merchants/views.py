@@ -1,17 +1,18 @@
 """The register of merchants: a list with flags and counts for the county's reports, a merchant's
-page (contacts masked), registering one and recording its outside shops."""
+page (contacts masked), registering and editing one, stopping or resuming it, and recording or
+removing its outside shops. Thin: the rules are in services.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError, NotAllowed
 from cuncun.merchants import queries, services
-from cuncun.merchants.forms import MerchantForm, PlatformShopForm
-from cuncun.merchants.models import MerchantKind
+from cuncun.merchants.forms import ActiveForm, MerchantForm, PlatformShopForm
+from cuncun.merchants.models import MerchantKind, MerchantPlatformShop
 from cuncun.regions.models import RegionUnit
 
 FLAGS = [
@@ -50,20 +51,21 @@ def merchant_list(request):
 def merchant_page(request, pk: int):
     merchant = queries.visible_merchant(request.user, pk)
     user = request.user
-    sees_contact = user.is_authenticated and (
-        user.manages_reference_data or services.may_sell_for(user, merchant)
+    signed_in = user.is_authenticated
+    sells = signed_in and services.may_sell_for(user, merchant)
+    manages = bool(
+        signed_in and user.region_id and services.may_manage_merchants_in(user, merchant.region)
     )
     return render(
         request,
         "merchants/merchant.html",
         {
             "merchant": merchant,
-            "sees_contact": sees_contact,
-            "may_edit": user.is_authenticated
-            and (
-                services.may_sell_for(user, merchant)
-                or (user.region_id and services.may_manage_merchants_in(user, merchant.region))
-            ),
+            "sees_contact": signed_in and (user.manages_reference_data or sells),
+            "may_edit": signed_in and bool(services.editable_fields(user, merchant)),
+            "may_record_shops": sells or manages,
+            "manages": manages,
+            "sees_owner": signed_in and user.manages_reference_data,
             "shop_form": PlatformShopForm(),
         },
     )
@@ -78,31 +80,32 @@ def _regions(user):
     )
 
 
+def _details(form: MerchantForm, regions) -> dict:
+    """What the form says, as the services take it: the division as a region unit."""
+    d = dict(form.cleaned_data)
+    if "region" in d:
+        d["region"] = next(r for r in regions if r.pk == d["region"])
+    return d
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def register(request):
     if request.user.region_id is None or not services.may_manage_merchants_in(
         request.user, request.user.region
     ):
         raise NotAllowed(_("Your role may not register merchants."))
     regions = list(_regions(request.user))
-    form = MerchantForm(request.POST or None, regions=regions)
+    form = MerchantForm(
+        request.POST or None,
+        regions=regions,
+        fields=services.registration_fields(request.user),
+    )
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        region = next(r for r in regions if r.pk == d["region"])
         try:
             merchant = services.register_merchant(
                 actor=request.user,
-                details=services.MerchantDetails(
-                    name=d["name"],
-                    kind=d["kind"],
-                    region=region,
-                    address=d["address"],
-                    contact_name=d["contact_name"],
-                    contact_phone=d["contact_phone"],
-                    id_number=d["id_number"],
-                    is_poverty_registered=d["is_poverty_registered"],
-                    description=d["description"],
-                ),
+                details=services.MerchantDetails(**_details(form, regions)),
             )
         except DomainError as error:
             form.add_error(None, str(error.message))
@@ -113,6 +116,69 @@ def register(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    merchant = queries.visible_merchant(request.user, pk)
+    fields = services.editable_fields(request.user, merchant)
+    if not fields:
+        raise NotAllowed(_("You may not change this merchant."))
+    regions = list(_regions(request.user))
+    initial = {name: getattr(merchant, name) for name in fields}
+    initial.update(
+        region=merchant.region_id,
+        id_number="",  # never shown again: typed anew to change it
+        owner=merchant.owner.username if merchant.owner_id else "",
+    )
+    form = MerchantForm(request.POST or None, regions=regions, fields=fields, initial=initial)
+    if merchant.id_number and "id_number" in form.fields:
+        form.fields["id_number"].help_text = _("Now %(masked)s; leave empty to keep it.") % {
+            "masked": merchant.masked_id_number
+        }
+    if request.method == "POST" and form.is_valid():
+        changes = _details(form, regions)
+        if not changes.get("id_number"):
+            changes.pop("id_number", None)
+        try:
+            services.update_merchant(actor=request.user, merchant=merchant, changes=changes)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("merchants:merchant", pk=pk)
+    return render(request, "merchants/edit.html", {"form": form, "merchant": merchant})
+
+
+def _done(request, pk: int, call, success: str):
+    try:
+        call()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("merchants:merchant", pk=pk)
+
+
+@login_required
+@require_POST
+def set_active(request, pk: int):
+    merchant = queries.visible_merchant(request.user, pk)
+    form = ActiveForm(request.POST)
+    if not form.is_valid():
+        return redirect("merchants:merchant", pk=pk)
+    active = form.cleaned_data["active"]
+    return _done(
+        request,
+        pk,
+        lambda: services.set_merchant_active(
+            actor=request.user, merchant=merchant, active=active, reason=form.cleaned_data["reason"]
+        ),
+        _("%s sells on the market again.") % merchant.name
+        if active
+        else _("%s is stopped: its products left the market.") % merchant.name,
+    )
+
+
+@login_required
 @require_POST
 def add_shop(request, pk: int):
     merchant = queries.visible_merchant(request.user, pk)
@@ -120,10 +186,24 @@ def add_shop(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Give the platform, the shop id and a valid web address."))
         return redirect("merchants:merchant", pk=pk)
-    try:
-        services.add_platform_shop(actor=request.user, merchant=merchant, **form.cleaned_data)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Shop recorded."))
-    return redirect("merchants:merchant", pk=pk)
+    return _done(
+        request,
+        pk,
+        lambda: services.add_platform_shop(
+            actor=request.user, merchant=merchant, **form.cleaned_data
+        ),
+        _("Shop recorded."),
+    )
+
+
+@login_required
+@require_POST
+def remove_shop(request, pk: int, shop_pk: int):
+    merchant = queries.visible_merchant(request.user, pk)
+    shop = get_object_or_404(MerchantPlatformShop, pk=shop_pk, merchant=merchant)
+    return _done(
+        request,
+        pk,
+        lambda: services.remove_platform_shop(actor=request.user, shop=shop),
+        _("Shop removed."),
+    )

@@ -1,9 +1,8 @@
 """/api/catalog/: the market's categories and products (public), and a seller's writes
 (products, prices, stock counts)."""
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import django_auth
 
 from cuncun.catalog import queries, services
@@ -22,16 +21,7 @@ from cuncun.merchants.models import Merchant
 from cuncun.network.models import Site
 from cuncun.regions.models import RegionUnit
 
-try:
-    from ninja import Status
-except ImportError:  # django-ninja before 1.5 takes a (status, body) tuple
-
-    def Status(status, body):
-        return status, body
-
-
 router = Router(tags=["catalog"])
-PAGE_SIZE = 24
 
 
 @router.get("/categories/", response=list[CategoryOut], summary="Categories of the market")
@@ -50,8 +40,8 @@ def list_products(request, q: str = "", category: str = "", page: int = 1):
     products = queries.market_products(request.user, q=q.strip()[:50], category=cat)
     page = max(1, page)
     count = products.count()
-    items = products[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    today = timezone.localdate()
+    size = queries.MARKET_PAGE_SIZE
+    items = products[(page - 1) * size : page * size]
     return {
         "count": count,
         "page": page,
@@ -65,7 +55,7 @@ def list_products(request, q: str = "", category: str = "", page: int = 1):
                 "origin": p.origin.name if p.origin_id else None,
                 "min_price": p.min_price,
                 "available": max(0, p.available),
-                "in_season": p.in_season(today),
+                "in_season": p.in_season_flag,
             }
             for p in items
         ],
@@ -79,7 +69,6 @@ def get_product(request, product_id: int):
 
 
 def _product_out(p):
-    today = timezone.localdate()
     return {
         "id": p.id,
         "name": p.name,
@@ -88,7 +77,7 @@ def _product_out(p):
         "merchant_id": p.merchant_id,
         "merchant": p.merchant.name,
         "origin": p.origin.name if p.origin_id else None,
-        "in_season": p.in_season(today),
+        "in_season": p.in_season_flag,
         "seasons": [
             {
                 "starts": f"{w.starts // 100:02d}-{w.starts % 100:02d}",

@@ -66,12 +66,15 @@ class ProductQuerySet(ScopedQuerySet):
         return self.on_market()
 
     def on_market(self):
-        """Listed products of active merchants: what the market front shows."""
+        """Listed products of active merchants: what the market front shows (`Product.is_on_market`
+        says the same of one product already loaded)."""
         return self.filter(status=ProductStatus.LISTED, merchant__is_active=True)
 
     def with_season(self, day: date):
-        """Annotate `in_season`: no window at all, or one that contains `day` (wrapping the year
-        end when it starts after it ends, as a Nov–Feb window does)."""
+        """Annotate `in_season_flag`: no window at all, or one that contains `day` (wrapping the
+        year end when it starts after it ends, as a Nov–Feb window does). The season rule is
+        written here and once more in SQL in `queries.checkout_items`, for the checkout's speed;
+        tests/catalog/test_seasons.py proves the two agree."""
         md = month_day(day)
         within = SeasonWindow.objects.filter(product=OuterRef("pk")).filter(
             (Q(starts__lte=F("ends")) & Q(starts__lte=md, ends__gte=md))
@@ -118,12 +121,11 @@ class Product(Timestamped):
     def __str__(self):
         return self.name
 
-    def in_season(self, day: date) -> bool:
-        flag = self.__dict__.get("in_season_flag")
-        if flag is not None:
-            return bool(flag)
-        windows = list(self.season_windows.all())
-        return not windows or any(w.contains(day) for w in windows)
+    @property
+    def is_on_market(self) -> bool:
+        """What `ProductQuerySet.on_market` filters, for a product already loaded with its
+        merchant."""
+        return self.status == ProductStatus.LISTED and self.merchant.is_active
 
 
 class ProductPhoto(models.Model):
@@ -163,11 +165,10 @@ class SeasonWindow(models.Model):
     def __str__(self):
         return f"{self.starts // 100}/{self.starts % 100}–{self.ends // 100}/{self.ends % 100}"
 
-    def contains(self, day: date) -> bool:
-        md = month_day(day)
-        if self.starts <= self.ends:
-            return self.starts <= md <= self.ends
-        return md >= self.starts or md <= self.ends
+    @property
+    def as_text(self) -> str:
+        """0501-0831: how the seller's console writes a window."""
+        return f"{self.starts:04d}-{self.ends:04d}"
 
 
 class Unit:
@@ -212,6 +213,11 @@ class Sku(models.Model):
     @property
     def unit_short(self) -> str:
         return Unit.short.get(self.unit, self.unit)
+
+    @property
+    def is_on_sale(self) -> bool:
+        """A buyer may put it in the cart: on sale itself, its product on the market."""
+        return self.is_active and self.product.is_on_market
 
 
 class StockQuerySet(ScopedQuerySet):

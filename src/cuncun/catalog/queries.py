@@ -32,7 +32,8 @@ from cuncun.core.money import to_money
 from cuncun.merchants.models import Merchant
 from cuncun.network.models import Site, SiteStatus
 
-PAGE_SIZE = 24
+# Products per page of the market front, on its pages and in its API.
+MARKET_PAGE_SIZE = 24
 
 
 def serving_stock():
@@ -112,10 +113,12 @@ def market_product(pk: int, day: date | None = None) -> Product:
 
 
 def seller_products(merchants):
-    """A seller's console: all their products (any status) with SKUs and stock per site."""
+    """A seller's console: all their products (any status) with SKUs, stock per site and whether
+    they are in season today."""
     return (
         Product.objects.filter(merchant__in=merchants)
-        .select_related("merchant", "category")
+        .with_season(timezone.localdate())
+        .select_related("merchant", "category", "origin", "origin__parent")
         .prefetch_related(
             Prefetch(
                 "skus",

@@ -1,10 +1,10 @@
 """Every write of the catalog: categories, products, SKUs, prices, seasons, photos and stock.
 
-Stock moves two ways. A seller counts or receives stock (`set_stock`, `adjust_stock`, audited). An
-order takes and gives back units through `reserve_stock`, `release_stock` and `ship_stock`, called
-inside the orders app's own transaction (which writes the audit row for the order): each is a
-conditional UPDATE in primary-key order, so no unit is promised twice and no two checkouts can
-deadlock.
+Stock moves two ways. A seller counts or receives stock (`set_stock`, `adjust_stock`, audited), at
+the sites they may keep goods at (`stocking_sites`). An order takes and gives back units through
+`reserve_stock`, `release_stock` and `ship_stock`, called inside the orders app's own transaction
+(which writes the audit row for the order): each is a conditional UPDATE in primary-key order, so
+no unit is promised twice and no two checkouts can deadlock. No stock row is locked up front.
 """
 
 import re
@@ -31,8 +31,9 @@ from cuncun.core import audit
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
 from cuncun.core.money import to_money
 from cuncun.merchants.models import Merchant
-from cuncun.merchants.services import require_seller
+from cuncun.merchants.services import require_seller, text_too_long
 from cuncun.network.models import Site, SiteKind
+from cuncun.regions.models import Level, RegionUnit
 
 # Sites where goods may be kept for the market.
 STOCKING_SITE_KINDS = {
@@ -42,9 +43,20 @@ STOCKING_SITE_KINDS = {
     SiteKind.VILLAGE_POINT,
     SiteKind.PICKUP_STORE,
 }
+# The county's shared facilities, open to every merchant of the county: the plan's public
+# warehousing and logistics platform (城乡仓储物流平台) at the county warehouse, and the public
+# service center. Township stations, village points and partner stores are somebody's counter:
+# goods are kept there only by the people who run them.
+SHARED_STOCKING_KINDS = {SiteKind.COUNTY_WAREHOUSE, SiteKind.COUNTY_CENTER}
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 MAX_QUANTITY = 1_000_000
+# Far above any farm product's unit price, and low enough that no order of the largest size
+# comes near the money columns' fourteen digits.
+MAX_PRICE = Decimal("100000.00")
+# What one unit's net weight column holds (its digits before the point).
+_WEIGHT_FIELD = Sku._meta.get_field("net_weight_kg")
+MAX_WEIGHT_KG = Decimal(10) ** (_WEIGHT_FIELD.max_digits - _WEIGHT_FIELD.decimal_places)
 
 
 class InsufficientStock(Conflict):
@@ -127,7 +139,7 @@ def create_product(*, actor, merchant: Merchant, details: ProductDetails) -> Pro
     require_seller(actor, merchant)
     if not merchant.is_active:
         raise Conflict(_("%s is stopped and cannot list products.") % merchant.name)
-    problems = _product_problems(d.name, d.category)
+    problems = _product_problems(d.name, d.category, d.origin)
     if not d.skus:
         problems.append(_("a product needs at least one SKU (unit and price)"))
     sku_values = []
@@ -172,15 +184,17 @@ def create_product(*, actor, merchant: Merchant, details: ProductDetails) -> Pro
 
 
 def update_product(*, actor, product: Product, changes: dict) -> Product:
+    """The seller changes what a product is called, its category, description or origin."""
     allowed = {"name", "description", "category", "origin"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(_("unknown field(s): %s") % ", ".join(sorted(unknown)))
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
     with transaction.atomic():
         product = _lock_product(product)
         require_seller(actor, product.merchant)
         problems = _product_problems(
-            changes.get("name", product.name), changes.get("category", product.category)
+            *(changes.get(name, getattr(product, name)) for name in ("name", "category", "origin"))
         )
         if problems:
             raise InvalidInput("; ".join(problems), details={"problems": problems})
@@ -190,7 +204,7 @@ def update_product(*, actor, product: Product, changes: dict) -> Product:
         fields = [Product._meta.get_field(k).attname for k in changed]
         before = audit.snapshot(product, fields)
         for name, value in changed.items():
-            setattr(product, name, value.strip() if isinstance(value, str) else value)
+            setattr(product, name, value)
         product.save(update_fields=[*changed, "updated_at"])
         audit.record(
             actor=actor,
@@ -227,6 +241,7 @@ def set_product_status(*, actor, product: Product, status: str) -> Product:
 
 
 def add_sku(*, actor, product: Product, details: SkuDetails) -> Sku:
+    """One more way to buy a product: another unit, grade or pack size."""
     values = _clean_sku(details)
     with transaction.atomic():
         product = _lock_product(product)
@@ -245,7 +260,7 @@ def set_sku_price(*, actor, sku: Sku, price) -> Sku:
     """A new price applies to orders placed from now on; placed orders keep theirs."""
     price = _price(price)
     with transaction.atomic():
-        sku = Sku.objects.select_for_update().select_related("product__merchant").get(pk=sku.pk)
+        sku = _lock_sku(sku)
         require_seller(actor, sku.product.merchant)
         if sku.price == price:
             return sku
@@ -263,8 +278,10 @@ def set_sku_price(*, actor, sku: Sku, price) -> Sku:
 
 
 def set_sku_on_sale(*, actor, sku: Sku, on_sale: bool) -> Sku:
+    """Take a SKU off sale (sold out for the season, a pack size dropped) or back on. What is
+    already ordered stays ordered."""
     with transaction.atomic():
-        sku = Sku.objects.select_for_update().select_related("product__merchant").get(pk=sku.pk)
+        sku = _lock_sku(sku)
         require_seller(actor, sku.product.merchant)
         if sku.is_active != on_sale:
             sku.is_active = on_sale
@@ -273,6 +290,7 @@ def set_sku_on_sale(*, actor, sku: Sku, on_sale: bool) -> Sku:
                 actor=actor,
                 action="sku.on_sale" if on_sale else "sku.off_sale",
                 obj=sku,
+                before={"is_active": not on_sale},
                 after={"is_active": on_sale},
             )
     return sku
@@ -285,6 +303,8 @@ def set_seasons(*, actor, product: Product, windows: list[tuple[int, int]]) -> P
         product = _lock_product(product)
         require_seller(actor, product.merchant)
         before = [[w.starts, w.ends] for w in product.season_windows.all()]
+        if before == [list(w) for w in cleaned]:
+            return product
         product.season_windows.all().delete()
         SeasonWindow.objects.bulk_create(
             SeasonWindow(product=product, starts=s, ends=e) for s, e in cleaned
@@ -305,12 +325,15 @@ def add_product_photo(*, actor, product: Product, upload, caption: str = "") -> 
         raise InvalidInput(_("A photo must be a JPEG, PNG or WebP image."))
     if upload.size > PHOTO_MAX_BYTES:
         raise InvalidInput(_("A photo may be at most 5 MB."))
+    caption = caption.strip()
+    if problem := text_too_long(ProductPhoto, "caption", caption):
+        raise InvalidInput(problem)
     with transaction.atomic():
         product = _lock_product(product)
         require_seller(actor, product.merchant)
         position = product.photos.count()
         photo = ProductPhoto.objects.create(
-            product=product, image=upload, caption=caption.strip(), position=position
+            product=product, image=upload, caption=caption, position=position
         )
         audit.record(
             actor=actor, action="product.photo", obj=product, after={"photo": photo.image.name}
@@ -326,12 +349,23 @@ def _lock_product(product: Product) -> Product:
     )
 
 
-def _product_problems(name: str, category) -> list[str]:
+def _lock_sku(sku: Sku) -> Sku:
+    return Sku.objects.select_for_update().select_related("product__merchant").get(pk=sku.pk)
+
+
+def _product_problems(name, category, origin=None) -> list[str]:
     problems = []
-    if not (name or "").strip():
+    name = (name or "").strip()
+    if not name:
         problems.append(_("the product name is empty"))
+    elif problem := text_too_long(Product, "name", name):
+        problems.append(problem)
     if not isinstance(category, Category):
         problems.append(_("choose a category"))
+    if origin is not None and not (
+        isinstance(origin, RegionUnit) and origin.level in {Level.TOWNSHIP, Level.VILLAGE}
+    ):
+        problems.append(_("the origin is a township or village of the county"))
     return problems
 
 
@@ -340,8 +374,10 @@ def _price(value) -> Decimal:
         price = to_money(value)
     except (TypeError, ValueError) as error:
         raise InvalidInput(_("%s is not a price") % value) from error
-    if price <= 0:
+    if not price.is_finite() or price <= 0:
         raise InvalidInput(_("A price must be more than zero."))
+    if price > MAX_PRICE:
+        raise InvalidInput(_("A price may be at most ¥%s.") % MAX_PRICE)
     return price
 
 
@@ -361,8 +397,14 @@ def _clean_sku(sku: SkuDetails) -> dict:
         except InvalidOperation:
             problems.append(_("%s is not a weight") % sku.net_weight_kg)
         else:
-            if weight <= 0:
+            if not weight.is_finite() or weight <= 0:
                 problems.append(_("a weight must be more than zero"))
+            elif weight >= MAX_WEIGHT_KG:
+                problems.append(_("%s kg is not the weight of one unit") % weight)
+    name, grade = (sku.name or "").strip(), (sku.grade or "").strip()
+    for value, field in ((name, "name"), (grade, "grade")):
+        if problem := text_too_long(Sku, field, value):
+            problems.append(problem)
     code = (sku.code or "").strip()
     if code and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", code):
         problems.append(_("a SKU code is letters, digits, dots or dashes"))
@@ -371,8 +413,8 @@ def _clean_sku(sku: SkuDetails) -> dict:
     return {
         "unit": sku.unit,
         "price": price,
-        "name": sku.name.strip(),
-        "grade": sku.grade.strip(),
+        "name": name,
+        "grade": grade,
         "net_weight_kg": weight,
         "code": code,
     }
@@ -381,16 +423,21 @@ def _clean_sku(sku: SkuDetails) -> dict:
 def _create_sku(product: Product, values: dict) -> Sku:
     values = dict(values)
     code = values.pop("code") or f"P{product.pk}-{product.skus.count() + 1}"
+    taken = Conflict(_("The SKU code %s is taken.") % code, details={"code": code})
     if Sku.objects.filter(code=code).exists():
-        raise Conflict(_("The SKU code %s is taken.") % code)
-    return Sku.objects.create(product=product, code=code, **values)
+        raise taken
+    try:
+        with transaction.atomic():
+            return Sku.objects.create(product=product, code=code, **values)
+    except IntegrityError:
+        raise taken from None  # the same code chosen at the same moment by another seller
 
 
 def _clean_season(starts: int, ends: int) -> tuple[int, int]:
     for value in (starts, ends):
         try:
             date(2000, int(value) // 100, int(value) % 100)  # 2000: a leap year allows 0229
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:
             raise InvalidInput(
                 _("%s is not a month and day (write 0501 for 1 May)") % value
             ) from error
@@ -398,6 +445,23 @@ def _clean_season(starts: int, ends: int) -> tuple[int, int]:
 
 
 # --- stock counted by the seller --------------------------------------------------------------
+
+
+def stocking_sites(actor, merchant: Merchant):
+    """The operating sites where `actor` may keep `merchant`'s goods. Its owner: the county's
+    shared warehouse and service center, and any site the owner runs (a shop that is a partner
+    pickup store, a point of their own). The village operator who sells for a farmer (代售):
+    only the point they run, where the farmer brings the produce. The system itself (a loader,
+    the demo) and superusers: every stocking site. Nobody else."""
+    sites = Site.objects.serving().filter(kind__in=STOCKING_SITE_KINDS)
+    if actor is None or actor.is_superuser:
+        return sites
+    runs = Q(pk__in=Site.objects.operated_by(actor).values("pk"))
+    if actor.pk == merchant.owner_id:
+        return sites.filter(runs | Q(kind__in=SHARED_STOCKING_KINDS))
+    if actor.pk == merchant.represented_by_id:
+        return sites.filter(runs)
+    return sites.none()
 
 
 def set_stock(*, actor, sku: Sku, site: Site, quantity: int, reason: str = "") -> Stock:
@@ -420,9 +484,12 @@ def set_stock(*, actor, sku: Sku, site: Site, quantity: int, reason: str = "") -
 
 
 def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> Stock:
-    """Goods received (+) or written off (−). A write-off cannot touch promised units."""
-    if not isinstance(change, int) or change == 0 or abs(change) > MAX_QUANTITY:
+    """Goods received (+) or written off (−). A write-off cannot touch promised units, and no
+    site holds more than MAX_QUANTITY of one SKU."""
+    if not isinstance(change, int) or isinstance(change, bool) or change == 0:
         raise InvalidInput(_("The change must be a whole number other than zero."))
+    if abs(change) > MAX_QUANTITY:
+        raise InvalidInput(_("The quantity %d is out of range.") % change)
     if not reason.strip():
         raise InvalidInput(_("Say why the stock changes (received, damaged, counted …)."))
     return _change_stock(
@@ -431,12 +498,20 @@ def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> St
         site,
         action="stock.adjust",
         reason=reason,
-        allowed=Q(quantity__gte=F("quantity_allocated") - change),
+        allowed=Q(quantity__gte=F("quantity_allocated") - change)
+        & Q(quantity__lte=MAX_QUANTITY - change),
         update={"quantity": F("quantity") + change},
-        refusal=lambda stock: Conflict(
-            _("Only %(n)d are free to write off; the rest are promised to orders.")
-            % {"n": stock.available},
-            details={"available": stock.available},
+        refusal=lambda stock: (
+            Conflict(
+                _("Only %(n)d are free to write off; the rest are promised to orders.")
+                % {"n": stock.available},
+                details={"available": stock.available},
+            )
+            if change < 0
+            else InvalidInput(
+                _("%(site)s would hold more than %(max)d of this SKU.")
+                % {"site": site.name, "max": MAX_QUANTITY}
+            )
         ),
     )
 
@@ -447,7 +522,10 @@ def _change_stock(actor, sku, site, *, action, reason, allowed: Q, update: dict,
     _check_site(site)
     with transaction.atomic():
         sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
-        require_seller(actor, sku.product.merchant)
+        merchant = sku.product.merchant
+        require_seller(actor, merchant)
+        if not stocking_sites(actor, merchant).filter(pk=site.pk).exists():
+            raise _not_a_site_for(actor, merchant, site)
         stock, _created = Stock.objects.get_or_create(site=site, sku=sku)
         before = {"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated}
         changed = Stock.objects.filter(allowed, pk=stock.pk).update(**update)
@@ -460,9 +538,25 @@ def _change_stock(actor, sku, site, *, action, reason, allowed: Q, update: dict,
             obj=stock,
             before=before,
             after={"quantity": stock.quantity, "quantity_allocated": stock.quantity_allocated},
-            reason=reason,
+            reason=reason.strip(),
         )
     return stock
+
+
+def _not_a_site_for(actor, merchant: Merchant, site: Site) -> NotAllowed:
+    if actor.pk == merchant.owner_id:
+        message = _(
+            "%(merchant)s's goods may be kept at the county's shared warehouse or service center, "
+            "or at a site you run; not at %(site)s."
+        )
+    else:
+        message = _(
+            "You may keep %(merchant)s's goods only at the service point you run; not at %(site)s."
+        )
+    return NotAllowed(
+        message % {"merchant": merchant.name, "site": site.name},
+        details={"site": site.pk, "merchant": merchant.pk},
+    )
 
 
 def _quantity(value, *, allow_zero=False) -> int:
@@ -529,23 +623,28 @@ def reserve_stock(requests: list[StockRequest]) -> None:
 
 
 def release_stock(holds: list[tuple[int, int]]) -> None:
-    """Give back promised units [(stock id, quantity)], e.g. for an order never paid."""
-    _require_transaction()
-    for stock_id, quantity in _merged(holds):
-        changed = Stock.objects.filter(pk=stock_id, quantity_allocated__gte=quantity).update(
-            quantity_allocated=F("quantity_allocated") - quantity
-        )
-        if not changed:
-            raise IntegrityError(f"stock {stock_id} has fewer than {quantity} units promised")
+    """Give back promised units [(stock id, quantity)], e.g. for an order never paid: they stay
+    on hand and are free again."""
+    _unpromise(holds, leave_site=False)
 
 
 def ship_stock(holds: list[tuple[int, int]]) -> None:
     """Promised units leave the site: on hand and promised both go down."""
+    _unpromise(holds, leave_site=True)
+
+
+def _unpromise(holds: list[tuple[int, int]], *, leave_site: bool) -> None:
+    """Lower the promised units of each stock row (and, when the goods leave, those on hand), as
+    one conditional UPDATE per row in primary-key order. A row promising fewer units than asked
+    means an order's books are wrong: that is a bug, not a person's mistake, so it fails loudly
+    and the caller's transaction rolls back."""
     _require_transaction()
     for stock_id, quantity in _merged(holds):
+        update = {"quantity_allocated": F("quantity_allocated") - quantity}
+        if leave_site:
+            update["quantity"] = F("quantity") - quantity
         changed = Stock.objects.filter(pk=stock_id, quantity_allocated__gte=quantity).update(
-            quantity=F("quantity") - quantity,
-            quantity_allocated=F("quantity_allocated") - quantity,
+            **update
         )
         if not changed:
             raise IntegrityError(f"stock {stock_id} has fewer than {quantity} units promised")

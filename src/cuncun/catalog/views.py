@@ -5,14 +5,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.catalog import queries, services
-from cuncun.catalog.forms import PhotoForm, PriceForm, ProductForm, StatusForm, StockForm
-from cuncun.catalog.models import Sku
+from cuncun.catalog.forms import (
+    OnSaleForm,
+    PhotoForm,
+    PriceForm,
+    ProductEditForm,
+    ProductForm,
+    SeasonsForm,
+    SkuForm,
+    StatusForm,
+    StockForm,
+)
+from cuncun.catalog.models import Product, Sku
 from cuncun.core.errors import DomainError, NotAllowed
 from cuncun.merchants.queries import merchants_of
-from cuncun.network.models import Site
 
 
 def _merchants(user):
@@ -22,12 +31,18 @@ def _merchants(user):
     return merchants
 
 
-def stock_sites():
-    return (
-        Site.objects.serving()
-        .filter(kind__in=services.STOCKING_SITE_KINDS)
-        .select_related("region")
-        .order_by("kind", "region__path", "name")
+def _product(request, pk: int) -> Product:
+    return queries.seller_product(_merchants(request.user), pk)
+
+
+def _sku_details(d: dict) -> services.SkuDetails:
+    return services.SkuDetails(
+        unit=d["unit"],
+        price=d["price"],
+        name=d["variant"],
+        grade=d["grade"],
+        net_weight_kg=d["net_weight_kg"],
+        code=d.get("code", ""),
     )
 
 
@@ -42,6 +57,7 @@ def console(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def new_product(request):
     merchants = _merchants(request.user)
     form = ProductForm(request.POST or None, merchants=merchants)
@@ -59,15 +75,8 @@ def new_product(request):
                     name=d["name"],
                     category=d["category"],
                     description=d["description"],
-                    skus=(
-                        services.SkuDetails(
-                            unit=d["unit"],
-                            price=d["price"],
-                            name=d["variant"],
-                            grade=d["grade"],
-                            net_weight_kg=d["net_weight_kg"],
-                        ),
-                    ),
+                    origin=d["origin"],
+                    skus=(_sku_details(d),),
                     seasons=seasons,
                 ),
             )
@@ -81,23 +90,64 @@ def new_product(request):
 
 @login_required
 def manage_product(request, pk: int):
-    merchants = _merchants(request.user)
-    product = queries.seller_product(merchants, pk)
-    sites = list(stock_sites())
+    product = _product(request, pk)
     return render(
         request,
         "catalog/manage_product.html",
         {
             "product": product,
-            "sites": sites,
+            "sites": list(services.stocking_sites(request.user, product.merchant)),
             "photo_form": PhotoForm(),
-            "statuses": StatusForm.base_fields["status"].choices,
+            "seasons_form": SeasonsForm(
+                initial={"windows": ", ".join(w.as_text for w in product.season_windows.all())}
+            ),
         },
     )
 
 
-def _sku_of(request, pk: int, sku_id) -> Sku:
-    product = queries.seller_product(_merchants(request.user), pk)
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_product(request, pk: int):
+    product = _product(request, pk)
+    form = ProductEditForm(
+        request.POST or None,
+        initial={
+            "name": product.name,
+            "category": product.category,
+            "description": product.description,
+            "origin": product.origin,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_product(actor=request.user, product=product, changes=form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("catalog:manage_product", pk=pk)
+    return render(request, "catalog/product_form.html", {"form": form, "product": product})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_sku(request, pk: int):
+    product = _product(request, pk)
+    form = SkuForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sku = services.add_sku(
+                actor=request.user, product=product, details=_sku_details(form.cleaned_data)
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+        else:
+            messages.success(request, _("%s added.") % sku)
+            return redirect("catalog:manage_product", pk=pk)
+    return render(request, "catalog/sku_form.html", {"form": form, "product": product})
+
+
+def _sku_of(product: Product, sku_id) -> Sku:
     sku = next((s for s in product.skus.all() if s.pk == sku_id), None)
     if sku is None:
         raise NotAllowed(_("This SKU is not one of your products."))
@@ -117,12 +167,14 @@ def _done(request, pk: int, call, success: str):
 @login_required
 @require_POST
 def stock(request, pk: int):
-    form = StockForm(request.POST, sites=stock_sites())
+    product = _product(request, pk)
+    sites = list(services.stocking_sites(request.user, product.merchant))
+    form = StockForm(request.POST, sites=sites)
     if not form.is_valid():
-        messages.error(request, _("Choose a site and give a whole number."))
+        messages.error(request, _("Choose one of your sites and give a whole number."))
         return redirect("catalog:manage_product", pk=pk)
-    sku = _sku_of(request, pk, form.cleaned_data["sku"])
-    site = Site.objects.get(pk=form.cleaned_data["site"])
+    sku = _sku_of(product, form.cleaned_data["sku"])
+    site = next(s for s in sites if s.pk == form.cleaned_data["site"])
     return _done(
         request,
         pk,
@@ -140,7 +192,7 @@ def price(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("A price is an amount in yuan."))
         return redirect("catalog:manage_product", pk=pk)
-    sku = _sku_of(request, pk, form.cleaned_data["sku"])
+    sku = _sku_of(_product(request, pk), form.cleaned_data["sku"])
     return _done(
         request,
         pk,
@@ -153,8 +205,42 @@ def price(request, pk: int):
 
 @login_required
 @require_POST
+def on_sale(request, pk: int):
+    form = OnSaleForm(request.POST)
+    if not form.is_valid():
+        return redirect("catalog:manage_product", pk=pk)
+    sku = _sku_of(_product(request, pk), form.cleaned_data["sku"])
+    selling = form.cleaned_data["on_sale"]
+    return _done(
+        request,
+        pk,
+        lambda: services.set_sku_on_sale(actor=request.user, sku=sku, on_sale=selling),
+        _("%s is on sale again.") % sku if selling else _("%s is off sale.") % sku,
+    )
+
+
+@login_required
+@require_POST
+def seasons(request, pk: int):
+    product = _product(request, pk)
+    form = SeasonsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("windows", [])))
+        return redirect("catalog:manage_product", pk=pk)
+    return _done(
+        request,
+        pk,
+        lambda: services.set_seasons(
+            actor=request.user, product=product, windows=form.cleaned_data["windows"]
+        ),
+        _("Seasons saved."),
+    )
+
+
+@login_required
+@require_POST
 def status(request, pk: int):
-    product = queries.seller_product(_merchants(request.user), pk)
+    product = _product(request, pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
         return redirect("catalog:manage_product", pk=pk)
@@ -171,7 +257,7 @@ def status(request, pk: int):
 @login_required
 @require_POST
 def photo(request, pk: int):
-    product = queries.seller_product(_merchants(request.user), pk)
+    product = _product(request, pk)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a photo to upload."))

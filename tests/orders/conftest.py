@@ -4,6 +4,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from cuncun.accounts.models import Role, User
 from cuncun.catalog.models import CategoryKind, Unit
@@ -11,6 +12,15 @@ from cuncun.merchants.models import MerchantKind
 from cuncun.orders.services import CheckoutRequest
 from tests.conftest import PASSWORD, township
 from tests.merchants import factories as f
+
+
+@pytest.fixture(autouse=True)
+def forget_cached_hints():
+    """Checkout remembers in the cache until when no reservation can expire; these tests move
+    expiry dates by hand and reuse keys between tests, so each starts with an empty cache."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

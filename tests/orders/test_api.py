@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from cuncun.orders.models import Order, OrderStatus, PaymentEvent, SandboxCharge
+from cuncun.orders.models import Order, OrderStatus, Payment, PaymentEvent, SandboxCharge
 from cuncun.orders.payments import PROVIDERS
 
 
@@ -211,3 +211,28 @@ def test_a_buy_now_checkout_costs_a_fixed_number_of_queries(
             headers={"Idempotency-Key": "q"},
         )
     assert response.status_code == 201
+
+
+def test_a_payment_returning_to_another_site_is_refused(buyer_client, market):
+    placed = checkout(buyer_client, market, [(market.tea, 1)]).json()
+    for url in ["https://evil.example/steal", "//evil.example/"]:
+        response = buyer_client.post(
+            "/api/payments/",
+            json.dumps({"checkout": placed["checkout"], "return_url": url}),
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and response.json()["code"] == "invalid_input"
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1000, 10**20])
+def test_cart_and_checkout_answer_400_for_a_quantity_out_of_range(buyer_client, market, quantity):
+    line = buyer_client.post(
+        "/api/cart/lines/",
+        json.dumps({"sku": market.tea.pk, "quantity": quantity}),
+        content_type="application/json",
+    )
+    response = checkout(buyer_client, market, [(market.tea, quantity)])
+    assert line.status_code == 400 and response.status_code == 400
+    assert buyer_client.get("/api/cart/").json()["lines"] == []
+    assert not Order.objects.exists()

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from cuncun.catalog.models import Stock
-from cuncun.catalog.services import InsufficientStock, set_seasons
+from cuncun.catalog.services import InsufficientStock, set_seasons, set_sku_on_sale
 from cuncun.core.errors import Conflict, InvalidInput
 from cuncun.network.models import PickupMode
 from cuncun.network.services import update_site_profile
@@ -20,6 +20,7 @@ from cuncun.orders.services import (
     cancel_checkout,
     place_order,
     release_expired_reservations,
+    set_cart_quantity,
 )
 from tests.merchants import factories as f
 from tests.orders.conftest import delivery_request, pickup_request
@@ -219,3 +220,113 @@ def test_delivery_needs_an_address_and_a_valid_phone(market):
     with pytest.raises(InvalidInput) as error:
         place_order(actor=market.buyer, idempotency_key="k", request=request)
     assert len(error.value.details["problems"]) == 2
+
+
+def cart_lines(market):
+    return dict(CartLine.objects.filter(cart__buyer=market.buyer).values_list("sku_id", "quantity"))
+
+
+def test_adding_to_the_cart_adds_up_and_refuses_more_than_one_order_takes(market):
+    add_to_cart(actor=market.buyer, sku=market.tea, quantity=990)
+    add_to_cart(actor=market.buyer, sku=market.tea, quantity=9)
+    assert cart_lines(market) == {market.tea.pk: 999}
+
+    with pytest.raises(InvalidInput, match="最多再加0") as error:
+        add_to_cart(actor=market.buyer, sku=market.tea, quantity=1)
+
+    assert error.value.details == {"held": 999, "max": 999}
+    assert cart_lines(market) == {market.tea.pk: 999}  # refused, not cut down
+
+
+@pytest.mark.parametrize("quantity", [0, -1, -999, 1000, 10**12, "3", 2.5, True])
+def test_a_quantity_that_is_not_1_to_999_never_reaches_the_cart(market, quantity):
+    add_to_cart(actor=market.buyer, sku=market.coffee, quantity=2)
+
+    with pytest.raises(InvalidInput):
+        add_to_cart(actor=market.buyer, sku=market.coffee, quantity=quantity)
+    if quantity != 0:
+        with pytest.raises(InvalidInput):
+            set_cart_quantity(actor=market.buyer, sku=market.coffee, quantity=quantity)
+
+    assert cart_lines(market) == {market.coffee.pk: 2}
+
+
+def test_a_cart_line_is_set_to_a_quantity_and_zero_takes_it_out(market):
+    add_to_cart(actor=market.buyer, sku=market.tea, quantity=2)
+    set_cart_quantity(actor=market.buyer, sku=market.tea, quantity=5)
+    assert cart_lines(market) == {market.tea.pk: 5}
+    set_cart_quantity(actor=market.buyer, sku=market.tea, quantity=0)
+    assert cart_lines(market) == {}
+
+
+def test_a_sku_off_sale_cannot_be_slipped_into_the_cart_by_setting_its_quantity(market):
+    set_sku_on_sale(actor=market.tea_owner, sku=market.tea, on_sale=False)
+    with pytest.raises(Conflict, match="未在售"):
+        set_cart_quantity(actor=market.buyer, sku=market.tea, quantity=3)
+    with pytest.raises(Conflict):
+        add_to_cart(actor=market.buyer, sku=market.tea, quantity=1)
+    assert cart_lines(market) == {}
+
+
+@pytest.mark.parametrize("quantity", [0, -3, 1000, 10**18])
+def test_checkout_refuses_a_quantity_out_of_range_and_reserves_nothing(market, quantity):
+    with pytest.raises(InvalidInput):
+        place_order(
+            actor=market.buyer,
+            idempotency_key="k",
+            request=pickup_request(market, [(market.tea.pk, quantity)]),
+        )
+    assert not Checkout.objects.exists()
+    assert held(market.tea, market.warehouse) == (10, 0)
+
+
+def test_checkout_refuses_texts_longer_than_their_columns(market):
+    request = delivery_request([(market.tea.pk, 1)])
+    request.address = "景洪市" * 100
+    request.recipient_name = "张" * 51
+    with pytest.raises(InvalidInput) as error:
+        place_order(actor=market.buyer, idempotency_key="k", request=request)
+    assert len(error.value.details["problems"]) == 2
+    assert not Checkout.objects.exists()
+
+
+def test_a_checkout_short_after_freeing_expired_units_says_what_is_left(market):
+    place_order(
+        actor=market.buyer, idempotency_key="a", request=delivery_request([(market.tea.pk, 3)])
+    )
+    Reservation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    with pytest.raises(InsufficientStock) as error:
+        place_order(
+            actor=market.buyer, idempotency_key="b", request=delivery_request([(market.tea.pk, 12)])
+        )
+
+    assert error.value.details["lines"][0]["available"] == 10  # the 3 came back, still short
+    assert held(market.tea, market.warehouse) == (10, 0)
+
+
+def test_a_sold_out_sku_refuses_the_next_buyers_without_looking_for_expired_units_again(
+    market,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    place_order(
+        actor=market.buyer, idempotency_key="all", request=delivery_request([(market.tea.pk, 10)])
+    )
+
+    def refused_checkout(key):
+        with CaptureQueriesContext(connection) as queries, pytest.raises(InsufficientStock):
+            place_order(
+                actor=market.buyer,
+                idempotency_key=key,
+                request=delivery_request([(market.tea.pk, 1)]),
+            )
+        return [q["sql"] for q in queries.captured_queries]
+
+    first, second = refused_checkout("x"), refused_checkout("y")
+
+    reservation_table = Reservation._meta.db_table
+    assert sum(reservation_table in sql for sql in first) == 1
+    assert sum(reservation_table in sql for sql in second) == 0
+    assert len(second) == len(first) - 1

@@ -1,6 +1,8 @@
 """No oversell: many checkouts at once, with real transactions, on whichever database the suite
 runs (the whole suite runs on SQLite and on PostgreSQL). On SQLite the writers queue on the file's
-write lock (busy timeout), as they do in production; on PostgreSQL they meet on the stock rows.
+write lock (busy timeout), as they do in production; on PostgreSQL they meet on the stock rows,
+where two carts locking the same rows in opposite orders could deadlock, and where one key sent
+twice at once meets itself: those two races run on PostgreSQL only.
 """
 
 import threading
@@ -11,7 +13,7 @@ from django.db import close_old_connections, connection
 
 from cuncun.catalog.models import Stock
 from cuncun.catalog.services import InsufficientStock, set_stock
-from cuncun.orders.models import Order, OrderStatus, Reservation
+from cuncun.orders.models import Checkout, Order, OrderStatus, Reservation
 from cuncun.orders.services import place_order
 from tests.orders.conftest import delivery_request
 
@@ -77,3 +79,72 @@ def test_the_database_refuses_to_promise_more_than_is_on_hand(market):
     stock = Stock.objects.get(sku=market.tea, site=market.warehouse)
     with pytest.raises(IntegrityError), transaction.atomic():
         Stock.objects.filter(pk=stock.pk).update(quantity_allocated=F("quantity") + 1)
+
+
+def on_postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("this race needs PostgreSQL's row locks and real concurrent transactions")
+
+
+def at_once(work, times: int) -> list:
+    """`times` threads, each with its own connection, run `work(i)` at the same moment."""
+    start = threading.Barrier(times, timeout=60)
+
+    def run(i):
+        start.wait()
+        try:
+            return work(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        results = list(pool.map(run, range(times)))
+    close_old_connections()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sku_carts_in_opposite_line_order_neither_deadlock_nor_oversell(market):
+    on_postgres_only()
+    for sku in (market.tea, market.coffee):
+        set_stock(actor=None, sku=sku, site=market.warehouse, quantity=STOCK)
+
+    def attempt(n):
+        lines = [(market.tea.pk, 1), (market.coffee.pk, 1)]
+        try:
+            place_order(
+                actor=market.buyer,
+                idempotency_key=f"pair-{n}",
+                request=delivery_request(lines if n % 2 else lines[::-1]),
+            )
+            return "ok"
+        except InsufficientStock:
+            return "short"
+
+    results = at_once(attempt, CLIENTS)  # a deadlock would raise here, in its thread
+
+    assert results.count("ok") == STOCK and results.count("short") == CLIENTS - STOCK
+    for sku in (market.tea, market.coffee):
+        stock = Stock.objects.get(sku=sku, site=market.warehouse)
+        assert (stock.quantity, stock.quantity_allocated) == (STOCK, STOCK)
+    assert Order.objects.count() == 2 * STOCK  # each checkout one order per merchant
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_idempotency_key_sent_at_once_makes_one_checkout(market):
+    on_postgres_only()
+    request = delivery_request([(market.tea.pk, 2), (market.coffee.pk, 1)])
+
+    placements = at_once(
+        lambda _n: place_order(actor=market.buyer, idempotency_key="double-tap", request=request),
+        8,
+    )
+
+    assert len({p.checkout.pk for p in placements}) == 1
+    assert sum(not p.replayed for p in placements) == 1
+    assert Checkout.objects.count() == 1 and Order.objects.count() == 2
+    tea = Stock.objects.get(sku=market.tea, site=market.warehouse)
+    coffee = Stock.objects.get(sku=market.coffee, site=market.warehouse)
+    assert (tea.quantity_allocated, coffee.quantity_allocated) == (2, 1)

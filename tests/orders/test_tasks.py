@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cuncun.catalog.demo import load_demo as catalog_demo
-from cuncun.catalog.models import Product
+from cuncun.catalog.models import Product, Stock
 from cuncun.merchants.demo import load_demo as merchants_demo
 from cuncun.merchants.models import Merchant
 from cuncun.orders.demo import load_demo as orders_demo
@@ -26,8 +26,9 @@ def test_the_expiry_task_and_command_release_unpaid_checkouts(market):
     out = io.StringIO()
     call_command("release_expired_reservations", stdout=out)
 
-    assert "1" in out.getvalue()
+    assert out.getvalue().strip() == "1 checkout(s) released"
     assert Order.objects.get().status == OrderStatus.CANCELLED
+    assert Stock.objects.get(sku=market.tea).quantity_allocated == 0
 
 
 def test_the_sandbox_gateway_notifies_through_the_task_queue(

@@ -1,7 +1,7 @@
 import pytest
 
 from cuncun.accounts.models import Role
-from cuncun.orders.models import Checkout, Order, OrderStatus, Payment
+from cuncun.orders.models import CartLine, Checkout, Order, OrderStatus, Payment
 from cuncun.orders.services import (
     confirm_offline_payment,
     pack_order,
@@ -196,9 +196,9 @@ def test_the_seller_console_lists_products_and_records_stock(client, market):
     assert "商家后台" in page and "普洱茶" in page and "小粒咖啡" not in page
     client.post(
         f"/catalog/console/p/{market.tea.product_id}/stock/",
-        {"sku": market.tea.pk, "site": market.point.pk, "quantity": 7},
+        {"sku": market.tea.pk, "site": market.warehouse.pk, "quantity": 7},
     )
-    assert market.tea.stocks.get(site=market.point).quantity == 7
+    assert market.tea.stocks.get(site=market.warehouse).quantity == 7
 
 
 def test_an_operator_buys_for_a_villager_from_the_checkout_page(client, market):
@@ -228,3 +228,139 @@ def test_an_operator_buys_for_a_villager_from_the_checkout_page(client, market):
         site=market.point, kind=SiteService.ASSISTED_PURCHASE
     ).exists()
     assert response.status_code == 302
+
+
+def test_a_cart_update_without_a_quantity_is_refused_and_keeps_the_line(client, market):
+    client.force_login(market.buyer)
+    client.post("/market/cart/add/", {"sku": market.tea.pk, "quantity": 2})
+
+    page = text(client.post("/market/cart/update/", {"sku": market.tea.pk}, follow=True))
+    assert "这里需要整数" in page
+    for garbled in ["", "abc", "-1", "1000"]:
+        client.post("/market/cart/update/", {"sku": market.tea.pk, "quantity": garbled})
+
+    assert CartLine.objects.get().quantity == 2
+    client.post("/market/cart/update/", {"sku": market.tea.pk, "quantity": "0"})
+    assert not CartLine.objects.exists()
+
+
+def test_adding_more_than_an_order_takes_is_refused_in_words_on_the_product_page(client, market):
+    client.force_login(market.buyer)
+    client.post("/market/cart/add/", {"sku": market.tea.pk, "quantity": 999})
+    page = text(
+        client.post("/market/cart/add/", {"sku": market.tea.pk, "quantity": 1}, follow=True)
+    )
+    assert "最多999件" in page
+    assert CartLine.objects.get().quantity == 999
+
+
+def shipped_with_tracking(market, waybill="SF1234567890"):
+    from cuncun.logistics.carriers import install_standard_carriers
+
+    carrier = install_standard_carriers()["SF"]
+    order = paid_order(market)
+    pack_order(actor=market.tea_owner, order=order)
+    ship_order(actor=market.tea_owner, order=order, carrier=carrier, tracking_number=waybill)
+    return Order.objects.get(pk=order.pk), carrier
+
+
+def test_the_buyer_follows_the_parcel_scan_by_scan_on_the_order_page(client, market):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cuncun.logistics.models import EventKind, EventSource
+    from cuncun.logistics.services import EventInput, ParcelDetails, record_event
+
+    order, carrier = shipped_with_tracking(market)
+    start = timezone.now() - timedelta(hours=5)
+    for hours, kind, site in [
+        (0, EventKind.ACCEPTED, None),
+        (2, EventKind.ARRIVED_HUB, market.warehouse),
+        (3, EventKind.DEPARTED_HUB, market.warehouse),
+    ]:
+        record_event(
+            actor=None,
+            carrier=carrier,
+            waybill="sf1234567890",
+            event=EventInput(
+                kind=kind, occurred_at=start + timedelta(hours=hours), site=site, location="景洪"
+            ),
+            source=EventSource.API,
+            details=ParcelDetails(point=market.point),
+        )
+    client.force_login(market.buyer)
+
+    page = text(client.get(f"/market/orders/{order.pk}/"))
+
+    tracking = page[page.index('id="tracking"') :]
+    tracking = tracking[: tracking.index("</section>")]
+    assert "包裹跟踪" in tracking
+    assert tracking.count("<li>") == 3
+    assert tracking.index("已揽收") < tracking.index("到达分拨点") < tracking.index("离开分拨点")
+    assert "顺丰" in page
+    assert market.warehouse.name in tracking
+
+
+def test_an_order_whose_waybill_logistics_does_not_know_shows_no_tracking(client, market):
+    order, _carrier = shipped_with_tracking(market, waybill="SF000")
+    client.force_login(market.buyer)
+    assert 'id="tracking"' not in text(client.get(f"/market/orders/{order.pk}/"))
+
+
+def test_the_county_office_filters_its_orders_by_state(client, market, office_user):
+    paid = paid_order(market)
+    unpaid = place_order(
+        actor=market.buyer,
+        idempotency_key="unpaid",
+        request=pickup_request(market, [(market.coffee.pk, 1)]),
+    ).orders[0]
+    client.force_login(office_user)
+
+    page = text(client.get("/market/office/", {"status": OrderStatus.PENDING_PAYMENT}))
+
+    table = page[page.index('id="office-orders"') :]
+    assert unpaid.number in table and paid.number not in table
+    table = text(client.get("/market/office/", {"status": OrderStatus.PAID}))
+    table = table[table.index('id="office-orders"') :]
+    assert paid.number in table and unpaid.number not in table
+
+
+def test_a_merchants_account_has_no_office_order_view(client, market):
+    paid_order(market)
+    client.force_login(market.coffee_owner)
+    assert client.get("/market/office/").status_code == 403
+    assert client.get("/api/orders/", {"role": "office"}).json() == []
+
+
+def test_the_office_sees_a_refund_not_paid_back_and_sends_it_again(
+    client, market, office_user, monkeypatch
+):
+    from cuncun.orders.models import Refund, RefundStatus
+    from cuncun.orders.services import refund_order
+
+    order = paid_order(market)
+    refund_order(actor=market.buyer, order=order, reason="不要了")
+    refund = Refund.objects.get()
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, last_error="timeout")
+    client.force_login(office_user)
+    page = text(client.get("/market/office/"))
+    assert "尚未退回的退款" in page and "timeout" in page
+
+    client.post(f"/market/office/refunds/{refund.pk}/retry/")
+
+    assert Refund.objects.get().status == RefundStatus.PENDING
+    client.force_login(market.buyer)
+    assert "退款" in text(client.get(f"/market/orders/{order.pk}/"))
+
+
+def test_the_sandbox_gateways_page_sends_the_buyer_back_only_to_this_site(client, market):
+    from cuncun.orders.models import SandboxCharge
+
+    charge = SandboxCharge.objects.create(
+        token="t1", merchant_reference="r1", amount="10", return_url="https://evil.example/"
+    )
+    assert (
+        client.post(f"/market/sandbox-gateway/{charge.token}/", {"decision": "fail"})["Location"]
+        == "/"
+    )

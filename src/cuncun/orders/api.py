@@ -3,14 +3,14 @@
 sandbox gateway's callback."""
 
 from django.utils.translation import gettext as _
-from ninja import Header, Router
+from ninja import Header, Router, Status
 from ninja.security import django_auth
 
 from cuncun.catalog.models import Sku
 from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.network.models import Carrier, Site
 from cuncun.orders import queries, services
-from cuncun.orders.models import Checkout, Order, OrderStatus, Payment
+from cuncun.orders.models import Checkout, Order, OrderStatus, Payment, PaymentStatus
 from cuncun.orders.schemas import (
     CartLineIn,
     CartOut,
@@ -26,14 +26,6 @@ from cuncun.orders.schemas import (
     ReasonIn,
     ShipIn,
 )
-
-try:
-    from ninja import Status
-except ImportError:  # django-ninja before 1.5 takes a (status, body) tuple
-
-    def Status(status, body):
-        return status, body
-
 
 cart_router = Router(tags=["cart"], auth=django_auth)
 checkout_router = Router(tags=["checkout"], auth=django_auth)
@@ -325,7 +317,9 @@ def _payment(request, reference: str) -> Payment:
     "/", response={201: PaymentOut}, auth=django_auth, summary="Start paying a checkout"
 )
 def start(request, data: PaymentIn):
-    """Answers the payment; for an online provider, send the buyer to `redirect_url`."""
+    """Answers the payment; for an online provider, send the buyer to `redirect_url`.
+    `return_url`, where the gateway sends the buyer back, is a path of this site ("/…"); any
+    other address is refused (400). A gateway that does not answer gives 503: ask again."""
     checkout = Checkout.objects.filter(pk=data.checkout, buyer=request.user).first()
     if checkout is None:
         raise NotFound(details={"checkout": data.checkout})
@@ -343,7 +337,7 @@ def start(request, data: PaymentIn):
 )
 def get_payment(request, reference: str):
     payment = _payment(request, reference)
-    if payment.status == "pending":
+    if payment.status == PaymentStatus.PENDING:
         payment = services.refresh_payment(actor=request.user, payment=payment)
     return payment_out(payment)
 

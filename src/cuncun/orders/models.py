@@ -388,24 +388,60 @@ class PaymentEvent(models.Model):
         return f"{self.provider} {self.event_id} {self.outcome}"
 
 
+class RefundStatus:
+    PENDING = "pending"  # recorded here; the provider has not yet paid it back (a task is queued)
+    SENT = "sent"  # the provider paid it back (its reference is kept)
+    FAILED = "failed"  # the provider refused or could not be reached, every retry: needs a person
+
+    choices = [
+        (PENDING, _("being paid back")),
+        (SENT, _("paid back")),
+        (FAILED, _("not paid back: the provider failed")),
+    ]
+
+
 class Refund(models.Model):
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="refund")
+    """Money given back: a refunded order, or a payment that arrived when nothing was left to
+    pay for (then `order` is empty: it covers the whole checkout). The order is refunded when
+    this row is written; `status` says whether the provider has paid the money back yet."""
+
+    order = models.OneToOneField(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="refund"
+    )
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = MoneyField(_("amount (yuan)"))
     reason = models.CharField(_("reason"), max_length=200)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
     gateway_reference = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(_("paid back at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("refund")
         verbose_name_plural = _("refunds")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive")]
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=Q(sent_at__isnull=False) | ~Q(status=RefundStatus.SENT),
+                name="refund_sent_has_sent_at",
+            ),
+        ]
 
     def __str__(self):
-        return f"refund {self.amount} for {self.order_id}"
+        return f"refund {self.amount} for {self.order_id or self.payment_id}"
+
+    @property
+    def reference(self) -> str:
+        """Our reference for it at the provider, which pays each reference back once."""
+        return f"refund-{self.pk}"
 
 
 class SandboxCharge(models.Model):
@@ -422,7 +458,8 @@ class SandboxCharge(models.Model):
         choices = [(s, s) for s in (OPEN, PAID, FAILED, CLOSED, REFUNDED)]
 
     token = models.CharField(max_length=40, unique=True)
-    merchant_reference = models.CharField(max_length=40, db_index=True)
+    # One charge per payment of ours, as a real gateway takes each merchant order number once.
+    merchant_reference = models.CharField(max_length=40, unique=True)
     amount = MoneyField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     sequence = models.PositiveIntegerField(default=0)
@@ -437,3 +474,21 @@ class SandboxCharge(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class SandboxRefund(models.Model):
+    """The sandbox gateway's record of a refund it paid, so that the same refund asked for again
+    (a retried task) is paid once, as real gateways do with a merchant's refund number."""
+
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
+    merchant_reference = models.CharField(max_length=40, unique=True)
+    amount = MoneyField()
+    gateway_reference = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sandbox gateway refund")
+        verbose_name_plural = _("sandbox gateway refunds")
+
+    def __str__(self):
+        return self.gateway_reference

@@ -8,7 +8,9 @@
 
 Providers never change orders themselves: they report `Notification`s, and
 `orders.services.apply_payment_notification` (or `confirm_offline_payment`) is the only way an
-order becomes paid. A provider talks to the outside; orders code calls it outside stock locks.
+order becomes paid. A provider talks to the outside; orders code calls it outside its own
+transactions, and every call may be repeated: `start` opens one charge per payment, `refund` pays
+each refund reference once, as real gateways do with the merchant's order and refund numbers.
 """
 
 import hmac
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -26,7 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.core.errors import DomainError, InvalidInput
 from cuncun.core.money import to_money
-from cuncun.orders.models import Payment, SandboxCharge
+from cuncun.orders.models import Payment, SandboxCharge, SandboxRefund
 
 
 class BadSignature(DomainError):
@@ -57,7 +59,8 @@ class PaymentProvider:
     in_person = False
 
     def start(self, payment: Payment, *, return_url: str) -> str:
-        """Open the payment with the provider; answer the URL to send the buyer to, or ""."""
+        """Open the payment with the provider (again: the same charge); answer the URL to send
+        the buyer to, or "" when the buyer pays in person."""
         return ""
 
     def verify(self, body: bytes, signature: str) -> Notification:
@@ -70,8 +73,9 @@ class PaymentProvider:
     def cancel(self, payment: Payment) -> None:
         """Withdraw an unpaid payment, so that it can no longer be paid."""
 
-    def refund(self, payment: Payment, amount: Decimal) -> str:
-        """Give money back; answer the provider's reference for the refund."""
+    def refund(self, payment: Payment, amount: Decimal, *, reference: str) -> str:
+        """Give money back, once per `reference` (asked again, answer the first refund); answer
+        the provider's reference for it."""
         return ""
 
 
@@ -83,7 +87,7 @@ class OfflinePayment(PaymentProvider):
     reservation_minutes = 24 * 60  # a day to get to the point
     in_person = True
 
-    def refund(self, payment, amount) -> str:
+    def refund(self, payment, amount, *, reference) -> str:
         return "cash"  # handed back at the point by the person recording the refund
 
 
@@ -106,12 +110,18 @@ class SandboxGateway(PaymentProvider):
     # --- what cuncun calls ------------------------------------------------------------------
 
     def start(self, payment, *, return_url):
-        charge = SandboxCharge.objects.create(
-            token=secrets.token_urlsafe(18),
-            merchant_reference=payment.reference,
-            amount=payment.amount,
-            return_url=return_url,
-        )
+        try:
+            with transaction.atomic():
+                charge, _created = SandboxCharge.objects.get_or_create(
+                    merchant_reference=payment.reference,
+                    defaults={
+                        "token": secrets.token_urlsafe(18),
+                        "amount": payment.amount,
+                        "return_url": return_url,
+                    },
+                )
+        except IntegrityError:  # the same payment opened twice at once: one charge
+            charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
         return reverse("orders:sandbox_gateway", args=[charge.token])
 
     def verify(self, body: bytes, signature: str) -> Notification:
@@ -144,9 +154,12 @@ class SandboxGateway(PaymentProvider):
             if charge and charge.status == SandboxCharge.Status.OPEN:
                 self._move(charge, SandboxCharge.Status.CLOSED)
 
-    def refund(self, payment, amount):
+    def refund(self, payment, amount, *, reference):
         with transaction.atomic():
             charge = self._charge(payment)
+            done = SandboxRefund.objects.filter(merchant_reference=reference).first()
+            if done is not None:
+                return done.gateway_reference  # asked again: it was paid once already
             if charge is None or charge.status not in {
                 SandboxCharge.Status.PAID,
                 SandboxCharge.Status.REFUNDED,
@@ -159,7 +172,13 @@ class SandboxGateway(PaymentProvider):
                 charge.status = SandboxCharge.Status.REFUNDED
             charge.sequence += 1
             charge.save(update_fields=["refunded_amount", "status", "sequence", "updated_at"])
-        return f"{charge.token}-r{charge.sequence}"
+            done = SandboxRefund.objects.create(
+                charge=charge,
+                merchant_reference=reference,
+                amount=amount,
+                gateway_reference=f"{charge.token}-r{charge.sequence}",
+            )
+        return done.gateway_reference
 
     # --- the gateway's side: its hosted page and its notifications ----------------------------
 

@@ -6,9 +6,12 @@ from datetime import date, datetime, time
 from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone
 
+from cuncun.accounts.models import Role
 from cuncun.catalog.queries import serving_stock
 from cuncun.core.errors import NotFound
 from cuncun.core.scoping import scope_of
+from cuncun.logistics.models import EventState
+from cuncun.logistics.queries import carrier_parcel
 from cuncun.merchants.models import Merchant
 from cuncun.network.models import PickupMode, Site
 from cuncun.orders.models import (
@@ -19,7 +22,14 @@ from cuncun.orders.models import (
     OrderLine,
     OrderStatus,
     Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
 )
+
+# Staff who follow the orders of the merchants in their area: the county office, the member
+# departments (county-wide) and township staff (their township).
+AREA_ORDER_ROLES = {Role.COUNTY_OFFICE, Role.MEMBER_DEPARTMENT, Role.TOWNSHIP_STAFF}
 
 
 def merchants_with_sales(since=None):
@@ -93,7 +103,7 @@ def orders_at_point(site: Site, status: str = ""):
 
 def pending_cash_payments(site: Site):
     return (
-        Payment.objects.filter(site=site, provider="offline", status="pending")
+        Payment.objects.filter(site=site, provider="offline", status=PaymentStatus.PENDING)
         .select_related("checkout", "checkout__buyer")
         .order_by("id")
     )
@@ -108,6 +118,13 @@ def visible_order(user, pk: int) -> Order:
     return order
 
 
+def follows_area_orders(user) -> bool:
+    """Whether the user has the office's order views (of the merchants in their area)."""
+    return getattr(user, "is_authenticated", False) and (
+        user.is_superuser or user.role in AREA_ORDER_ROLES
+    )
+
+
 def may_see(user, order: Order) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
@@ -118,14 +135,20 @@ def may_see(user, order: Order) -> bool:
     site_ids = {order.checkout.pickup_site_id, order.checkout.assisted_site_id} - {None}
     if site_ids and Site.objects.operated_by(user).filter(pk__in=site_ids).exists():
         return True
-    return user.role in {"county_office", "township_staff", "member_department"} and scope_of(
-        user
-    ).covers(order.merchant.region.path)
+    return follows_area_orders(user) and scope_of(user).covers(order.merchant.region.path)
+
+
+def area_orders(user):
+    """The orders of the merchants in the area of staff who follow them; none for anyone else
+    (a merchant's account has a township too, but sees only its own sales)."""
+    if not follows_area_orders(user):
+        return Order.objects.none()
+    return Order.objects.visible_to(user)
 
 
 def office_orders(user, *, status: str = "", merchant_id: int | None = None):
     """The county office's (or a township's) view: orders of the merchants in their area."""
-    orders = _orders().filter(pk__in=Order.objects.visible_to(user).values("pk"))
+    orders = _orders().filter(pk__in=area_orders(user).values("pk"))
     if status:
         orders = orders.filter(status=status)
     if merchant_id:
@@ -135,7 +158,7 @@ def office_orders(user, *, status: str = "", merchant_id: int | None = None):
 
 def office_summary(user) -> dict:
     """Totals for the office's order page: by status, and sales by merchant."""
-    orders = Order.objects.visible_to(user)
+    orders = area_orders(user)
     by_status = dict(orders.values_list("status").annotate(n=Count("id")).order_by())
     sold = orders.filter(status__in=OrderStatus.SOLD)
     totals = sold.aggregate(n=Count("id"), amount=Sum("total"))
@@ -174,3 +197,34 @@ def pickup_points(sku_ids=()):
         for p in points
         if p.pickup_mode == PickupMode.ANY_SITE or stocked.get(p.pk, set()) >= set(sku_ids)
     ]
+
+
+def refunds_not_paid_back(user):
+    """Refunds the providers have not paid back yet (failed, or still waiting), of the orders in
+    the user's area, oldest first: the county office sends them again."""
+    in_area = Q(order__in=area_orders(user)) | Q(payment__checkout__orders__in=area_orders(user))
+    return (
+        Refund.objects.exclude(status=RefundStatus.SENT)
+        .filter(in_area)
+        .distinct()
+        .select_related("order", "order__merchant", "payment")
+        .order_by("created_at", "id")
+    )
+
+
+def tracking_events(order: Order) -> list:
+    """The scans of the parcel carrying a shipped order, oldest first, when logistics knows its
+    carrier and waybill: the events of its timeline (a scan flagged for review is not shown until
+    a person has applied it). A parcel that logistics ties to another order is not this one's."""
+    if order.carrier_id is None or not order.tracking_number:
+        return []
+    try:
+        parcel = carrier_parcel(order.carrier, order.tracking_number)
+    except NotFound:
+        return []
+    if parcel.order_ref and parcel.order_ref != order.number:
+        return []
+    return sorted(
+        (e for e in parcel.events.all() if e.state in EventState.IN_TIMELINE),
+        key=lambda e: (e.occurred_at, e.pk),
+    )

@@ -3,6 +3,8 @@ conditional updates), payment through a provider, the order state machine, picku
 code, refunds, and releasing reservations that expired.
 
 Locks are always taken in one order (orders.locks): payments, checkout, orders, then stock rows.
+Providers (payment gateways) are called outside our transactions, and every call to them may be
+repeated (see orders.payments).
 """
 
 import logging
@@ -11,13 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from cuncun.catalog.models import ProductStatus, Sku, Stock
+from cuncun.catalog.models import Sku, Stock
 from cuncun.catalog.queries import checkout_items
 from cuncun.catalog.services import (
     InsufficientStock,
@@ -32,7 +36,7 @@ from cuncun.core.idempotency import run_once
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.sms import send_sms
-from cuncun.merchants.services import may_sell_for, require_seller
+from cuncun.merchants.services import may_sell_for, require_seller, text_too_long
 from cuncun.network.models import PickupMode, Site, SiteKind, SiteService
 from cuncun.network.services import is_operator_of, record_service
 from cuncun.orders import locks
@@ -49,6 +53,7 @@ from cuncun.orders.models import (
     PaymentEvent,
     PaymentStatus,
     Refund,
+    RefundStatus,
     Reservation,
 )
 from cuncun.orders.payments import (
@@ -81,8 +86,16 @@ MAX_LINES = 50
 PICKUP_CODE_DAYS = 7
 PICKUP_CODE_MAX_FAILURES = 5
 PLACE_ATTEMPTS = 3
+# How many times a checkout short of stock frees expired reservations and looks again.
+PREPARE_ATTEMPTS = 2
 IDEMPOTENCY_SCOPE = "orders.place_order"
 RELEASE_GRACE = timedelta(seconds=5)  # lets a payment notified at the last second land first
+# A payment the gateway says was paid counts from any of these (a withdrawn or failed one too:
+# the money is there); one already succeeded or refunded is never settled again.
+SETTLEABLE = {PaymentStatus.PENDING, PaymentStatus.CANCELLED, PaymentStatus.FAILED}
+# A refund the provider could not pay is asked again after these waits, then left to a person.
+REFUND_RETRY_AFTER = [timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1)]
+RETURN_URL_MAX = Payment._meta.get_field("redirect_url").max_length
 
 
 class TransitionRefused(Conflict):
@@ -97,6 +110,13 @@ class PickupRefused(DomainError):
     """A pickup code was refused; `code` says why (wrong, used, expired, locked)."""
 
     http_status = 400
+
+
+class GatewayUnavailable(DomainError):
+    """The payment provider did not answer; nothing was lost and the buyer may try again."""
+
+    code = "gateway_unavailable"
+    http_status = 503
 
 
 # --- who is who ---------------------------------------------------------------------------------
@@ -117,6 +137,12 @@ def _require_buyer_or_office(actor, checkout: Checkout) -> None:
     raise NotAllowed(_("Only the buyer or the county office may do this."))
 
 
+def _require_office(actor) -> None:
+    if actor is None or actor.manages_reference_data:
+        return
+    raise NotAllowed(_("Only the county office may do this."))
+
+
 def _require_point_staff(actor, site: Site) -> None:
     if actor is None or actor.is_superuser or is_operator_of(actor, site):
         return
@@ -134,51 +160,74 @@ def _person(actor):
 
 
 def add_to_cart(*, actor, sku: Sku, quantity: int = 1) -> CartLine:
+    """Put units of a SKU in the buyer's cart, on top of what it already holds. More than one
+    order's worth of a SKU is refused, not cut down: the buyer is told how many fit."""
     _authenticated(actor)
     _check_quantity(quantity)
     with transaction.atomic():
-        _check_on_sale(Sku.objects.select_related("product__merchant").get(pk=sku.pk))
+        sku = Sku.objects.select_related("product__merchant").get(pk=sku.pk)
+        if not sku.is_on_sale:
+            raise Conflict(_("%s is not on sale.") % sku, details={"sku": sku.pk})
         cart, _created = Cart.objects.get_or_create(buyer=actor)
-        line, created = CartLine.objects.get_or_create(
-            cart=cart, sku=sku, defaults={"quantity": quantity}
-        )
-        if not created:
-            line.quantity = min(MAX_LINE_QUANTITY, line.quantity + quantity)
-            line.save(update_fields=["quantity"])
+        if not _add_units(cart, sku, quantity):
+            try:
+                with transaction.atomic():
+                    CartLine.objects.create(cart=cart, sku=sku, quantity=quantity)
+            except IntegrityError:
+                # The same SKU was added at the same moment (another tab, a double tap).
+                if not _add_units(cart, sku, quantity):
+                    raise
         Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    return line
+    return CartLine.objects.get(cart=cart, sku=sku)
+
+
+def _add_units(cart: Cart, sku: Sku, quantity: int) -> bool:
+    """Add to the cart's line of this SKU with one conditional UPDATE, so that two additions at
+    once both count. Answers False when the cart has no such line yet; refuses a line that would
+    pass the most one order takes."""
+    added = CartLine.objects.filter(
+        cart=cart, sku=sku, quantity__lte=MAX_LINE_QUANTITY - quantity
+    ).update(quantity=F("quantity") + quantity)
+    if added:
+        return True
+    held = CartLine.objects.filter(cart=cart, sku=sku).values_list("quantity", flat=True).first()
+    if held is None:
+        return False
+    raise InvalidInput(
+        _(
+            "Your cart already holds %(held)d of %(sku)s; one order takes at most %(max)d, "
+            "so at most %(more)d more."
+        )
+        % {"held": held, "sku": sku, "max": MAX_LINE_QUANTITY, "more": MAX_LINE_QUANTITY - held},
+        details={"held": held, "max": MAX_LINE_QUANTITY},
+    )
 
 
 def set_cart_quantity(*, actor, sku: Sku, quantity: int) -> None:
     """Change how many of a SKU the cart holds; 0 removes the line."""
     _authenticated(actor)
-    if quantity != 0:
-        _check_quantity(quantity)
-    with transaction.atomic():
-        cart, _created = Cart.objects.get_or_create(buyer=actor)
-        if quantity == 0:
-            CartLine.objects.filter(cart=cart, sku=sku).delete()
-        else:
-            CartLine.objects.update_or_create(cart=cart, sku=sku, defaults={"quantity": quantity})
+    _check_quantity(quantity, allow_zero=True)
+    if quantity == 0:
+        CartLine.objects.filter(cart__buyer=actor, sku=sku).delete()
+        return
+    if not CartLine.objects.filter(cart__buyer=actor, sku=sku).update(quantity=quantity):
+        add_to_cart(actor=actor, sku=sku, quantity=quantity)  # not in the cart yet
 
 
-def _check_quantity(quantity) -> None:
+def _check_quantity(quantity, *, allow_zero: bool = False) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool):
-        raise InvalidInput(_("A quantity is a whole number."))
-    if not 1 <= quantity <= MAX_LINE_QUANTITY:
+        raise InvalidInput(_("A quantity is a whole number."), details={"quantity": quantity})
+    if quantity < 0 or (quantity == 0 and not allow_zero):
         raise InvalidInput(
-            _("A quantity is from 1 to %(max)d.") % {"max": MAX_LINE_QUANTITY},
+            _("A quantity cannot be negative.") if quantity < 0 else _("A quantity is at least 1."),
             details={"quantity": quantity},
         )
-
-
-def _check_on_sale(sku: Sku) -> None:
-    if not (
-        sku.is_active
-        and sku.product.status == ProductStatus.LISTED
-        and sku.product.merchant.is_active
-    ):
-        raise Conflict(_("%s is not on sale.") % sku, details={"sku": sku.pk})
+    if quantity > MAX_LINE_QUANTITY:
+        raise InvalidInput(
+            _("At most %(max)d of one product in one order (not %(quantity)d).")
+            % {"max": MAX_LINE_QUANTITY, "quantity": quantity},
+            details={"quantity": quantity, "max": MAX_LINE_QUANTITY},
+        )
 
 
 # --- checkout -----------------------------------------------------------------------------------
@@ -307,18 +356,25 @@ class _Prepared:
 
 
 def _prepare(actor, request: CheckoutRequest) -> _Prepared:
+    """Check the request and choose the stock row of every line, from one read. A line short of
+    stock may be held by checkouts never paid: those are freed and the read made again, a
+    bounded number of times."""
     now = timezone.now()
     day = timezone.localdate(now)
     provider = get_provider(request.payment_provider)
     pickup_site, assisted_site = _check_request(actor, request, provider)
     wanted = _requested_lines(actor, request)
     own_only = pickup_site is not None and pickup_site.pickup_mode == PickupMode.OWN_STOCK
-    skus, stocks = checkout_items(wanted, day, site_ids=[pickup_site.pk] if own_only else None)
-    lines = _check_lines(wanted, skus)
-    if not _choose_stock(lines, stocks, pickup_site, own_only):
-        # Units held by checkouts that were never paid were freed: look again.
-        return _prepare(actor, request)
-    return _Prepared(now, provider, pickup_site, assisted_site, lines)
+    site_ids = [pickup_site.pk] if own_only else None
+    for _attempt in range(PREPARE_ATTEMPTS):
+        skus, stocks = checkout_items(wanted, day, site_ids=site_ids)
+        lines = _check_lines(wanted, skus)
+        short = _choose_stock(lines, stocks, pickup_site, own_only)
+        if not short:
+            return _Prepared(now, provider, pickup_site, assisted_site, lines)
+        if not _free_expired_units([x["sku"] for x in short], now):
+            break
+    raise InsufficientStock(short)
 
 
 def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict:
@@ -415,8 +471,16 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     return {"checkout": checkout.pk, "orders": [o.pk for o in orders]}
 
 
+# The texts of a checkout, each checked against its column.
+CHECKOUT_TEXTS = ("recipient_name", "recipient_phone", "address", "on_behalf_of_name")
+
+
 def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
-    problems = []
+    problems = [
+        problem
+        for name in CHECKOUT_TEXTS
+        if (problem := text_too_long(Checkout, name, getattr(r, name).strip()))
+    ]
     pickup_site = assisted_site = None
     if r.fulfilment == Fulfilment.PICKUP:
         pickup_site = Site.objects.select_related("region").filter(pk=r.pickup_site_id).first()
@@ -480,11 +544,7 @@ def _check_lines(wanted: dict[int, int], skus: dict[int, Sku]) -> list[_Line]:
         sku = skus.get(sku_id)
         if sku is None:
             problems.append(_("product %s does not exist") % sku_id)
-        elif not (
-            sku.is_active
-            and sku.product.status == ProductStatus.LISTED
-            and sku.product.merchant.is_active
-        ):
+        elif not sku.is_on_sale:
             problems.append(_("%s is not on sale") % sku)
         elif not sku.in_season_flag:
             problems.append(_("%s is out of season") % sku)
@@ -493,11 +553,11 @@ def _check_lines(wanted: dict[int, int], skus: dict[int, Sku]) -> list[_Line]:
     return [_Line(sku=skus[sku_id], quantity=q) for sku_id, q in sorted(wanted.items())]
 
 
-def _choose_stock(lines: list[_Line], stocks: list[Stock], pickup_site, own_only: bool) -> bool:
+def _choose_stock(lines: list[_Line], stocks: list[Stock], pickup_site, own_only: bool) -> list:
     """Pick the site each line comes from: the pickup point's own stock when it has it (and only
     it, when the point takes pickups of its own stock only), else the county warehouse, else the
-    site with most units free. A line is taken whole from one site. Answers False when it freed
-    expired reservations and should be asked again; raises InsufficientStock for short lines."""
+    site with most units free. A line is taken whole from one site. Answers the short lines (as
+    InsufficientStock lists them); none when every line has its stock."""
     by_sku: dict[int, list[Stock]] = {}
     for stock in stocks:
         by_sku.setdefault(stock.sku_id, []).append(stock)
@@ -524,12 +584,7 @@ def _choose_stock(lines: list[_Line], stocks: list[Stock], pickup_site, own_only
                     "available": max((s.available for s in options), default=0),
                 }
             )
-    if short:
-        # Units held by checkouts that were never paid may be free again.
-        if release_expired_reservations(sku_ids=[x["sku"] for x in short]):
-            return False
-        raise InsufficientStock(short)
-    return True
+    return short
 
 
 # --- cancelling and expiry ----------------------------------------------------------------------
@@ -543,7 +598,7 @@ def cancel_checkout(*, actor, checkout: Checkout, reason: str = "") -> Checkout:
     )
     if payments is None:
         raise TransitionRefused(_("Only an order awaiting payment can be cancelled."))
-    _withdraw_payments(payments)
+    _withdraw_at_providers(payments)
     return Checkout.objects.get(pk=checkout.pk)
 
 
@@ -557,6 +612,32 @@ def _schedule_release(reserved_until: datetime) -> None:
 
     if release.get_backend().supports_defer:
         release.using(run_after=reserved_until + RELEASE_GRACE).enqueue()
+
+
+def _free_expired_units(sku_ids: list[int], now: datetime) -> int:
+    """A checkout short of these SKUs frees the units that checkouts never paid still hold.
+    Answers how many checkouts were released.
+
+    Sold out, every refused checkout would look for expired reservations again. No reservation
+    can expire before the earliest one held now, nor before a reservation made from now on
+    would (the shortest any provider holds units): until then the look is skipped, remembered
+    per SKU in the cache (shared by the servers when the cache is; a hint only, never needed for
+    correctness: the task queue releases every reservation when it expires)."""
+    keys = {sku_id: f"orders.no-expiry-before.{sku_id}" for sku_id in sku_ids}
+    known = cache.get_many(list(keys.values()))
+    if all(known.get(key, now) > now for key in keys.values()):
+        return 0
+    held = Reservation.objects.filter(stock__sku_id__in=sku_ids)
+    earliest = held.aggregate(earliest=Min("expires_at"))["earliest"]
+    if earliest is not None and earliest <= now:
+        return release_expired_reservations(now=now, sku_ids=sku_ids)
+    soonest_new = now + timedelta(minutes=min(p.reservation_minutes for p in PROVIDERS.values()))
+    quiet_until = min(earliest, soonest_new) if earliest else soonest_new
+    cache.set_many(
+        {key: quiet_until for key in keys.values()},
+        timeout=(quiet_until - now).total_seconds(),
+    )
+    return 0
 
 
 def release_expired_reservations(
@@ -581,7 +662,7 @@ def release_expired_reservations(
             checkout_id, actor=None, reason=_("the reservation expired unpaid"), now=now
         )
         if payments is not None:
-            _withdraw_payments(payments)
+            _withdraw_at_providers(payments)
             released += 1
     return released
 
@@ -607,23 +688,41 @@ def _cancel_unpaid(checkout_id: int, *, actor, reason: str, now) -> list[Payment
         for order in orders:
             _move(order, S.CANCELLED, actor=actor, reason=reason)
         for payment in payments:
-            payment.status = PaymentStatus.CANCELLED
-            payment.save(update_fields=["status", "updated_at"])
-            audit.record(
-                actor=actor,
-                action="payment.cancel",
-                obj=payment,
-                before={"status": PaymentStatus.PENDING},
-                after={"status": PaymentStatus.CANCELLED},
-                reason=reason,
-            )
+            _withdraw(payment, actor=actor, reason=reason)
     return payments
 
 
-def _withdraw_payments(payments: list[Payment]) -> None:
-    """Tell the providers (outside our locks) that these payments may no longer be paid."""
+def _withdraw(payment: Payment, *, actor, reason: str) -> None:
+    """A payment under way may no longer be paid (its row locked by the caller): cancelled here
+    and audited; its provider is told after the commit (`_withdraw_at_providers`)."""
+    before = payment.status
+    payment.status = PaymentStatus.CANCELLED
+    payment.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="payment.cancel",
+        obj=payment,
+        before={"status": before},
+        after={"status": payment.status},
+        reason=reason,
+    )
+
+
+def _withdraw_at_providers(payments: list[Payment]) -> None:
+    """Tell the providers (outside our transactions) that these payments may no longer be paid,
+    then ask each once how it stands: a buyer who paid in the same instant gets the payment
+    settled or refunded now rather than when (if ever) the gateway's notification arrives. A
+    provider that cannot be reached is logged; its late notification is still applied."""
     for payment in payments:
-        PROVIDERS[payment.provider].cancel(payment)
+        provider = PROVIDERS[payment.provider]
+        try:
+            provider.cancel(payment)
+            notification = provider.query(payment)
+        except Exception:  # the provider is outside the system: its failure is not the buyer's
+            logger.exception("could not withdraw payment %s at %s", payment.pk, provider.code)
+            continue
+        if notification is not None:
+            apply_payment_notification(provider=provider, notification=notification, source="query")
 
 
 # --- payment ------------------------------------------------------------------------------------
@@ -633,12 +732,16 @@ def start_payment(
     *, actor, checkout: Checkout, provider_code: str | None = None, return_url: str = ""
 ) -> Payment:
     """Open a payment for an unpaid checkout with its provider. The provider is called after our
-    transaction, holding no stock lock: the reservation keeps the units meanwhile."""
+    transaction, holding no stock lock: the reservation keeps the units meanwhile. Choosing
+    another provider withdraws the payment under way (audited). Asked again, it answers the
+    payment under way, opening it with its provider if that failed the first time."""
     _require_buyer_or_office(actor, checkout)
     provider = get_provider(provider_code or checkout.payment_provider)
+    return_url = _checked_return_url(return_url)
     site = checkout.assisted_site or checkout.pickup_site
     if provider.in_person and site is None:
         raise InvalidInput(_("Cash is paid at a service point; this order has none."))
+    withdrawn = []
     with transaction.atomic():
         live = locks.lock_payments(
             Payment.objects.filter(
@@ -653,35 +756,69 @@ def start_payment(
             raise ReservationExpired(
                 _("This order can no longer be paid: it was cancelled or its reservation expired.")
             )
-        same = next((p for p in live if p.provider == provider.code), None)
-        if same is not None:
-            return same  # a second click: the payment under way
-        withdrawn = []
-        for payment in live:
-            payment.status = PaymentStatus.CANCELLED
-            payment.save(update_fields=["status", "updated_at"])
-            withdrawn.append(payment)
-        payment = Payment.objects.create(
-            checkout=checkout,
-            provider=provider.code,
-            reference=secrets.token_hex(12),
-            amount=checkout.total,
-            site=site if provider.in_person else None,
+        payment = next((p for p in live if p.provider == provider.code), None)
+        if payment is None:
+            for other in live:
+                _withdraw(other, actor=actor, reason=_("the buyer chose to pay another way"))
+                withdrawn.append(other)
+            payment = Payment.objects.create(
+                checkout=checkout,
+                provider=provider.code,
+                reference=secrets.token_hex(12),
+                amount=checkout.total,
+                site=site if provider.in_person else None,
+            )
+            if checkout.payment_provider != provider.code:
+                Checkout.objects.filter(pk=checkout.pk).update(payment_provider=provider.code)
+            audit.record(
+                actor=actor,
+                action="payment.start",
+                obj=payment,
+                after={
+                    "provider": provider.code,
+                    "amount": str(payment.amount),
+                    "checkout": checkout.pk,
+                },
+            )
+    _withdraw_at_providers(withdrawn)
+    return _open_at_provider(provider, payment, return_url)
+
+
+def _checked_return_url(url: str) -> str:
+    """Where the gateway sends the buyer back: a page of this site, never another one."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if (
+        len(url) > RETURN_URL_MAX
+        or not url.startswith("/")
+        or not url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+    ):
+        raise InvalidInput(
+            _("The return address must be a page of this site, such as /market/orders/mine/."),
+            details={"return_url": url[:RETURN_URL_MAX]},
         )
-        if checkout.payment_provider != provider.code:
-            Checkout.objects.filter(pk=checkout.pk).update(payment_provider=provider.code)
-        audit.record(
-            actor=actor,
-            action="payment.start",
-            obj=payment,
-            after={
-                "provider": provider.code,
-                "amount": str(payment.amount),
-                "checkout": checkout.pk,
-            },
-        )
-    _withdraw_payments(withdrawn)
-    redirect_url = provider.start(payment, return_url=return_url)
+    return url
+
+
+def _open_at_provider(provider: PaymentProvider, payment: Payment, return_url: str) -> Payment:
+    """Open the payment with its provider, outside our transaction. If the provider does not
+    answer, the payment stays under way without an address to send the buyer to, and the next
+    try opens it again (a provider opens one charge per payment, however often asked)."""
+    if payment.redirect_url:
+        return payment
+    try:
+        redirect_url = provider.start(payment, return_url=return_url)
+    except Exception as error:  # the provider is outside the system
+        logger.exception("payment %s: %s did not open it", payment.pk, provider.code)
+        raise GatewayUnavailable(
+            _(
+                "The payment service did not answer. Your order is kept until %(until)s; "
+                "try paying again in a moment."
+            )
+            % {"until": timezone.localtime(payment.checkout.reserved_until).strftime("%H:%M")},
+            details={"payment": payment.reference},
+        ) from error
     if redirect_url:
         Payment.objects.filter(pk=payment.pk).update(redirect_url=redirect_url)
         payment.redirect_url = redirect_url
@@ -710,11 +847,13 @@ def confirm_offline_payment(*, actor, payment: Payment, amount=None) -> Payment:
                 _("The amount due is %(due)s, not %(given)s.")
                 % {"due": payment.amount, "given": to_money(amount)}
             )
-        settled = _settle(payment, actor=actor)
-        if not settled:
+        checkout, orders = _lock_unpaid_orders(payment)
+        if orders is None:
             raise ReservationExpired(
                 _("This order expired and its goods were released: do not take the cash.")
             )
+        # A pending payment is the checkout's only live one (payment_one_live_per_checkout).
+        _pay_orders(payment, checkout, orders, actor=actor, rivals=[])
         PaymentEvent.objects.create(
             provider=provider.code,
             event_id=f"confirm:{payment.pk}",
@@ -759,23 +898,39 @@ def refresh_payment(*, actor, payment: Payment) -> Payment:
 
 
 def apply_payment_notification(*, provider, notification: Notification, source: str) -> str:
+    """Apply what a provider says about one payment. Money received is never lost: it pays the
+    checkout if its orders still await payment (whichever of its payments it came through), and
+    is refunded otherwise."""
     n = notification
     refused = None
+    withdrawn: list[Payment] = []
     with transaction.atomic():
-        payment_id = (
+        found = (
             Payment.objects.filter(reference=n.reference, provider=provider.code)
-            .values_list("pk", flat=True)
+            .values_list("pk", "checkout_id")
             .first()
         )
-        payment = locks.lock_payments([payment_id])[0] if payment_id else None
+        payment, rivals = None, []
+        if found is not None:
+            # Every payment of the checkout, in key order: settling this one withdraws the others.
+            locked = locks.lock_payments(
+                Payment.objects.filter(checkout_id=found[1]).values_list("pk", flat=True)
+            )
+            payment = next(p for p in locked if p.pk == found[0])
+            rivals = [p for p in locked if p.pk != payment.pk and p.status == PaymentStatus.PENDING]
         outcome, detail = _judge(provider, payment, n)
         if outcome == PaymentEvent.Outcome.APPLIED:
             before = payment.status
             payment.gateway_sequence = n.sequence
             payment.gateway_reference = n.gateway_reference
             payment.save(update_fields=["gateway_sequence", "gateway_reference", "updated_at"])
-            if n.status == "succeeded" and before != PaymentStatus.SUCCEEDED:
-                _settle(payment, actor=None)
+            if n.status == "succeeded" and before in SETTLEABLE:
+                checkout, orders = _lock_unpaid_orders(payment)
+                if orders is None:
+                    _refund_late_money(payment)
+                else:
+                    _pay_orders(payment, checkout, orders, actor=None, rivals=rivals)
+                    withdrawn = rivals
             elif n.status in {"failed", "cancelled"} and before == PaymentStatus.PENDING:
                 payment.status = (
                     PaymentStatus.FAILED if n.status == "failed" else PaymentStatus.CANCELLED
@@ -804,6 +959,7 @@ def apply_payment_notification(*, provider, notification: Notification, source: 
     if refused:
         logger.warning("payment notification refused: %s", refused)
         raise Conflict(refused, code="notification_refused")
+    _withdraw_at_providers(withdrawn)
     return outcome
 
 
@@ -822,56 +978,70 @@ def _judge(provider, payment: Payment | None, n: Notification) -> tuple[str, str
     return kinds.APPLIED, ""
 
 
-def _settle(payment: Payment, *, actor) -> bool:
-    """Money for `payment` was received (the payment row is locked by the caller). If its orders
-    still await payment they become paid and their reservations allocations. If not (cancelled
-    after the reservation expired, or paid another way), the money is refunded in full at once.
-    Answers whether the orders were paid."""
+def _lock_unpaid_orders(payment: Payment) -> tuple[Checkout, list[Order] | None]:
+    """Lock the payment's checkout and its orders (after the payments, which the caller holds);
+    the orders only if all of them still await payment, else None."""
     checkout = locks.lock_checkout(payment.checkout_id)
     orders = locks.lock_orders(checkout.orders.values_list("pk", flat=True))
+    if orders and all(o.status == S.PENDING_PAYMENT for o in orders):
+        return checkout, orders
+    return checkout, None
+
+
+def _pay_orders(
+    payment: Payment, checkout: Checkout, orders: list[Order], *, actor, rivals: list[Payment]
+) -> None:
+    """Money for `payment` was received and its checkout's orders await payment: they become
+    paid and their reservations allocations. The checkout's other payments still under way are
+    withdrawn first (the buyer switched to cash while the gateway was taking the money: the money
+    is there, so it wins); the caller tells their providers after the commit."""
+    for rival in rivals:
+        _withdraw(rival, actor=actor, reason=_("another payment of this order succeeded"))
     now = timezone.now()
     before = payment.status
-    if orders and all(o.status == S.PENDING_PAYMENT for o in orders):
-        reservations = list(
-            Reservation.objects.filter(line__order__checkout=checkout).select_related("line")
-        )
-        Allocation.objects.bulk_create(
-            Allocation(line_id=r.line_id, stock_id=r.stock_id, quantity=r.quantity)
-            for r in reservations
-        )
-        Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
-        payment.status = PaymentStatus.SUCCEEDED
-        payment.succeeded_at = now
-        payment.confirmed_by = _person(actor)
-        payment.save(update_fields=["status", "succeeded_at", "confirmed_by", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="payment.succeed",
-            obj=payment,
-            before={"status": before},
-            after={"status": payment.status, "amount": str(payment.amount)},
-        )
-        for order in orders:
-            order.paid_at = now
-            _move(order, S.PAID, actor=actor, extra_fields=["paid_at"])
-        _record_assisted_trade(checkout, orders)
-        return True
-    # Nothing left to pay for: give the money back.
-    payment.status = PaymentStatus.REFUNDED
+    reservations = list(Reservation.objects.filter(line__order__checkout=checkout))
+    Allocation.objects.bulk_create(
+        Allocation(line_id=r.line_id, stock_id=r.stock_id, quantity=r.quantity)
+        for r in reservations
+    )
+    Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
+    payment.status = PaymentStatus.SUCCEEDED
     payment.succeeded_at = now
-    payment.refunded_amount = payment.amount
-    payment.save(update_fields=["status", "succeeded_at", "refunded_amount", "updated_at"])
+    payment.confirmed_by = _person(actor)
+    payment.save(update_fields=["status", "succeeded_at", "confirmed_by", "updated_at"])
     audit.record(
         actor=actor,
+        action="payment.succeed",
+        obj=payment,
+        before={"status": before},
+        after={"status": payment.status, "amount": str(payment.amount)},
+    )
+    for order in orders:
+        order.paid_at = now
+        _move(order, S.PAID, actor=actor, extra_fields=["paid_at"])
+    _record_assisted_trade(checkout, orders)
+
+
+def _refund_late_money(payment: Payment) -> None:
+    """Money arrived for a checkout with nothing left to pay for (cancelled after its reservation
+    expired, or paid another way): it is recorded as received and refunded in full, through the
+    provider, by a retried task."""
+    before = payment.status
+    payment.status = PaymentStatus.REFUNDED
+    payment.succeeded_at = timezone.now()
+    payment.refunded_amount = payment.amount
+    payment.save(update_fields=["status", "succeeded_at", "refunded_amount", "updated_at"])
+    reason = _("paid after the order was cancelled or paid otherwise: refunded in full")
+    audit.record(
+        actor=None,
         action="payment.refund_late",
         obj=payment,
         before={"status": before},
         after={"status": payment.status, "refunded": str(payment.amount)},
-        reason=_("paid after the order was cancelled or paid otherwise: refunded in full"),
+        reason=reason,
     )
-    provider = PROVIDERS[payment.provider]
-    transaction.on_commit(lambda: provider.refund(payment, payment.amount))
-    return False
+    refund = Refund.objects.create(payment=payment, amount=payment.amount, reason=reason[:200])
+    _queue_refund(refund)
 
 
 def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
@@ -1185,10 +1355,14 @@ def pick_up_order(*, actor, order: Order, code: str) -> Order:
 def refund_order(*, actor, order: Order, reason: str) -> Order:
     """Give a paid order's money back in full. The buyer may before it is packed; the seller
     before it ships; the pickup point's operator while it waits there; the county office any
-    time it is refundable. Units not shipped yet go back to stock."""
+    time it is refundable. Units not shipped yet go back to stock. The provider pays the money
+    back after the commit, by a task retried until it is sent (`send_refund`)."""
     _authenticated(actor)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise InvalidInput(_("Give a reason for the refund."))
+    if problem := text_too_long(Refund, "reason", reason):
+        raise InvalidInput(problem)
     payment_id = (
         Payment.objects.filter(checkout_id=order.checkout_id, status=PaymentStatus.SUCCEEDED)
         .values_list("pk", flat=True)
@@ -1207,12 +1381,11 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
         allocations = list(Allocation.objects.filter(line__order=order))
         release_stock([(a.stock_id, a.quantity) for a in allocations])
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
-        provider = PROVIDERS[payment.provider]
         refund = Refund.objects.create(
             order=order,
             payment=payment,
             amount=order.total,
-            reason=reason.strip()[:200],
+            reason=reason,
             requested_by=_person(actor),
         )
         payment.refunded_amount += order.total
@@ -1226,14 +1399,107 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
             reason=reason,
             after={"refund": str(order.total), "provider": payment.provider},
         )
-        transaction.on_commit(lambda: _send_refund(provider, payment, refund))
+        _queue_refund(refund)
     return order
 
 
-def _send_refund(provider: PaymentProvider, payment: Payment, refund: Refund) -> None:
-    """After the commit: ask the provider to pay the money back and keep its reference."""
-    reference = provider.refund(payment, refund.amount)
-    Refund.objects.filter(pk=refund.pk).update(gateway_reference=reference)
+def _queue_refund(refund: Refund, *, after: timedelta | None = None) -> None:
+    """Once the refund is committed, ask the task queue to have the provider pay it back. A
+    queue that cannot take it leaves the refund "being paid back", listed on the county office's
+    order page, where it can be sent again."""
+    from cuncun.orders.tasks import send_refund as task
+
+    def enqueue():
+        if after is not None and task.get_backend().supports_defer:
+            task.using(run_after=timezone.now() + after).enqueue(refund.pk)
+        else:
+            task.enqueue(refund.pk)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def send_refund(*, refund_id: int) -> str:
+    """Have the provider pay a refund back (the task's work). Safe to run again and at once: the
+    provider pays each refund reference once, and a refund marked sent is not sent again. A
+    provider that fails is asked again later (REFUND_RETRY_AFTER), then the refund is marked
+    failed, audited and logged for a person to see. Answers the refund's status."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status == RefundStatus.SENT:
+        return refund.status
+    provider = PROVIDERS[refund.payment.provider]
+    try:
+        gateway_reference = provider.refund(
+            refund.payment, refund.amount, reference=refund.reference
+        )
+    except Exception as error:  # the provider is outside the system: its failure is recorded
+        logger.exception("refund %s: %s did not pay it back", refund.pk, provider.code)
+        return _refund_not_sent(refund_id, error)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != RefundStatus.SENT:
+            before = refund.status
+            refund.status = RefundStatus.SENT
+            refund.gateway_reference = (gateway_reference or "")[:64]
+            refund.sent_at = timezone.now()
+            refund.attempts += 1
+            refund.save(update_fields=["status", "gateway_reference", "sent_at", "attempts"])
+            audit.record(
+                actor=None,
+                action="refund.sent",
+                obj=refund,
+                before={"status": before},
+                after={"status": refund.status, "gateway_reference": refund.gateway_reference},
+            )
+    return refund.status
+
+
+def _refund_not_sent(refund_id: int, error: Exception) -> str:
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != RefundStatus.PENDING:
+            return refund.status  # sent meanwhile by another run
+        refund.attempts += 1
+        refund.last_error = f"{type(error).__name__}: {error}"[:200]
+        retry = refund.attempts <= len(REFUND_RETRY_AFTER)
+        if not retry:
+            refund.status = RefundStatus.FAILED
+            audit.record(
+                actor=None,
+                action="refund.failed",
+                obj=refund,
+                before={"status": RefundStatus.PENDING},
+                after={"status": refund.status, "attempts": refund.attempts},
+                reason=refund.last_error,
+            )
+            logger.error(
+                "refund %s failed %d times; left to the county office", refund.pk, refund.attempts
+            )
+        refund.save(update_fields=["attempts", "last_error", "status"])
+        if retry:
+            _queue_refund(refund, after=REFUND_RETRY_AFTER[refund.attempts - 1])
+    return refund.status
+
+
+def retry_refund(*, actor, refund: Refund) -> Refund:
+    """The county office sends again a refund the provider has not paid back (failed, or left
+    waiting by a queue that lost it)."""
+    _require_office(actor)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        if refund.status == RefundStatus.SENT:
+            raise Conflict(_("This refund was paid back already."))
+        before = refund.status
+        refund.status = RefundStatus.PENDING
+        refund.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            action="refund.retry",
+            obj=refund,
+            before={"status": before, "attempts": refund.attempts},
+            after={"status": refund.status},
+        )
+        _queue_refund(refund)
+    return refund
 
 
 def _require_refunder(actor, order: Order, checkout: Checkout) -> None:

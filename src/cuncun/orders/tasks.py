@@ -23,3 +23,9 @@ def deliver_sandbox_notification(charge_id: int) -> str:
     return services.receive_gateway_callback(
         provider_code=gateway.code, body=body, signature=signature
     )
+
+
+@task()
+def send_refund(refund_id: int) -> str:
+    """Have the payment provider pay a refund back; retried later if it fails."""
+    return services.send_refund(refund_id=refund_id)

@@ -24,5 +24,6 @@ urlpatterns = [
     path("point/", views.point, name="point"),
     path("point/cash/<str:reference>/", views.confirm_cash, name="confirm_cash"),
     path("office/", views.office, name="office"),
+    path("office/refunds/<int:pk>/retry/", views.retry_refund, name="retry_refund"),
     path("sandbox-gateway/<str:token>/", views.sandbox_gateway, name="sandbox_gateway"),
 ]

@@ -24,13 +24,19 @@ from cuncun.merchants.services import may_sell_for
 from cuncun.network.models import Carrier, Site
 from cuncun.orders import queries, services
 from cuncun.orders.forms import CheckoutForm, ShipForm
-from cuncun.orders.models import Fulfilment, OrderStatus, Payment, SandboxCharge
+from cuncun.orders.models import (
+    Fulfilment,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    SandboxCharge,
+)
 from cuncun.orders.payments import PROVIDERS
 
 S = OrderStatus
 PICKUP_PATH = [S.PENDING_PAYMENT, S.PAID, S.PACKED, S.SHIPPED, S.AT_PICKUP_POINT, S.COMPLETED]
 DELIVERY_PATH = [S.PENDING_PAYMENT, S.PAID, S.PACKED, S.SHIPPED, S.DELIVERED, S.COMPLETED]
-MARKET_PAGE = 24
 
 
 # --- the market front -----------------------------------------------------------------------
@@ -41,7 +47,7 @@ def market(request):
     code = request.GET.get("category", "")
     category = Category.objects.filter(code=code).first() if code else None
     products = catalog.market_products(request.user, q=q, category=category)
-    page = Paginator(products, MARKET_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(products, catalog.MARKET_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "orders/market.html",
@@ -76,7 +82,11 @@ def cart(request):
     for line in lines:
         groups.setdefault(line.sku.product.merchant, []).append(line)
     total = sum((line.sku.price * line.quantity for line in lines), 0)
-    return render(request, "orders/cart.html", {"groups": groups, "total": total})
+    return render(
+        request,
+        "orders/cart.html",
+        {"groups": groups, "total": total, "max_quantity": services.MAX_LINE_QUANTITY},
+    )
 
 
 @login_required
@@ -97,10 +107,12 @@ def cart_add(request):
 @login_required
 @require_POST
 def cart_update(request):
+    """Change a line's quantity (0, or the remove button, takes it out). A missing or garbled
+    quantity is refused: it never empties the line by accident."""
     sku = get_object_or_404(Sku, pk=_int(request.POST.get("sku")))
     try:
         services.set_cart_quantity(
-            actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity", 0))
+            actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity"))
         )
     except DomainError as error:
         messages.error(request, error.message)
@@ -109,7 +121,7 @@ def cart_update(request):
 
 def _int(value) -> int:
     try:
-        return int(value)
+        return int(str(value).strip())
     except (TypeError, ValueError) as error:
         raise InvalidInput(_("A whole number is needed here.")) from error
 
@@ -223,7 +235,10 @@ def checkout_detail(request, pk: int):
     checkout = queries.buyer_checkout(request.user, pk)
     orders = list(checkout.orders.all())
     payments = list(checkout.payments.all())
-    live = next((p for p in payments if p.status in {"pending", "succeeded"}), None)
+    live = next(
+        (p for p in payments if p.status in {PaymentStatus.PENDING, PaymentStatus.SUCCEEDED}),
+        None,
+    )
     unpaid = all(o.status == S.PENDING_PAYMENT for o in orders)
     return render(
         request,
@@ -243,7 +258,7 @@ def checkout_return(request, pk: int):
     """Where the gateway sends the buyer back: ask it how the payment stands."""
     checkout = queries.buyer_checkout(request.user, pk)
     for payment in checkout.payments.all():
-        if payment.status == "pending":
+        if payment.status == PaymentStatus.PENDING:
             services.refresh_payment(actor=request.user, payment=payment)
     return redirect("orders:checkout_detail", pk=pk)
 
@@ -284,8 +299,7 @@ def hub(request):
             or user.represented_merchants.exists(),
             "to_pack": queries.seller_orders(user, S.PAID).count(),
             "points": list(Site.objects.operated_by(user).serving()),
-            "office": user.manages_reference_data
-            or user.role in {"township_staff", "member_department"},
+            "office": queries.follows_area_orders(user),
         },
     )
 
@@ -342,6 +356,8 @@ def order_detail(request, pk: int):
             "carriers": Carrier.objects.filter(is_active=True),
             "show_code": is_buyer and order.status == S.AT_PICKUP_POINT,
             "available": {name for name, ok in available.items() if ok},
+            "tracking": queries.tracking_events(order),
+            "refund": Refund.objects.filter(order=order).first(),
         },
     )
 
@@ -491,7 +507,7 @@ def confirm_cash(request, reference: str):
 @login_required
 def office(request):
     user = request.user
-    if not (user.manages_reference_data or user.role in {"township_staff", "member_department"}):
+    if not queries.follows_area_orders(user):
         raise NotAllowed(_("These order views are for the county office and township staff."))
     status = request.GET.get("status", "")
     if status not in dict(S.choices):
@@ -502,8 +518,28 @@ def office(request):
     return render(
         request,
         "orders/office.html",
-        {"page": page, "status": status, "summary": queries.office_summary(user)},
+        {
+            "page": page,
+            "status": status,
+            "status_label": dict(S.choices).get(status, ""),
+            "summary": queries.office_summary(user),
+            "refunds": queries.refunds_not_paid_back(user)[:50],
+            "may_retry": user.manages_reference_data,
+        },
     )
+
+
+@login_required
+@require_POST
+def retry_refund(request, pk: int):
+    refund = get_object_or_404(queries.refunds_not_paid_back(request.user), pk=pk)
+    try:
+        services.retry_refund(actor=request.user, refund=refund)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The refund is being sent again."))
+    return redirect("orders:office")
 
 
 # --- the sandbox gateway's hosted page ------------------------------------------------------
@@ -515,5 +551,7 @@ def sandbox_gateway(request, token: str):
     charge = get_object_or_404(SandboxCharge, token=token)
     if request.method == "POST":
         charge = PROVIDERS["sandbox"].decide(token, pay=request.POST.get("decision") == "pay")
-        return redirect(charge.return_url or "/")
+        back = charge.return_url
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()})
+        return redirect(back if back and safe else "/")
     return render(request, "orders/sandbox_gateway.html", {"charge": charge})

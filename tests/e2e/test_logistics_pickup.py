@@ -1,17 +1,18 @@
 """A township hub scans a parcel in; the village operator checks it in and hands it over with the
-code the recipient received by SMS."""
+code the recipient received by SMS, or after checking the collector's ID card."""
 
 import re
 from datetime import timedelta
 
 from django.utils import timezone
 
-from cuncun.accounts.models import Role
+from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import create_user
 from cuncun.core.models import OutboxMessage
-from cuncun.logistics.models import EventKind, EventSource, Parcel
-from cuncun.logistics.services import EventInput, ParcelDetails, record_event
-from cuncun.network.models import SiteKind
+from cuncun.core.personal import id_check_char
+from cuncun.logistics.models import ConsentBasis, EventKind, EventSource, Parcel
+from cuncun.logistics.services import EventInput, ParcelDetails, check_in_parcel, record_event
+from cuncun.network.models import ServiceRecord, SiteKind, SiteService
 from cuncun.network.services import assign_operator, ensure_carrier
 from tests.conftest import PASSWORD, township, village
 from tests.e2e.conftest import log_in
@@ -90,3 +91,37 @@ def test_a_township_hub_scans_a_parcel_in_and_the_operator_hands_it_over_with_th
     assert "取件成功" in receipt and "A-1-01" in receipt and "取件码" in receipt
     assert Parcel.objects.get(waybill=WAYBILL).status == EventKind.DELIVERED
     context.close()
+
+
+def test_the_operator_hands_a_parcel_over_after_checking_the_id_card(live_server, phone, county):
+    # Given a parcel on the shelf at 曼达村's point; its recipient comes without the code
+    _station, point = given_a_parcel_at_the_county_warehouse(county)
+    parcel = Parcel.objects.get(waybill=WAYBILL)
+    check_in_parcel(
+        actor=User.objects.get(username="manda"),
+        site=point,
+        carrier=parcel.carrier,
+        waybill=WAYBILL,
+        consent_basis=ConsentBasis.STANDING_CONSENT,
+    )
+    first17 = "53280119900101123"
+    id_number = first17 + id_check_char(first17)
+
+    log_in(phone, live_server, "manda", PASSWORD)
+    phone.goto(f"{live_server.url}/logistics/points/{point.pk}/")
+    phone.get_by_label("运单号").fill(WAYBILL)
+    phone.get_by_text("没有取件码？核验身份证").click()
+    phone.get_by_label("身份证号（没有取件码时）").fill(id_number)
+    phone.get_by_label("身份证姓名").fill("玉香南")
+    phone.get_by_role("button", name="交付取件").click()
+
+    receipt = phone.locator("#receipt").inner_text()
+    masked = "5328**********" + id_number[-4:]
+    assert "取件成功" in receipt and f"身份证 {masked}" in receipt and id_number not in receipt
+    parcel.refresh_from_db()
+    assert parcel.status == EventKind.DELIVERED and not parcel.on_shelf
+    delivered = parcel.events.get(kind=EventKind.DELIVERED)
+    assert delivered.details == {"verified_by": "id_check", "id_number": masked, "name": "玉香南"}
+    assert ServiceRecord.objects.filter(
+        site=point, kind=SiteService.PARCEL_HANDED_OVER, reference=parcel.reference
+    ).exists()

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.logistics.models import ConsentBasis, EventKind
 from cuncun.network.models import Carrier
@@ -78,8 +79,13 @@ class ReasonForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("apply", _("apply")), ("dismiss", _("dismiss"))])
-    note = forms.CharField(label=_("Why"), max_length=200)
+    decision = forms.ChoiceField(
+        choices=[
+            ("apply", pgettext_lazy("flagged event", "Apply")),
+            ("dismiss", pgettext_lazy("flagged event", "Dismiss")),
+        ]
+    )
+    note = forms.CharField(label=pgettext_lazy("flagged event", "Why"), max_length=200)
 
 
 class ManifestForm(forms.Form):
@@ -95,7 +101,11 @@ class ManifestForm(forms.Form):
 
 
 class PlanForm(forms.Form):
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(
+        label=_("Day"),
+        # A date input takes ISO dates only, whatever the page's language.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     vehicles = forms.IntegerField(
         label=_("Vans available"), min_value=1, max_value=50, required=False
     )
@@ -108,4 +118,4 @@ class CarrierForm(forms.Form):
     code = forms.CharField(
         label=_("Code"), max_length=16, help_text=_("As the carrier's own systems write it.")
     )
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("carrier", "Name"), max_length=50)

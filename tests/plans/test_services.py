@@ -186,3 +186,25 @@ def test_a_total_is_asked_of_the_county_and_a_share_of_every_township(plan, coun
     assert evaluate("training_person_times", county, day).target.value == 10000
     assert evaluate("training_person_times", gasa, day).target is None
     assert evaluate("village_point_coverage", gasa, day).target.value == 50
+
+
+def test_a_per_village_bound_is_asked_of_every_township_too(plan, county):
+    from datetime import date
+
+    from tests.conftest import township
+
+    talents = evaluate("village_talents_max", township("嘎洒镇"), date(2017, 6, 1))
+    assert (talents.target.comparison, talents.target.value) == ("<=", 3)
+
+
+def test_the_training_cap_of_the_fund_rules_is_the_spending_indicators_target(plan, county):
+    from datetime import date
+
+    from tests.conftest import township
+
+    day = date(2017, 6, 1)
+    spending = evaluate("training_fund_spending", county, day)
+    assert (spending.target.comparison, spending.target.value) == ("<=", Decimal("2000000.00"))
+    assert spending.as_dict()["target_sentence"] == "支持培训体系建设不超过200万元"
+    assert spending.met is True
+    assert evaluate("training_fund_spending", township("嘎洒镇"), day).target is None

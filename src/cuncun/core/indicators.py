@@ -37,6 +37,9 @@ class Indicator:
     unit: str  # percent | count | person_times | …
     description: str | Promise
     compute: Callable[[Any, date], Measurement]  # (region unit, day) -> Measurement
+    # Spending that the plan caps with a fund rule of this category (e.g. "training"): the cap is
+    # then its at-most target, without writing the plan's number a second time as a target.
+    fund_category: str = ""
 
 
 class IndicatorRegistry:

@@ -61,6 +61,18 @@ class TargetPeriod:
     ]
 
 
+class TargetScope:
+    """Of whom a target is asked."""
+
+    COUNTY = "county"  # the county as a whole: a total (10,000 person-times, 100 homestays)
+    EVERY_UNIT = "every_unit"  # each unit of it: a share, or a bound per village (1-3 talents)
+    choices = [(COUNTY, _("the county as a whole")), (EVERY_UNIT, _("every unit"))]
+
+    @classmethod
+    def default_for(cls, unit: str) -> str:
+        return cls.EVERY_UNIT if unit == TargetUnit.PERCENT else cls.COUNTY
+
+
 class FundRuleKind:
     FUND_SIZE = "fund_size"  # the special fund's total
     CAP_AMOUNT = "cap_amount"  # at most this many yuan (per category, project or site)
@@ -191,6 +203,9 @@ class Target(PlanEntry):
     period = models.CharField(_("period"), max_length=8, choices=TargetPeriod.choices)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     deadline_note = models.CharField(_("deadline as written"), max_length=50, blank=True)
+    scope = models.CharField(
+        _("asked of"), max_length=16, choices=TargetScope.choices, default=TargetScope.COUNTY
+    )
 
     class Meta(PlanEntry.Meta):
         verbose_name = _("target")
@@ -204,9 +219,9 @@ class Target(PlanEntry):
         return value is not None and Comparison.holds(self.comparison, value, self.value)
 
     def applies_to(self, region) -> bool:
-        """A share (coverage, growth) is asked of every unit; a total (10,000 person-times, 100
-        homestays) is asked of the county the plan is for, not of each of its townships."""
-        return self.unit == TargetUnit.PERCENT or region.level == Level.COUNTY
+        """A total (10,000 person-times) is asked of the county the plan is for, not of each of
+        its townships; a share or a per-village bound of every unit."""
+        return self.scope == TargetScope.EVERY_UNIT or region.level == Level.COUNTY
 
 
 class MemberUnit(PlanEntry):

@@ -21,6 +21,7 @@ from cuncun.plans.models import (
     MemberUnitTask,
     SubsidyRuleKind,
     TargetPeriod,
+    TargetScope,
     TargetUnit,
 )
 
@@ -48,6 +49,7 @@ SECTIONS: dict[str, dict[str, tuple]] = {
         "period": (str, True, _one_of(TargetPeriod.choices)),
         "deadline": (date, False, None),
         "deadline_note": (str, False, None),
+        "scope": (str, False, _one_of(TargetScope.choices)),
     },
     "member_unit": {
         "name": (str, True, None),
@@ -130,6 +132,9 @@ def read_plan_file(path: Path) -> tuple[dict, str]:
     _check_references(data, problems)
     if problems:
         raise PlanFileError(problems)
+    for entry in data.get("target", []):
+        # Unsaid, a share is asked of every unit and a total of the county.
+        entry.setdefault("scope", TargetScope.default_for(entry["unit"]))
     return data, text
 
 

@@ -8,8 +8,16 @@ from decimal import Decimal
 
 from cuncun.core.errors import NotFound
 from cuncun.core.indicators import Indicator, registry
-from cuncun.plans.models import Plan, Target
-from cuncun.plans.queries import plan_in_force, targets_for
+from cuncun.plans.models import (
+    Comparison,
+    FundRuleKind,
+    Plan,
+    Target,
+    TargetPeriod,
+    TargetScope,
+    TargetUnit,
+)
+from cuncun.plans.queries import fund_rules, plan_in_force, targets_for
 from cuncun.regions.models import RegionUnit
 
 
@@ -78,12 +86,44 @@ def target_in_force(code: str, plan: Plan | None, day: date, region: RegionUnit)
     the last (a plan's later, higher target takes over once the earlier deadline has passed)."""
     targets = [t for t in (targets_for(code, plan) if plan else []) if t.applies_to(region)]
     if not targets:
+        cap = _fund_cap(indicator(code), plan)
+        targets = [cap] if cap is not None and cap.applies_to(region) else []
+    if not targets:
         return None
     dated = sorted(targets, key=lambda t: (t.deadline is None, t.deadline or date.max))
     for target in dated:
         if target.deadline is None or target.deadline >= day:
             return target
     return dated[-1]
+
+
+def _fund_cap(ind: Indicator, plan: Plan | None) -> Target | None:
+    """A fund rule capping the indicator's spending, read as an at-most target of the county. The
+    Target is never saved: it is the fund rule seen from the indicator."""
+    if plan is None or not ind.fund_category:
+        return None
+    rule = next(
+        (
+            r
+            for r in fund_rules(plan, ind.fund_category)
+            if r.kind == FundRuleKind.CAP_AMOUNT and r.amount is not None
+        ),
+        None,
+    )
+    if rule is None:
+        return None
+    return Target(
+        plan=plan,
+        key=rule.key,
+        indicator=ind.code,
+        label=rule.label,
+        comparison=Comparison.AT_MOST,
+        value=rule.amount,
+        unit=TargetUnit.CNY,
+        period=TargetPeriod.PLAN,
+        scope=TargetScope.COUNTY,
+        sentence=rule.sentence,
+    )
 
 
 def evaluate(code: str, region: RegionUnit, day: date) -> Evaluation:

@@ -11,12 +11,11 @@ from django.db import transaction
 from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import create_user, register_buyer
 from cuncun.core.rooms import modules_named
-from cuncun.plans.models import MemberUnit
-from cuncun.plans.queries import target
+from cuncun.plans.models import MemberUnit, MemberUnitTask
+from cuncun.plans.queries import member_units_carrying_out, target
 from cuncun.plans.services import bundled_plan_file, load_plan, set_member_unit_staff
 from cuncun.regions.models import GroupCode, Kind, Level, RegionUnit
 from cuncun.regions.services import add_to_group, ensure_group, load_divisions
-from cuncun.training.access import TRAINING_MEMBER_UNIT
 
 DEMO_PASSWORD = "cuncun-demo"
 DIVISIONS_FILE = (
@@ -44,6 +43,7 @@ class DemoAccount:
     phone: str
     region: str  # "county", or a township name, or "township/village"
     member_unit: str = ""  # the plan's member-unit key, for department users
+    member_unit_task: str = ""  # or the unit the plan gives this task (MemberUnitTask)
 
 
 DEMO_ACCOUNTS = [
@@ -74,7 +74,7 @@ DEMO_ACCOUNTS = [
         "玉香（演示）",
         "13900000008",
         "county",
-        TRAINING_MEMBER_UNIT,
+        member_unit_task=MemberUnitTask.TRAINING,
     ),
 ]
 
@@ -138,6 +138,8 @@ def _ensure_account(account: DemoAccount) -> None:
         )
     if account.role == Role.COUNTY_OFFICE and not user.is_staff:
         User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
-    if account.member_unit:
-        for unit in MemberUnit.objects.filter(key=account.member_unit):
-            set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])
+    units = list(MemberUnit.objects.filter(key=account.member_unit)) if account.member_unit else []
+    if account.member_unit_task:
+        units += member_units_carrying_out(account.member_unit_task)
+    for unit in units:
+        set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])

@@ -16,7 +16,6 @@ from cuncun.core.errors import NotAllowed
 from cuncun.plans.models import MemberUnitTask
 
 # The 景洪 demo's training account joins this unit (portal.demo); rights follow `carries_out`.
-TRAINING_MEMBER_UNIT = "hrss_bureau"
 READER_ROLES = {Role.COUNTY_OFFICE, Role.MEMBER_DEPARTMENT, Role.TOWNSHIP_STAFF}
 
 

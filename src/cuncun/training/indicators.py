@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cuncun.core.indicators import Indicator, Measurement, registry
 from cuncun.regions.models import GroupCode, RegionUnit
 from cuncun.training import queries
-from cuncun.training.models import Attendance, CourseKind, TraineeCategory
+from cuncun.training.models import Attendance, CourseKind, FundingSource, TraineeCategory
 
 
 def training_person_times(region: RegionUnit, day: date) -> Measurement:
@@ -184,8 +184,21 @@ INDICATORS = [
 INDICATOR_CODES = [code for code, *_rest in INDICATORS]
 
 
+# Spending the plan caps with a fund rule: the cap is the indicator's target.
+FUND_CATEGORIES = {
+    "training_fund_spending": FundingSource.FUND_CATEGORY[FundingSource.SPECIAL_FUND]
+}
+
+
 def register() -> None:
     for code, name, unit, description, compute in INDICATORS:
         registry.register(
-            Indicator(code=code, name=name, unit=unit, description=description, compute=compute)
+            Indicator(
+                code=code,
+                name=name,
+                unit=unit,
+                description=description,
+                compute=compute,
+                fund_category=FUND_CATEGORIES.get(code, ""),
+            )
         )

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.catalog.models import Category, ProductStatus, Unit
 from cuncun.regions.models import Level, RegionUnit
@@ -18,7 +19,7 @@ class OriginChoiceField(forms.ModelChoiceField):
 class ProductEditForm(forms.Form):
     """What a product is: its name, category, description and the village it comes from."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("product", "Name"), max_length=100)
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.filter(parent__isnull=False)
     )

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.accounts.models import User
 from cuncun.merchants.models import MerchantKind, Platform
@@ -10,7 +11,7 @@ class MerchantForm(forms.Form):
     """A merchant's details. `fields` says which the person may fill in (the services decide);
     the others are left out of the form."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("business", "Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=MerchantKind.choices)
     region = forms.TypedChoiceField(label=_("Division"), coerce=int)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)

@@ -1,0 +1,52 @@
+"""Browser: a merchant lists a new product in the seller console, adds a second SKU to it and
+records its stock at the county warehouse; buyers then find it on the market."""
+
+from cuncun.catalog.models import Product, Stock
+from cuncun.catalog.services import ensure_category
+from cuncun.core.models import AuditEntry
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
+from tests.orders.conftest import market  # noqa: F401  (the fixture)
+
+
+def test_a_merchant_adds_a_product_with_a_sku_and_sets_its_stock_in_the_console(
+    live_server,
+    phone,
+    market,  # noqa: F811
+):
+    grain = ensure_category(actor=None, code="grain", name="米面粮油", kind="farm_product")
+    ensure_category(actor=None, code="rice", name="大米", kind="farm_product", parent=grain)
+    log_in(phone, live_server, "merchant", PASSWORD)
+    phone.goto(f"{live_server.url}/catalog/console/")
+    phone.get_by_role("link", name="新商品").click()
+    phone.get_by_label("名称").fill("勐龙红糯米")
+    phone.get_by_label("分类").select_option(label="大米")
+    phone.get_by_label("单位").select_option(label="斤（500克）")
+    phone.get_by_label("价格（元）").fill("12.50")
+    phone.get_by_role("button", name="上架").click()
+    phone.wait_for_load_state()
+    assert "勐龙红糯米 已上架" in phone.locator(".messages").inner_text()
+
+    phone.get_by_role("link", name="添加规格").click()
+    phone.get_by_label("单位").select_option(label="箱")
+    phone.get_by_label("价格（元）").fill("120")
+    phone.get_by_label("规格").fill("10斤/箱")
+    phone.get_by_role("button", name="添加此规格").click()
+    phone.wait_for_load_state()
+    assert "已添加" in phone.locator(".messages").inner_text()
+
+    product = Product.objects.get(name="勐龙红糯米")
+    box = product.skus.get(name="10斤/箱")
+    card = phone.locator(f"#sku-{box.pk}")
+    card.get_by_label("站点").select_option(label=market.warehouse.name)
+    card.get_by_label("现有数量").fill("20")
+    card.get_by_role("button", name="登记盘点数").click()
+    phone.wait_for_load_state()
+
+    assert "库存已登记" in phone.locator(".messages").inner_text()
+    assert "现有 20" in phone.locator(f"#sku-{box.pk}").inner_text()
+    stock = Stock.objects.get(sku=box)
+    assert (stock.site, stock.quantity) == (market.warehouse, 20)
+    assert AuditEntry.objects.filter(action="stock.count", actor=market.tea_owner).count() == 1
+    phone.goto(f"{live_server.url}/market/?q=红糯米")
+    assert "勐龙红糯米" in phone.locator(".products").inner_text()

@@ -121,6 +121,29 @@ def test_scanning_the_same_parcel_in_again_shows_the_same_slot(
     assert OutboxMessage.objects.count() == 1
 
 
+def test_checking_in_a_parcel_the_carrier_left_here_adds_no_second_event(
+    carriers, manda_point, manda_operator, to_manda
+):
+    record_event(
+        actor=None,
+        carrier=carriers["ZTO"],
+        waybill="ZT2000001",
+        event=EventInput(
+            kind=EventKind.AT_PICKUP_POINT,
+            occurred_at=timezone.now() - timedelta(minutes=30),
+            site=manda_point,
+            consent_basis=ConsentBasis.AGREED_BY_PHONE,
+        ),
+        source=EventSource.API,
+        details=to_manda,
+    )
+
+    result = check_in(carriers, manda_point, manda_operator)
+
+    assert result.parcel.on_shelf and result.shelf_slot == "A-1-01"
+    assert result.parcel.events.filter(kind=EventKind.AT_PICKUP_POINT).count() == 1
+
+
 def test_each_parcel_gets_its_own_slot(carriers, manda_point, manda_operator, to_manda):
     slots = [
         check_in(

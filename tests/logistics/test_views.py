@@ -10,6 +10,7 @@ from cuncun.accounts.models import Role
 from cuncun.core.models import OutboxMessage
 from cuncun.logistics import routing
 from cuncun.logistics.models import (
+    ConsentBasis,
     EventKind,
     EventSource,
     Parcel,
@@ -18,10 +19,16 @@ from cuncun.logistics.models import (
     RoutePlan,
     TrackingEvent,
 )
-from cuncun.logistics.services import EventInput, ParcelDetails, plan_routes, record_event
+from cuncun.logistics.services import (
+    EventInput,
+    ParcelDetails,
+    check_in_parcel,
+    plan_routes,
+    record_event,
+)
 from cuncun.logistics.views import NOTE_MESSAGES
-from cuncun.network.models import SiteService
-from cuncun.network.services import set_site_fee
+from cuncun.network.models import SiteService, SiteStatus
+from cuncun.network.services import change_site_status, set_site_fee
 from tests.conftest import township
 from tests.logistics.conftest import at, logged_in
 
@@ -100,6 +107,44 @@ def test_the_operator_checks_in_and_hands_over_at_the_counter(
     text = receipt.content.decode()
     assert receipt.status_code == 200 and "¥1.00" in text and "A-1-01" in text
     assert Parcel.objects.get().status == EventKind.DELIVERED
+
+
+def test_a_suspended_points_counter_hands_over_what_is_left_free_of_charge(
+    manda_operator, manda_point, parcel_at_station, carriers
+):
+    set_site_fee(
+        actor=manda_operator,
+        site=manda_point,
+        service=SiteService.PARCEL_RECEIVED,
+        amount="1.00",
+        per="件",
+    )
+    check_in_parcel(
+        actor=manda_operator,
+        site=manda_point,
+        carrier=carriers["YD"],
+        waybill="YD3100000001",
+        consent_basis=ConsentBasis.STANDING_CONSENT,
+    )
+    code = re.search(r"\d{6}", OutboxMessage.objects.get().text).group(0)
+    change_site_status(
+        actor=None, site=manda_point, to_status=SiteStatus.SUSPENDED, reason="经营者外出务工"
+    )
+    client = logged_in(manda_operator)
+
+    counter = client.get(f"/logistics/points/{manda_point.pk}/").content.decode()
+    receipt = client.post(
+        f"/logistics/points/{manda_point.pk}/handover/",
+        {"waybill": "YD3100000001", "code": code},
+        follow=True,
+    ).content.decode()
+
+    assert "本服务点目前暂停：不再代收新快件，但货架上剩下的快件仍可免费交付或退回。" in counter
+    assert "YD3100000001" in counter
+    assert "服务点当时未在运营：不收费，本次交付记入审计日志，未记入服务台账。" in receipt
+    assert Parcel.objects.get().status == EventKind.DELIVERED
+    # With nothing left on its shelf, the suspended point's counter is closed.
+    assert client.get(f"/logistics/points/{manda_point.pk}/").status_code == 404
 
 
 def test_an_operator_cannot_open_another_points_counter(manda_operator, gasa_station):

@@ -307,7 +307,11 @@ def parcel(request, pk: int):
     return render(
         request,
         "logistics/parcel.html",
-        {"parcel": item, "events": item.events.all(), "may_review": queries.runs_hubs(request.user)},
+        {
+            "parcel": item,
+            "events": item.events.all(),
+            "may_review": queries.runs_hubs(request.user),
+        },
     )
 
 

@@ -249,7 +249,7 @@ def test_handover_with_the_right_code_delivers_and_charges_the_receiving_fee(
         "site": manda_point.code,
         "slot": "A-1-01",
         "fee": "0.50",
-        "ledger": True,
+        "fee_waived": False,
         "verified_by": "code",
     }
     assert status_changes_of(parcel)[-1] == (
@@ -303,15 +303,16 @@ def test_a_suspended_point_still_hands_over_and_returns_what_is_on_its_shelf(
     )
     return_parcel(actor=manda_operator, parcel=sent_back, reason="服务点暂停")
 
-    # Then both leave the shelf; no fee is charged and the ledger, which takes no rows from a
-    # point not operating, has none, but the audit log keeps the handover.
+    # Then both leave the shelf; the handover closes out the check-in in the ledger, with no fee
+    # (a point not operating books no service income).
     collected.refresh_from_db()
     sent_back.refresh_from_db()
     assert collected.status == EventKind.DELIVERED and not collected.on_shelf
     assert sent_back.status == EventKind.RETURNING and not sent_back.on_shelf
-    assert handover.receipt["fee"] == Decimal("0.00") and not handover.receipt["in_ledger"]
-    assert not ServiceRecord.objects.filter(kind=SiteService.PARCEL_HANDED_OVER).exists()
-    assert audit_of(collected, "parcel.handover").after["ledger"] is False
+    assert handover.receipt["fee"] == Decimal("0.00") and handover.receipt["fee_waived"]
+    handed = ServiceRecord.objects.get(kind=SiteService.PARCEL_HANDED_OVER)
+    assert handed.amount == Decimal("0.00") and handed.reference == collected.reference
+    assert audit_of(collected, "parcel.handover").after["fee_waived"] is True
     assert audit_of(sent_back, "parcel.return").reason == "服务点暂停"
     # … and nothing new is checked in there.
     with pytest.raises(Conflict):

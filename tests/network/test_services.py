@@ -288,6 +288,42 @@ def test_the_ledger_refuses_a_negative_amount_and_a_closed_site(manda):
     assert not ServiceRecord.objects.exists()
 
 
+def test_a_closed_point_may_still_close_out_a_parcel_it_checked_in_but_nothing_else(manda):
+    site = _site_at(S.OPERATING, manda)
+    record_service(
+        actor=None,
+        site=site,
+        kind=SiteService.PARCEL_RECEIVED,
+        day=date(2017, 2, 1),
+        reference="parcel:ZT1",
+        authorized_by_caller=True,
+    )
+    change_site_status(
+        actor=None, site=site, to_status=S.CLOSED, effective_on=date(2017, 3, 1), reason="关闭"
+    )
+
+    handed = record_service(
+        actor=None,
+        site=site,
+        kind=SiteService.PARCEL_HANDED_OVER,
+        day=date(2017, 3, 2),
+        reference="parcel:ZT1",
+        authorized_by_caller=True,
+    )
+
+    assert handed.day == date(2017, 3, 2)
+    with pytest.raises(Conflict):  # a parcel it never checked in
+        record_service(
+            actor=None,
+            site=site,
+            kind=SiteService.PARCEL_HANDED_OVER,
+            day=date(2017, 3, 2),
+            reference="parcel:ZT2",
+            authorized_by_caller=True,
+        )
+    assert ServiceRecord.objects.count() == 2
+
+
 def test_carrier_coverage_of_village_points(manda):
     site = _site_at(S.OPERATING, manda)  # opened 2017-01-01
     post = ensure_carrier(actor=None, code="YZPY", name="中国邮政")

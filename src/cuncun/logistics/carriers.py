@@ -1,5 +1,5 @@
 """The express carriers that serve rural China, with their standard codes (the codes carriers'
-own APIs and the tracking aggregators use): network's list, and 极兔 which came later.
+own APIs and the tracking aggregators use): network's list.
 
 They are reference data every install has: migration 0002_standard_carriers installs them, and
 the demo calls the same function. A carrier added to this list later needs a new migration that
@@ -7,10 +7,7 @@ calls `install_standard_carriers` again; any other carrier the county office add
 (`services.add_carrier`).
 """
 
-from cuncun.network.models import STANDARD_CARRIERS as NETWORK_CARRIERS
-from cuncun.network.models import Carrier
-
-STANDARD_CARRIERS = [*NETWORK_CARRIERS, ("JTSD", "极兔速递")]
+from cuncun.network.models import STANDARD_CARRIERS, Carrier
 
 
 def install_standard_carriers(carrier_model=Carrier) -> dict:

@@ -169,12 +169,17 @@ def pickup_fee(site: Site) -> SiteFee | None:
 
 
 def handover_record(parcel: Parcel) -> ServiceRecord | None:
-    """The point's ledger row for handing this parcel over, if its ledger took one."""
+    """The point's ledger row for handing this parcel over (its fee, 0 when waived)."""
     return ServiceRecord.objects.filter(
         site_id=parcel.pickup_site_id,
         kind=SiteService.PARCEL_HANDED_OVER,
         reference=parcel.reference,
     ).first()
+
+
+def fee_waived(handover: ServiceRecord) -> bool:
+    """A handover at a point that had stopped operating is free (see services._serving_on)."""
+    return not Site.objects.serving_on(handover.day).filter(pk=handover.site_id).exists()
 
 
 def flagged_events(user):

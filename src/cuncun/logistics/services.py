@@ -625,11 +625,9 @@ def _free_slot(site: Site) -> str:
 
 
 def _serving_on(site: Site, day) -> bool:
-    """Whether the point's service ledger takes a row for the day: network's ledger
-    (record_service) refuses a site that was not operating. A suspended or closed point still
-    hands over and returns what is left on its shelf, so nobody's parcel is stuck there; it
-    charges no fee for it, as it may book no service income, and the handover stays in the audit
-    log until network's ledger accepts such closing-out rows."""
+    """Whether the point was operating that day. A suspended or closed point still hands over and
+    returns what is left on its shelf, so nobody's parcel is stuck there, but it charges no fee:
+    it may book no service income (its ledger row says 0)."""
     return Site.objects.serving_on(day).filter(pk=site.pk).exists()
 
 
@@ -837,20 +835,19 @@ def hand_over_parcel(
                 update_fields=["on_shelf", "pickup_code_hash", "handed_over_at", "updated_at"]
             )
             day = timezone.localdate(at)
-            in_ledger = _serving_on(site, day)
-            fee = pickup_fee(site) if in_ledger else None
+            fee_waived = not _serving_on(site, day)
+            fee = None if fee_waived else pickup_fee(site)
             amount = fee.amount if fee else Decimal("0.00")
-            if in_ledger:
-                record_service(
-                    actor=actor,
-                    site=site,
-                    kind=SiteService.PARCEL_HANDED_OVER,
-                    day=day,
-                    amount=amount,
-                    reference=parcel.reference,
-                    note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
-                    authorized_by_caller=True,
-                )
+            record_service(
+                actor=actor,
+                site=site,
+                kind=SiteService.PARCEL_HANDED_OVER,
+                day=day,
+                amount=amount,
+                reference=parcel.reference,
+                note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
+                authorized_by_caller=True,
+            )
             audit.record(
                 actor=actor,
                 action="parcel.handover",
@@ -859,7 +856,7 @@ def hand_over_parcel(
                     "site": site.code,
                     "slot": slot,
                     "fee": str(amount),
-                    "ledger": in_ledger,
+                    "fee_waived": fee_waived,
                     **verified,
                 },
             )
@@ -876,7 +873,7 @@ def hand_over_parcel(
                 "proxy": verified.get("proxy", ""),
                 "fee": amount,
                 "fee_per": fee.per if fee else "",
-                "in_ledger": in_ledger,
+                "fee_waived": fee_waived,
             }
     if wrong is not None:
         raise wrong

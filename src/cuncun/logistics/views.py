@@ -241,6 +241,7 @@ def receipt(request, pk: int):
     if delivered is None or parcel.pickup_site is None:
         raise NotFound(_("This parcel has not been handed over at a point."))
     charged = queries.handover_record(parcel)
+    waived = charged is not None and queries.fee_waived(charged)
     return render(
         request,
         "logistics/receipt.html",
@@ -248,7 +249,8 @@ def receipt(request, pk: int):
             "parcel": parcel,
             "event": delivered,
             "charged": charged,
-            "fee": queries.pickup_fee(parcel.pickup_site) if charged else None,
+            "waived": waived,
+            "fee": queries.pickup_fee(parcel.pickup_site) if charged and not waived else None,
         },
     )
 

@@ -92,6 +92,10 @@ class SiteService:
     TRAINING = "training"  # 培训
     PICKUP = "pickup"  # 网订店取: online orders picked up here
 
+    # A service that finishes one begun while the site was operating: recorded even after the
+    # site stopped, so that a suspended point can still hand over what is on its shelf.
+    FINISHES = {PARCEL_HANDED_OVER: PARCEL_RECEIVED}
+
     choices = [
         (ASSISTED_PURCHASE, _("assisted purchase")),
         (ASSISTED_SALE, _("assisted sale")),
@@ -406,6 +410,7 @@ STANDARD_CARRIERS = [
     ("STO", "申通快递"),
     ("YD", "韵达快递"),
     ("JD", "京东物流"),
+    ("JTSD", "极兔速递"),
 ]
 
 

@@ -785,7 +785,9 @@ def record_service(
     if not authorized_by_caller:
         require_step_at(actor, "record_service", site)
     # The status on the recorded day, not today's: a day's services may be entered later.
-    if not Site.objects.serving_on(day).filter(pk=site.pk).exists():
+    if not Site.objects.serving_on(day).filter(pk=site.pk).exists() and not _finishes_a_service(
+        site, kind, reference
+    ):
         raise Conflict(
             _("%(site)s was not operating on %(day)s and cannot record services for it.")
             % {"site": site.name, "day": day}
@@ -822,6 +824,17 @@ def record_service(
         # The same reference arrived twice at once: the first one stands.
         return ServiceRecord.objects.get(site=site, kind=kind, reference=reference)
     return record
+
+
+def _finishes_a_service(site: Site, kind: str, reference: str) -> bool:
+    """Whether the row closes out a service this site began and recorded (a parcel it checked in
+    while it was operating, handed over after it stopped)."""
+    begun = SiteService.FINISHES.get(kind)
+    return bool(
+        begun
+        and reference
+        and ServiceRecord.objects.filter(site=site, kind=begun, reference=reference).exists()
+    )
 
 
 def _person(actor):

@@ -13,8 +13,10 @@ The database is created for the run and dropped after it. Prints one JSON line:
  "p50_ms": …, "p99_ms": …, "trivial_rps": …, "db_ceiling_tps": …, "ratio_to_trivial": …,
  "ratio_to_db": …}
 `orders_per_s` is accepted orders per second from the first attempt to the last acceptance;
-p50/p99 are over every checkout attempt (accepted or refused for lack of stock). Diagnostics go
-to stderr. Settings: CUNCUN_BENCH_DATABASE_URL (a PostgreSQL server to create the database on),
+p50/p99 are over every checkout attempt (accepted or refused for lack of stock). Any answer that
+is neither 201 nor 409 (an error, a broken connection) is counted on stderr and fails the run
+(exit status 1), as do a shortfall of accepted orders and any oversell. Diagnostics go to
+stderr. Settings: CUNCUN_BENCH_DATABASE_URL (a PostgreSQL server to create the database on),
 FLASH_WORKERS, FLASH_THREADS, FLASH_ATTEMPTS.
 """
 
@@ -110,7 +112,7 @@ def prepare_market() -> dict:
     )
     from cuncun.merchants.models import MerchantKind
     from cuncun.merchants.services import MerchantDetails, register_merchant
-    from cuncun.network.models import SiteKind, SiteStatus
+    from cuncun.network.models import SiteKind, SiteStatus, passing_checklist
     from cuncun.network.services import (
         SiteApplication,
         accept_site,
@@ -136,7 +138,7 @@ def prepare_market() -> dict:
         ),
     )
     change_site_status(actor=None, site=site, to_status=SiteStatus.APPROVED, effective_on=opened)
-    accept_site(actor=None, site=site, checked_on=opened, checklist={"ok": True})
+    accept_site(actor=None, site=site, checked_on=opened, checklist=passing_checklist())
     site = change_site_status(
         actor=None, site=site, to_status=SiteStatus.OPERATING, effective_on=opened
     )
@@ -428,6 +430,7 @@ def main() -> int:
         refused = [r for r in sale if r[0] == 409]
         other = [r for r in sale if r[0] not in (201, 409)]
         if other:
+            # Errors and broken connections (status 0) fail the run: they are not refusals.
             log(f"{len(other)} answers neither 201 nor 409: {sorted({r[0] for r in other})}")
         sold_out_at = max((r[2] for r in accepted), default=started)
         orders_per_s = len(accepted) / (sold_out_at - started) if accepted else 0.0
@@ -476,7 +479,7 @@ def main() -> int:
                 }
             )
         )
-        return 0 if len(accepted) == STOCK and oversold == 0 else 1
+        return 0 if len(accepted) == STOCK and oversold == 0 and not other else 1
     finally:
         server_log.close()
         if server is not None:

@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from cuncun.core.admin import ReadOnlyAdmin
-from cuncun.orders.models import Checkout, Order, Payment, PaymentEvent, SandboxCharge
+from cuncun.orders.models import (
+    Checkout,
+    Order,
+    Payment,
+    PaymentEvent,
+    Refund,
+    SandboxCharge,
+)
 
 
 @admin.register(Checkout)
@@ -27,6 +34,15 @@ class PaymentAdmin(ReadOnlyAdmin):
 class PaymentEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "provider", "event_id", "source", "outcome", "detail"]
     list_filter = ["provider", "outcome", "signature_valid"]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds and whether their provider paid them back; the office sends failed ones again
+    from its order page."""
+
+    list_display = ["id", "order", "payment", "amount", "status", "attempts", "created_at"]
+    list_filter = ["status"]
 
 
 @admin.register(SandboxCharge)

@@ -84,6 +84,7 @@ def test_listing_for_another_merchant_or_without_login_is_refused(client, make_u
         {"skus": [{"unit": "jin", "price": "-1"}]},
         {"skus": [{"unit": "jin", "price": "99999999999999"}]},
         {"seasons": [[1340, 101]]},
+        {"origin": 987654},
     ],
 )
 def test_a_bad_product_is_answered_400_and_nothing_is_listed(client, seller, tea_garden, bad):

@@ -291,3 +291,14 @@ def test_merchants_with_sales_counts_paid_orders_only(market):
     paid_pickup(market, key="k2")
     assert list(merchants_with_sales()) == [market.tea_garden.pk]
     assert list(merchants_with_sales(since=timezone.localdate() + timedelta(days=1))) == []
+
+
+def test_a_tracking_number_longer_than_its_column_is_refused_and_the_order_stays_packed(market):
+    from cuncun.core.errors import InvalidInput
+
+    (order,) = paid_pickup(market)
+    pack_order(actor=market.tea_owner, order=order)
+    with pytest.raises(InvalidInput, match="40"):
+        ship_order(actor=market.tea_owner, order=order, tracking_number="YZ" + "9" * 39)
+    assert fresh(order).status == OrderStatus.PACKED
+    assert Stock.objects.get(sku=market.tea, site=market.warehouse).quantity == 10

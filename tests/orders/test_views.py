@@ -364,3 +364,20 @@ def test_the_sandbox_gateways_page_sends_the_buyer_back_only_to_this_site(client
         client.post(f"/market/sandbox-gateway/{charge.token}/", {"decision": "fail"})["Location"]
         == "/"
     )
+
+
+def test_shipping_from_the_page_with_a_garbled_tracking_number_says_so_and_ships_nothing(
+    client, market
+):
+    order = paid_order(market)
+    pack_order(actor=market.tea_owner, order=order)
+    client.force_login(market.tea_owner)
+    page = text(
+        client.post(
+            f"/market/orders/{order.pk}/step/",
+            {"step": "ship", "tracking_number": "Y" * 41},
+            follow=True,
+        )
+    )
+    assert "40" in page
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PACKED

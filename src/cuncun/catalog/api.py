@@ -113,6 +113,10 @@ def create_product(request, data: ProductIn):
     if category is None:
         raise InvalidInput(_("Unknown category %s.") % data.category)
     origin = RegionUnit.objects.filter(pk=data.origin).first() if data.origin else None
+    if data.origin and origin is None:
+        raise InvalidInput(
+            _("There is no division %s.") % data.origin, details={"origin": data.origin}
+        )
     product = services.create_product(
         actor=request.user,
         merchant=merchant,

@@ -1152,6 +1152,9 @@ def pack_order(*, actor, order: Order) -> Order:
 def ship_order(*, actor, order: Order, carrier=None, tracking_number: str = "") -> Order:
     """The seller sends a packed order. Goods leave their site's stock. An order picked up at the
     point whose own stock it came from goes straight onto the shelf there (pickup code sent)."""
+    tracking_number = tracking_number.strip()
+    if problem := text_too_long(Order, "tracking_number", tracking_number):
+        raise InvalidInput(problem)
     with transaction.atomic():
         order = locks.lock_order(order.pk)
         require_seller(actor, order.merchant)
@@ -1165,7 +1168,7 @@ def ship_order(*, actor, order: Order, carrier=None, tracking_number: str = "") 
             a.stock.site_id == checkout.pickup_site_id for a in allocations
         )
         order.carrier = carrier
-        order.tracking_number = tracking_number.strip()[:40]
+        order.tracking_number = tracking_number
         extra = {"carrier": carrier.code if carrier else "", "tracking": order.tracking_number}
         if at_point:
             _issue_pickup_code(order)

@@ -409,11 +409,13 @@ def order_step(request, pk: int):
     kwargs = {}
     if step == "ship":
         form = ShipForm(request.POST)
-        form.is_valid()
-        code = form.cleaned_data.get("carrier") or ""
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(_next(request) or reverse("orders:order", args=[pk]))
+        code = form.cleaned_data["carrier"]
         kwargs = {
             "carrier": Carrier.objects.filter(code=code).first() if code else None,
-            "tracking_number": form.cleaned_data.get("tracking_number") or "",
+            "tracking_number": form.cleaned_data["tracking_number"],
         }
     elif step == "pickup":
         kwargs = {"code": request.POST.get("code", "")}

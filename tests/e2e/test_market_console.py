@@ -1,5 +1,6 @@
 """Browser: a merchant lists a new product in the seller console, adds a second SKU to it and
-records its stock at the county warehouse; buyers then find it on the market."""
+records its stock at the county warehouse; buyers then find it on the market. Then the seller
+gives it a season and takes the second SKU off sale."""
 
 from cuncun.catalog.models import Product, Stock
 from cuncun.catalog.services import ensure_category
@@ -50,3 +51,15 @@ def test_a_merchant_adds_a_product_with_a_sku_and_sets_its_stock_in_the_console(
     assert AuditEntry.objects.filter(action="stock.count", actor=market.tea_owner).count() == 1
     phone.goto(f"{live_server.url}/market/?q=红糯米")
     assert "勐龙红糯米" in phone.locator(".products").inner_text()
+
+    # Later in the year: the seller gives it a season and takes the box off sale.
+    phone.goto(f"{live_server.url}/catalog/console/p/{product.pk}/")
+    phone.get_by_label("上市季节（月日-月日）").fill("0901-0131")
+    phone.get_by_role("button", name="保存上市季节").click()
+    phone.wait_for_load_state()
+    assert "上市季节已保存" in phone.locator(".messages").inner_text()
+    phone.locator(f"#sku-{box.pk}").get_by_role("button", name="停售").click()
+    phone.wait_for_load_state()
+    assert "已停售" in phone.locator(f"#sku-{box.pk}").inner_text()
+    assert list(product.season_windows.values_list("starts", "ends")) == [(901, 131)]
+    assert not product.skus.get(pk=box.pk).is_active

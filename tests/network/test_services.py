@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from cuncun.accounts.models import Role
-from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound, OutOfScope
 from cuncun.core.models import AuditEntry
 from cuncun.network.indicators import carrier_village_point_coverage, village_point_coverage
 from cuncun.network.models import (
@@ -25,6 +25,7 @@ from cuncun.network.services import (
     apply_for_site,
     assign_operator,
     change_site_status,
+    correct_service,
     end_carrier_service,
     ensure_carrier,
     record_service,
@@ -322,6 +323,38 @@ def test_a_closed_point_may_still_close_out_a_parcel_it_checked_in_but_nothing_e
             authorized_by_caller=True,
         )
     assert ServiceRecord.objects.count() == 2
+
+
+def test_a_ledger_row_is_taken_back_once_by_a_row_of_the_opposite_sign(manda):
+    site = _site_at(S.OPERATING, manda)
+    sale = record_service(
+        actor=None,
+        site=site,
+        kind=SiteService.ASSISTED_SALE,
+        day=date(2017, 2, 1),
+        amount="12.50",
+        category="水果",
+        reference="orders.Order:7",
+        authorized_by_caller=True,
+    )
+    with pytest.raises(InvalidInput):
+        correct_service(actor=None, site=site, kind=sale.kind, reference=sale.reference, reason=" ")
+    with pytest.raises(NotFound):
+        correct_service(
+            actor=None, site=site, kind=sale.kind, reference="orders.Order:8", reason="退款"
+        )
+
+    first = correct_service(
+        actor=None, site=site, kind=sale.kind, reference=sale.reference, reason="退款"
+    )
+    again = correct_service(
+        actor=None, site=site, kind=sale.kind, reference=sale.reference, reason="退款"
+    )
+
+    assert first.pk == again.pk and first.corrects == sale
+    assert (first.amount, first.quantity, first.category) == (Decimal("-12.50"), -1, "水果")
+    assert ServiceRecord.objects.count() == 2
+    assert AuditEntry.objects.filter(action="site.ledger.correct").count() == 1
 
 
 def test_carrier_coverage_of_village_points(manda):

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from cuncun.accounts.models import Role
 from cuncun.catalog.models import Stock
-from cuncun.core.errors import NotAllowed
+from cuncun.core.errors import Conflict, NotAllowed
 from cuncun.core.models import AuditEntry, OutboxMessage
 from cuncun.merchants.models import MerchantKind
 from cuncun.network.models import ServiceRecord, SiteService
@@ -251,6 +251,38 @@ def test_an_assisted_purchase_goes_in_the_points_ledger_when_paid(market):
     record = ServiceRecord.objects.get(kind=SiteService.ASSISTED_PURCHASE)
     assert record.site == market.point and record.amount == 80
     assert record.reference == f"orders.Order:{placed.orders[0].pk}"
+
+
+def test_a_refunded_assisted_purchase_is_taken_back_in_the_ledger_by_a_new_row(market, office_user):
+    # Given an assisted purchase paid in cash at the point
+    placed = place_order(
+        actor=market.operator,
+        idempotency_key="k",
+        request=CheckoutRequest(
+            fulfilment="pickup",
+            payment_provider="offline",
+            pickup_site_id=market.point.pk,
+            assisted_site_id=market.point.pk,
+            on_behalf_of_name="玉香",
+            on_behalf_of_phone="13700000009",
+            lines=[(market.coffee.pk, 1)],
+        ),
+    )
+    payment = start_payment(actor=market.operator, checkout=placed.checkout)
+    confirm_offline_payment(actor=market.operator, payment=payment)
+    (order,) = placed.orders
+
+    # When the county office refunds it (twice: the second is refused, nothing doubles)
+    refund_order(actor=office_user, order=order, reason="村民退货")
+    with pytest.raises(Conflict):
+        refund_order(actor=office_user, order=order, reason="再退")
+
+    # Then the first row stays and a correcting row nets the day to nothing
+    rows = ServiceRecord.objects.filter(kind=SiteService.ASSISTED_PURCHASE).order_by("pk")
+    original, correction = rows
+    assert (original.amount, original.quantity) == (80, 1)
+    assert (correction.amount, correction.quantity, correction.corrects) == (-80, -1, original)
+    assert sum(r.amount for r in rows) == 0
 
 
 def test_only_a_points_operator_buys_for_villagers_there(market):

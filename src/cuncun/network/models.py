@@ -486,7 +486,8 @@ class ServiceRecord(models.Model):
     day = models.DateField(_("day"), db_index=True)
     kind = models.CharField(_("service"), max_length=24, choices=SiteService.choices)
     category = models.CharField(_("goods category"), max_length=50, blank=True)
-    quantity = models.PositiveIntegerField(_("orders / items"), default=1)
+    # Negative only on a correction row, so that a day's sums stay right (append-only ledger).
+    quantity = models.IntegerField(_("orders / items"), default=1)
     amount = MoneyField(_("amount (yuan)"), default=0)
     reference = models.CharField(
         _("reference"),
@@ -499,6 +500,15 @@ class ServiceRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="correction",
+        help_text=_("The row this one takes back (a refunded assisted purchase): its negative."),
+    )
 
     objects = ServiceRecordQuerySet.as_manager()
 
@@ -513,7 +523,9 @@ class ServiceRecord(models.Model):
                 name="service_record_once_per_reference",
             ),
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="service_record_amount_not_negative"
+                condition=Q(corrects__isnull=True, amount__gte=0, quantity__gte=1)
+                | Q(corrects__isnull=False, amount__lte=0, quantity__lte=0),
+                name="service_record_only_a_correction_is_negative",
             ),
         ]
 

@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
-from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope, row_problem
+from cuncun.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    OutOfScope,
+    row_problem,
+)
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.scoping import require_in_scope, scope_of
@@ -824,6 +831,47 @@ def record_service(
         # The same reference arrived twice at once: the first one stands.
         return ServiceRecord.objects.get(site=site, kind=kind, reference=reference)
     return record
+
+
+def correct_service(*, actor, site: Site, kind: str, reference: str, reason: str) -> ServiceRecord:
+    """Take back a ledger row (an assisted purchase refunded): the ledger is append-only, so the
+    correction is a new row of the opposite sign, dated today, and the day's sums net out.
+    Correcting the same row again returns the first correction. Called by another app's service
+    that has checked its own rules (orders, on a refund)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("Say why the ledger row is taken back."))
+    with transaction.atomic():
+        original = (
+            ServiceRecord.objects.select_for_update()
+            .filter(site=site, kind=kind, reference=reference, corrects__isnull=True)
+            .first()
+        )
+        if original is None:
+            raise NotFound(_("The ledger has no such row to take back."))
+        existing = ServiceRecord.objects.filter(corrects=original).first()
+        if existing is not None:
+            return existing
+        correction = ServiceRecord.objects.create(
+            site=site,
+            day=timezone.localdate(),
+            kind=kind,
+            category=original.category,
+            quantity=-original.quantity,
+            amount=-original.amount,
+            note=reason[: ServiceRecord._meta.get_field("note").max_length],
+            recorded_by=_person(actor),
+            corrects=original,
+        )
+        audit.record(
+            actor=actor,
+            action="site.ledger.correct",
+            obj=correction,
+            before={"amount": str(original.amount), "quantity": original.quantity},
+            after={"amount": str(correction.amount), "quantity": correction.quantity},
+            reason=reason,
+        )
+    return correction
 
 
 def _finishes_a_service(site: Site, kind: str, reference: str) -> bool:

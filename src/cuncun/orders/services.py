@@ -37,8 +37,8 @@ from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.sms import send_sms
 from cuncun.merchants.services import may_sell_for, require_seller, text_too_long
-from cuncun.network.models import PickupMode, Site, SiteKind, SiteService
-from cuncun.network.services import is_operator_of, record_service
+from cuncun.network.models import PickupMode, ServiceRecord, Site, SiteKind, SiteService
+from cuncun.network.services import correct_service, is_operator_of, record_service
 from cuncun.orders import locks
 from cuncun.orders.models import (
     Allocation,
@@ -1084,9 +1084,31 @@ def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
         amount=order.total if kind != SiteService.PICKUP else 0,
         category=category[:50],
         quantity=1,
-        reference=f"orders.Order:{order.pk}",
+        reference=_ledger_reference(order),
         authorized_by_caller=True,
     )
+
+
+def _ledger_reference(order: Order) -> str:
+    return f"orders.Order:{order.pk}"
+
+
+def _take_back_assisted_trade(order: Order, actor, reason: str) -> None:
+    """A refunded 代购/代售 is taken back in the point's ledger by a correcting row (the ledger is
+    append-only), so the day's report no longer counts it."""
+    rows = ServiceRecord.objects.filter(
+        reference=_ledger_reference(order),
+        kind__in=[SiteService.ASSISTED_PURCHASE, SiteService.ASSISTED_SALE],
+        corrects__isnull=True,
+    ).select_related("site")
+    for row in rows:
+        correct_service(
+            actor=actor,
+            site=row.site,
+            kind=row.kind,
+            reference=row.reference,
+            reason=_("refunded: %s") % reason,
+        )
 
 
 # --- the state machine --------------------------------------------------------------------------
@@ -1402,6 +1424,7 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
             reason=reason,
             after={"refund": str(order.total), "provider": payment.provider},
         )
+        _take_back_assisted_trade(order, actor, reason)
         _queue_refund(refund)
     return order
 

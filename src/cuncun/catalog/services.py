@@ -28,10 +28,11 @@ from cuncun.catalog.models import (
     Unit,
 )
 from cuncun.core import audit
+from cuncun.core.checks import text_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
 from cuncun.core.money import to_money
 from cuncun.merchants.models import Merchant
-from cuncun.merchants.services import require_seller, text_too_long
+from cuncun.merchants.services import require_seller
 from cuncun.network.models import Site, SiteKind
 from cuncun.regions.models import Level, RegionUnit
 

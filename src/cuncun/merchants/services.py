@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
+from cuncun.core.checks import text_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 from cuncun.core.scoping import require_in_scope, scope_of
@@ -47,19 +48,6 @@ COUNTY_ONLY = {
 }
 PERSONAL = {"contact_phone": mask_phone, "id_number": mask_id_number}
 TEXT_FIELDS = ("name", "address", "contact_name", "contact_phone", "id_number", "description")
-
-
-def text_too_long(model, field: str, value: str) -> str | None:
-    """The problem with a text longer than its column, said in words (never a database error).
-    The market's apps (merchants, catalog, orders) check their texts with it."""
-    limit = model._meta.get_field(field).max_length
-    if limit is None or len(value) <= limit:
-        return None
-    return _("%(field)s is %(n)d characters long; at most %(max)d") % {
-        "field": model._meta.get_field(field).verbose_name,
-        "n": len(value),
-        "max": limit,
-    }
 
 
 # --- who may do what ------------------------------------------------------------------------

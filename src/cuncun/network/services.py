@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
+from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import (
     Conflict,
     InvalidInput,
@@ -212,18 +213,6 @@ def _refusal(actor, step: str, kind: str, region: RegionUnit) -> tuple[str, str]
 # --- checks of input ------------------------------------------------------------------------
 
 
-def _too_long(model, values: dict) -> list[str]:
-    problems = []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        if value and len(value) > field.max_length:
-            problems.append(
-                _("%(field)s is longer than %(n)d characters")
-                % {"field": field.verbose_name, "n": field.max_length}
-            )
-    return problems
-
-
 def _number_problem(model, name: str, value, low=None, high=None) -> str | None:
     """What is wrong with a number for a decimal column: not a number, or outside [low, high]
     and what the column can hold. None when it is fine or empty."""
@@ -275,7 +264,7 @@ def _profile_problems(values: dict) -> list[str]:
     for name in ("name", "address"):
         if name in values and not (values[name] or "").strip():
             problems.append(_("the %s is empty") % Site._meta.get_field(name).verbose_name)
-    problems += _too_long(
+    problems += texts_too_long(
         Site,
         {k: values[k] for k in ("name", "address", "opening_hours", "host") if k in values},
     )
@@ -348,7 +337,7 @@ def application_problems(a: SiteApplication) -> list[str]:
             "longitude": a.longitude,
         }
     )
-    problems += _too_long(SiteOperator, {"name": a.operator_name, "phone": a.operator_phone})
+    problems += texts_too_long(SiteOperator, {"name": a.operator_name, "phone": a.operator_phone})
     if a.operator_phone and not is_valid_phone(a.operator_phone):
         problems.append(_("%s is not a mobile phone number") % a.operator_phone)
     return problems
@@ -590,7 +579,7 @@ def set_site_fee(*, actor, site: Site, service: str, amount, per: str, note: str
     amount = _amount(SiteFee, "amount", amount)
     if not per.strip():
         raise InvalidInput(_("Say what the fee is charged per (e.g. 件)."))
-    problems = _too_long(SiteFee, {"per": per.strip(), "note": note})
+    problems = texts_too_long(SiteFee, {"per": per.strip(), "note": note})
     if problems:
         raise _not_valid(problems)
     with transaction.atomic():
@@ -634,7 +623,7 @@ def assign_operator(
 ) -> SiteOperator:
     """Put a person in charge of a site; with an account, they act for it (their region must be
     the site's)."""
-    problems = _too_long(SiteOperator, {"name": name, "phone": phone})
+    problems = texts_too_long(SiteOperator, {"name": name, "phone": phone})
     if not name.strip():
         problems.append(_("the name is empty"))
     if phone and not is_valid_phone(phone):
@@ -782,7 +771,7 @@ def record_service(
     if not 1 <= quantity <= MOST_QUANTITY:
         raise InvalidInput(_("The quantity must be from 1 to %d.") % MOST_QUANTITY)
     amount = _amount(ServiceRecord, "amount", amount)
-    problems = _too_long(
+    problems = texts_too_long(
         ServiceRecord, {"category": category, "reference": reference, "note": note}
     )
     if problems:

@@ -43,7 +43,7 @@ demo: $(STAMP)
 	@echo
 	@echo "cuncun is serving at http://$(HOST):$(PORT)/  (log in at http://$(HOST):$(PORT)/accounts/login/)"
 	@echo "API docs at http://$(HOST):$(PORT)/api/docs — stop with Ctrl-C"
-	@echo "Background tasks (roster imports, payment notifications, expired carts) log to var/worker.log"
+	@echo "Background tasks (roster imports, payment notifications, refunds, expired carts) log to var/worker.log"
 	@# The task worker lives as long as the server: roster imports and the sandbox gateway need it.
 	@$(BIN)/cuncun db_worker --no-reload >var/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

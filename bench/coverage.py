@@ -28,12 +28,12 @@ def main() -> None:
     call_command("load_demo", verbosity=0, stdout=io.StringIO())
 
     from cuncun.core.indicators import registry
-    from cuncun.network.queries import first_recorded_day, month_starts
+    from cuncun.network.queries import month_starts, recorded_span
     from cuncun.network.timeline import CoverageTimeline
     from cuncun.regions.models import Level, RegionUnit
 
     county = RegionUnit.objects.get(level=Level.COUNTY)
-    months = month_starts(first_recorded_day(), timezone.localdate())
+    months = month_starts(recorded_span()[0], timezone.localdate())
     codes = list(CoverageTimeline.build(county).on(months[0]))
 
     def timeline():

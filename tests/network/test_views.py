@@ -1,5 +1,6 @@
 import csv
 import io
+import json
 from datetime import date, timedelta
 from xml.etree import ElementTree
 
@@ -444,3 +445,15 @@ def test_the_door_sign_names_the_county_and_the_program_from_data(plan):
     page = Client().get(f"/network/s/{site.code}/sign/").content.decode()
     assert plan.title in page and plan.county.name in page
     assert '<html lang="zh-hans">' in page
+
+
+def test_the_coverage_chart_tells_the_plans_years_then_jumps_to_the_chosen_day(plan):
+    site_in(village("嘎洒镇", "曼达村委会"), opened_on=date(2017, 3, 1))
+
+    page = Client().get("/network/coverage/?on=2026-12-01").content.decode()
+
+    days = json.loads(page.split('id="coverage-data" type="application/json">')[1].split("<")[0])[
+        "days"
+    ]
+    assert days[-2:] == ["2018-12-01", "2026-12-01"]
+    assert days[0] <= "2017-03-01"

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, Prefetch, Q, Sum
+from django.db.models import Count, Exists, Max, Min, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
 from cuncun.core.money import to_money
@@ -136,13 +136,25 @@ def month_starts(first: date, last: date) -> list[date]:
     return days
 
 
-def first_recorded_day() -> date | None:
-    first = (
-        SiteStatusChange.objects.order_by("effective_on")
-        .values_list("effective_on", flat=True)
-        .first()
-    )
-    return first
+def recorded_span() -> tuple[date, date] | None:
+    """The first and the last day a site's status changed (the coverage chart's story)."""
+    days = SiteStatusChange.objects.aggregate(first=Min("effective_on"), last=Max("effective_on"))
+    return (days["first"], days["last"]) if days["first"] else None
+
+
+def chart_months(day: date, plan_end: date | None) -> list[date]:
+    """The coverage chart's points: every month from the first change until the later of the last
+    change and the plan's end, then the chosen day itself, so years in which nothing changed do
+    not squeeze the plan's story into a corner."""
+    span = recorded_span()
+    if span is None:
+        return []
+    first, last = span
+    until = min(day, max(last, plan_end or last))
+    months = month_starts(first, until)
+    if not months or months[-1] != day:
+        months.append(day)
+    return months
 
 
 def carrier_coverage(day: date):

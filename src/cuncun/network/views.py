@@ -116,10 +116,8 @@ def coverage(request):
     """三级覆盖: the indicators over time, per township, and the villages still without a point."""
     county = RegionUnit.objects.filter(level=Level.COUNTY).first()
     day = _day(request.GET.get("on"))
-    first = queries.first_recorded_day()
-    months = queries.month_starts(first, day) if first else []
-    if months and months[-1] != day:
-        months.append(day)
+    plan = plan_in_force(county, on=day) if county else None
+    months = queries.chart_months(day, plan.ends_on if plan else None)
     timeline = CoverageTimeline.build(county)
     series = {code: [] for code in COVERAGE_SERIES}
     for month in months:

@@ -463,7 +463,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         )
     except InsufficientStock as error:
         raise _LostRace(error) from None
-    transaction.on_commit(lambda: _schedule_release(reserved_until), robust=True)
+    _schedule_release(reserved_until)
     written.update(
         checkout=checkout,
         orders=orders,
@@ -606,9 +606,10 @@ def cancel_checkout(*, actor, checkout: Checkout, reason: str = "") -> Checkout:
 def _schedule_release(reserved_until: datetime) -> None:
     """Ask the task queue to release this reservation once it has expired, so that stock held by
     an abandoned checkout comes back without cron. (Checkout also frees expired units of the SKUs
-    it is short of, so a busy SKU never waits for the queue.) Scheduled robustly: the order is
-    already committed, so a queue that cannot take the task is logged, not the buyer's error, and
-    `cuncun release_expired_reservations` sweeps what it missed."""
+    it is short of, so a busy SKU never waits for the queue.) Queued inside the checkout's own
+    transaction: with the database queue the task row commits with the order or not at all, and
+    costs no second commit in a flash sale; a queue elsewhere may run it early, which is harmless
+    (it releases only what has expired, and `cuncun release_expired_reservations` sweeps)."""
     from cuncun.orders.tasks import release_expired_reservations as release
 
     if release.get_backend().supports_defer:

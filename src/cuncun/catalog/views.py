@@ -21,6 +21,7 @@ from cuncun.catalog.forms import (
 )
 from cuncun.catalog.models import Product, Sku
 from cuncun.core.errors import DomainError, NotAllowed
+from cuncun.core.pages import carry_out
 from cuncun.merchants.queries import merchants_of
 
 
@@ -155,12 +156,7 @@ def _sku_of(product: Product, sku_id) -> Sku:
 
 
 def _done(request, pk: int, call, success: str):
-    try:
-        call()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
+    carry_out(request, call, success)
     return redirect("catalog:manage_product", pk=pk)
 
 

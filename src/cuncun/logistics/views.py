@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
+from cuncun.core.pages import carry_out
 from cuncun.logistics import manifest as manifest_file
 from cuncun.logistics import queries, routing, services
 from cuncun.logistics.forms import (
@@ -257,12 +258,7 @@ def receipt(request, pk: int):
 
 def _parcel_action(request, pk: int, action, success: str):
     parcel = queries.parcel_for(request.user, pk)
-    try:
-        action(parcel)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, success)
+    carry_out(request, lambda: action(parcel), success)
     if parcel.pickup_site_id:
         return redirect("logistics:counter", pk=parcel.pickup_site_id)
     return redirect("logistics:parcel", pk=parcel.pk)

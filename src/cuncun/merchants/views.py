@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError, NotAllowed
+from cuncun.core.pages import carry_out
 from cuncun.merchants import queries, services
 from cuncun.merchants.forms import ActiveForm, MerchantForm, PlatformShopForm
 from cuncun.merchants.models import MerchantKind, MerchantPlatformShop
@@ -149,12 +150,7 @@ def edit(request, pk: int):
 
 
 def _done(request, pk: int, call, success: str):
-    try:
-        call()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
+    carry_out(request, call, success)
     return redirect("merchants:merchant", pk=pk)
 
 

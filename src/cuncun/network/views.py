@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.indicators import registry
+from cuncun.core.pages import carry_out
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
     AcceptanceForm,
@@ -314,13 +315,7 @@ def _back(site: Site):
 
 
 def _act(request, site: Site, action, success: str):
-    """Run a service; its DomainError becomes a message on the page, never a traceback."""
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, success)
+    carry_out(request, action, success)
     return _back(site)
 
 

@@ -10,14 +10,13 @@ from cuncun.core.errors import NotFound
 from cuncun.core.indicators import Indicator, registry
 from cuncun.plans.models import (
     Comparison,
-    FundRuleKind,
     Plan,
     Target,
     TargetPeriod,
     TargetScope,
     TargetUnit,
 )
-from cuncun.plans.queries import fund_rules, plan_in_force, targets_for
+from cuncun.plans.queries import fund_cap, plan_in_force, targets_for
 from cuncun.regions.models import RegionUnit
 
 
@@ -100,16 +99,7 @@ def target_in_force(code: str, plan: Plan | None, day: date, region: RegionUnit)
 def _fund_cap(ind: Indicator, plan: Plan | None) -> Target | None:
     """A fund rule capping the indicator's spending, read as an at-most target of the county. The
     Target is never saved: it is the fund rule seen from the indicator."""
-    if plan is None or not ind.fund_category:
-        return None
-    rule = next(
-        (
-            r
-            for r in fund_rules(plan, ind.fund_category)
-            if r.kind == FundRuleKind.CAP_AMOUNT and r.amount is not None
-        ),
-        None,
-    )
+    rule = fund_cap(plan, ind.fund_category) if ind.fund_category else None
     if rule is None:
         return None
     return Target(

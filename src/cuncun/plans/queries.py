@@ -5,7 +5,15 @@ from datetime import date
 from django.db.models import Prefetch
 
 from cuncun.core.errors import NotFound
-from cuncun.plans.models import FundRule, MemberUnit, Milestone, Plan, SubsidyRule, Target
+from cuncun.plans.models import (
+    FundRule,
+    FundRuleKind,
+    MemberUnit,
+    Milestone,
+    Plan,
+    SubsidyRule,
+    Target,
+)
 
 
 def plan_in_force(county=None, on: date | None = None) -> Plan | None:
@@ -48,6 +56,20 @@ def member_units_carrying_out(task: str, plan: Plan | None = None) -> list[Membe
 def fund_rules(plan: Plan, category: str | None = None) -> list[FundRule]:
     rules = plan.fund_rules.all()
     return list(rules.filter(category=category) if category else rules)
+
+
+def fund_cap(plan: Plan | None, category: str) -> FundRule | None:
+    """The plan's cap on what the special fund spends on a category (e.g. "training"), or None."""
+    if plan is None:
+        return None
+    return next(
+        (
+            rule
+            for rule in fund_rules(plan, category)
+            if rule.kind == FundRuleKind.CAP_AMOUNT and rule.amount is not None
+        ),
+        None,
+    )
 
 
 def subsidy_rules(plan: Plan) -> list[SubsidyRule]:

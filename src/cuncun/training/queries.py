@@ -18,9 +18,9 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, Sum
 
 from cuncun.core.errors import NotFound
-from cuncun.plans.models import FundRule, FundRuleKind, Plan, Target
+from cuncun.plans.models import FundRule, Plan, Target
 from cuncun.plans.progress import Evaluation, evaluate, target_in_force
-from cuncun.plans.queries import fund_rules, plan_in_force
+from cuncun.plans.queries import fund_cap, plan_in_force
 from cuncun.regions.models import GroupCode, Level, RegionUnit
 from cuncun.training.access import require_reader
 from cuncun.training.models import (
@@ -288,15 +288,8 @@ def spending(region: RegionUnit, start: date, end: date) -> dict:
 
 
 def training_fund_cap(plan: Plan | None) -> FundRule | None:
-    """The plan's cap on what the special fund spends on training (fund rules, category
-    "training"), or None."""
-    if plan is None:
-        return None
-    category = FundingSource.FUND_CATEGORY[FundingSource.SPECIAL_FUND]
-    for rule in fund_rules(plan, category):
-        if rule.kind == FundRuleKind.CAP_AMOUNT and rule.amount is not None:
-            return rule
-    return None
+    """The plan's cap on what the special fund spends on training, or None."""
+    return fund_cap(plan, FundingSource.FUND_CATEGORY[FundingSource.SPECIAL_FUND])
 
 
 @dataclass(frozen=True)

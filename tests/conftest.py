@@ -20,6 +20,17 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _postgres_races_only(request):
+    """Tests marked `postgres` race with real concurrent transactions; SQLite runs one writer at
+    a time, so there they are skipped (CI runs the suite on PostgreSQL too)."""
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("races need PostgreSQL's row locks and real concurrent transactions")
+
+
 @pytest.fixture
 def county(db) -> RegionUnit:
     return load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes()).county

@@ -1,10 +1,7 @@
 """Races, on PostgreSQL with real transactions: the same event delivered twice at once is one
 event, and parcels checked in at once at one point get different shelf slots."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connection, connections
 
 from cuncun.logistics.models import ConsentBasis, EventKind, EventSource, Parcel, TrackingEvent
 from cuncun.logistics.services import (
@@ -15,25 +12,9 @@ from cuncun.logistics.services import (
     register_parcel,
 )
 from tests.logistics.conftest import at
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("races need PostgreSQL's row locks and real concurrent transactions")
-
-
-def at_once(work, times: int):
-    def run(i):
-        try:
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(run, range(times)))
 
 
 def test_the_same_event_sent_at_once_is_recorded_once(carriers, warehouse, to_manda):

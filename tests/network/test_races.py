@@ -1,34 +1,16 @@
 """Races, on PostgreSQL with real transactions: applications made at the same moment each get
 their own site code."""
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-from django.db import connection, connections
 
 from cuncun.network.models import Site, SiteKind
 from cuncun.network.services import SiteApplication, apply_for_site
 from tests.conftest import village
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("races need PostgreSQL's row locks and real concurrent transactions")
-
-
-def at_once(work, times: int):
-    def run(i):
-        try:
-            return work(i)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(run, range(times)))
 
 
 def _apply(region, i: int) -> str:

@@ -5,17 +5,14 @@ where two carts locking the same rows in opposite orders could deadlock, and whe
 twice at once meets itself: those two races run on PostgreSQL only.
 """
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import close_old_connections, connection
 
 from cuncun.catalog.models import Stock
 from cuncun.catalog.services import InsufficientStock, set_stock
 from cuncun.orders.models import Checkout, Order, OrderStatus, Reservation
 from cuncun.orders.services import place_order
 from tests.orders.conftest import delivery_request
+from tests.races import at_once
 
 CLIENTS = 64
 STOCK = 6  # CLIENTS ≥ 10 × STOCK
@@ -23,10 +20,8 @@ STOCK = 6  # CLIENTS ≥ 10 × STOCK
 
 def fire(market, sku, quantity_per_order=1, clients=CLIENTS):
     """`clients` threads, each with its own connection, submit a checkout at the same moment."""
-    start = threading.Barrier(clients, timeout=60)
 
     def attempt(n):
-        start.wait()
         try:
             place_order(
                 actor=market.buyer,
@@ -36,13 +31,8 @@ def fire(market, sku, quantity_per_order=1, clients=CLIENTS):
             return "ok"
         except InsufficientStock:
             return "short"
-        finally:
-            connection.close()
 
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        results = list(pool.map(attempt, range(clients)))
-    close_old_connections()
-    return results
+    return at_once(attempt, clients)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -81,32 +71,9 @@ def test_the_database_refuses_to_promise_more_than_is_on_hand(market):
         Stock.objects.filter(pk=stock.pk).update(quantity_allocated=F("quantity") + 1)
 
 
-def on_postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("this race needs PostgreSQL's row locks and real concurrent transactions")
-
-
-def at_once(work, times: int) -> list:
-    """`times` threads, each with its own connection, run `work(i)` at the same moment."""
-    start = threading.Barrier(times, timeout=60)
-
-    def run(i):
-        start.wait()
-        try:
-            return work(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        results = list(pool.map(run, range(times)))
-    close_old_connections()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_sku_carts_in_opposite_line_order_neither_deadlock_nor_oversell(market):
-    on_postgres_only()
     for sku in (market.tea, market.coffee):
         set_stock(actor=None, sku=sku, site=market.warehouse, quantity=STOCK)
 
@@ -134,7 +101,6 @@ def test_two_sku_carts_in_opposite_line_order_neither_deadlock_nor_oversell(mark
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_idempotency_key_sent_at_once_makes_one_checkout(market):
-    on_postgres_only()
     request = delivery_request([(market.tea.pk, 2), (market.coffee.pk, 1)])
 
     placements = at_once(

@@ -1,11 +1,8 @@
 """At the same moment, with real transactions (PostgreSQL; SQLite runs one writer at a time)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from cuncun.core.errors import Conflict, DomainError
@@ -13,30 +10,11 @@ from cuncun.training import codes, queries, services
 from cuncun.training.models import Attendance, Course, FundingSource, Trainee, TrainingSession
 from cuncun.training.roster import read_roster
 from tests.conftest import village
+from tests.races import at_once
 from tests.training.builders import id_number, person_row, roster_file
 from tests.training.conftest import load_plan_changed, make_session
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("races need PostgreSQL's concurrent writers")
-
-
-def _at_once(n, work):
-    start = threading.Barrier(n)
-
-    def run(k):
-        start.wait()
-        try:
-            return work(k)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def _outcome(work):
@@ -59,8 +37,8 @@ def test_two_rosters_with_the_same_new_people_imported_at_once_register_each_per
     ]
     sheet = read_roster(roster_file([person_row(n) for n in range(200)]))
 
-    reports = _at_once(
-        2, lambda k: services.import_roster(actor=None, session=sessions[k], sheet=sheet)
+    reports = at_once(
+        lambda k: services.import_roster(actor=None, session=sessions[k], sheet=sheet), 2
     )
 
     assert all(r.imported for r in reports)
@@ -80,9 +58,9 @@ def test_many_check_ins_of_one_person_at_once_are_one_attendance(county, awarene
     services.check_in(session=session, day=today, token=token, person=person)
     Attendance.objects.all().delete()
 
-    results = _at_once(
-        8,
+    results = at_once(
         lambda k: services.check_in(session=session, day=today, token=token, person=person).created,
+        8,
     )
 
     assert sum(results) == 1
@@ -111,7 +89,7 @@ def test_a_new_persons_first_check_in_sent_twice_at_once_registers_them_once_and
 ):
     session = _today_session(awareness)
 
-    results = _at_once(2, lambda k: _check_in(session))
+    results = at_once(lambda k: _check_in(session), 2)
 
     assert sorted(r.created for r in results) == [False, True]
     assert sorted(r.registered for r in results) == [False, True]
@@ -121,7 +99,7 @@ def test_a_new_persons_first_check_in_sent_twice_at_once_registers_them_once_and
 def test_a_new_person_checking_in_at_two_sessions_at_once_is_registered_once(county, awareness):
     sessions = [_today_session(awareness, code=f"R-{k}") for k in range(2)]
 
-    results = _at_once(2, lambda k: _check_in(sessions[k]))
+    results = at_once(lambda k: _check_in(sessions[k]), 2)
 
     assert all(r.created for r in results)
     assert Trainee.objects.count() == 1 and Attendance.objects.count() == 2
@@ -130,7 +108,7 @@ def test_a_new_person_checking_in_at_two_sessions_at_once_is_registered_once(cou
 def test_check_ins_at_once_fill_the_places_and_no_more(county, awareness):
     session = _today_session(awareness, capacity=3)
 
-    results = _at_once(6, _outcome(lambda k: _check_in(session, n=k + 1, name=f"学员{k}")))
+    results = at_once(_outcome(lambda k: _check_in(session, n=k + 1, name=f"学员{k}")), 6)
 
     refused = [r for r in results if isinstance(r, services.SessionFull)]
     assert len(refused) == 3
@@ -140,13 +118,13 @@ def test_check_ins_at_once_fill_the_places_and_no_more(county, awareness):
 def test_two_sessions_at_once_cannot_both_fit_under_the_training_cap(county, awareness, tmp_path):
     plan = load_plan_changed(tmp_path, {"training_cap": {"amount": 50000}})
 
-    results = _at_once(
-        2,
+    results = at_once(
         _outcome(
             lambda k: make_session(
                 awareness, code=f"R-{k}", first=date(2017, 5, 1 + k), cost="30000"
             )
         ),
+        2,
     )
 
     refused = [r for r in results if isinstance(r, services.TrainingFundCapExceeded)]
@@ -155,8 +133,7 @@ def test_two_sessions_at_once_cannot_both_fit_under_the_training_cap(county, awa
 
 
 def test_sessions_scheduled_at_once_get_the_years_next_codes(county, awareness):
-    results = _at_once(
-        4,
+    results = at_once(
         lambda k: (
             make_session(
                 awareness,
@@ -165,19 +142,20 @@ def test_sessions_scheduled_at_once_get_the_years_next_codes(county, awareness):
                 funding_source=FundingSource.EMPLOYMENT_FUND,
             ).code
         ),
+        4,
     )
 
     assert sorted(results) == ["2017-001", "2017-002", "2017-003", "2017-004"]
 
 
 def test_the_same_course_created_twice_at_once_is_created_once(db):
-    results = _at_once(
-        2,
+    results = at_once(
         _outcome(
             lambda k: services.create_course(
                 actor=None, code="startup", name=f"创业培训{k}", kind="entrepreneurship"
             )
         ),
+        2,
     )
 
     assert sum(isinstance(r, Conflict) for r in results) == 1

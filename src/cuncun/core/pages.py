@@ -1,17 +1,29 @@
 """What every app's pages share when they carry out a service for a person."""
 
 from django.contrib import messages
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from cuncun.core.errors import DomainError
 
 
-def carry_out(request, action, success: str) -> bool:
+def carry_out(request, action, success: str = "") -> bool:
     """Run a service for a page: its DomainError becomes the page's error message (never a
-    traceback), success a message of its own. Answers whether it was done."""
+    traceback), success a message of its own (if any). Answers whether it was done."""
     try:
         action()
     except DomainError as error:
         messages.error(request, str(error.message))
         return False
-    messages.success(request, success)
+    if success:
+        messages.success(request, success)
     return True
+
+
+def safe_next(request) -> str:
+    """The `next` address a form was given, if it stays on this site; "" otherwise (no open
+    redirects)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""

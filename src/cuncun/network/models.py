@@ -55,6 +55,8 @@ class SiteKind:
         PICKUP_STORE: "P",
         INCUBATOR: "I",
     }
+    # Where parcels wait to be collected (驿站/服务点代收), are addressed to, and vans stop.
+    PARCEL_POINTS = frozenset({VILLAGE_POINT, PICKUP_STORE, TOWNSHIP_STATION})
 
 
 class SiteStatus:
@@ -242,6 +244,10 @@ class Site(Timestamped):
     @property
     def is_serving(self) -> bool:
         return self.status in SiteStatus.SERVING
+
+    def was_serving_on(self, day) -> bool:
+        """Whether the site was operating on a day, from its status history."""
+        return Site.objects.serving_on(day).filter(pk=self.pk).exists()
 
     def service_labels(self) -> list[str]:
         names = dict(SiteService.choices)

@@ -3,7 +3,7 @@ carrier coverage and the service ledger. Each runs in one transaction and writes
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
-from cuncun.core.checks import texts_too_long
+from cuncun.core.checks import number_out_of_range, texts_too_long
 from cuncun.core.errors import (
     Conflict,
     InvalidInput,
@@ -213,35 +213,6 @@ def _refusal(actor, step: str, kind: str, region: RegionUnit) -> tuple[str, str]
 # --- checks of input ------------------------------------------------------------------------
 
 
-def _number_problem(model, name: str, value, low=None, high=None) -> str | None:
-    """What is wrong with a number for a decimal column: not a number, or outside [low, high]
-    and what the column can hold. None when it is fine or empty."""
-    if value in (None, ""):
-        return None
-    field = model._meta.get_field(name)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        return _("%(field)s is not a number: %(value)s") % {
-            "field": field.verbose_name,
-            "value": value,
-        }
-    largest = Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(10) ** (
-        -field.decimal_places
-    )
-    low = -largest if low is None else Decimal(low)
-    high = largest if high is None else min(Decimal(high), largest)
-    if not low <= number <= high:
-        return _("%(field)s must be from %(low)s to %(high)s") % {
-            "field": field.verbose_name,
-            "low": low,
-            "high": high,
-        }
-    return None
-
-
 def _decimal(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
@@ -252,7 +223,7 @@ def _amount(model, name: str, value) -> Decimal:
         amount = to_money(value)
     except (TypeError, ValueError) as error:
         raise InvalidInput(_("%s is not an amount of money") % value) from error
-    problem = _number_problem(model, name, amount, low=0)
+    problem = number_out_of_range(model, name, amount, low=0)
     if problem:
         raise InvalidInput(problem)
     return amount
@@ -269,10 +240,10 @@ def _profile_problems(values: dict) -> list[str]:
         {k: values[k] for k in ("name", "address", "opening_hours", "host") if k in values},
     )
     for name, (low, high) in COORDINATE_RANGES.items():
-        if name in values and (problem := _number_problem(Site, name, values[name], low, high)):
+        if name in values and (problem := number_out_of_range(Site, name, values[name], low, high)):
             problems.append(problem)
     if "floor_area" in values and (
-        problem := _number_problem(Site, "floor_area", values["floor_area"], low=0)
+        problem := number_out_of_range(Site, "floor_area", values["floor_area"], low=0)
     ):
         problems.append(problem)
     if "services" in values:
@@ -781,9 +752,7 @@ def record_service(
     if not authorized_by_caller:
         require_step_at(actor, "record_service", site)
     # The status on the recorded day, not today's: a day's services may be entered later.
-    if not Site.objects.serving_on(day).filter(pk=site.pk).exists() and not _finishes_a_service(
-        site, kind, reference
-    ):
+    if not site.was_serving_on(day) and not _finishes_a_service(site, kind, reference):
         raise Conflict(
             _("%(site)s was not operating on %(day)s and cannot record services for it.")
             % {"site": site.name, "day": day}

@@ -149,9 +149,19 @@ class RegionUnit(models.Model):
             return self
         return RegionUnit.objects.get(path=f"/{self.path.split('/')[1]}/")
 
+    @property
+    def path_ids(self) -> list[int]:
+        """The ids from the county down to this unit, read from the materialised path."""
+        return [int(part) for part in self.path.strip("/").split("/")]
+
+    @property
+    def township_id(self) -> int | None:
+        """The id of the township the unit lies in (itself for a township; None for the county)."""
+        ids = self.path_ids
+        return ids[1] if len(ids) > 1 else None
+
     def ancestors(self):
-        ids = [int(part) for part in self.path.strip("/").split("/")[:-1]]
-        return RegionUnit.objects.filter(pk__in=ids).order_by("path")
+        return RegionUnit.objects.filter(pk__in=self.path_ids[:-1]).order_by("path")
 
     def is_open_on(self, day) -> bool:
         opened = self.opening_date is None or self.opening_date <= day

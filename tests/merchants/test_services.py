@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope
@@ -9,7 +10,9 @@ from cuncun.merchants.queries import merchant_list, summary, visible_merchants
 from cuncun.merchants.services import (
     MerchantDetails,
     add_platform_shop,
+    may_record_shops,
     register_merchant,
+    sees_owner,
     update_merchant,
 )
 from cuncun.regions.models import GroupCode
@@ -194,6 +197,58 @@ def test_the_county_office_links_an_owner_account_and_it_is_audited(make_user, o
     assert Merchant.objects.get(pk=merchant.pk).owner == owner
     entry = AuditEntry.objects.get(action="merchant.update")
     assert (entry.before, entry.after) == ({"owner_id": None}, {"owner_id": owner.pk})
+
+
+def test_a_closed_account_or_a_staff_account_is_never_linked_as_owner(make_user, office_user):
+    merchant = register_merchant(actor=None, details=details())
+    closed = make_user("closed", Role.MERCHANT, township("嘎洒镇"))
+    closed.is_active = False
+    closed.save(update_fields=["is_active"])
+    staff = make_user("staff", Role.TOWNSHIP_STAFF, township("嘎洒镇"))
+
+    for owner, problem in ((closed, "closed 已停用"), (staff, "staff 不是商家账号")):
+        with pytest.raises(InvalidInput, match=problem):
+            update_merchant(actor=office_user, merchant=merchant, changes={"owner": owner})
+        with pytest.raises(InvalidInput, match=problem):
+            register_merchant(actor=office_user, details=details(name="新店", owner=owner))
+
+    assert Merchant.objects.get(pk=merchant.pk).owner is None
+    assert Merchant.objects.count() == 1
+    assert not AuditEntry.objects.filter(action="merchant.update").exists()
+
+
+def test_a_merchant_whose_owner_account_was_closed_can_still_be_edited(make_user, office_user):
+    owner = make_user("coop", Role.MERCHANT, township("嘎洒镇"))
+    merchant = register_merchant(actor=None, details=details(owner=owner))
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    update_merchant(actor=office_user, merchant=merchant, changes={"address": "嘎洒镇曼达村"})
+
+    merchant.refresh_from_db()
+    assert merchant.address == "嘎洒镇曼达村" and merchant.owner == owner
+
+
+def test_who_records_shops_and_sees_the_owner(make_user, office_user, gasa_staff, menglong_staff):
+    owner = make_user("coop", Role.MERCHANT, township("嘎洒镇"))
+    merchant = register_merchant(actor=None, details=details(owner=owner))
+    stranger = make_user("other", Role.MERCHANT, township("嘎洒镇"))
+
+    recorders = [
+        u
+        for u in (office_user, gasa_staff, menglong_staff, owner, stranger, AnonymousUser())
+        if may_record_shops(u, merchant)
+    ]
+    assert recorders == [office_user, gasa_staff, owner]
+    assert [u for u in (office_user, gasa_staff, owner) if sees_owner(u)] == [office_user]
+    assert not sees_owner(AnonymousUser())
+    with pytest.raises(OutOfScope):
+        add_platform_shop(
+            actor=menglong_staff, merchant=merchant, platform=Platform.JD, shop_id="1"
+        )
+    with pytest.raises(NotAllowed):
+        add_platform_shop(actor=stranger, merchant=merchant, platform=Platform.JD, shop_id="1")
+    assert not merchant.platform_shops.exists()
 
 
 def test_township_staff_change_what_they_may_and_nothing_else(county, gasa_staff, menglong_staff):

@@ -94,8 +94,25 @@ def test_an_unknown_owner_account_is_said_and_nothing_changes(client, office_use
         f"/merchants/{merchant.pk}/edit/",
         {"name": "新名字", "kind": merchant.kind, "region": merchant.region_id, "owner": "nobody"},
     ).content.decode()
-    assert "nobody" in text
+    assert "没有用户名为 nobody 的账号。" in text
     assert Merchant.objects.get(pk=merchant.pk).name == "版纳山韵茶业"
+
+
+def test_a_closed_owner_account_is_refused_from_the_page_and_nothing_changes(
+    client, make_user, office_user
+):
+    merchant = make()
+    closed = make_user("shanyun", Role.MERCHANT, township("嘎洒镇"))
+    closed.is_active = False
+    closed.save(update_fields=["is_active"])
+    client.force_login(office_user)
+    text = client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {"name": "新名字", "kind": merchant.kind, "region": merchant.region_id, "owner": "shanyun"},
+    ).content.decode()
+    assert "账号 shanyun 已停用" in text
+    merchant.refresh_from_db()
+    assert merchant.name == "版纳山韵茶业" and merchant.owner is None
 
 
 def test_township_staff_edit_without_the_county_offices_fields(client, gasa_staff):

@@ -50,10 +50,11 @@ class MerchantForm(forms.Form):
             ]
 
     def clean_owner(self):
+        """The account named; whether it may own a shop is the services' to say."""
         username = self.cleaned_data["owner"].strip()
         if not username:
             return None
-        owner = User.objects.filter(username=username, is_active=True).first()
+        owner = User.objects.filter(username=username).first()
         if owner is None:
             raise ValidationError(_("There is no account %(name)s."), params={"name": username})
         return owner

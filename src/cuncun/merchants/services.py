@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
-from cuncun.core.checks import text_too_long
+from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 from cuncun.core.scoping import require_in_scope, scope_of
@@ -57,6 +57,8 @@ def may_manage_merchants_in(actor, region: RegionUnit) -> bool:
     """The county office everywhere; township staff and village operators in their own area."""
     if actor is None:
         return True  # the system itself: a loader, the demo
+    if not getattr(actor, "is_authenticated", False):
+        return False
     if actor.manages_reference_data:
         return True
     return actor.role in {Role.TOWNSHIP_STAFF, Role.VILLAGE_OPERATOR} and scope_of(actor).covers(
@@ -82,6 +84,33 @@ def require_seller(actor, merchant: Merchant) -> None:
         % {"merchant": merchant.name},
         details={"merchant": merchant.pk},
     )
+
+
+def may_record_shops(actor, merchant: Merchant) -> bool:
+    """Who records and removes a merchant's shops on outside platforms: whoever sells for it,
+    and whoever manages merchants in its area."""
+    return may_sell_for(actor, merchant) or may_manage_merchants_in(actor, merchant.region)
+
+
+def _require_shop_recorder(actor, merchant: Merchant) -> None:
+    if not may_record_shops(actor, merchant):
+        _require_manager(actor, merchant.region)  # says why: outside their area, or their role
+
+
+def sees_owner(actor) -> bool:
+    """Who sees which account owns a merchant: the county office, the only one who links it."""
+    if actor is None:
+        return True
+    return getattr(actor, "is_authenticated", False) and actor.manages_reference_data
+
+
+def sees_contact(actor, merchant: Merchant) -> bool:
+    """Who sees a merchant's contact phone unmasked: the county office and whoever sells for it."""
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return actor.manages_reference_data or may_sell_for(actor, merchant)
 
 
 def registration_fields(actor) -> set[str]:
@@ -153,8 +182,8 @@ def register_merchant(*, actor, details: MerchantDetails) -> Merchant:
     if actor is not None and actor.role == Role.VILLAGE_OPERATOR and not values["owner"]:
         # An operator registering a farmer without an account acts for them.
         values["represented_by"] = values["represented_by"] or actor
-    values = _clean(values)
     _check_county_only(actor, {k for k, v in values.items() if k in COUNTY_ONLY and v})
+    values = _clean(values)
     _check_unique_id_number(values["id_number"], exclude=None)
     with transaction.atomic():
         merchant = Merchant.objects.create(**values, is_demo=d.is_demo)
@@ -183,7 +212,7 @@ def update_merchant(*, actor, merchant: Merchant, changes: dict) -> Merchant:
             _require_manager(actor, changes["region"])
         values = {name: getattr(merchant, name) for name in DETAIL_FIELDS}
         values.update(changes)
-        values = _clean(values)
+        values = _clean(values, owner_before=merchant.owner_id)
         changed = {k: v for k, v in values.items() if getattr(merchant, k) != v}
         if not changed:
             return merchant
@@ -226,8 +255,9 @@ def set_merchant_active(*, actor, merchant: Merchant, active: bool, reason: str 
     return merchant
 
 
-def _clean(values: dict) -> dict:
-    """Normalise and check a merchant's details; every problem is reported at once."""
+def _clean(values: dict, owner_before: int | None = None) -> dict:
+    """Normalise and check a merchant's details; every problem is reported at once. The owner's
+    account is checked when it is linked (`owner_before` is the one already linked)."""
     problems = []
     values = dict(values)
     for name in TEXT_FIELDS:
@@ -235,7 +265,7 @@ def _clean(values: dict) -> dict:
     values["id_number"] = values["id_number"].upper()
     if not values["name"]:
         problems.append(_("the name is empty"))
-    problems += filter(None, (text_too_long(Merchant, name, values[name]) for name in TEXT_FIELDS))
+    problems += texts_too_long(Merchant, {name: values[name] for name in TEXT_FIELDS})
     if values["kind"] not in dict(MerchantKind.choices):
         problems.append(_("unknown kind of merchant %s") % values["kind"])
     if not isinstance(values.get("region"), RegionUnit):
@@ -247,6 +277,9 @@ def _clean(values: dict) -> dict:
             problems.append(_("a resident ID number belongs only to an individual's business"))
         elif not is_valid_id_number(values["id_number"]):
             problems.append(_("the resident ID number is not valid (its check digit is wrong)"))
+    owner = values.get("owner")
+    if owner is not None and owner.pk != owner_before:
+        problems += _owner_problems(owner)
     rep = values.get("represented_by")
     if rep is not None:
         if rep.role != Role.VILLAGE_OPERATOR:
@@ -260,6 +293,16 @@ def _clean(values: dict) -> dict:
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
     return values
+
+
+def _owner_problems(owner) -> list[str]:
+    """An owner's account runs the shop (its prices, stock, orders, money): an account that is
+    open and held by a merchant, not a closed one nor a staff member's."""
+    if not owner.is_active:
+        return [_("the account %(name)s is closed") % {"name": owner.username}]
+    if owner.role != Role.MERCHANT:
+        return [_("the account %(name)s is not a merchant's account") % {"name": owner.username}]
+    return []
 
 
 def _check_county_only(actor, fields: set[str]) -> None:
@@ -300,8 +343,7 @@ def add_platform_shop(
     """Record where a merchant also sells (Taobao, JD …), for the county's reports."""
     with transaction.atomic():
         merchant = Merchant.objects.select_for_update().select_related("region").get(pk=merchant.pk)
-        if not may_sell_for(actor, merchant):
-            _require_manager(actor, merchant.region)
+        _require_shop_recorder(actor, merchant)
         shop = _add_shop(
             merchant,
             platform=platform,
@@ -329,9 +371,9 @@ def _add_shop(
         problems.append(_("unknown platform %s") % platform)
     if not shop_id:
         problems.append(_("the shop id is empty"))
-    for name, value in (("shop_id", shop_id), ("url", url), ("shop_name", shop_name.strip())):
-        if problem := text_too_long(MerchantPlatformShop, name, value):
-            problems.append(problem)
+    problems += texts_too_long(
+        MerchantPlatformShop, {"shop_id": shop_id, "url": url, "shop_name": shop_name.strip()}
+    )
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)
@@ -361,8 +403,7 @@ def remove_platform_shop(*, actor, shop: MerchantPlatformShop) -> None:
         shop = shop.first()
         if shop is None:
             raise NotFound()
-        if not may_sell_for(actor, shop.merchant):
-            _require_manager(actor, shop.merchant.region)
+        _require_shop_recorder(actor, shop.merchant)
         audit.record(
             actor=actor,
             action="merchant.platform_shop.remove",

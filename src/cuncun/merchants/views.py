@@ -52,21 +52,16 @@ def merchant_list(request):
 def merchant_page(request, pk: int):
     merchant = queries.visible_merchant(request.user, pk)
     user = request.user
-    signed_in = user.is_authenticated
-    sells = signed_in and services.may_sell_for(user, merchant)
-    manages = bool(
-        signed_in and user.region_id and services.may_manage_merchants_in(user, merchant.region)
-    )
     return render(
         request,
         "merchants/merchant.html",
         {
             "merchant": merchant,
-            "sees_contact": signed_in and (user.manages_reference_data or sells),
-            "may_edit": signed_in and bool(services.editable_fields(user, merchant)),
-            "may_record_shops": sells or manages,
-            "manages": manages,
-            "sees_owner": signed_in and user.manages_reference_data,
+            "sees_contact": services.sees_contact(user, merchant),
+            "may_edit": user.is_authenticated and bool(services.editable_fields(user, merchant)),
+            "may_record_shops": services.may_record_shops(user, merchant),
+            "manages": services.may_manage_merchants_in(user, merchant.region),
+            "sees_owner": services.sees_owner(user),
             "shop_form": PlatformShopForm(),
         },
     )

@@ -690,3 +690,86 @@ def test_a_stalled_import_can_be_discarded_and_forgets_its_file(session, trainin
     assert job.status == RosterImportStatus.DISCARDED and job.content is None
     assert services.process_roster_import(import_id=job.pk)["status"] == "discarded"
     assert not Trainee.objects.exists()
+
+
+def _taken_for_stalled(job):
+    """The worker is still on it, but has been silent so long that the page offers to give up."""
+    RosterImport.objects.filter(pk=job.pk).update(
+        progressed_at=timezone.now() - timedelta(minutes=30)
+    )
+    job.refresh_from_db()
+
+
+def test_a_worker_dying_as_it_writes_leaves_nothing_in_and_the_import_runs_again(
+    session, training_office, monkeypatch
+):
+    job = _queued(session, training_office, [person_row(1), person_row(2)])
+    end = services._end_import
+
+    def killed_on_ending(roster_import, status, *args, **kwargs):  # the worker's process killed
+        if status == RosterImportStatus.DONE:
+            raise SystemExit(1)
+        return end(roster_import, status, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_end_import", killed_on_ending)
+    with pytest.raises(SystemExit):
+        services.process_roster_import(import_id=job.pk)
+
+    job.refresh_from_db()  # the rows and the import's end commit together, or neither
+    assert job.status == RosterImportStatus.IMPORTING and job.content is not None
+    assert not Trainee.objects.exists() and not Attendance.objects.exists()
+    monkeypatch.undo()
+    _taken_for_stalled(job)
+    services.retry_roster_import(actor=training_office, roster_import=job)
+    assert services.process_roster_import(import_id=job.pk)["status"] == RosterImportStatus.DONE
+    job.refresh_from_db()
+    assert job.status == RosterImportStatus.DONE and job.content is None
+    assert Trainee.objects.count() == 2 and Attendance.objects.count() == 6
+
+
+def test_a_worker_taken_for_stalled_writes_nothing_into_an_import_discarded_meanwhile(
+    session, training_office, monkeypatch
+):
+    job = _queued(session, training_office, [person_row(1), person_row(2)])
+    write = services._write_roster
+
+    def slow_write(*args, **kwargs):  # the user gave up on the worker just before it wrote
+        _taken_for_stalled(job)
+        services.discard_roster_import(actor=training_office, roster_import=job)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_write_roster", slow_write)
+    outcome = services.process_roster_import(import_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome["status"] == RosterImportStatus.DISCARDED
+    assert job.status == RosterImportStatus.DISCARDED and job.content is None
+    assert not Trainee.objects.exists() and not Attendance.objects.exists()
+    assert not AuditEntry.objects.filter(action="training.import_roster").exists()
+    assert not AuditEntry.objects.filter(action="training.end_roster_import").exists()
+
+
+def test_a_worker_taken_for_stalled_does_not_overwrite_the_run_started_again(
+    session, training_office, monkeypatch
+):
+    job = _queued(session, training_office, [person_row(1), person_row(2)])
+    write = services._write_roster
+    overtaken = []
+
+    def slow_write(*args, **kwargs):  # run again, and done by a second worker, meanwhile
+        if not overtaken:
+            overtaken.append(True)
+            _taken_for_stalled(job)
+            services.retry_roster_import(actor=training_office, roster_import=job)
+            assert services.process_roster_import(import_id=job.pk)["status"] == "done"
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_write_roster", slow_write)
+    outcome = services.process_roster_import(import_id=job.pk)
+
+    job.refresh_from_db()
+    assert outcome["status"] == RosterImportStatus.DONE and outcome["attendances"] == 6
+    assert job.status == RosterImportStatus.DONE and job.result["attendances"] == 6
+    assert Trainee.objects.count() == 2 and Attendance.objects.count() == 6
+    assert AuditEntry.objects.filter(action="training.import_roster").count() == 1
+    assert AuditEntry.objects.filter(action="training.end_roster_import").count() == 1

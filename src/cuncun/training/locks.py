@@ -1,6 +1,7 @@
 """Row locks of the training app, always in primary-key order so that two transactions cannot
 deadlock. The order of taking them, where one transaction takes several: a session, then the
-plan's training cap, then trainees."""
+plan's training cap, then trainees, then a roster import (an import ends in the transaction that
+writes its rows)."""
 
 from collections.abc import Iterable
 

@@ -616,11 +616,14 @@ def import_roster(
     roster_import: RosterImport | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_writing: Callable[[], None] | None = None,
+    on_written: Callable[[RosterReport], None] | None = None,
 ) -> RosterReport:
     """Check every row, then write the good ones in one transaction.
 
     With a bad row, nothing is imported unless `good_rows_only`; people are matched by ID number
-    across all imports, and a day already recorded for a person is recorded once."""
+    across all imports, and a day already recorded for a person is recorded once. `on_written`
+    runs inside the transaction that writes the rows, with the report: what it records (the
+    import's end) commits with them, and what it refuses rolls them back."""
     require_manager(actor)
     session = TrainingSession.objects.select_related("region").get(pk=session.pk)  # as it is now
     if sheet.problems:
@@ -642,12 +645,17 @@ def import_roster(
         raise _bad_rows(report, chosen=False)
     if on_writing:
         on_writing()
-    counts = _write_roster(actor, session, checked.rows, roster_import)
-    report.imported = True
-    report.new_trainees = counts["new_trainees"]
-    report.known_trainees = counts["known_trainees"]
-    report.attendances = counts["attendances"]
-    report.already_recorded = counts["already_recorded"]
+
+    def written(counts: dict) -> None:
+        report.imported = True
+        report.new_trainees = counts["new_trainees"]
+        report.known_trainees = counts["known_trainees"]
+        report.attendances = counts["attendances"]
+        report.already_recorded = counts["already_recorded"]
+        if on_written:
+            on_written(report)
+
+    _write_roster(actor, session, checked.rows, roster_import, then=written)
     return report
 
 
@@ -662,7 +670,10 @@ def _bad_rows(report: RosterReport, *, chosen: bool) -> RosterHasBadRows:
     return RosterHasBadRows(message, details={"rows": report.problems, "report": report.as_dict()})
 
 
-def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
+def _write_roster(
+    actor, session, rows: list[RosterRow], roster_import, *, then: Callable[[dict], None]
+) -> None:
+    """Write the checked rows; `then` gets the counts inside the same transaction."""
     recorder = _person(actor)
     with transaction.atomic():
         session = lock_session(session.pk)
@@ -712,7 +723,7 @@ def _write_roster(actor, session, rows: list[RosterRow], roster_import) -> dict:
             obj=roster_import or session,
             after={"session": session.code, **counts},
         )
-    return counts
+        then(counts)
 
 
 def _refuse_other_names(rows: list[RosterRow], registered: dict[str, Trainee]) -> None:
@@ -911,8 +922,8 @@ def import_good_rows(*, actor, roster_import: RosterImport) -> RosterImport:
 
 
 def retry_roster_import(*, actor, roster_import: RosterImport) -> RosterImport:
-    """Run a stalled import again (its worker stopped): nothing of it was written, or what was
-    is recorded once."""
+    """Run a stalled import again (its worker stopped): nothing of it was written, since its rows
+    and its end commit together."""
     require_manager(actor)
     with transaction.atomic():
         roster_import = lock_roster_import(roster_import.pk)
@@ -977,15 +988,38 @@ def process_roster_import(*, import_id: int) -> dict:
         pk=import_id
     )
     if not claimed:
-        return {"status": roster_import.status, **roster_import.result}
+        return _as_it_stands(import_id)
     rows = RosterImport.objects.filter(pk=import_id)
     skipped = list(roster_import.problems)  # bad rows already left out when the user chose
 
+    # An import that ended meanwhile (discarded, or finished by another run after this worker
+    # was taken for stalled) is left as it is: only a running one moves.
+    running = rows.filter(status__in=RosterImportStatus.RUNNING)
+
     def progress(done: int, total: int) -> None:
-        rows.update(processed_rows=done, total_rows=total, progressed_at=timezone.now())
+        running.update(processed_rows=done, total_rows=total, progressed_at=timezone.now())
 
     def writing() -> None:
-        rows.update(status=RosterImportStatus.IMPORTING, progressed_at=timezone.now())
+        running.update(status=RosterImportStatus.IMPORTING, progressed_at=timezone.now())
+
+    def written(report: RosterReport) -> None:
+        """In the transaction that writes the rows: the import is done when they are in, so
+        that no worker dying in between leaves them in under a running import (which would
+        then show as stalled, with its file kept)."""
+        outcome = _with_skipped(report.as_dict(), skipped)
+        ended = _end_import(
+            roster_import,
+            RosterImportStatus.DONE,
+            outcome,
+            result={k: v for k, v in outcome.items() if k != "problems"},
+        )
+        if not ended:
+            raise Conflict(
+                _(
+                    "This import ended while its rows were being written (it was discarded, or "
+                    "run again): this run wrote nothing."
+                )
+            )
 
     try:
         sheet = read_roster(bytes(roster_import.content or b""))
@@ -998,22 +1032,28 @@ def process_roster_import(*, import_id: int) -> dict:
             roster_import=roster_import,
             on_progress=progress,
             on_writing=writing,
+            on_written=written,
         )
     except RosterHasBadRows as error:
         outcome = _with_skipped(error.details["report"], skipped)
         if roster_import.good_rows_only:  # not one good row: there is nothing left to decide
-            _end_import(roster_import, RosterImportStatus.FAILED, outcome, error=str(error.message))
+            if not _end_import(
+                roster_import, RosterImportStatus.FAILED, outcome, error=str(error.message)
+            ):
+                return _as_it_stands(import_id)
             return {"status": "failed", **outcome}
         bad = {p["row"] for p in outcome["problems"]}
-        _end_import(
+        if not _end_import(
             roster_import,
             RosterImportStatus.NEEDS_DECISION,
             outcome,
             content=reduced_roster(sheet, without=bad),
-        )
+        ):
+            return _as_it_stands(import_id)
         return {"status": "needs_decision", **outcome}
     except (InvalidInput, Conflict, NotFound) as error:
-        _end_import(roster_import, RosterImportStatus.FAILED, error=str(error.message))
+        if not _end_import(roster_import, RosterImportStatus.FAILED, error=str(error.message)):
+            return _as_it_stands(import_id)
         return {"status": "failed", "error": str(error.message)}
     except Exception:
         _end_import(
@@ -1022,14 +1062,13 @@ def process_roster_import(*, import_id: int) -> dict:
             error=_("The import stopped on an unexpected error; nothing was imported."),
         )
         raise
-    outcome = _with_skipped(report.as_dict(), skipped)
-    _end_import(
-        roster_import,
-        RosterImportStatus.DONE,
-        outcome,
-        result={k: v for k, v in outcome.items() if k != "problems"},
-    )
-    return {"status": "done", **outcome}
+    return {"status": "done", **_with_skipped(report.as_dict(), skipped)}
+
+
+def _as_it_stands(import_id: int) -> dict:
+    """What a run answers when its import ended without it (discarded, or another run's)."""
+    roster_import = RosterImport.objects.get(pk=import_id)
+    return {"status": roster_import.status, **roster_import.result}
 
 
 def _with_skipped(outcome: dict, skipped: list[dict]) -> dict:
@@ -1051,10 +1090,13 @@ def _end_import(
     *,
     content: bytes | None = None,
     **fields,
-) -> None:
-    """An import ends (or waits for the user) with its outcome, audited. Its file goes: the ID
-    numbers in it are now stored once, on the trainees, or nowhere. Only while the user decides
-    are the good rows kept (`content`), to import them if asked."""
+) -> bool:
+    """A running import ends (or waits for the user) with its outcome, audited. Its file goes:
+    the ID numbers in it are now stored once, on the trainees, or nowhere. Only while the user
+    decides are the good rows kept (`content`), to import them if asked.
+
+    False, changing nothing, when it no longer runs: a slow worker taken for stalled does not
+    overwrite an import discarded, or finished by the run started again, in the meantime."""
     if outcome is not None:
         fields |= {
             "total_rows": outcome["total_rows"],
@@ -1066,9 +1108,11 @@ def _end_import(
     now = timezone.now()
     with transaction.atomic():
         running = lock_roster_import(roster_import.pk).status
-        RosterImport.objects.filter(pk=roster_import.pk).update(
-            status=status, content=content, finished_at=now, progressed_at=now, **fields
-        )
+        ended = RosterImport.objects.filter(
+            pk=roster_import.pk, status__in=RosterImportStatus.RUNNING
+        ).update(status=status, content=content, finished_at=now, progressed_at=now, **fields)
+        if not ended:
+            return False
         audit.record(
             actor=None,
             action="training.end_roster_import",
@@ -1080,6 +1124,7 @@ def _end_import(
                 **({"error": fields["error"]} if "error" in fields else {}),
             },
         )
+    return True
 
 
 # --- certificates ----------------------------------------------------------------------------

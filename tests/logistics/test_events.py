@@ -282,6 +282,41 @@ def test_the_same_scan_after_another_event_is_a_new_event(
     assert TrackingEvent.objects.count() == 4
 
 
+def test_a_carriers_second_event_with_another_event_id_is_recorded(carriers, to_manda, warehouse):
+    # Given the carrier's arrival at the warehouse, then a second one of its own (the parcel
+    # went out and came back; the carrier's departure scan never reached us)
+    first = scan(
+        carriers["SF"], K.ARRIVED_HUB, at(2, 9), details=to_manda, site=warehouse, event_id="e-1"
+    )
+
+    second = scan(carriers["SF"], K.ARRIVED_HUB, at(1, 9), site=warehouse, event_id="e-2")
+
+    assert second.outcome == "recorded" and second.event.pk != first.event.pk
+    assert list(second.parcel.events.values_list("carrier_event_id", flat=True)) == ["e-1", "e-2"]
+    assert second.parcel.status_at == at(1, 9)
+
+
+@pytest.mark.parametrize("kind", [K.FAILED_ATTEMPT, K.EXCEPTION])
+def test_a_second_failed_attempt_or_exception_at_the_same_site_is_recorded(
+    carriers, to_manda, gasa_station, kind
+):
+    first = hub_scan(carriers["SF"], kind, at(2, 9), gasa_station, details=to_manda)
+
+    second = record_event(
+        actor=None,
+        carrier=carriers["SF"],
+        waybill="SF1000001",
+        event=EventInput(kind=kind, occurred_at=at(1, 15), site=gasa_station, raw_text="家中无人"),
+        source=EventSource.SCAN,
+    )
+
+    assert (first.outcome, second.outcome) == ("recorded", "recorded")
+    assert list(TrackingEvent.objects.values_list("kind", "raw_text")) == [
+        (kind, ""),
+        (kind, "家中无人"),
+    ]
+
+
 def test_a_village_point_cannot_scan_a_parcel_in_or_out_of_a_hub(carriers, to_manda, manda_point):
     for kind in [K.ARRIVED_HUB, K.DEPARTED_HUB]:
         with pytest.raises(InvalidInput) as refused:

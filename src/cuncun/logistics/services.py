@@ -76,6 +76,8 @@ EVENT_SITE_KINDS = {
     K.DEPARTED_HUB: HUB_KINDS,
     K.AT_PICKUP_POINT: PICKUP_KINDS,
 }
+# The scans that say only where a parcel is: the same one again at the same site is one event.
+PLACE_SCANS = {K.ACCEPTED, K.ARRIVED_HUB, K.DEPARTED_HUB, K.AT_PICKUP_POINT}
 # What a parcel row can hold, from its columns.
 WAYBILL_MAX = Parcel._meta.get_field("waybill").max_length
 NAME_MAX = Parcel._meta.get_field("person_name").max_length
@@ -478,7 +480,9 @@ def _record(
     refuse_impossible: bool = False,
 ) -> Recorded:
     """Inside the caller's transaction, with the parcel locked."""
-    existing = parcel.events.filter(dedupe_key=key).first() or _same_scan_again(parcel, event)
+    existing = parcel.events.filter(dedupe_key=key).first()
+    if existing is None and _is_place_scan(event):
+        existing = _same_scan_again(parcel, event)
     if existing is not None:
         return Recorded(parcel, existing, "duplicate")
     problem = _problem_of(parcel, event)
@@ -516,14 +520,20 @@ def _record(
     return Recorded(parcel, row, "recorded")
 
 
+def _is_place_scan(event: EventInput) -> bool:
+    """A scan that says only where the parcel is (accepted, arrived or left here, waiting here),
+    without a carrier's event id. A carrier's event with its own id is that event, and any
+    other kind (a failed attempt, an exception …) may truly happen twice in a row."""
+    return event.site is not None and not event.event_id.strip() and event.kind in PLACE_SCANS
+
+
 def _same_scan_again(parcel: Parcel, event: EventInput) -> TrackingEvent | None:
-    """The scan this event repeats: the parcel's event just before it is of the same kind at the
-    same site, with nothing in between (the scanner beeped twice, the hub scanned it again a
-    minute later, a manifest without times was uploaded twice). Its time differs, so its content
-    hash does, but it says nothing new: the same event twice is one event. A flagged event is not
-    in the timeline: scanning again what was refused is judged on its own."""
-    if event.site is None:
-        return None
+    """The scan this place scan repeats: the parcel's event just before it is of the same kind at
+    the same site, with nothing in between (the scanner beeped twice, the hub scanned it again a
+    minute later, a manifest without times was uploaded twice, the counter checks in a parcel
+    the carrier said was waiting there). Its time differs, so its content hash does, but it says
+    nothing new: the same event twice is one event. A flagged event is not in the timeline:
+    scanning again what was refused is judged on its own."""
     previous = (
         parcel.events.in_timeline()
         .filter(occurred_at__lte=event.occurred_at)

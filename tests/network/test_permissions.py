@@ -6,7 +6,7 @@ import pytest
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import NotAllowed, OutOfScope
-from cuncun.network.models import Site, SiteKind, SiteService, SiteStatus
+from cuncun.network.models import ServiceRecord, Site, SiteKind, SiteService, SiteStatus
 from cuncun.network.queries import console_sites, daily_service_report
 from cuncun.network.services import (
     SiteApplication,
@@ -181,3 +181,10 @@ def test_management_reads_are_for_the_office_township_staff_and_the_points_opera
     assert [r["site_code"] for r in daily_service_report(operator, date(2017, 5, 1))] == [
         manda.code
     ]
+    # The ledger's own QuerySet follows the same rule, for any future read that starts from it.
+    assert ServiceRecord.objects.visible_to(people["T"]).count() == 2
+    assert list(ServiceRecord.objects.visible_to(operator).values_list("site", flat=True)) == [
+        manda.pk
+    ]
+    for role in (Role.MERCHANT, Role.COURIER, Role.MEMBER_DEPARTMENT):
+        assert not ServiceRecord.objects.visible_to(people[role]).exists(), role

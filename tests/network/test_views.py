@@ -231,6 +231,36 @@ def test_an_operator_records_a_service_in_their_ledger(make_user):
     assert (record.site, record.amount, record.recorded_by) == (site, 48, operator)
 
 
+def test_a_suspended_point_still_enters_the_days_it_was_operating(make_user):
+    manda = village("嘎洒镇", "曼达村委会")
+    site = site_in(manda, opened_on=date(2017, 3, 1))
+    operator = make_user("op", Role.VILLAGE_OPERATOR, manda)
+    assign_operator(actor=None, site=site, name="岩罕", since=date(2017, 3, 1), user=operator)
+    change_site_status(
+        actor=None,
+        site=site,
+        to_status=SiteStatus.SUSPENDED,
+        effective_on=date(2017, 6, 1),
+        reason="整改",
+    )
+    client = _client("op")
+
+    page = client.get(f"/network/manage/{site.pk}/").content.decode()
+    client.post(
+        f"/network/manage/{site.pk}/ledger/",
+        {"kind": "consultation", "day": "2017-05-20", "quantity": 1, "amount": "0"},
+    )
+    refused = client.post(
+        f"/network/manage/{site.pk}/ledger/",
+        {"kind": "consultation", "day": "2017-06-02", "quantity": 1, "amount": "0"},
+        follow=True,
+    ).content.decode()
+
+    assert 'id="ledger"' in page
+    assert [r.day for r in ServiceRecord.objects.all()] == [date(2017, 5, 20)]
+    assert "未在运营" in refused
+
+
 def test_indicators_are_listed_by_the_api(client, db):
     codes = {i["code"] for i in client.get("/api/indicators/").json()}
     assert {
@@ -335,7 +365,7 @@ def test_a_latitude_out_of_range_is_a_message_not_an_error(office_user):
         follow=True,
     )
     assert response.status_code == 200
-    assert "纬度" in response.content.decode()
+    assert "纬度必须在 -90 到 90 之间" in response.content.decode()
     assert Site.objects.get(pk=site.pk).latitude is None
 
 
@@ -353,7 +383,7 @@ def test_an_application_out_of_range_is_a_message_not_an_error(gasa_staff):
             "applied_on": "2017-01-01",
         },
     )
-    assert response.status_code == 200 and "面积" in response.content.decode()
+    assert response.status_code == 200 and "面积（平方米）必须在" in response.content.decode()
     assert not Site.objects.exists()
 
 

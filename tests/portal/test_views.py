@@ -5,7 +5,9 @@ import sys
 from django.test import Client
 
 from cuncun.portal.demo import DEMO_PASSWORD, load_demo
-from tests.conftest import PASSWORD, township
+from cuncun.regions.models import GroupCode
+from cuncun.regions.services import add_to_group, ensure_group
+from tests.conftest import PASSWORD, township, village
 
 
 def test_home_shows_the_county_and_the_plan_in_chinese(plan):
@@ -130,3 +132,14 @@ def test_home_leads_with_coverage_against_the_targets(plan):
     page = Client().get("/").content.decode()
     assert page.count('id="headlines"') == 1 and "今日三级覆盖" in page
     assert "1%" in page  # 1 of 83 administrative villages
+
+
+def test_the_division_browser_says_that_the_poor_village_marks_are_demo_data(plan):
+    page = Client().get("/regions/").content.decode()
+    assert "被标为贫困村" not in page  # no marks, nothing to say
+
+    poor = ensure_group(actor=None, code=GroupCode.POOR_VILLAGE, name="贫困村")
+    add_to_group(actor=None, group=poor, unit=village("勐旺乡", "勐旺村委会"), is_demo=True)
+
+    page = Client().get("/regions/").content.decode()
+    assert "这里有 1 个村被标为贫困村，具体是哪些村属于演示数据" in page

@@ -1,18 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.models import User
 
 
 @admin.register(User)
 class CuncunUserAdmin(UserAdmin):
-    """Role, area, name, phone and whether an account is open change on the Accounts page
-    (/accounts/manage/), through the services that check the rules and audit the change."""
+    """Accounts are made and changed on the Accounts page (/accounts/manage/), through the
+    services that check the rules and audit the change; here they are only read. Rights
+    (administrator, staff, permissions) are not handed out by hand either."""
 
     list_display = ["username", "display_name", "role", "region", "is_active", "locked_until"]
     list_filter = ["role", "is_active"]
     fieldsets = [
-        *UserAdmin.fieldsets,
+        (None, {"fields": ["username"]}),
         ("cuncun", {"fields": ["role", "region", "display_name", "phone", "locked_until"]}),
+        (_("rights"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    readonly_fields = ["role", "region", "display_name", "phone", "locked_until", "is_active"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

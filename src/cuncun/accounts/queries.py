@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from cuncun.accounts.models import Role, User
 from cuncun.core.errors import NotFound
-from cuncun.regions.models import RegionUnit
+from cuncun.regions.queries import visible_units
 
 
 def may_manage_accounts(user) -> bool:
@@ -17,9 +17,9 @@ def manageable_users(actor, *, role: str = "", search: str = ""):
     """The county office manages every account; township staff the operators of their township."""
     if actor.manages_reference_data:
         users = User.objects.all()
-    elif actor.role == Role.TOWNSHIP_STAFF and actor.region_id:
+    elif actor.role == Role.TOWNSHIP_STAFF:
         users = User.objects.filter(
-            role=Role.VILLAGE_OPERATOR, region__path__startswith=actor.region.path
+            role__in=Role.MANAGED_BY_TOWNSHIP, region__in=visible_units(actor)
         )
     else:
         users = User.objects.none()
@@ -41,13 +41,10 @@ def manageable_user(actor, pk: int) -> User:
 def assignable_roles(actor) -> list[tuple[str, str]]:
     if actor.manages_reference_data:
         return Role.choices
-    return [(value, label) for value, label in Role.choices if value == Role.VILLAGE_OPERATOR]
+    return [(value, label) for value, label in Role.choices if value in Role.MANAGED_BY_TOWNSHIP]
 
 
 def assignable_regions(actor):
     """Where the actor may place an account: the county office anywhere, township staff in their
     township. Which level fits which role is the service's rule; the form offers all of them."""
-    units = RegionUnit.objects.select_related("parent").order_by("path")
-    if actor.manages_reference_data:
-        return units
-    return units.filter(path__startswith=actor.region.path) if actor.region_id else units.none()
+    return visible_units(actor).select_related("parent").order_by("path")

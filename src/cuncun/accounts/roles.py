@@ -39,3 +39,5 @@ class Role:
     ANY_ACCOUNT = ALL | {""}
     # Who manages accounts: everyone's (the county office) or their township's operators.
     ACCOUNT_MANAGERS = frozenset({COUNTY_OFFICE, TOWNSHIP_STAFF})
+    # The accounts township staff create and look after, in their township.
+    MANAGED_BY_TOWNSHIP = frozenset({VILLAGE_OPERATOR})

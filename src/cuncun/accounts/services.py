@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.accounts.models import Role, User
 from cuncun.core import audit
+from cuncun.core.checks import text_too_long
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.personal import is_valid_phone, mask_phone
 from cuncun.core.scoping import require_in_scope
@@ -95,11 +96,9 @@ def create_user(
     _check_role_fits_region(role, region)
     if phone and not is_valid_phone(phone):
         raise InvalidInput(_("%s is not a mobile phone number.") % phone)
+    _check_display_name(display_name)
     candidate = User(username=username, role=role, region=region, display_name=display_name)
-    try:
-        validate_password(password, candidate)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages)) from error
+    _check_password(password, candidate)
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise InvalidInput(_("The user name %s is taken.") % username)
@@ -122,13 +121,9 @@ def register_buyer(*, phone: str, password: str, display_name: str = "") -> User
     phone = phone.strip()
     if not is_valid_phone(phone):
         raise InvalidInput(_("%s is not a mobile phone number.") % phone)
-    if len(display_name.strip()) > User._meta.get_field("display_name").max_length:
-        raise InvalidInput(_("The name is too long."))
+    _check_display_name(display_name)
     candidate = User(username=phone, display_name=display_name.strip(), phone=phone)
-    try:
-        validate_password(password, candidate)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages)) from error
+    _check_password(password, candidate)
     with transaction.atomic():
         if User.objects.filter(username=phone).exists():
             raise InvalidInput(_("This number already has an account: log in with it."))
@@ -146,7 +141,7 @@ def register_buyer(*, phone: str, password: str, display_name: str = "") -> User
 def _check_may_create(actor, role: str, region) -> None:
     if actor is None or actor.manages_reference_data:
         return
-    if actor.role == Role.TOWNSHIP_STAFF and role == Role.VILLAGE_OPERATOR:
+    if actor.role == Role.TOWNSHIP_STAFF and role in Role.MANAGED_BY_TOWNSHIP:
         require_in_scope(actor, region.path if region else None, what=str(region))
         return
     raise NotAllowed(_("Your role may not create accounts of this kind."))
@@ -177,8 +172,7 @@ def update_user(
     phone = phone.strip()
     if phone and not is_valid_phone(phone):
         raise InvalidInput(_("%s is not a mobile phone number.") % phone)
-    if len(display_name) > User._meta.get_field("display_name").max_length:
-        raise InvalidInput(_("The name is too long."))
+    _check_display_name(display_name)
     wanted = {"role": role, "region": region, "display_name": display_name.strip(), "phone": phone}
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
@@ -226,10 +220,7 @@ def set_user_password(*, actor, user: User, password: str) -> None:
     """A new password given by whoever manages the account (a forgotten one); the audit row says
     that it changed, never what it is."""
     _check_may_manage(actor, user)
-    try:
-        validate_password(password, user)
-    except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages)) from error
+    _check_password(password, user)
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
@@ -237,12 +228,25 @@ def set_user_password(*, actor, user: User, password: str) -> None:
         audit.record(actor=actor, action="account.password", obj=user, after={})
 
 
+def _check_password(password: str, user: User) -> None:
+    """Django's password validators, their reasons said as one message."""
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages)) from error
+
+
+def _check_display_name(name: str) -> None:
+    if problem := text_too_long(User, "display_name", name.strip()):
+        raise InvalidInput(problem)
+
+
 def _check_may_manage(actor, user: User) -> None:
     if actor is None or actor.manages_reference_data:
         if user.is_superuser and actor is not None and not actor.is_superuser:
             raise NotAllowed(_("Only an administrator may change an administrator's account."))
         return
-    if actor.role == Role.TOWNSHIP_STAFF and user.role == Role.VILLAGE_OPERATOR:
+    if actor.role == Role.TOWNSHIP_STAFF and user.role in Role.MANAGED_BY_TOWNSHIP:
         require_in_scope(actor, user.region.path if user.region else None, what=str(user))
         return
     raise NotAllowed(_("Your role may not change this account."))

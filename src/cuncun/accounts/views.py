@@ -4,7 +4,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +11,7 @@ from cuncun.accounts import queries, services
 from cuncun.accounts.forms import AccountForm, LoginForm, NewAccountForm, PasswordForm, SignUpForm
 from cuncun.accounts.models import Role
 from cuncun.core.errors import DomainError
+from cuncun.core.pages import carry_out, safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -33,16 +33,8 @@ def sign_up(request):
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! You can order from the market now."))
-            return redirect(_safe_next(request) or "orders:market")
-    return render(request, "accounts/sign_up.html", {"form": form, "next": _safe_next(request)})
-
-
-def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
+            return redirect(safe_next(request) or "orders:market")
+    return render(request, "accounts/sign_up.html", {"form": form, "next": safe_next(request)})
 
 
 @login_required
@@ -145,25 +137,30 @@ def account_action(request, pk: int, action: str):
     """Close or open an account, unlock it, give it a new password."""
     _require_account_manager(request)
     user = queries.manageable_user(request.user, pk)
-    try:
-        if action == "close":
-            services.set_user_active(
-                actor=request.user, user=user, active=False, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("The account is closed."))
-        elif action == "open":
-            services.set_user_active(actor=request.user, user=user, active=True)
-            messages.success(request, _("The account is open again."))
-        elif action == "unlock":
-            services.unlock_user(actor=request.user, user=user)
-            messages.success(request, _("The account is unlocked."))
-        elif action == "password":
-            services.set_user_password(
-                actor=request.user, user=user, password=request.POST.get("password", "")
-            )
-            messages.success(request, _("The new password is set; give it to the person."))
-        else:
-            raise PermissionDenied
-    except DomainError as error:
-        messages.error(request, str(error.message))
+    actor, form = request.user, request.POST
+    actions = {
+        "close": (
+            lambda: services.set_user_active(
+                actor=actor, user=user, active=False, reason=form.get("reason", "")
+            ),
+            _("The account is closed."),
+        ),
+        "open": (
+            lambda: services.set_user_active(actor=actor, user=user, active=True),
+            _("The account is open again."),
+        ),
+        "unlock": (
+            lambda: services.unlock_user(actor=actor, user=user),
+            _("The account is unlocked."),
+        ),
+        "password": (
+            lambda: services.set_user_password(
+                actor=actor, user=user, password=form.get("password", "")
+            ),
+            _("The new password is set; give it to the person."),
+        ),
+    }
+    if action not in actions:
+        raise PermissionDenied
+    carry_out(request, *actions[action])
     return redirect("accounts:account", user.pk)

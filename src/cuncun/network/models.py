@@ -484,6 +484,11 @@ class CarrierService(models.Model):
 class ServiceRecordQuerySet(ScopedQuerySet):
     region_path_lookup = "site__region__path"
 
+    def visible_to(self, user):
+        """A ledger is a management record: read by those who manage its site (`in_console_of`),
+        not by everyone scoped to its region (merchants, couriers, departments)."""
+        return self.filter(site__in=Site.objects.in_console_of(user))
+
 
 class ServiceRecord(models.Model):
     """服务台账: one service a site gave. Append-only; other apps record through services.py."""

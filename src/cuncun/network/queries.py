@@ -172,7 +172,7 @@ def carrier_coverage(day: date):
 def daily_service_report(user, day: date) -> list[dict]:
     """The 代买/代卖 report: per site and goods category, orders and amounts bought and sold."""
     records = (
-        _console_ledger(user)
+        ServiceRecord.objects.visible_to(user)
         .filter(day=day, kind__in=[SiteService.ASSISTED_PURCHASE, SiteService.ASSISTED_SALE])
         .values("site_id", "site__code", "site__name", "site__kind", "category")
         .annotate(
@@ -199,9 +199,9 @@ def daily_service_report(user, day: date) -> list[dict]:
     ]
 
 
-def _console_ledger(user):
-    return ServiceRecord.objects.filter(site__in=Site.objects.in_console_of(user))
-
-
 def ledger_of(user, site: Site, limit: int = 50):
-    return _console_ledger(user).filter(site=site).select_related("recorded_by")[:limit]
+    return (
+        ServiceRecord.objects.visible_to(user)
+        .filter(site=site)
+        .select_related("recorded_by")[:limit]
+    )

@@ -24,7 +24,7 @@ from cuncun.core.errors import (
 )
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
-from cuncun.core.scoping import require_in_scope, scope_of
+from cuncun.core.scoping import require_in_scope
 from cuncun.network.locks import lock_code_counter, lock_site
 from cuncun.network.models import (
     ACCEPTANCE_ITEMS,
@@ -151,10 +151,9 @@ def roles_for(step: str, kind: str) -> frozenset:
 
 
 def may_take(actor, step: str, kind: str, region: RegionUnit) -> bool:
-    """Whether the actor's role takes this step for this kind of site, in this region."""
-    if actor is None:
-        return True  # the system itself: a loader, the demo
-    return _role(actor) in roles_for(step, kind) and scope_of(actor).covers(region.path)
+    """Whether the actor's role takes this step for this kind of site, in this region (the
+    system itself, actor None, takes every step)."""
+    return _refusal(actor, step, kind, region) is None
 
 
 def require_step(actor, step: str, kind: str, region: RegionUnit) -> None:
@@ -630,14 +629,14 @@ def assign_operator(
 CARRIER_SITE_KINDS = {SiteKind.TOWNSHIP_STATION, SiteKind.VILLAGE_POINT}
 
 
-def _require_carrier_office(actor) -> None:
+def require_carrier_office(actor) -> None:
     # Carrier coverage is the county's logistics register, kept by the county office.
     if actor is not None and not actor.manages_reference_data:
         raise NotAllowed(_("Only the county office records carrier coverage."))
 
 
 def ensure_carrier(*, actor, code: str, name: str) -> Carrier:
-    _require_carrier_office(actor)
+    require_carrier_office(actor)
     with transaction.atomic():
         carrier, created = Carrier.objects.get_or_create(code=code, defaults={"name": name})
         if created:
@@ -660,7 +659,7 @@ def start_carrier_service(
 ) -> CarrierService:
     """Record that a carrier serves a township, or drops parcels at a township station or a
     village point, from a day."""
-    _require_carrier_office(actor)
+    require_carrier_office(actor)
     if (township is None) == (site is None):
         raise InvalidInput(_("Name either a township or a site."))
     if township is not None and township.level != Level.TOWNSHIP:
@@ -694,7 +693,7 @@ def start_carrier_service(
 
 
 def end_carrier_service(*, actor, service: CarrierService, until: date) -> CarrierService:
-    _require_carrier_office(actor)
+    require_carrier_office(actor)
     if until <= service.since:
         raise InvalidInput(_("Coverage must end after it started (%s).") % service.since)
     with transaction.atomic():

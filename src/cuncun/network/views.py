@@ -489,8 +489,7 @@ def import_sites(request):
 @login_required
 def carriers(request):
     """快递覆盖: which carriers serve which townships and points, and since when."""
-    if not request.user.manages_reference_data:
-        raise NotAllowed(_("Only the county office records carrier coverage."))
+    services.require_carrier_office(request.user)
     if request.method == "POST" and request.POST.get("end"):
         return _end_coverage(request, request.POST["end"])
     form = CarrierServiceForm(request.POST or None)
@@ -524,12 +523,11 @@ def _end_coverage(request, pk: str):
     if service is None:
         messages.error(request, _("This coverage is not recorded."))
         return redirect("network:carriers")
-    try:
-        services.end_carrier_service(
+    carry_out(
+        request,
+        lambda: services.end_carrier_service(
             actor=request.user, service=service, until=timezone.localdate()
-        )
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("Coverage ended."))
+        ),
+        _("Coverage ended."),
+    )
     return redirect("network:carriers")

@@ -106,6 +106,7 @@ def test_the_operator_checks_in_and_hands_over_at_the_counter(
     )
     text = receipt.content.decode()
     assert receipt.status_code == 200 and "¥1.00" in text and "A-1-01" in text
+    assert "服务点当时未在运营" not in text
     assert Parcel.objects.get().status == EventKind.DELIVERED
 
 

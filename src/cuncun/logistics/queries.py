@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import NotFound
+from cuncun.core.models import AuditEntry
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import (
     EventKind,
@@ -177,9 +178,11 @@ def handover_record(parcel: Parcel) -> ServiceRecord | None:
     ).first()
 
 
-def fee_waived(handover: ServiceRecord) -> bool:
-    """A handover at a point that had stopped operating is free (see services._serving_on)."""
-    return not Site.objects.serving_on(handover.day).filter(pk=handover.site_id).exists()
+def handover_fee_waived(parcel: Parcel) -> bool:
+    """Whether the handover of this parcel was free because its point had stopped operating, as
+    `services.hand_over_parcel` decided it (its audit row)."""
+    entry = AuditEntry.objects.for_object(parcel).filter(action="parcel.handover").first()
+    return bool(entry and entry.after.get("fee_waived"))
 
 
 def flagged_events(user):

@@ -634,13 +634,6 @@ def _free_slot(site: Site) -> str:
     )
 
 
-def _serving_on(site: Site, day) -> bool:
-    """Whether the point was operating that day. A suspended or closed point still hands over and
-    returns what is left on its shelf, so nobody's parcel is stuck there, but it charges no fee:
-    it may book no service income (its ledger row says 0)."""
-    return Site.objects.serving_on(day).filter(pk=site.pk).exists()
-
-
 def _notify_waiting(parcel: Parcel, site: Site, code: str, *, reminder: bool = False) -> bool:
     """The recipient's SMS; False when there is no phone to send it to."""
     if not is_valid_phone(parcel.person_phone):
@@ -845,7 +838,10 @@ def hand_over_parcel(
                 update_fields=["on_shelf", "pickup_code_hash", "handed_over_at", "updated_at"]
             )
             day = timezone.localdate(at)
-            fee_waived = not _serving_on(site, day)
+            # A suspended or closed point still hands over what is left on its shelf, so nobody's
+            # parcel is stuck there, but it charges no fee: it may book no service income (its
+            # ledger row says 0, its audit row that the fee was waived).
+            fee_waived = not site.was_serving_on(day)
             fee = None if fee_waived else pickup_fee(site)
             amount = fee.amount if fee else Decimal("0.00")
             record_service(

@@ -242,7 +242,7 @@ def receipt(request, pk: int):
     if delivered is None or parcel.pickup_site is None:
         raise NotFound(_("This parcel has not been handed over at a point."))
     charged = queries.handover_record(parcel)
-    waived = charged is not None and queries.fee_waived(charged)
+    waived = charged is not None and queries.handover_fee_waived(parcel)
     return render(
         request,
         "logistics/receipt.html",

@@ -318,6 +318,8 @@ def test_a_sku_code_is_taken_once(seller, tea_garden):
         SkuDetails("jin", "10", name="装" * 61),
         SkuDetails("jin", "10", grade="一" * 21),
         SkuDetails("jin", "10", net_weight_kg="100000"),
+        SkuDetails("jin", "10", net_weight_kg="0.0001"),
+        SkuDetails("jin", "10", net_weight_kg="abc"),
         SkuDetails("jin", "10", code="有空 格"),
     ],
 )

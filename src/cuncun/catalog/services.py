@@ -10,7 +10,7 @@ no unit is promised twice and no two checkouts can deadlock. No stock row is loc
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -28,7 +28,12 @@ from cuncun.catalog.models import (
     Unit,
 )
 from cuncun.core import audit
-from cuncun.core.checks import text_too_long
+from cuncun.core.checks import (
+    number_out_of_range,
+    quantity_problem,
+    text_too_long,
+    texts_too_long,
+)
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
 from cuncun.core.money import to_money
 from cuncun.merchants.models import Merchant
@@ -55,9 +60,9 @@ MAX_QUANTITY = 1_000_000
 # Far above any farm product's unit price, and low enough that no order of the largest size
 # comes near the money columns' fourteen digits.
 MAX_PRICE = Decimal("100000.00")
-# What one unit's net weight column holds (its digits before the point).
-_WEIGHT_FIELD = Sku._meta.get_field("net_weight_kg")
-MAX_WEIGHT_KG = Decimal(10) ** (_WEIGHT_FIELD.max_digits - _WEIGHT_FIELD.decimal_places)
+MIN_PRICE = Decimal("0.01")  # one fen
+# The lightest unit its column holds (a gram); the heaviest is what the column holds.
+MIN_WEIGHT_KG = Decimal("0.001")
 
 
 class InsufficientStock(Conflict):
@@ -371,15 +376,12 @@ def _product_problems(name, category, origin=None) -> list[str]:
 
 
 def _price(value) -> Decimal:
-    try:
-        price = to_money(value)
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(_("%s is not a price") % value) from error
-    if not price.is_finite() or price <= 0:
-        raise InvalidInput(_("A price must be more than zero."))
-    if price > MAX_PRICE:
-        raise InvalidInput(_("A price may be at most ¥%s.") % MAX_PRICE)
-    return price
+    """A price in yuan, from one fen to MAX_PRICE."""
+    if isinstance(value, float) or value in (None, ""):
+        raise InvalidInput(_("%s is not a price") % value)
+    if problem := number_out_of_range(Sku, "price", value, low=MIN_PRICE, high=MAX_PRICE):
+        raise InvalidInput(problem)
+    return to_money(str(value))
 
 
 def _clean_sku(sku: SkuDetails) -> dict:
@@ -392,20 +394,12 @@ def _clean_sku(sku: SkuDetails) -> dict:
         problems.append(str(error.message))
         price = None
     weight = None
-    if sku.net_weight_kg not in (None, ""):
-        try:
-            weight = Decimal(str(sku.net_weight_kg))
-        except InvalidOperation:
-            problems.append(_("%s is not a weight") % sku.net_weight_kg)
-        else:
-            if not weight.is_finite() or weight <= 0:
-                problems.append(_("a weight must be more than zero"))
-            elif weight >= MAX_WEIGHT_KG:
-                problems.append(_("%s kg is not the weight of one unit") % weight)
+    if problem := number_out_of_range(Sku, "net_weight_kg", sku.net_weight_kg, low=MIN_WEIGHT_KG):
+        problems.append(problem)
+    elif sku.net_weight_kg not in (None, ""):
+        weight = Decimal(str(sku.net_weight_kg))
     name, grade = (sku.name or "").strip(), (sku.grade or "").strip()
-    for value, field in ((name, "name"), (grade, "grade")):
-        if problem := text_too_long(Sku, field, value):
-            problems.append(problem)
+    problems += texts_too_long(Sku, {"name": name, "grade": grade})
     code = (sku.code or "").strip()
     if code and not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", code):
         problems.append(_("a SKU code is letters, digits, dots or dashes"))
@@ -487,10 +481,11 @@ def set_stock(*, actor, sku: Sku, site: Site, quantity: int, reason: str = "") -
 def adjust_stock(*, actor, sku: Sku, site: Site, change: int, reason: str) -> Stock:
     """Goods received (+) or written off (−). A write-off cannot touch promised units, and no
     site holds more than MAX_QUANTITY of one SKU."""
-    if not isinstance(change, int) or isinstance(change, bool) or change == 0:
-        raise InvalidInput(_("The change must be a whole number other than zero."))
-    if abs(change) > MAX_QUANTITY:
-        raise InvalidInput(_("The quantity %d is out of range.") % change)
+    # A change is a count of goods either way: received (+) or written off (−).
+    if problem := quantity_problem(
+        abs(change) if type(change) is int else change, most=MAX_QUANTITY
+    ):
+        raise InvalidInput(problem, details={"change": change})
     if not reason.strip():
         raise InvalidInput(_("Say why the stock changes (received, damaged, counted …)."))
     return _change_stock(
@@ -561,10 +556,8 @@ def _not_a_site_for(actor, merchant: Merchant, site: Site) -> NotAllowed:
 
 
 def _quantity(value, *, allow_zero=False) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput(_("A quantity is a whole number."))
-    if value < (0 if allow_zero else 1) or value > MAX_QUANTITY:
-        raise InvalidInput(_("The quantity %d is out of range.") % value)
+    if problem := quantity_problem(value, most=MAX_QUANTITY, allow_zero=allow_zero):
+        raise InvalidInput(problem, details={"quantity": value})
     return value
 
 

@@ -120,8 +120,8 @@ def test_an_event_the_parcel_cannot_hold_is_refused_alone_and_the_batch_goes_on(
         ("recorded", None),
         ("error", 400),
     ]
-    assert results[0]["message"] == "姓名超过50个字"
-    assert results[2]["message"] == "重量应在0到99999.99千克之间，而不是100000"
+    assert results[0]["message"] == "收件人或寄件人有51个字，最多50个"
+    assert results[2]["message"] == "重量（千克）必须在 0 到 99999.99 之间"
     assert list(Parcel.objects.values_list("waybill", flat=True)) == ["SF5"]
 
 

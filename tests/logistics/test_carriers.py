@@ -54,6 +54,7 @@ def test_a_carrier_code_already_used_is_refused(office_user):
         ("德邦", "德邦快递"),
         ("D" * 17, "德邦快递"),
         ("DBL", ""),
+        ("DBL", "德" * 51),
     ],
 )
 def test_a_carrier_with_a_bad_code_or_name_is_refused(office_user, code, name):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
+from cuncun.core.checks import number_out_of_range, text_too_long
 from cuncun.core.errors import (
     Conflict,
     DomainError,
@@ -78,15 +79,9 @@ EVENT_SITE_KINDS = {
 }
 # The scans that say only where a parcel is: the same one again at the same site is one event.
 PLACE_SCANS = {K.ACCEPTED, K.ARRIVED_HUB, K.DEPARTED_HUB, K.AT_PICKUP_POINT}
-# What a parcel row can hold, from its columns.
 WAYBILL_MAX = Parcel._meta.get_field("waybill").max_length
-NAME_MAX = Parcel._meta.get_field("person_name").max_length
-ORDER_REF_MAX = Parcel._meta.get_field("order_ref").max_length
-LOCATION_MAX = TrackingEvent._meta.get_field("location").max_length
-EVENT_ID_MAX = TrackingEvent._meta.get_field("carrier_event_id").max_length
-_WEIGHT = Parcel._meta.get_field("weight_kg")
-WEIGHT_STEP = Decimal(1).scaleb(-_WEIGHT.decimal_places)  # 0.01 kg
-MAX_WEIGHT_KG = Decimal(10) ** (_WEIGHT.max_digits - _WEIGHT.decimal_places) - WEIGHT_STEP
+# A parcel keeps its weight to 0.01 kg.
+WEIGHT_STEP = Decimal(1).scaleb(-Parcel._meta.get_field("weight_kg").decimal_places)
 
 
 class WrongPickupCode(Conflict):
@@ -207,38 +202,37 @@ def parcel_details_problems(details: ParcelDetails) -> list[Problem]:
         problems.append(
             Problem("bad_phone", _("%s is not a mobile phone number") % details.person_phone)
         )
-    if len(details.person_name.strip()) > NAME_MAX:
-        problems.append(
-            Problem("name_too_long", _("the name is longer than %d characters") % NAME_MAX)
-        )
-    if len(details.order_ref.strip()) > ORDER_REF_MAX:
-        problems.append(
-            Problem(
-                "order_ref_too_long",
-                _("the order number is longer than %d characters") % ORDER_REF_MAX,
-            )
-        )
-    weight = _kg(details.weight_kg)
-    if weight is not None and not (weight.is_finite() and 0 <= weight <= MAX_WEIGHT_KG):
-        problems.append(
-            Problem(
-                "bad_weight",
-                _("the weight must be from 0 to %(most)s kg, not %(weight)s")
-                % {"most": MAX_WEIGHT_KG, "weight": details.weight_kg},
-            )
-        )
+    problems += _too_long(
+        Parcel,
+        [
+            ("person_name", details.person_name.strip(), "name_too_long"),
+            ("order_ref", details.order_ref.strip(), "order_ref_too_long"),
+        ],
+    )
+    # Judged as the parcel would keep it: 99999.994 kg is 99999.99 kg.
+    if bad_weight := number_out_of_range(Parcel, "weight_kg", _kg(details.weight_kg), low=0):
+        problems.append(Problem("bad_weight", bad_weight))
     return problems
+
+
+def _too_long(model, texts: list[tuple[str, str, str]]) -> list[Problem]:
+    """Each (field, text, problem code) whose text is longer than its column."""
+    return [
+        Problem(code, message)
+        for field_name, text, code in texts
+        if (message := text_too_long(model, field_name, text))
+    ]
 
 
 def _kg(weight) -> Decimal | None:
     """A weight as the parcel keeps it, to 0.01 kg."""
     if weight is None:
         return None
-    weight = Decimal(weight)
     try:
+        weight = Decimal(weight)
         return weight.quantize(WEIGHT_STEP, ROUND_HALF_UP)
-    except InvalidOperation:
-        return weight  # too large to round, or infinite: parcel_details_problems says so
+    except (InvalidOperation, TypeError, ValueError):
+        return weight  # not a number, too large to round, or infinite: the checks say so
 
 
 def _refuse(problems: list[Problem]) -> None:
@@ -382,17 +376,13 @@ def event_problems(event: EventInput) -> list[Problem]:
         )
     if event.consent_basis and event.consent_basis not in dict(ConsentBasis.choices):
         problems.append(Problem("bad_consent", _("unknown consent basis %s") % event.consent_basis))
-    if len(event.event_id) > EVENT_ID_MAX:
-        problems.append(
-            Problem(
-                "event_id_too_long",
-                _("the event id is longer than %d characters") % EVENT_ID_MAX,
-            )
-        )
-    if len(event.location.strip()) > LOCATION_MAX:
-        problems.append(
-            Problem("location_too_long", _("the place is longer than %d characters") % LOCATION_MAX)
-        )
+    problems += _too_long(
+        TrackingEvent,
+        [
+            ("carrier_event_id", event.event_id.strip(), "event_id_too_long"),
+            ("location", event.location.strip(), "location_too_long"),
+        ],
+    )
     wrong_site = _wrong_site(event)
     if wrong_site:
         problems.append(wrong_site)
@@ -1041,7 +1031,7 @@ def set_shelf_layout(
 # --- carriers -------------------------------------------------------------------------------
 
 CARRIER_CODE_MAX = Carrier._meta.get_field("code").max_length
-CARRIER_NAME_MAX = Carrier._meta.get_field("name").max_length
+CARRIER_NAME_MAX = Carrier._meta.get_field("name").max_length  # for the message of an empty name
 
 
 def add_carrier(*, actor, code: str, name: str) -> Carrier:
@@ -1051,15 +1041,17 @@ def add_carrier(*, actor, code: str, name: str) -> Carrier:
     if actor is not None and not actor.manages_reference_data:
         raise NotAllowed(_("Only the county office adds carriers."))
     code, name = code.strip().upper(), name.strip()
-    problems = []
-    if not (code and len(code) <= CARRIER_CODE_MAX and code.isascii() and code.isalnum()):
+    problems = _too_long(
+        Carrier, [("code", code, "bad_carrier_code"), ("name", name, "bad_carrier_name")]
+    )
+    if not (code and code.isascii() and code.isalnum()):
         problems.append(
             Problem(
                 "bad_carrier_code",
                 _("A carrier's code is 1 to %d letters and digits.") % CARRIER_CODE_MAX,
             )
         )
-    if not name or len(name) > CARRIER_NAME_MAX:
+    if not name:
         problems.append(
             Problem(
                 "bad_carrier_name",

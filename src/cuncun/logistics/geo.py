@@ -80,7 +80,7 @@ def places_of(sites) -> dict[int, Place | None]:
     from cuncun.regions.models import RegionUnit
 
     sites = list(sites)
-    paths = {s.pk: [int(part) for part in s.region.path.strip("/").split("/")] for s in sites}
+    paths = {s.pk: s.region.path_ids for s in sites}
     ids = {i for path in paths.values() for i in path[:2]}
     codes = dict(RegionUnit.objects.filter(pk__in=ids).values_list("pk", "code"))
     places = {}

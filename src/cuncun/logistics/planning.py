@@ -22,8 +22,6 @@ from cuncun.logistics.models import (
 )
 from cuncun.network.models import Site, SiteKind, SiteStatus
 
-ROUTED_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.TOWNSHIP_STATION, SiteKind.PICKUP_STORE}
-
 
 @dataclass(frozen=True)
 class Load:
@@ -77,7 +75,7 @@ def parcels_due(depot: Site, day: date):
             direction=Direction.INBOUND,
             status=EventKind.ARRIVED_HUB,
             status_site=depot,
-            point__kind__in=ROUTED_KINDS,
+            point__kind__in=SiteKind.PARCEL_POINTS,
             point__status__in=SiteStatus.SERVING,
         )
         .exclude(route_stops__route__plan__in=taken.exclude(day=day))
@@ -89,12 +87,6 @@ def parcels_due(depot: Site, day: date):
 def clock(seconds: int) -> time:
     seconds = max(0, min(int(seconds), 24 * 3600 - 1))
     return time(seconds // 3600, seconds // 60 % 60)
-
-
-def township_of(site: Site) -> int | None:
-    """The id of the township a site lies in (None for a county-level site)."""
-    path = [int(part) for part in site.region.path.strip("/").split("/")]
-    return path[1] if len(path) > 1 else None
 
 
 def township_stations() -> dict[int, Site]:
@@ -146,7 +138,7 @@ def problem_for(
     """A routing problem for parcels bound for sites: each site reached through its township's
     station when it has one, the distances from the road matrix or straight lines."""
     stations = township_stations()
-    station_of = {site.pk: stations.get(township_of(site)) for site in loads}
+    station_of = {site.pk: stations.get(site.region.township_id) for site in loads}
     hub_sites = {s.pk: s for s in station_of.values() if s is not None}
     places = places_of([depot, *loads, *hub_sites.values()])
     if places[depot.pk] is None:
@@ -192,7 +184,7 @@ def problem_for(
                 parcels=len(loads[site]),
                 kg=sum(load.kg for load in loads[site]),
                 windows=routing.parse_opening_hours(site.opening_hours),
-                group=township_of(site) or "county",
+                group=site.region.township_id or "county",
                 by_carrier=dict(by_carrier),
                 hub=hubs.get(station.pk) if station else None,
             )

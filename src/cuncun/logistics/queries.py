@@ -81,9 +81,6 @@ def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
     return parcel
 
 
-PICKUP_SITE_KINDS = [SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION]
-
-
 def _where_user_works(user, sites):
     """Of these sites, those where the user works: the county office all, township staff and
     couriers their area's, an operator the points they run."""
@@ -118,7 +115,7 @@ def point_sites(user):
     on_shelf = Parcel.objects.filter(pickup_site=OuterRef("pk"), on_shelf=True)
     return _where_user_works(
         user,
-        Site.objects.filter(kind__in=PICKUP_SITE_KINDS).filter(
+        Site.objects.filter(kind__in=SiteKind.PARCEL_POINTS).filter(
             Q(status__in=SiteStatus.SERVING) | Exists(on_shelf)
         ),
     )
@@ -127,7 +124,7 @@ def point_sites(user):
 def destination_points(user):
     """Serving points a parcel scanned at the user's hub may be bound for: those of the user's
     area (the county office: all)."""
-    points = Site.objects.serving().filter(kind__in=PICKUP_SITE_KINDS)
+    points = Site.objects.serving().filter(kind__in=SiteKind.PARCEL_POINTS)
     if not (user.is_superuser or user.manages_reference_data):
         points = points.visible_to(user)
     return points.select_related("region").order_by("code")

@@ -61,10 +61,6 @@ MAX_PICKUP_CODE_ATTEMPTS = 5
 PICKUP_CODE_DIGITS = 6
 # A scanner's clock may run a little ahead of ours; beyond this an event "in the future" is wrong.
 CLOCK_SKEW = timedelta(minutes=15)
-# Sites where parcels wait to be collected (驿站/服务点代收).
-PICKUP_KINDS = {SiteKind.VILLAGE_POINT, SiteKind.PICKUP_STORE, SiteKind.TOWNSHIP_STATION}
-# Sites a parcel may be addressed to (or sent from).
-POINT_KINDS = PICKUP_KINDS
 # Roles that scan parcels (with the county office, which may do everything).
 SCANNING_ROLES = {Role.TOWNSHIP_STAFF, Role.COURIER, Role.VILLAGE_OPERATOR}
 # Sites where parcels are sorted and forwarded (到达/发出).
@@ -75,7 +71,7 @@ HUB_KINDS = {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION, SiteKind.COUN
 EVENT_SITE_KINDS = {
     K.ARRIVED_HUB: HUB_KINDS,
     K.DEPARTED_HUB: HUB_KINDS,
-    K.AT_PICKUP_POINT: PICKUP_KINDS,
+    K.AT_PICKUP_POINT: SiteKind.PARCEL_POINTS,
 }
 # The scans that say only where a parcel is: the same one again at the same site is one event.
 PLACE_SCANS = {K.ACCEPTED, K.ARRIVED_HUB, K.DEPARTED_HUB, K.AT_PICKUP_POINT}
@@ -190,7 +186,7 @@ def parcel_details_problems(details: ParcelDetails) -> list[Problem]:
     problems = []
     if details.direction not in dict(Direction.choices):
         problems.append(Problem("bad_direction", _("unknown direction %s") % details.direction))
-    if details.point is not None and details.point.kind not in POINT_KINDS:
+    if details.point is not None and details.point.kind not in SiteKind.PARCEL_POINTS:
         problems.append(
             Problem(
                 "not_a_point",
@@ -396,7 +392,7 @@ def _wrong_site(event: EventInput) -> Problem | None:
         return None
     kinds = EVENT_SITE_KINDS.get(event.kind)
     if event.kind == K.DELIVERED and event.delivered_to == DeliveredTo.PICKUP_POINT:
-        kinds = PICKUP_KINDS
+        kinds = SiteKind.PARCEL_POINTS
     if kinds is None or event.site.kind in kinds:
         return None
     return Problem(
@@ -682,7 +678,7 @@ def check_in_parcel(
     with transaction.atomic():
         site = lock_site(site.pk)
         require_point_staff(actor, site)
-        if site.kind not in PICKUP_KINDS:
+        if site.kind not in SiteKind.PARCEL_POINTS:
             raise InvalidInput(_("%s does not keep parcels for pickup.") % site.name)
         if not site.is_serving:
             raise Conflict(_("%s is not operating.") % site.name)

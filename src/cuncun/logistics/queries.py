@@ -216,12 +216,10 @@ def routes_for(user):
     routes = Route.objects.all()
     if runs_hubs(user):
         return routes
-    if user.role == Role.COURIER:
-        path = scope_of(user).region_path
-        return routes.filter(
-            Q(start_site__region__path__startswith=path)
-            | Q(stops__site__region__path__startswith=path)
-        ).distinct()
+    # A courier without an area opens none (the sites it could see are the public's).
+    if user.role == Role.COURIER and not scope_of(user).is_public:
+        area = Site.objects.visible_to(user)
+        return routes.filter(Q(start_site__in=area) | Q(stops__site__in=area)).distinct()
     return routes.none()
 
 

@@ -269,3 +269,10 @@ def test_a_roster_completing_a_registered_trainee_is_audited_with_the_phone_mask
     assert entry.after == {"phone": "138****0001", "categories": ["poverty_registered"]}
     imported = AuditEntry.objects.filter(action="training.import_roster").latest("id")
     assert imported.after["completed_trainees"] == 1 and imported.after["new_trainees"] == 0
+
+
+def test_a_name_longer_than_its_column_is_a_bad_row_saying_how_long(session):
+    bad = _bad_rows(session, [person_row(1), person_row(2, name="长" * 51)])
+
+    assert [(p["row"], p["code"]) for p in bad] == [(4, "name_too_long")]
+    assert "姓名有51个字，最多50个" in bad[0]["reason"]

@@ -371,6 +371,27 @@ def test_too_long_text_negative_or_too_large_numbers_schedule_nothing(county, aw
     assert not TrainingSession.objects.exists()
 
 
+def test_texts_longer_than_their_columns_and_costs_out_of_range_say_which_and_how_far(
+    county, awareness
+):
+    with pytest.raises(InvalidInput) as refused:
+        services.schedule_session(
+            actor=None, plan=_plan(awareness, title="长" * 151, trainer="长" * 101, cost="-1")
+        )
+    problems = refused.value.details["problems"]
+    assert "标题有151个字，最多150个" in problems and "授课老师有101个字，最多100个" in problems
+    assert any(p.startswith("费用（元）必须在 0 到 ") for p in problems)
+    with pytest.raises(InvalidInput, match="费用（元）不是数字：很多"):
+        services.schedule_session(actor=None, plan=_plan(awareness, cost="很多"))
+    with pytest.raises(InvalidInput, match="名称有101个字，最多100个"):
+        services.create_course(actor=None, code="long", name="长" * 101, kind=awareness.kind)
+    with pytest.raises(InvalidInput, match="姓名有51个字，最多50个"):  # a person's, not 名称
+        services.register_trainee(
+            actor=None, person=_person(1, name="长" * 51, region=village("嘎洒镇", "曼达村委会"))
+        )
+    assert not TrainingSession.objects.exists() and not Trainee.objects.exists()
+
+
 # --- the special fund's training cap ------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.datetime import from_excel
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cuncun.core.checks import text_too_long
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
 from cuncun.core.personal import (
@@ -443,8 +444,8 @@ class RosterChecker:
         name = _text(v.get("name"))
         if not name:
             fail("missing_name", _("The name is empty."))
-        elif len(name) > 50:
-            fail("name_too_long", _("The name is longer than 50 characters."))
+        elif too_long := text_too_long(Trainee, "name", name):
+            fail("name_too_long", too_long)
         id_number, birth_date = self._id_number(v.get("id_number"), fail)
         gender = gender_of(id_number) if id_number else ""
         written = _text(v.get("gender"))

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cuncun.core import audit
+from cuncun.core.checks import number_out_of_range, text_too_long, texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotFound
-from cuncun.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_yuan, to_money
+from cuncun.core.money import format_yuan, to_money
 from cuncun.core.personal import is_valid_phone, mask_id_number, mask_phone
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.training import codes, queries
@@ -57,7 +58,6 @@ MAX_ROSTER_BYTES = 10 * 1024 * 1024
 SESSION_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 # A session code taken by someone else at the same moment is taken again this many times.
 SESSION_CODE_ATTEMPTS = 5
-MAX_COST = Decimal(10) ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)  # what a money column holds
 MAX_PLACES = 2**31 - 1  # what the places column holds
 TRAINEES_PER_INSERT = 1000
 # What an audit entry may say about a trainee: never the ID number or the phone.
@@ -75,15 +75,7 @@ SESSION_FIELDS = [
     "capacity",
     "certificate_min_days",
 ]
-# The text fields of a session and a course, and the longest each may be.
-SESSION_TEXT_LIMITS = {
-    "title": TrainingSession._meta.get_field("title").max_length,
-    "place": TrainingSession._meta.get_field("place").max_length,
-    "trainer": TrainingSession._meta.get_field("trainer").max_length,
-    "institution": TrainingSession._meta.get_field("institution").max_length,
-}
-COURSE_NAME_LIMIT = Course._meta.get_field("name").max_length
-NAME_LIMIT = Trainee._meta.get_field("name").max_length
+SESSION_TEXTS = ["title", "place", "trainer", "institution"]
 ATTENDANCE_ACTIONS = {
     AttendanceSource.MANUAL: "training.record_attendance",
     AttendanceSource.CHECK_IN: "training.check_in",
@@ -119,8 +111,8 @@ def create_course(
         problems.append(_("The code must be 1-32 lower-case letters, digits or dashes."))
     if not name:
         problems.append(_("The name is empty."))
-    elif len(name) > COURSE_NAME_LIMIT:
-        problems.append(_("The name is longer than %d characters.") % COURSE_NAME_LIMIT)
+    elif too_long := text_too_long(Course, "name", name):
+        problems.append(too_long)
     if kind not in dict(CourseKind.choices):
         problems.append(_("Unknown kind of course %s.") % kind)
     _refuse(problems)
@@ -189,27 +181,16 @@ def _check_session(values: dict) -> list[str]:
         problems.append(_("A session lasts at most 90 days; schedule several sessions."))
     if not (values.get("place") or "").strip():
         problems.append(_("The place is empty."))
-    for name, limit in SESSION_TEXT_LIMITS.items():
-        if len(values.get(name) or "") > limit:
-            label = TrainingSession._meta.get_field(name).verbose_name
-            problems.append(
-                _("The %(field)s is longer than %(n)d characters.") % {"field": label, "n": limit}
-            )
+    problems += texts_too_long(TrainingSession, {name: values.get(name) for name in SESSION_TEXTS})
     region = values["region"]
     if region is None or region.level not in {Level.COUNTY, Level.TOWNSHIP}:
         problems.append(_("A session is held in a township, or county-wide."))
     if values["funding_source"] not in dict(FundingSource.choices):
         problems.append(_("Unknown funding source %s.") % values["funding_source"])
-    try:
-        cost = to_money(values["cost"] if values["cost"] not in (None, "") else 0)
-    except (ValueError, TypeError):
-        problems.append(_("The cost is not an amount of money."))
+    if wrong_cost := number_out_of_range(TrainingSession, "cost", values["cost"], low=0):
+        problems.append(wrong_cost)
     else:
-        values["cost"] = cost
-        if cost < 0:
-            problems.append(_("The cost cannot be negative."))
-        elif cost >= MAX_COST:
-            problems.append(_("The cost is too large to be an amount of money."))
+        values["cost"] = to_money(values["cost"] if values["cost"] not in (None, "") else 0)
     capacity = values.get("capacity")
     if capacity is not None and capacity < 1:
         problems.append(_("The number of places must be at least 1."))
@@ -376,8 +357,8 @@ def _check_person(person: Person, *, county: RegionUnit | None) -> tuple[str, da
         problems.append(trouble[1])
     if not person.name.strip():
         problems.append(_("The name is empty."))
-    elif len(person.name.strip()) > NAME_LIMIT:
-        problems.append(_("The full name is longer than %d characters.") % NAME_LIMIT)
+    elif too_long := text_too_long(Trainee, "name", person.name.strip()):
+        problems.append(too_long)
     if person.phone and not is_valid_phone(person.phone):
         problems.append(_("%s is not a mobile phone number.") % person.phone)
     if person.ethnicity and person.ethnicity not in ETHNIC_GROUPS:

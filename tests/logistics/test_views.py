@@ -9,6 +9,7 @@ from django.utils import timezone
 from cuncun.accounts.models import Role
 from cuncun.core.models import OutboxMessage
 from cuncun.logistics import routing
+from cuncun.logistics.forms import PlanForm
 from cuncun.logistics.models import (
     ConsentBasis,
     EventKind,
@@ -20,6 +21,8 @@ from cuncun.logistics.models import (
     TrackingEvent,
 )
 from cuncun.logistics.services import (
+    MAX_VAN_PARCELS,
+    MAX_VANS,
     EventInput,
     ParcelDetails,
     check_in_parcel,
@@ -312,6 +315,16 @@ def test_the_office_plans_routes_and_prints_the_sheets(
     assert "直线距离 × 绕行系数 1.4（未导入道路距离矩阵）" in text and "SF1" in text
     assert 'id="route-1"' in text and 'id="route-2"' in text
     assert "嘎洒镇电商服务站 1号车" in text and manda_point.name in text
+
+
+def test_the_plan_form_takes_the_fleets_the_service_takes():
+    day = timezone.localdate().isoformat()
+
+    assert PlanForm({"day": day, "vehicles": MAX_VANS, "capacity": 1}).is_valid()
+    assert PlanForm({"day": day, "capacity": MAX_VAN_PARCELS}).is_valid()
+    assert not PlanForm({"day": day, "vehicles": MAX_VANS + 1, "capacity": 400}).is_valid()
+    assert not PlanForm({"day": day, "capacity": MAX_VAN_PARCELS + 1}).is_valid()
+    assert not PlanForm({"day": day, "capacity": 0}).is_valid()
 
 
 def test_a_courier_opens_the_route_sheets_of_their_area_only(

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cuncun.logistics.models import ConsentBasis, EventKind
+from cuncun.logistics.services import MAX_VAN_PARCELS, MAX_VANS
 from cuncun.network.models import Carrier
 
 
@@ -106,11 +107,12 @@ class PlanForm(forms.Form):
         # A date input takes ISO dates only, whatever the page's language.
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # The service's bounds, so that the form refuses what it would.
     vehicles = forms.IntegerField(
-        label=_("Vans available"), min_value=1, max_value=50, required=False
+        label=_("Vans available"), min_value=1, max_value=MAX_VANS, required=False
     )
     capacity = forms.IntegerField(
-        label=_("Parcels per van"), min_value=10, max_value=5000, initial=400
+        label=_("Parcels per van"), min_value=1, max_value=MAX_VAN_PARCELS, initial=400
     )
 
 

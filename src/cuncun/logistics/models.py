@@ -130,6 +130,11 @@ class ParcelQuerySet(ScopedQuerySet):
         return self.filter(pickup_site=site, on_shelf=True)
 
 
+def normal_waybill(waybill: str) -> str:
+    """A waybill number as a parcel keeps it (and is looked up by): trimmed, in capitals."""
+    return (waybill or "").strip().upper()
+
+
 class Parcel(Timestamped):
     """快件: one waybill of one carrier, bound for (or sent from) a village point or station."""
 

@@ -17,6 +17,7 @@ from cuncun.logistics.models import (
     RoutePlan,
     RouteStop,
     TrackingEvent,
+    normal_waybill,
 )
 from cuncun.network.models import (
     Carrier,
@@ -58,7 +59,7 @@ def parcel_for(user, pk: int) -> Parcel:
 
 def find_by_waybill(user, waybill: str, carrier: Carrier | None = None):
     """Parcels the user may see with this waybill (one per carrier that used the number)."""
-    parcels = visible_parcels(user).filter(waybill=(waybill or "").strip().upper())
+    parcels = visible_parcels(user).filter(waybill=normal_waybill(waybill))
     if carrier is not None:
         parcels = parcels.filter(carrier=carrier)
     return list(parcels)
@@ -71,7 +72,7 @@ def all_carriers():
 def carrier_parcel(carrier: Carrier, waybill: str) -> Parcel:
     """A carrier's own parcel with its timeline (for the carrier API)."""
     parcel = (
-        Parcel.objects.filter(carrier=carrier, waybill=(waybill or "").strip().upper())
+        Parcel.objects.filter(carrier=carrier, waybill=normal_waybill(waybill))
         .select_related("carrier", "point", "status_site")
         .prefetch_related(Prefetch("events", queryset=TrackingEvent.objects.select_related("site")))
         .first()

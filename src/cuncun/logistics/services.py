@@ -49,6 +49,7 @@ from cuncun.logistics.models import (
     RoutePlan,
     RouteStop,
     TrackingEvent,
+    normal_waybill,
 )
 from cuncun.logistics.queries import pickup_fee
 from cuncun.logistics.rules import Problem, Step, new_event_problem
@@ -242,10 +243,6 @@ def _refuse(problems: list[Problem]) -> None:
 
 def _check_details(details: ParcelDetails) -> None:
     _refuse(parcel_details_problems(details))
-
-
-def normal_waybill(waybill: str) -> str:
-    return (waybill or "").strip().upper()
 
 
 def waybill_problem(waybill: str) -> Problem | None:

@@ -70,10 +70,7 @@ def scan(request):
             data = form.cleaned_data
             site = next(s for s in sites if str(s.pk) == data["site"])
             destination = next((s for s in destinations if str(s.pk) == data["destination"]), None)
-            try:
-                _scan(request, site, destination, data)
-            except DomainError as error:
-                messages.error(request, str(error.message))
+            carry_out(request, lambda: _scan(request, site, destination, data))
             query = f"?site={site.pk}&action={data['action']}"
             return redirect(reverse("logistics:scan") + query)
     else:
@@ -89,7 +86,7 @@ def scan(request):
 
 
 def _scan(request, site, destination, data) -> None:
-    waybill = data["waybill"].strip().upper()
+    waybill = services.normal_waybill(data["waybill"])
     carrier = data["carrier"]
     if carrier is None:
         found = queries.find_by_waybill(request.user, waybill)
@@ -210,7 +207,7 @@ def handover(request, pk: int):
         messages.error(request, _("Enter the waybill number."))
         return redirect("logistics:counter", pk=site.pk)
     data = form.cleaned_data
-    waybill = data["waybill"].strip().upper()
+    waybill = services.normal_waybill(data["waybill"])
     parcel = next((p for p in queries.waiting_at(site) if p.waybill == waybill), None)
     if parcel is None:
         messages.error(request, _("%s is not waiting at this point.") % waybill)
@@ -218,17 +215,18 @@ def handover(request, pk: int):
     id_check = None
     if not data["code"] and data["id_number"]:
         id_check = services.IdCheck(id_number=data["id_number"], name=data["id_name"])
-    try:
-        services.hand_over_parcel(
+    handed_over = carry_out(
+        request,
+        lambda: services.hand_over_parcel(
             actor=request.user,
             site=site,
             parcel=parcel,
             code=data["code"],
             id_check=id_check,
             proxy_name=data["proxy_name"],
-        )
-    except DomainError as error:
-        messages.error(request, str(error.message))
+        ),
+    )
+    if not handed_over:
         return redirect("logistics:counter", pk=site.pk)
     return redirect("logistics:receipt", pk=parcel.pk)
 
@@ -323,16 +321,16 @@ def review(request):
         elif not form.is_valid():
             messages.error(request, _("Say why, in a few words."))
         else:
-            try:
-                services.review_event(
+            carry_out(
+                request,
+                lambda: services.review_event(
                     actor=request.user,
                     event=event,
                     apply=form.cleaned_data["decision"] == "apply",
                     note=form.cleaned_data["note"],
-                )
-                messages.success(request, _("Reviewed."))
-            except DomainError as error:
-                messages.error(request, str(error.message))
+                ),
+                _("Reviewed."),
+            )
         return redirect("logistics:review")
     return render(
         request,

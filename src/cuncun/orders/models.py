@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.accounts.roles import Role
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
 
@@ -138,9 +139,30 @@ class Checkout(models.Model):
         return self.on_behalf_of_phone or self.recipient_phone or self.buyer.phone
 
 
+# Staff who follow the orders of the merchants in their area: the county office, the member
+# departments (county-wide) and township staff (their township). The same people read training's
+# records (training.access.READER_ROLES): one shared Role set is the lead's to add.
+AREA_ORDER_ROLES = frozenset({Role.COUNTY_OFFICE, Role.MEMBER_DEPARTMENT, Role.TOWNSHIP_STAFF})
+
+
+def follows_area_orders(user) -> bool:
+    """Whether the user reads the orders of the merchants in their area (the office's views)."""
+    return getattr(user, "is_authenticated", False) and (
+        user.is_superuser or user.role in AREA_ORDER_ROLES
+    )
+
+
 class OrderQuerySet(ScopedQuerySet):
     # Staff see the sales of the merchants in their area.
     region_path_lookup = "merchant__region__path"
+
+    def visible_to(self, user):
+        """The orders of the merchants in the area of staff who follow them; none for anyone
+        else. A merchant's or an operator's account has a region too, yet reads only its own
+        sales and its point's orders, and a buyer their own (each through its own query)."""
+        if not follows_area_orders(user):
+            return self.none()
+        return super().visible_to(user)
 
     def sold(self):
         return self.filter(status__in=OrderStatus.SOLD)

@@ -20,6 +20,7 @@ from cuncun.catalog.models import Category, Sku
 from cuncun.catalog.services import InsufficientStock
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from cuncun.core.models import AuditEntry
+from cuncun.core.pages import carry_out, safe_next
 from cuncun.merchants.services import may_sell_for
 from cuncun.network.models import Carrier, Site
 from cuncun.orders import queries, services
@@ -93,15 +94,16 @@ def cart(request):
 @require_POST
 def cart_add(request):
     sku = get_object_or_404(Sku, pk=_int(request.POST.get("sku")))
-    try:
-        services.add_to_cart(
+    added = carry_out(
+        request,
+        lambda: services.add_to_cart(
             actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity", 1))
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+        _("%s is in your cart.") % sku,
+    )
+    if not added:
         return redirect("orders:product", pk=sku.product_id)
-    messages.success(request, _("%s is in your cart.") % sku)
-    return redirect(_next(request) or reverse("orders:product", args=[sku.product_id]))
+    return redirect(safe_next(request) or reverse("orders:product", args=[sku.product_id]))
 
 
 @login_required
@@ -110,12 +112,12 @@ def cart_update(request):
     """Change a line's quantity (0, or the remove button, takes it out). A missing or garbled
     quantity is refused: it never empties the line by accident."""
     sku = get_object_or_404(Sku, pk=_int(request.POST.get("sku")))
-    try:
-        services.set_cart_quantity(
+    carry_out(
+        request,
+        lambda: services.set_cart_quantity(
             actor=request.user, sku=sku, quantity=_int(request.POST.get("quantity"))
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
+        ),
+    )
     return redirect("orders:cart")
 
 
@@ -124,13 +126,6 @@ def _int(value) -> int:
         return int(str(value).strip())
     except (TypeError, ValueError) as error:
         raise InvalidInput(_("A whole number is needed here.")) from error
-
-
-def _next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return ""
 
 
 def _buy_now(request) -> list[tuple[int, int]] | None:
@@ -273,12 +268,11 @@ def checkout_pay(request, pk: int):
 @require_POST
 def checkout_cancel(request, pk: int):
     checkout = queries.buyer_checkout(request.user, pk)
-    try:
-        services.cancel_checkout(actor=request.user, checkout=checkout)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Cancelled; the goods were released."))
+    carry_out(
+        request,
+        lambda: services.cancel_checkout(actor=request.user, checkout=checkout),
+        _("Cancelled; the goods were released."),
+    )
     return redirect("orders:checkout_detail", pk=pk)
 
 
@@ -411,7 +405,7 @@ def order_step(request, pk: int):
         form = ShipForm(request.POST)
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-            return redirect(_next(request) or reverse("orders:order", args=[pk]))
+            return redirect(safe_next(request) or reverse("orders:order", args=[pk]))
         code = form.cleaned_data["carrier"]
         kwargs = {
             "carrier": Carrier.objects.filter(code=code).first() if code else None,
@@ -421,13 +415,10 @@ def order_step(request, pk: int):
         kwargs = {"code": request.POST.get("code", "")}
     elif step == "refund":
         kwargs = {"reason": request.POST.get("reason", "")}
-    try:
-        STEPS[step](actor=request.user, order=order, **kwargs)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, str(DONE[step]))
-    return redirect(_next(request) or reverse("orders:order", args=[pk]))
+    carry_out(
+        request, lambda: STEPS[step](actor=request.user, order=order, **kwargs), str(DONE[step])
+    )
+    return redirect(safe_next(request) or reverse("orders:order", args=[pk]))
 
 
 # --- the seller -----------------------------------------------------------------------------
@@ -494,13 +485,12 @@ def point(request):
 @require_POST
 def confirm_cash(request, reference: str):
     payment = get_object_or_404(Payment, reference=reference, provider="offline")
-    try:
-        services.confirm_offline_payment(actor=request.user, payment=payment)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Cash received: the orders are paid."))
-    return redirect(_next(request) or reverse("orders:point"))
+    carry_out(
+        request,
+        lambda: services.confirm_offline_payment(actor=request.user, payment=payment),
+        _("Cash received: the orders are paid."),
+    )
+    return redirect(safe_next(request) or reverse("orders:point"))
 
 
 # --- the county office ----------------------------------------------------------------------
@@ -526,7 +516,7 @@ def office(request):
             "status_label": dict(S.choices).get(status, ""),
             "summary": queries.office_summary(user),
             "refunds": queries.refunds_not_paid_back(user)[:50],
-            "may_retry": user.manages_reference_data,
+            "may_retry": services.may_retry_refunds(user),
         },
     )
 
@@ -535,12 +525,11 @@ def office(request):
 @require_POST
 def retry_refund(request, pk: int):
     refund = get_object_or_404(queries.refunds_not_paid_back(request.user), pk=pk)
-    try:
-        services.retry_refund(actor=request.user, refund=refund)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The refund is being sent again."))
+    carry_out(
+        request,
+        lambda: services.retry_refund(actor=request.user, refund=refund),
+        _("The refund is being sent again."),
+    )
     return redirect("orders:office")
 
 
@@ -553,6 +542,8 @@ def sandbox_gateway(request, token: str):
     charge = get_object_or_404(SandboxCharge, token=token)
     if request.method == "POST":
         charge = PROVIDERS["sandbox"].decide(token, pay=request.POST.get("decision") == "pay")
+        # The gateway's own entry: the address it keeps is checked again here, as an outside
+        # gateway would only send the buyer to the site that opened the charge.
         back = charge.return_url
         safe = url_has_allowed_host_and_scheme(back, {request.get_host()})
         return redirect(back if back and safe else "/")

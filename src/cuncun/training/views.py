@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
+from cuncun.core.pages import carry_out
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import browse_root, find_unit
 from cuncun.training import codes, queries, services
@@ -315,17 +316,19 @@ def record_attendance(request, code: str):
             _("No trainee has this ID number: import them with a roster or let them check in."),
         )
         return redirect("training:session", code=code)
-    try:
-        _attendance, created = services.record_attendance(
-            actor=request.user, session=session, trainee=trainee, day=form.cleaned_data["day"]
-        )
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
-        if created:
-            messages.success(request, _("%s marked present.") % trainee.name)
-        else:
-            messages.info(request, _("%s was already marked present that day.") % trainee.name)
+    recorded = []  # (attendance, created)
+    marked = carry_out(
+        request,
+        lambda: recorded.append(
+            services.record_attendance(
+                actor=request.user, session=session, trainee=trainee, day=form.cleaned_data["day"]
+            )
+        ),
+    )
+    if marked and recorded[0][1]:
+        messages.success(request, _("%s marked present.") % trainee.name)
+    elif marked:
+        messages.info(request, _("%s was already marked present that day.") % trainee.name)
     return redirect("training:session", code=code)
 
 
@@ -333,11 +336,11 @@ def record_attendance(request, code: str):
 @require_POST
 def issue_certificates(request, code: str):
     session = queries.session_by_code(code)
-    try:
-        issued = services.issue_certificates(actor=request.user, session=session)
-    except DomainError as error:
-        messages.error(request, str(error.message))
-    else:
+    issued = []
+    if carry_out(
+        request,
+        lambda: issued.extend(services.issue_certificates(actor=request.user, session=session)),
+    ):
         messages.success(request, _("%d certificate(s) issued.") % len(issued))
     return redirect(reverse("training:session", args=[code]) + "#certificates")
 
@@ -445,18 +448,21 @@ def roster_upload(request, code: str):
         messages.error(request, _("Choose a roster file (.xlsx) to upload."))
         return redirect("training:session", code=code)
     upload = form.cleaned_data["file"]
-    try:
-        roster_import = services.start_roster_import(
-            actor=request.user,
-            session=session,
-            file_name=upload.name,
-            content=upload.read(),
-            good_rows_only=form.cleaned_data["good_rows_only"],
-        )
-    except DomainError as error:
-        messages.error(request, str(error.message))
+    started = []
+    if not carry_out(
+        request,
+        lambda: started.append(
+            services.start_roster_import(
+                actor=request.user,
+                session=session,
+                file_name=upload.name,
+                content=upload.read(),
+                good_rows_only=form.cleaned_data["good_rows_only"],
+            )
+        ),
+    ):
         return redirect("training:session", code=code)
-    return redirect("training:import", pk=roster_import.pk)
+    return redirect("training:import", pk=started[0].pk)
 
 
 @login_required
@@ -480,10 +486,7 @@ def roster_import_progress(request, pk: int):
 @require_POST
 def roster_import_good_rows(request, pk: int):
     found = queries.roster_import(pk)
-    try:
-        services.import_good_rows(actor=request.user, roster_import=found)
-    except DomainError as error:
-        messages.error(request, str(error.message))
+    carry_out(request, lambda: services.import_good_rows(actor=request.user, roster_import=found))
     return redirect("training:import", pk=pk)
 
 
@@ -492,10 +495,9 @@ def roster_import_good_rows(request, pk: int):
 def roster_import_retry(request, pk: int):
     """A stalled import (its worker stopped) is run again."""
     found = queries.roster_import(pk)
-    try:
-        services.retry_roster_import(actor=request.user, roster_import=found)
-    except DomainError as error:
-        messages.error(request, str(error.message))
+    carry_out(
+        request, lambda: services.retry_roster_import(actor=request.user, roster_import=found)
+    )
     return redirect("training:import", pk=pk)
 
 
@@ -503,10 +505,9 @@ def roster_import_retry(request, pk: int):
 @require_POST
 def roster_import_discard(request, pk: int):
     found = queries.roster_import(pk)
-    try:
-        services.discard_roster_import(actor=request.user, roster_import=found)
-    except DomainError as error:
-        messages.error(request, str(error.message))
+    if not carry_out(
+        request, lambda: services.discard_roster_import(actor=request.user, roster_import=found)
+    ):
         return redirect("training:import", pk=pk)
     messages.info(request, _("Nothing was imported from %s.") % found.file_name)
     return redirect("training:session", code=found.session.code)
@@ -642,14 +643,13 @@ def revoke_certificate(request, number: str):
     if not form.is_valid():
         messages.error(request, _("Say why the certificate is revoked."))
     else:
-        try:
-            services.revoke_certificate(
+        carry_out(
+            request,
+            lambda: services.revoke_certificate(
                 actor=request.user, certificate=found, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Certificate %s revoked.") % found.number)
+            ),
+            _("Certificate %s revoked.") % found.number,
+        )
     return redirect("training:certificate", number=number)
 
 

@@ -333,8 +333,36 @@ def test_a_merchants_account_has_no_office_order_view(client, market):
     assert client.get("/api/orders/", {"role": "office"}).json() == []
 
 
-def test_the_office_sees_a_refund_not_paid_back_and_sends_it_again(
-    client, market, office_user, monkeypatch
+def test_only_staff_who_follow_an_areas_orders_read_them_through_the_queryset(
+    market, office_user, gasa_staff, menglong_staff
+):
+    order = paid_order(market)  # the tea garden's, in 勐龙镇
+    readers = {
+        user.username: list(Order.objects.visible_to(user))
+        for user in (
+            office_user,
+            menglong_staff,
+            gasa_staff,
+            market.tea_owner,
+            market.coffee_owner,
+            market.operator,
+            market.buyer,
+        )
+    }
+    assert readers == {
+        "office": [order],
+        "menglong": [order],
+        "gasa": [],
+        # a merchant's, an operator's and a buyer's accounts read their orders elsewhere
+        "merchant": [],
+        "coffee": [],
+        "operator": [],
+        "buyer": [],
+    }
+
+
+def test_township_staff_see_a_refund_not_paid_back_but_only_the_office_sends_it_again(
+    client, market, menglong_staff
 ):
     from cuncun.orders.models import Refund, RefundStatus
     from cuncun.orders.services import refund_order
@@ -343,15 +371,48 @@ def test_the_office_sees_a_refund_not_paid_back_and_sends_it_again(
     refund_order(actor=market.buyer, order=order, reason="不要了")
     refund = Refund.objects.get()
     Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, last_error="timeout")
+    client.force_login(menglong_staff)
+    page = text(client.get("/market/office/"))
+    assert "尚未退回的退款" in page and "timeout" in page
+    assert f"/market/office/refunds/{refund.pk}/retry/" not in page
+
+    page = text(client.post(f"/market/office/refunds/{refund.pk}/retry/", follow=True))
+
+    assert "只有市电商办可以这样做" in page
+    assert Refund.objects.get().status == RefundStatus.FAILED
+
+
+def test_the_office_sees_a_refund_not_paid_back_and_sends_it_again(
+    client, market, office_user, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from cuncun.core.models import AuditEntry
+    from cuncun.orders.models import Refund, RefundStatus
+    from cuncun.orders.services import refund_order
+
+    order = paid_order(market)
+    refund_order(actor=market.buyer, order=order, reason="不要了")  # its task is not run here
+    refund = Refund.objects.get()
+    Refund.objects.filter(pk=refund.pk).update(status=RefundStatus.FAILED, last_error="timeout")
     client.force_login(office_user)
     page = text(client.get("/market/office/"))
     assert "尚未退回的退款" in page and "timeout" in page
+    assert f"/market/office/refunds/{refund.pk}/retry/" in page
 
-    client.post(f"/market/office/refunds/{refund.pk}/retry/")
+    with django_capture_on_commit_callbacks(execute=True):
+        page = text(client.post(f"/market/office/refunds/{refund.pk}/retry/", follow=True))
 
+    assert "已重新发起退款" in page
     assert Refund.objects.get().status == RefundStatus.PENDING
+    entry = AuditEntry.objects.get(action="refund.retry")
+    assert entry.actor == office_user and entry.before["status"] == RefundStatus.FAILED
+    queued = DBTaskResult.objects.filter(task_path__endswith="send_refund")
+    assert [row.args_kwargs["args"] for row in queued] == [[refund.pk]]
     client.force_login(market.buyer)
-    assert "退款" in text(client.get(f"/market/orders/{order.pk}/"))
+    page = text(client.get(f"/market/orders/{order.pk}/"))
+    refund_line = page[page.index('id="refund"') :].split("</p>")[0]
+    assert "退款中" in refund_line and "未退回" not in refund_line
 
 
 def test_the_sandbox_gateways_page_sends_the_buyer_back_only_to_this_site(client, market):

@@ -14,6 +14,9 @@ class Role:
     VILLAGE_OPERATOR = "village_operator"  # runs one village service point: their village only
     MERCHANT = "merchant"  # an enterprise, co-op, family farm or farmer: their own shop
     COURIER = "courier"  # a carrier's courier: scans parcels in their delivery area
+    LEADERSHIP_GROUP = "leadership_group"  # 市电商工作领导小组: reads everything, decides
+    SUPERVISION_OFFICE = "supervision_office"  # 市委、市政府督查室: reads everything, supervises
+    SERVICE_CENTER = "service_center"  # 市电子商务公共服务中心: statistics, monitoring, services
 
     choices = [
         (COUNTY_OFFICE, _("county e-commerce office")),
@@ -23,14 +26,27 @@ class Role:
         (VILLAGE_OPERATOR, _("village operator")),
         (MERCHANT, _("merchant")),
         (COURIER, _("courier")),
+        (LEADERSHIP_GROUP, _("leadership group")),
+        (SUPERVISION_OFFICE, _("supervision office")),
+        (SERVICE_CENTER, _("public service center")),
     ]
     # Roles that act for the whole county, so their region must be the county itself.
-    COUNTY_WIDE = {COUNTY_OFFICE, MEMBER_DEPARTMENT, FINANCE_BUREAU}
+    COUNTY_WIDE = {
+        COUNTY_OFFICE,
+        MEMBER_DEPARTMENT,
+        FINANCE_BUREAU,
+        LEADERSHIP_GROUP,
+        SUPERVISION_OFFICE,
+        SERVICE_CENTER,
+    }
     # The level of region each role is scoped to.
     REGION_LEVEL = {
         COUNTY_OFFICE: "county",
         MEMBER_DEPARTMENT: "county",
         FINANCE_BUREAU: "county",
+        LEADERSHIP_GROUP: "county",
+        SUPERVISION_OFFICE: "county",
+        SERVICE_CENTER: "county",
         TOWNSHIP_STAFF: "township",
         VILLAGE_OPERATOR: "village",
     }

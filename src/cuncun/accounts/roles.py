@@ -17,6 +17,8 @@ class Role:
     LEADERSHIP_GROUP = "leadership_group"  # 市电商工作领导小组: reads everything, decides
     SUPERVISION_OFFICE = "supervision_office"  # 市委、市政府督查室: reads everything, supervises
     SERVICE_CENTER = "service_center"  # 市电子商务公共服务中心: statistics, monitoring, services
+    GUARANTEE_AGENCY = "guarantee_agency"  # 农信担保机构: reviews and guarantees businesses' loans
+    BANK = "bank"  # a lending bank working with the guarantee agencies: lends, records repayments
 
     choices = [
         (COUNTY_OFFICE, _("county e-commerce office")),
@@ -29,6 +31,8 @@ class Role:
         (LEADERSHIP_GROUP, _("leadership group")),
         (SUPERVISION_OFFICE, _("supervision office")),
         (SERVICE_CENTER, _("public service center")),
+        (GUARANTEE_AGENCY, _("guarantee agency")),
+        (BANK, _("bank")),
     ]
     # Roles that act for the whole county, so their region must be the county itself.
     COUNTY_WIDE = {
@@ -38,6 +42,8 @@ class Role:
         LEADERSHIP_GROUP,
         SUPERVISION_OFFICE,
         SERVICE_CENTER,
+        GUARANTEE_AGENCY,
+        BANK,
     }
     # The level of region each role is scoped to.
     REGION_LEVEL = {
@@ -47,6 +53,8 @@ class Role:
         LEADERSHIP_GROUP: "county",
         SUPERVISION_OFFICE: "county",
         SERVICE_CENTER: "county",
+        GUARANTEE_AGENCY: "county",
+        BANK: "county",
         TOWNSHIP_STAFF: "township",
         VILLAGE_OPERATOR: "village",
     }

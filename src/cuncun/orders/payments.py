@@ -16,6 +16,7 @@ each refund reference once, as real gateways do with the merchant's order and re
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -252,3 +253,21 @@ def get_provider(code: str) -> PaymentProvider:
 
 def provider_choices() -> list[tuple[str, str]]:
     return [(code, str(p.name)) for code, p in PROVIDERS.items()]
+
+
+# Other things paid through these providers (a homestay booking): each is known by the prefix of
+# its reference and brings the function that applies a provider's notification to it. An app
+# registers here at start-up (orders cannot import the apps below it); a provider sees such a
+# payable as it sees a Payment: a `reference` and an `amount`.
+OTHER_PAYABLES: dict[str, Callable[..., str]] = {}
+
+
+def register_payable(prefix: str, apply_notification: Callable[..., str]) -> None:
+    OTHER_PAYABLES[prefix] = apply_notification
+
+
+def other_payable(reference: str) -> Callable[..., str] | None:
+    """The function applying notifications about `reference`, if another app owns it."""
+    return next(
+        (apply for prefix, apply in OTHER_PAYABLES.items() if reference.startswith(prefix)), None
+    )

@@ -63,6 +63,7 @@ from cuncun.orders.payments import (
     Notification,
     PaymentProvider,
     get_provider,
+    other_payable,
 )
 
 logger = logging.getLogger(__name__)
@@ -905,6 +906,9 @@ def apply_payment_notification(*, provider, notification: Notification, source: 
     """Apply what a provider says about one payment. Money received is never lost: it pays the
     checkout if its orders still await payment (whichever of its payments it came through), and
     is refunded otherwise."""
+    apply_elsewhere = other_payable(notification.reference)
+    if apply_elsewhere is not None:  # not an order's payment: the app that owns it applies it
+        return apply_elsewhere(provider=provider, notification=notification, source=source)
     n = notification
     refused = None
     withdrawn: list[Payment] = []

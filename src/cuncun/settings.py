@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "cuncun.logistics",
     "cuncun.orders",
     "cuncun.training",
+    "cuncun.tourism",
     "cuncun.monitoring",
     "cuncun.portal",
 ]

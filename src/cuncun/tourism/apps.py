@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.accounts.roles import Role
+
+
+class TourismConfig(AppConfig):
+    name = "cuncun.tourism"
+    label = "tourism"
+    verbose_name = _("Homestays and rural tourism")
+    nav_items = [
+        (_("Homestays"), "tourism:list"),
+        (_("My homestay"), "tourism:host", {Role.MERCHANT}),
+        (_("Homestay certification"), "tourism:manage", {Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF}),
+    ]
+
+    def ready(self):
+        from cuncun.tourism import indicators, payments
+
+        indicators.register()
+        payments.register()

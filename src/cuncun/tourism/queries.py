@@ -1,0 +1,113 @@
+"""Reads of the tourism app, each starting from what the person may see."""
+
+from datetime import date, timedelta
+
+from django.db.models import Min, Prefetch, Q
+
+from cuncun.accounts.roles import Role
+from cuncun.core.errors import NotFound
+from cuncun.tourism.models import BookedNight, Booking, BookingStatus, Homestay, Room
+from cuncun.tourism.services import is_host, may_manage_homestays
+
+
+def bookable_homestays():
+    """The public list: certified homestays, with their cheapest usual room price."""
+    return (
+        Homestay.objects.public()
+        .select_related("region__parent")
+        .annotate(from_price=Min("rooms__price", filter=Q(rooms__is_open=True)))
+        .order_by("region__path", "name")
+    )
+
+
+def _with_rooms(queryset):
+    return queryset.select_related("region__parent", "merchant").prefetch_related(
+        Prefetch("rooms", queryset=Room.objects.prefetch_related("seasonal_prices")),
+        "cancellation_rules",
+    )
+
+
+def homestay_for(user, pk: int) -> Homestay:
+    """A certified homestay for everyone; any other to its host and the staff of its area."""
+    homestay = _with_rooms(Homestay.objects.filter(pk=pk)).first()
+    if homestay is None:
+        raise NotFound()
+    if homestay.status == "certified" or is_host(user, homestay):
+        return homestay
+    if may_manage_homestays(user) and homestays_to_manage(user).filter(pk=pk).exists():
+        return homestay
+    raise NotFound()
+
+
+def hosted_homestays(user):
+    if not getattr(user, "is_authenticated", False):
+        return Homestay.objects.none()
+    return _with_rooms(Homestay.objects.filter(merchant__owner=user))
+
+
+def homestays_to_manage(user):
+    """The office sees every homestay, township staff their villages'."""
+    if not may_manage_homestays(user):
+        return Homestay.objects.none()
+    homestays = Homestay.objects.select_related("region__parent", "merchant")
+    if user.is_superuser or user.role == Role.COUNTY_OFFICE:
+        return homestays
+    return homestays.visible_to(user)
+
+
+def host_bookings(user, *, since: date):
+    """The host's bookings still to come or under way, and those cancelled lately."""
+    return (
+        Booking.objects.hosted_by(user)
+        .filter(departure__gte=since)
+        .select_related("room__homestay")
+        .order_by("arrival", "id")
+    )
+
+
+def guest_bookings(user):
+    if not getattr(user, "is_authenticated", False):
+        return Booking.objects.none()
+    return Booking.objects.filter(guest=user).select_related("room__homestay").order_by("-id")
+
+
+def booking_for(user, reference: str) -> Booking:
+    """A booking for its guest and its host; nobody else."""
+    booking = (
+        Booking.objects.filter(reference=reference)
+        .select_related("room__homestay__merchant", "room__homestay__region")
+        .first()
+    )
+    if booking is None or not (
+        booking.guest_id == getattr(user, "pk", None) or is_host(user, booking.room.homestay)
+    ):
+        raise NotFound()
+    return booking
+
+
+def room_calendar(rooms, start: date, days: int) -> list[dict]:
+    """For each room, its next `days` nights: free, held or booked (with the booking), in one
+    query for all the rooms."""
+    end = start + timedelta(days=days)
+    taken = {
+        (n.room_id, n.night): n.booking
+        for n in BookedNight.objects.filter(
+            room__in=rooms, is_active=True, night__gte=start, night__lt=end
+        ).select_related("booking")
+    }
+    nights = [start + timedelta(days=i) for i in range(days)]
+    return [
+        {
+            "room": room,
+            "nights": [
+                {
+                    "day": night,
+                    "booking": taken.get((room.pk, night)),
+                    "held": getattr(taken.get((room.pk, night)), "status", "")
+                    == BookingStatus.HELD,
+                }
+                for night in nights
+            ],
+        }
+        for room in rooms
+    ]

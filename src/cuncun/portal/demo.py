@@ -65,6 +65,8 @@ DEMO_ACCOUNTS = [
     ),
     DemoAccount("merchant", Role.MERCHANT, "刘家茶园（演示）", "13900000006", "勐龙镇"),
     DemoAccount("courier", Role.COURIER, "赵小兵（演示）", "13900000007", "嘎洒镇"),
+    # A homestay's host (a merchant who runs a homestay in 曼达村委会).
+    DemoAccount("host", Role.MERCHANT, "玉罕（演示）", "13900000010", "嘎洒镇"),
     # A buyer: no role, no area; the mobile number is the user name, as on the sign-up page.
     DemoAccount("13900000009", "", "陈小雨（演示）", "13900000009", ""),
     # The training office: the plan's member unit that runs training (市人社局).

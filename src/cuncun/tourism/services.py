@@ -320,6 +320,7 @@ class StayRequest:
     guest_name: str
     guest_phone: str
     provider_code: str = "sandbox"
+    is_demo: bool = False
 
 
 def book_room(*, actor, request: StayRequest, now: datetime | None = None) -> Booking:
@@ -354,6 +355,7 @@ def book_room(*, actor, request: StayRequest, now: datetime | None = None) -> Bo
             hold_until=now + timedelta(minutes=provider.reservation_minutes),
             provider=provider.code,
             cancellation_terms=published_terms(homestay),
+            is_demo=request.is_demo,
         )
         try:
             with transaction.atomic():  # the unique index is the last word, whatever the timing

@@ -157,20 +157,6 @@ def test_the_merchant_list_costs_a_fixed_number_of_queries(
         assert all(len(m.platform_shops.all()) == 1 and m.in_poor_village is False for m in rows)
 
 
-def test_incubated_enterprises_count_from_the_day_they_moved_in(county):
-    from datetime import date
-
-    from cuncun.merchants.indicators import incubated_enterprises
-
-    register_merchant(
-        actor=None,
-        details=details(is_incubated=True, incubated_since=date(2017, 3, 1)),
-    )
-    assert incubated_enterprises(county, date(2017, 2, 28)).numerator == 0
-    assert incubated_enterprises(county, date(2017, 3, 1)).numerator == 1
-    assert incubated_enterprises(township("勐龙镇"), date(2017, 3, 1)).numerator == 0
-
-
 def test_nobody_in_a_township_or_village_links_an_owner_account(make_user, gasa_staff):
     manda = village("嘎洒镇", "曼达村委会")
     operator = make_user("op", Role.VILLAGE_OPERATOR, manda)

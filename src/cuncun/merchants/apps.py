@@ -1,12 +1,21 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.roles import Role
+
 
 class MerchantsConfig(AppConfig):
     name = "cuncun.merchants"
     label = "merchants"
     verbose_name = _("Merchants")
-    nav_items = [(_("Merchants"), "merchants:list")]
+    nav_items = [
+        (_("Merchants"), "merchants:list"),
+        (
+            _("Incubator tenants"),
+            "merchants:tenancies",
+            {Role.COUNTY_OFFICE, Role.SERVICE_CENTER, Role.LEADERSHIP_GROUP},
+        ),
+    ]
 
     def ready(self):
         from cuncun.merchants import indicators

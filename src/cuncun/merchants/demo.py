@@ -8,8 +8,14 @@ from django.db import transaction
 
 from cuncun.accounts.models import User
 from cuncun.core.personal import id_check_char
-from cuncun.merchants.models import Merchant, MerchantKind, Platform
-from cuncun.merchants.services import MerchantDetails, register_merchant
+from cuncun.merchants.models import Merchant, MerchantKind, Platform, Tenancy
+from cuncun.merchants.services import (
+    MerchantDetails,
+    record_tenancy,
+    record_tenant_service,
+    register_merchant,
+)
+from cuncun.network.models import Site, SiteKind
 from cuncun.regions.models import Level, RegionUnit
 
 K = MerchantKind
@@ -116,3 +122,69 @@ def load_demo() -> None:
                     **flags,
                 ),
             )
+    load_demo_tenancies()
+
+
+# Tenants of the demo's incubation center (fictional businesses above): name, programme, space,
+# moved in, services delivered (kind, day).
+DEMO_TENANTS = [
+    (
+        "版纳山韵茶业有限公司",
+        "incubation",
+        "A区201室 60㎡",
+        date(2017, 3, 1),
+        [("shop_setup", date(2017, 3, 8)), ("photography", date(2017, 3, 20))],
+    ),
+    (
+        "基诺山小粒咖啡专业合作社",
+        "incubation",
+        "A区203室 40㎡",
+        date(2017, 5, 10),
+        [("training", date(2017, 5, 20))],
+    ),
+    (
+        "勐罕菠萝种植专业合作社",
+        "incubation",
+        "A区205室 40㎡",
+        date(2017, 4, 1),
+        [("warehousing", date(2017, 6, 1)), ("consultation", date(2017, 6, 12))],
+    ),
+    (
+        "勐养生态蜂蜜家庭农场",
+        "incubation",
+        "B区102室 30㎡",
+        date(2017, 4, 15),
+        [("photography", date(2017, 5, 2))],
+    ),
+    (
+        "版纳农家干货小店",
+        "park",
+        "园区仓储间3号 80㎡",
+        date(2017, 6, 1),
+        [("warehousing", date(2017, 6, 5))],
+    ),
+]
+
+
+def load_demo_tenancies() -> None:
+    """The demo's tenants at the incubation center (run after the network's demo made it)."""
+    center = Site.objects.filter(kind=SiteKind.INCUBATOR, is_demo=True).first()
+    if center is None or Tenancy.objects.filter(is_demo=True).exists():
+        return
+    with transaction.atomic():
+        for name, programme, space, moved_in, services in DEMO_TENANTS:
+            merchant = Merchant.objects.filter(name=name, is_demo=True).first()
+            if merchant is None:
+                continue
+            tenancy = record_tenancy(
+                actor=None,
+                site=center,
+                merchant=merchant,
+                programme=programme,
+                space=space,
+                lease_from=moved_in,
+                lease_to=moved_in.replace(year=moved_in.year + 3),
+                is_demo=True,
+            )
+            for kind, day in services:
+                record_tenant_service(actor=None, tenancy=tenancy, kind=kind, delivered_on=day)

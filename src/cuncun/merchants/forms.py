@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cuncun.accounts.models import User
-from cuncun.merchants.models import MerchantKind, Platform
+from cuncun.merchants.models import (
+    Merchant,
+    MerchantKind,
+    Platform,
+    Tenancy,
+    TenancyProgramme,
+    TenancyStage,
+    TenantServiceKind,
+)
+from cuncun.network.models import Site, SiteKind
 
 
 class MerchantForm(forms.Form):
@@ -69,3 +78,36 @@ class PlatformShopForm(forms.Form):
 class ActiveForm(forms.Form):
     active = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class TenancyForm(forms.Form):
+    """A merchant moving into the incubation center or a park: both chosen by name."""
+
+    site = forms.ModelChoiceField(label=_("Center or park"), queryset=None)
+    merchant = forms.ModelChoiceField(label=_("Tenant"), queryset=None)
+    programme = forms.ChoiceField(label=_("Programme"), choices=TenancyProgramme.choices)
+    space = forms.CharField(label=_("Space"), max_length=60)
+    lease_from = forms.DateField(
+        label=_("Lease from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    lease_to = forms.DateField(label=_("Lease to"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(kind=SiteKind.INCUBATOR)
+        self.fields["merchant"].queryset = Merchant.objects.filter(is_active=True)
+
+
+class TenantServiceForm(forms.Form):
+    tenancy = forms.ModelChoiceField(label=_("Tenant"), queryset=None)
+    kind = forms.ChoiceField(label=_("Service"), choices=TenantServiceKind.choices)
+    delivered_on = forms.DateField(
+        label=_("Delivered on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tenancy"].queryset = Tenancy.objects.filter(
+            stage=TenancyStage.INCUBATING
+        ).select_related("merchant", "site")

@@ -196,3 +196,102 @@ class MerchantPlatformShop(models.Model):
 
     def __str__(self):
         return f"{self.get_platform_display()} {self.shop_name or self.shop_id}"
+
+
+# --- tenancy at the incubation center and the e-commerce parks (network sites of kind incubator)
+
+
+class TenancyProgramme:
+    INCUBATION = "incubation"  # 创业孵化: the incubation center settles and grows an enterprise
+    PARK = "park"  # 电商创业园: a park in an idle factory rents space and shares services
+
+    choices = [(INCUBATION, _("incubation")), (PARK, _("e-commerce park"))]
+
+
+class TenancyStage:
+    INCUBATING = "incubating"  # moved in, being incubated (孵化中)
+    GRADUATED = "graduated"  # left grown up (毕业): still counts as incubated
+    LEFT = "left"  # left before graduating (退出)
+
+    choices = [
+        (INCUBATING, _("incubating")),
+        (GRADUATED, _("graduated")),
+        (LEFT, _("left")),
+    ]
+
+
+class Tenancy(Timestamped):
+    """A merchant settled at the incubation center or a park: the space it uses, the lease and
+    where it stands. Kept in merchants (not network) because it joins a site to a merchant, and
+    merchants is the app that may see both."""
+
+    site = models.ForeignKey(
+        "network.Site", verbose_name=_("center or park"), on_delete=models.PROTECT, related_name="+"
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("tenant"), on_delete=models.PROTECT, related_name="tenancies"
+    )
+    programme = models.CharField(_("programme"), max_length=12, choices=TenancyProgramme.choices)
+    space = models.CharField(_("space"), max_length=60, help_text=_("e.g. office 203, 40 m²"))
+    lease_from = models.DateField(_("lease from"))
+    lease_to = models.DateField(_("lease to"))
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=TenancyStage.choices, default=TenancyStage.INCUBATING
+    )
+    stage_since = models.DateField(_("stage since"))
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("tenancy")
+        verbose_name_plural = _("tenancies")
+        ordering = ["site", "lease_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lease_to__gt=models.F("lease_from")), name="tenancy_lease_ends_later"
+            ),
+            models.UniqueConstraint(
+                fields=["site", "merchant"],
+                condition=Q(stage="incubating"),
+                name="tenancy_one_current_per_site",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.merchant} @ {self.site}"
+
+
+class TenantServiceKind:
+    TRAINING = "training"  # 培训
+    SHOP_SETUP = "shop_setup"  # 开店 (网店装修、上架)
+    PHOTOGRAPHY = "photography"  # 产品摄影
+    WAREHOUSING = "warehousing"  # 仓储
+    CONSULTATION = "consultation"  # 咨询
+
+    choices = [
+        (TRAINING, _("training")),
+        (SHOP_SETUP, _("shop set-up")),
+        (PHOTOGRAPHY, _("photography")),
+        (WAREHOUSING, _("warehousing")),
+        (CONSULTATION, _("consultation")),
+    ]
+
+
+class TenantService(models.Model):
+    """A service the center or park delivered to a tenant: the center's work. Append-only."""
+
+    tenancy = models.ForeignKey(Tenancy, on_delete=models.PROTECT, related_name="services")
+    kind = models.CharField(_("service"), max_length=16, choices=TenantServiceKind.choices)
+    delivered_on = models.DateField(_("delivered on"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service to a tenant")
+        verbose_name_plural = _("services to tenants")
+        ordering = ["-delivered_on", "-id"]
+
+    def __str__(self):
+        return f"{self.tenancy} {self.kind} {self.delivered_on}"

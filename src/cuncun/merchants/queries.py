@@ -3,7 +3,7 @@
 from django.db.models import Count, Prefetch, Q
 
 from cuncun.core.errors import NotFound
-from cuncun.merchants.models import Merchant, MerchantPlatformShop
+from cuncun.merchants.models import Merchant, MerchantPlatformShop, Tenancy, TenantService
 
 
 def visible_merchants(user):
@@ -72,3 +72,19 @@ def summary(user) -> dict:
         .order_by()
     )
     return {**totals, "by_kind": by_kind, "by_platform": platforms}
+
+
+def incubator_tenancies():
+    """The incubation center's and the parks' tenants, with the services delivered to each and
+    the count of each kind of service (the center's work), in three queries."""
+    return (
+        Tenancy.objects.select_related("site", "merchant__region")
+        .prefetch_related(
+            Prefetch("services", queryset=TenantService.objects.order_by("-delivered_on"))
+        )
+        .order_by("site__name", "stage", "lease_from")
+    )
+
+
+def tenant_service_totals() -> dict[str, int]:
+    return dict(TenantService.objects.values_list("kind").annotate(n=Count("id")))

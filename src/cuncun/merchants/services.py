@@ -16,7 +16,18 @@ from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 from cuncun.core.scoping import require_in_scope, scope_of
-from cuncun.merchants.models import Merchant, MerchantKind, MerchantPlatformShop, Platform
+from cuncun.merchants.models import (
+    Merchant,
+    MerchantKind,
+    MerchantPlatformShop,
+    Platform,
+    Tenancy,
+    TenancyProgramme,
+    TenancyStage,
+    TenantService,
+    TenantServiceKind,
+)
+from cuncun.network.models import SiteKind
 from cuncun.regions.models import RegionUnit
 
 # What the owner may change about their own business; managers may change everything else.
@@ -411,3 +422,140 @@ def remove_platform_shop(*, actor, shop: MerchantPlatformShop) -> None:
             before={"platform": shop.platform, "shop_id": shop.shop_id},
         )
         shop.delete()
+
+
+# --- tenancy at the incubation center and the parks -----------------------------------------
+
+# Who records tenancies and the services delivered to tenants: the county office runs the
+# program; the public service center runs the incubation center's day-to-day work.
+TENANCY_KEEPERS = frozenset({Role.COUNTY_OFFICE, Role.SERVICE_CENTER})
+# The flag each programme sets on the merchant register while the tenancy lasts.
+PROGRAMME_FLAG = {
+    TenancyProgramme.INCUBATION: "is_incubated",
+    TenancyProgramme.PARK: "is_park_tenant",
+}
+
+
+def may_keep_tenancies(actor) -> bool:
+    return getattr(actor, "is_authenticated", False) and (
+        actor.is_superuser or actor.role in TENANCY_KEEPERS
+    )
+
+
+def _require_tenancy_keeper(actor) -> None:
+    if actor is not None and not may_keep_tenancies(actor):
+        raise NotAllowed(_("Only the county office and the public service center record tenants."))
+
+
+def record_tenancy(
+    *,
+    actor,
+    site,
+    merchant: Merchant,
+    programme: str,
+    space: str,
+    lease_from: date,
+    lease_to: date,
+    is_demo: bool = False,
+) -> Tenancy:
+    """A merchant moves into the incubation center or a park; the register's flag follows."""
+    _require_tenancy_keeper(actor)
+    problems = []
+    if site.kind != SiteKind.INCUBATOR:
+        problems.append(_("the site is not the incubation center or a park"))
+    if programme not in dict(TenancyProgramme.choices):
+        problems.append(_("choose incubation or park"))
+    if not space.strip():
+        problems.append(_("say which space the tenant uses"))
+    if lease_to <= lease_from:
+        problems.append(_("the lease must end after it starts"))
+    if problems:
+        raise InvalidInput(_("The tenancy cannot be recorded: %s.") % "; ".join(problems))
+    with transaction.atomic():
+        merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if Tenancy.objects.filter(
+            site=site, merchant=merchant, stage=TenancyStage.INCUBATING
+        ).exists():
+            raise Conflict(_("%(name)s is a tenant there already.") % {"name": merchant.name})
+        tenancy = Tenancy.objects.create(
+            site=site,
+            merchant=merchant,
+            programme=programme,
+            space=space.strip(),
+            lease_from=lease_from,
+            lease_to=lease_to,
+            stage_since=lease_from,
+            is_demo=is_demo,
+        )
+        _flag_tenant(merchant, programme, lease_from, actor)
+        audit.record(
+            actor=actor, action="tenancy.record", obj=tenancy, after=audit.snapshot(tenancy)
+        )
+    return tenancy
+
+
+def _flag_tenant(merchant: Merchant, programme: str, since: date | None, actor) -> None:
+    """Keep the register's flag in step with the merchant's current tenancies."""
+    flag = PROGRAMME_FLAG[programme]
+    current = Tenancy.objects.filter(
+        merchant=merchant, programme=programme, stage=TenancyStage.INCUBATING
+    ).exists()
+    before = audit.snapshot(merchant, [flag, "incubated_since"])
+    setattr(merchant, flag, current)
+    if flag == "is_incubated":
+        merchant.incubated_since = (merchant.incubated_since or since) if current else None
+    after = audit.snapshot(merchant, [flag, "incubated_since"])
+    if before != after:
+        merchant.save(update_fields=[flag, "incubated_since", "updated_at"])
+        audit.record(
+            actor=actor, action="merchant.tenancy_flag", obj=merchant, before=before, after=after
+        )
+
+
+def change_tenancy_stage(*, actor, tenancy: Tenancy, stage: str, on: date) -> Tenancy:
+    """An incubating tenant graduates or leaves."""
+    _require_tenancy_keeper(actor)
+    if stage not in {TenancyStage.GRADUATED, TenancyStage.LEFT}:
+        raise InvalidInput(_("A tenant graduates or leaves."))
+    with transaction.atomic():
+        tenancy = Tenancy.objects.select_for_update().get(pk=tenancy.pk)
+        if tenancy.stage != TenancyStage.INCUBATING:
+            raise Conflict(_("This tenant has left already."))
+        if on < tenancy.lease_from:
+            raise InvalidInput(_("The day is before the tenant moved in."))
+        before = tenancy.stage
+        tenancy.stage, tenancy.stage_since = stage, on
+        tenancy.save(update_fields=["stage", "stage_since", "updated_at"])
+        merchant = Merchant.objects.select_for_update().get(pk=tenancy.merchant_id)
+        _flag_tenant(merchant, tenancy.programme, None, actor)
+        audit.record(
+            actor=actor,
+            action=f"tenancy.{stage}",
+            obj=tenancy,
+            before={"stage": before},
+            after={"stage": stage, "on": str(on)},
+        )
+    return tenancy
+
+
+def record_tenant_service(
+    *, actor, tenancy: Tenancy, kind: str, delivered_on: date, note: str = ""
+) -> TenantService:
+    """A service the center or park delivered to a tenant (counted as the center's work)."""
+    _require_tenancy_keeper(actor)
+    if kind not in dict(TenantServiceKind.choices):
+        raise InvalidInput(_("Choose the kind of service."))
+    if delivered_on < tenancy.lease_from:
+        raise InvalidInput(_("The day is before the tenant moved in."))
+    with transaction.atomic():
+        service = TenantService.objects.create(
+            tenancy=tenancy,
+            kind=kind,
+            delivered_on=delivered_on,
+            note=note.strip()[:200],
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(
+            actor=actor, action="tenancy.service", obj=tenancy, after=audit.snapshot(service)
+        )
+    return service

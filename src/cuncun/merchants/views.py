@@ -5,6 +5,7 @@ removing its outside shops. Thin: the rules are in services.py."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,8 +13,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cuncun.core.errors import DomainError, NotAllowed
 from cuncun.core.pages import carry_out
 from cuncun.merchants import queries, services
-from cuncun.merchants.forms import ActiveForm, MerchantForm, PlatformShopForm
-from cuncun.merchants.models import MerchantKind, MerchantPlatformShop
+from cuncun.merchants.forms import (
+    ActiveForm,
+    MerchantForm,
+    PlatformShopForm,
+    TenancyForm,
+    TenantServiceForm,
+)
+from cuncun.merchants.models import (
+    MerchantKind,
+    MerchantPlatformShop,
+    Tenancy,
+    TenancyStage,
+    TenantServiceKind,
+)
 from cuncun.regions.models import RegionUnit
 
 FLAGS = [
@@ -198,3 +211,56 @@ def remove_shop(request, pk: int, shop_pk: int):
         lambda: services.remove_platform_shop(actor=request.user, shop=shop),
         _("Shop removed."),
     )
+
+
+# --- the incubation center's and the parks' tenants -------------------------------------------
+
+
+@login_required
+def tenancies(request):
+    """Staff see the tenants, their lease and stage and the services delivered; the county office
+    and the public service center record them."""
+    if request.user.region_id is None and not request.user.is_superuser:
+        raise NotAllowed()
+    keeper = services.may_keep_tenancies(request.user)
+    if request.method == "POST" and keeper:
+        _tenancy_post(request, TenancyForm, TenantServiceForm)
+        return redirect("merchants:tenancies")
+    totals = queries.tenant_service_totals()
+    return render(
+        request,
+        "merchants/tenancies.html",
+        {
+            "tenancies": queries.incubator_tenancies(),
+            "totals": [(label, totals.get(code, 0)) for code, label in TenantServiceKind.choices],
+            "keeper": keeper,
+            "tenancy_form": TenancyForm(),
+            "service_form": TenantServiceForm(),
+            "stages": [(TenancyStage.GRADUATED, _("graduated")), (TenancyStage.LEFT, _("left"))],
+        },
+    )
+
+
+def _tenancy_post(request, tenancy_form, service_form):
+    action = request.POST.get("action")
+    if action == "stage":
+        tenancy = Tenancy.objects.filter(pk=request.POST.get("tenancy")).first()
+        if tenancy is not None:
+            carry_out(
+                request,
+                lambda: services.change_tenancy_stage(
+                    actor=request.user,
+                    tenancy=tenancy,
+                    stage=request.POST.get("stage", ""),
+                    on=timezone.localdate(),
+                ),
+                _("Recorded."),
+            )
+        return
+    form = (tenancy_form if action == "tenancy" else service_form)(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form: %s") % form.errors.as_text())
+        return
+    data = form.cleaned_data
+    record = services.record_tenancy if action == "tenancy" else services.record_tenant_service
+    carry_out(request, lambda: record(actor=request.user, **data), _("Recorded."))

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cuncun.orders",
     "cuncun.training",
     "cuncun.tourism",
+    "cuncun.financing",
     "cuncun.monitoring",
     "cuncun.portal",
 ]

@@ -67,6 +67,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("courier", Role.COURIER, "赵小兵（演示）", "13900000007", "嘎洒镇"),
     # A homestay's host (a merchant who runs a homestay in 曼达村委会).
     DemoAccount("host", Role.MERCHANT, "玉罕（演示）", "13900000010", "嘎洒镇"),
+    # Financing support: the guarantee agency's and the bank's reviewers.
+    DemoAccount("agency", Role.GUARANTEE_AGENCY, "周信达（演示）", "13900000011", "county"),
+    DemoAccount("bank", Role.BANK, "孙立行（演示）", "13900000012", "county"),
     # A buyer: no role, no area; the mobile number is the user name, as on the sign-up page.
     DemoAccount("13900000009", "", "陈小雨（演示）", "13900000009", ""),
     # The training office: the plan's member unit that runs training (市人社局).

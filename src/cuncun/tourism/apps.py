@@ -10,6 +10,7 @@ class TourismConfig(AppConfig):
     verbose_name = _("Homestays and rural tourism")
     nav_items = [
         (_("Homestays"), "tourism:list"),
+        (_("Tourism routes"), "tourism:routes"),
         (_("My homestay"), "tourism:host", {Role.MERCHANT}),
         (_("Homestay certification"), "tourism:manage", {Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF}),
     ]

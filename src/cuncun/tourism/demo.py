@@ -12,16 +12,19 @@ from django.utils import timezone
 from cuncun.accounts.models import User
 from cuncun.merchants.models import MerchantKind
 from cuncun.merchants.services import MerchantDetails, register_merchant
+from cuncun.network.models import Site, SiteKind
 from cuncun.regions.models import Level, RegionUnit
-from cuncun.tourism.models import Homestay, HomestayStatus
+from cuncun.tourism.models import Homestay, HomestayStatus, Route
 from cuncun.tourism.services import (
     HomestayDetails,
     StayRequest,
+    StopDetails,
     add_room,
     apply_for_homestay,
     book_room,
     change_homestay_status,
     confirm_cash_for_booking,
+    create_route,
     publish_cancellation_rules,
     set_seasonal_price,
 )
@@ -103,6 +106,7 @@ def load_demo() -> None:
                 actor=host, homestay=homestay, rules=RULES, house_rules=HOUSE_RULES
             )
     _demo_bookings(users.get("host"), users.get("13900000009"))
+    _demo_route()
 
 
 def _homestay(n, name, village, owner, status, lat, lon) -> Homestay:
@@ -179,3 +183,42 @@ def _demo_bookings(host, guest) -> None:
             ),
         )
         confirm_cash_for_booking(actor=host, booking=booking)
+
+
+# An invented two-day route through the demo homestays' villages: (day, village, stop name, what).
+DEMO_ROUTE = [
+    (1, "勐罕镇/曼听村委会", "曼听傣寨", "homestay", "看傣家竹楼，夜宿凤尾竹民宿"),
+    (1, "勐罕镇/曼搭村委会", "澜沧江畔", "", "江边散步，品傣味"),
+    (2, "嘎洒镇/曼达村委会", "曼达村电商服务站", "site", "选购村里的热带水果和普洱茶"),
+    (2, "嘎洒镇/曼达村委会", "曼达傣家小院", "homestay", "午饭后入住"),
+    (2, "勐养镇/曼纳庄村委会", "雨林人家", "homestay", "雨林徒步，夜观萤火虫"),
+]
+
+
+def _demo_route() -> None:
+    if Route.objects.filter(is_demo=True).exists():
+        return
+    stops = []
+    for day, where, name, what, note in DEMO_ROUTE:
+        village = _village(where)
+        homestay = (
+            Homestay.objects.filter(region=village, is_demo=True).first()
+            if what == "homestay"
+            else None
+        )
+        site = (
+            Site.objects.filter(region=village, kind=SiteKind.VILLAGE_POINT).first()
+            if what == "site"
+            else None
+        )
+        stops.append(
+            StopDetails(day=day, name=name, region=village, homestay=homestay, site=site, note=note)
+        )
+    create_route(
+        actor=None,
+        code="daixiang-rainforest-2days",
+        name="傣乡雨林两日游（演示）",
+        summary="演示数据：虚构的线路。傣寨、江畔、村级电商服务站与雨林，沿途住电商民宿。",
+        stops=stops,
+        is_demo=True,
+    )

@@ -317,3 +317,62 @@ class BookedNight(models.Model):
 
     def __str__(self):
         return f"{self.room} {self.night}"
+
+
+class Route(Timestamped):
+    """A rural tourism route (乡村旅游精品线路): days of stops at villages, homestays and service
+    points, published for everyone."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    summary = models.TextField(_("summary"), blank=True)
+    is_published = models.BooleanField(_("published"), default=False)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("tourism route")
+        verbose_name_plural = _("tourism routes")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RouteStop(models.Model):
+    """One stop of a route's day, in a village: a homestay or a service point there, or the
+    village itself (its sights)."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
+    day = models.PositiveSmallIntegerField(_("day"))
+    position = models.PositiveSmallIntegerField(_("order in the day"))
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(
+        "regions.RegionUnit", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    homestay = models.ForeignKey(
+        Homestay, null=True, blank=True, on_delete=models.PROTECT, related_name="route_stops"
+    )
+    site = models.ForeignKey(
+        "network.Site", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("route stop")
+        verbose_name_plural = _("route stops")
+        ordering = ["route", "day", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["route", "day", "position"], name="route_stop_one_per_place"
+            ),
+            models.CheckConstraint(condition=Q(day__gte=1), name="route_day_from_one"),
+        ]
+
+    def __str__(self):
+        return f"{self.route} D{self.day}.{self.position} {self.name}"

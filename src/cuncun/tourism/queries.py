@@ -2,11 +2,12 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Min, Prefetch, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
 
 from cuncun.accounts.roles import Role
+from cuncun.catalog.queries import market_products
 from cuncun.core.errors import NotFound
-from cuncun.tourism.models import BookedNight, Booking, BookingStatus, Homestay, Room
+from cuncun.tourism.models import BookedNight, Booking, BookingStatus, Homestay, Room, Route
 from cuncun.tourism.services import is_host, may_manage_homestays
 
 
@@ -111,3 +112,60 @@ def room_calendar(rooms, start: date, days: int) -> list[dict]:
         }
         for room in rooms
     ]
+
+
+# --- rural tourism routes -------------------------------------------------------------------
+
+MAP_WIDTH, MAP_HEIGHT, MAP_MARGIN = 320, 240, 20
+
+
+def published_routes():
+    return Route.objects.filter(is_published=True).annotate(
+        day_count=Max("stops__day"), stop_count=Count("stops")
+    )
+
+
+def route_page(code: str) -> dict:
+    """A published route: its days of stops, a plot of the stops' coordinates (for an inline
+    SVG: no map tiles from the internet) and the market's products from its villages."""
+    route = Route.objects.filter(code=code, is_published=True).first()
+    if route is None:
+        raise NotFound()
+    stops = list(
+        route.stops.select_related("region__parent", "homestay", "site").order_by("day", "position")
+    )
+    days = {}
+    for number, stop in enumerate(stops, 1):
+        stop.number = number
+        days.setdefault(stop.day, []).append(stop)
+    villages = {stop.region_id for stop in stops}
+    products = market_products().filter(
+        Q(origin_id__in=villages) | Q(merchant__region_id__in=villages)
+    )[:12]
+    return {"route": route, "days": sorted(days.items()), "map": _plot(stops), "products": products}
+
+
+def _plot(stops) -> dict | None:
+    """The stops with coordinates, scaled into the map's box (north up, same scale both ways)."""
+    placed = [s for s in stops if s.latitude is not None and s.longitude is not None]
+    if not placed:
+        return None
+    lats = [float(s.latitude) for s in placed]
+    lons = [float(s.longitude) for s in placed]
+    span = max(max(lats) - min(lats), max(lons) - min(lons), 0.01)
+    scale = min(MAP_WIDTH, MAP_HEIGHT) - 2 * MAP_MARGIN
+    points = [
+        {
+            "stop": s,
+            "x": round(MAP_MARGIN + (float(s.longitude) - min(lons)) / span * scale, 1),
+            "y": round(MAP_MARGIN + (max(lats) - float(s.latitude)) / span * scale, 1),
+        }
+        for s in placed
+    ]
+    return {
+        "width": MAP_WIDTH,
+        "height": MAP_HEIGHT,
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "unplaced": len(stops) - len(placed),
+    }

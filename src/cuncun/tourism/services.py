@@ -31,6 +31,8 @@ from cuncun.tourism.models import (
     HomestayStatusChange,
     RefundStatus,
     Room,
+    Route,
+    RouteStop,
     SeasonalPrice,
 )
 
@@ -614,3 +616,76 @@ def send_booking_refund(*, booking_id: int) -> str:
             after={"refund": str(booking.refund_amount), "reference": reference},
         )
     return status
+
+
+# --- rural tourism routes -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StopDetails:
+    day: int
+    name: str
+    region: object  # regions.RegionUnit, a village
+    homestay: Homestay | None = None
+    site: object | None = None  # network.Site
+    note: str = ""
+
+
+def _require_office(actor) -> None:
+    if actor is not None and not (
+        actor.is_superuser or getattr(actor, "role", None) == Role.COUNTY_OFFICE
+    ):
+        raise NotAllowed(_("The county office publishes tourism routes."))
+
+
+def create_route(
+    *,
+    actor,
+    code: str,
+    name: str,
+    summary: str,
+    stops: list[StopDetails],
+    is_demo: bool = False,
+) -> Route:
+    """A route and its stops in order; a stop's place on the map is its homestay's or service
+    point's, whichever it has."""
+    _require_office(actor)
+    problems = []
+    if not code.strip() or not name.strip() or not stops:
+        problems.append(_("a route needs a code, a name and stops"))
+    for n, stop in enumerate(stops, 1):
+        if stop.day < 1 or stop.region.level != "village":
+            problems.append(_("stop %(n)d: a day from 1 and a village") % {"n": n})
+        if stop.homestay is not None and stop.homestay.region_id != stop.region.pk:
+            problems.append(_("stop %(n)d: the homestay is in another village") % {"n": n})
+    if problems:
+        raise InvalidInput(_("The route cannot be made: %s.") % "; ".join(problems))
+    with transaction.atomic():
+        if Route.objects.filter(code=code).exists():
+            raise InvalidInput(_("A route with this code exists already."))
+        route = Route.objects.create(
+            code=code, name=name.strip(), summary=summary, is_published=True, is_demo=is_demo
+        )
+        positions: dict[int, int] = {}
+        for stop in stops:
+            positions[stop.day] = positions.get(stop.day, 0) + 1
+            place = stop.homestay or stop.site
+            RouteStop.objects.create(
+                route=route,
+                day=stop.day,
+                position=positions[stop.day],
+                name=stop.name,
+                region=stop.region,
+                homestay=stop.homestay,
+                site=stop.site,
+                latitude=getattr(place, "latitude", None),
+                longitude=getattr(place, "longitude", None),
+                note=stop.note,
+            )
+        audit.record(
+            actor=actor,
+            action="route.create",
+            obj=route,
+            after={"code": code, "stops": len(stops)},
+        )
+    return route

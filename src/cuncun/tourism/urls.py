@@ -12,6 +12,8 @@ urlpatterns = [
     path("bookings/<str:reference>/cash/", views.confirm_cash, name="confirm_cash"),
     path("bookings/<str:reference>/pay/", views.pay, name="pay"),
     path("host/", views.host, name="host"),
+    path("routes/", views.route_list, name="routes"),
+    path("routes/<slug:code>/", views.route_page, name="route"),
     path("manage/", views.manage, name="manage"),
     path("manage/<int:pk>/status/", views.change_status, name="change_status"),
 ]

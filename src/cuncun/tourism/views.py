@@ -213,3 +213,11 @@ def pay(request, reference: str):
     if done:
         messages.error(request, _("The payment service did not answer; try again in a moment."))
     return redirect(_booking_url(booking))
+
+
+def route_list(request):
+    return render(request, "tourism/routes.html", {"routes": queries.published_routes()})
+
+
+def route_page(request, code: str):
+    return render(request, "tourism/route.html", queries.route_page(code))

@@ -7,7 +7,15 @@ from django.db.models import Count, Max, Min, Prefetch, Q
 from cuncun.accounts.roles import Role
 from cuncun.catalog.queries import market_products
 from cuncun.core.errors import NotFound
-from cuncun.tourism.models import BookedNight, Booking, BookingStatus, Homestay, Room, Route
+from cuncun.tourism.models import (
+    BookedNight,
+    Booking,
+    BookingStatus,
+    Homestay,
+    HomestayStatus,
+    Room,
+    Route,
+)
 from cuncun.tourism.services import is_host, may_manage_homestays
 
 
@@ -33,7 +41,7 @@ def homestay_for(user, pk: int) -> Homestay:
     homestay = _with_rooms(Homestay.objects.filter(pk=pk)).first()
     if homestay is None:
         raise NotFound()
-    if homestay.status == "certified" or is_host(user, homestay):
+    if homestay.status == HomestayStatus.CERTIFIED or is_host(user, homestay):
         return homestay
     if may_manage_homestays(user) and homestays_to_manage(user).filter(pk=pk).exists():
         return homestay

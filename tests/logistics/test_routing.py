@@ -22,6 +22,7 @@ from cuncun.logistics.services import (
     plan_routes,
     record_event,
 )
+from cuncun.logistics.views import LEFT_OUT_REASONS
 from cuncun.network.models import SiteKind
 from cuncun.network.services import update_site_profile
 from cuncun.regions.models import RegionUnit
@@ -418,3 +419,33 @@ def test_a_loaded_road_matrix_is_used_and_said(carriers, office_user, warehouse,
 
     assert plan.total_km == 47
     assert plan.distance_source == "道路距离（已导入的距离矩阵）"
+
+
+def test_a_point_no_van_can_reach_in_its_hours_is_on_the_plan_and_the_sheet_with_why(
+    office_user, carriers, warehouse, gasa_station
+):
+    # Given a point (of a township with no station) open only before the vans' day starts
+    menglong = RegionUnit.objects.filter(parent=township("勐龙镇")).order_by("code").first()
+    dawn_point = site_in(menglong, name="勐龙镇某村服务点")
+    update_site_profile(actor=None, site=dawn_point, changes={"opening_hours": "05:00-06:00"})
+    arrive_at_warehouse(carriers["SF"], "W1", gasa_station, warehouse)
+    arrive_at_warehouse(carriers["ZTO"], "W2", dawn_point, warehouse)
+
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+
+    assert plan.unassigned == [
+        {
+            "site": dawn_point.code,
+            "name": "勐龙镇某村服务点",
+            "parcels": 1,
+            "reason": routing.OUT_OF_REACH,
+        }
+    ]
+    assert not RouteStop.objects.filter(route__plan=plan, site=dawn_point).exists()
+    sheet = logged_in(office_user).get(f"/logistics/routes/{plan.pk}/").content.decode()
+    assert "未安排进任何路线" in sheet
+    assert "勐龙镇某村服务点</b> · 1 件 · 没有车辆能在其营业时间和车辆工作时间内到达" in sheet
+
+
+def test_every_reason_a_stop_may_be_left_out_for_is_said_on_the_sheet():
+    assert set(LEFT_OUT_REASONS) == routing.REASONS

@@ -160,9 +160,8 @@ def test_a_problem_with_no_stations_gives_the_solver_nearly_the_whole_time_limit
 
     plan = routing.solve(problem(points, [1, 1, 1, 1]), time_limit_s=2)
 
-    trunk, township = plan.legs
+    (trunk,) = plan.legs  # no station: no township run to give time to
     assert trunk.leg == routing.TRUNK and trunk.solver_timeout_s >= 0.9 * 2
-    assert township.budget_s == 0 and township.solver_timeout_s is None
     assert plan.solver == "vroom" and not plan.unassigned
 
 

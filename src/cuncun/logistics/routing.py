@@ -18,17 +18,19 @@ The county-township-village tiers are two legs, solved one after the other:
 VROOM cannot chain two vehicles (no precedence between routes), and a single instance with
 shipments (picked up at the station, delivered at the point) could not say that the station has
 the parcels only after the trunk came, nor count the trunk's load. Solving the trunk first gives
-each station its ready time; the township runs are then one VROOM instance in which each
-station's vans start there at that time and, by VROOM's skills, serve only their township.
+each station its ready time; each station's runs are then a VROOM instance of their own, whose
+vans start there at that time (one instance for all stations, kept apart by VROOM's skills,
+gives the same optimum but makes VROOM search a space many times larger).
 
 In each leg every stop is a delivery job with its parcels and their weight as its amount, the
 stop's opening hours as time windows and its handling time as service; a stop larger than a van
 is split into several jobs. Vans have a capacity (parcels and kg), a working day and a fixed
 cost, so the solver uses no more vans than it must. OR-Tools is not needed.
 
-The time limit is shared by the work: each leg gets the part of what is left in proportion to
-its jobs (a leg with none gets nothing), and time the trunk did not use passes to the township
-runs; a problem with no stations is one leg with the whole limit. VROOM is told to stop a little
+The time limit is shared by the work: each leg (the trunk, then each station's runs) gets the
+part of what is left in proportion to its jobs among those still to solve (a leg with none gets
+nothing), so time a leg did not use passes on; a problem with no stations is one leg with the
+whole limit. VROOM is told to stop a little
 before its leg's end, to have time to answer; only if it still has not answered well after that
 (or fails) does the leg fall back to a simple nearest-neighbour plan, and the plan says so in its
 notes (`NOTES`) and in its legs' reports.
@@ -54,13 +56,14 @@ from cuncun.logistics.geo import haversine_km
 DEFAULT_DETOUR_FACTOR = 1.4  # mountain roads: road km ≈ 1.4 × straight-line km
 DEFAULT_SPEED_KMH = 35
 DEFAULT_TIME_LIMIT_S = 5.0
-# VROOM is told to stop this much before its leg's time is up: it needs a moment after its
-# search to build its answer, and we to read it.
-ANSWER_SHARE = 0.02
+# VROOM is told to stop before its leg's time is up by as long as it has overrun what it was
+# told in the legs before (reading the input, finishing its search, answering), at least this;
+# but never told less than half the leg's time.
 MIN_ANSWER_S = 0.01
-# How much longer than its leg's time the solver may take before we give up on it and fall back.
-GRACE_SHARE = 0.1
-MIN_GRACE_S = 0.05
+# How much longer than its leg's time the solver may take before we give up on it and fall
+# back: only a solver that is stuck or far behind.
+GRACE_SHARE = 0.25
+MIN_GRACE_S = 0.5
 EXPLORATION_LEVEL = 5
 SERVICE_BASE_S = 300  # 5 minutes at each stop (unless the stop says its own handling time)
 SERVICE_PER_PARCEL_S = 10
@@ -119,7 +122,8 @@ class Fleet:
     day_end_s: int = 19 * 3600
     speed_kmh: float = DEFAULT_SPEED_KMH  # for the travel times when the Problem has none
     fixed_cost_km: float = 30.0  # the cost of a van used at all, as driving this far
-    vans_per_hub: int | None = None  # None: as many as its parcels need, and one more
+    # None: as many as its parcels, or the hours its stops take to serve, need, and one more.
+    vans_per_hub: int | None = None
 
 
 @dataclass
@@ -320,13 +324,16 @@ def _drops(stops: list[Stop]) -> list[Stop]:
 def solve(
     problem: Problem, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, threads: int = 2
 ) -> Plan:
-    """Plan the trunk, then the township runs, each with VROOM within its share of
-    `time_limit_s` (the trunk's share in proportion to its jobs, the township runs whatever is
-    left); a leg it cannot plan in time (or at all) gets a simple plan, said in the notes."""
+    """Plan the trunk, then each station's township runs, each with VROOM within its share of
+    `time_limit_s`: in proportion to its jobs of those still to solve, with whatever the ones
+    before left. A leg it cannot plan in time (or at all) gets a simple plan, said in the
+    notes. The stations' runs are independent once the trunk is planned (a station's vans serve
+    only its township), so each is its own small instance rather than one large one."""
     started = time.perf_counter()
-    deadline = started + max(time_limit_s, 0.0)
-    # A leg left with no time: the caller gave none, or the legs before it used it all.
-    no_time = SOLVER_NO_TIME if time_limit_s <= 0 else SOLVER_TIMED_OUT
+    clock = _Clock(
+        deadline=started + max(time_limit_s, 0.0),
+        no_time=SOLVER_NO_TIME if time_limit_s <= 0 else SOLVER_TIMED_OUT,
+    )
     fleet = problem.fleet
     drops = _drops(problem.stops)
     trunk_jobs = _jobs([s for s in problem.stops if s.hub is None] + drops, fleet, leg=TRUNK)
@@ -338,35 +345,46 @@ def solve(
         TRUNK,
         trunk_jobs,
         trunk_vans,
-        _time_left(deadline) * len(trunk_jobs) / max(1, len(trunk_jobs) + onward_jobs),
+        clock.share(len(trunk_jobs), of=len(trunk_jobs) + onward_jobs),
+        clock,
         threads,
-        no_time=no_time,
     )
     ready = _ready_at_hubs(trunk, drops)
-    onward = _onward([drop for drop in drops if drop.hub in ready])
-    township = _solve_leg(
-        problem,
-        TOWNSHIP,
-        _jobs(onward, fleet, leg=TOWNSHIP),
-        _township_vans(onward, ready, fleet),
-        _time_left(deadline),
-        threads,
-        no_time=no_time,
-    )
-    legs = [trunk.report, township.report]
-    notes = list(dict.fromkeys(leg.note for leg in legs if leg.fell_back))
+    runs = _township_runs(_onward([drop for drop in drops if drop.hub in ready]), ready, problem)
+    to_solve = sum(len(jobs) for jobs, _vans in runs)
+    legs = [trunk]
+    for jobs, vans in runs:
+        budget = clock.share(len(jobs), of=to_solve)
+        legs.append(_solve_leg(problem, TOWNSHIP, jobs, vans, budget, clock, threads))
+        to_solve -= len(jobs)
+    reports = [leg.report for leg in legs]
+    notes = list(dict.fromkeys(report.note for report in reports if report.fell_back))
     return Plan(
-        routes=trunk.routes + township.routes,
-        unassigned=_left_out(problem, trunk, township),
+        routes=[route for leg in legs for route in leg.routes],
+        unassigned=_left_out(problem, legs),
         solver="vroom" if not notes else "simple",
         seconds=time.perf_counter() - started,
         notes=notes,
-        legs=legs,
+        legs=reports,
     )
 
 
-def _time_left(deadline: float) -> float:
-    return max(0.0, deadline - time.perf_counter())
+@dataclass
+class _Clock:
+    """The time limit as the legs spend it."""
+
+    deadline: float
+    no_time: str  # the note of a leg left with no time: the caller gave none, or it ran out
+    answer_s: float = MIN_ANSWER_S  # the most VROOM has overrun what it was told
+
+    def share(self, jobs: int, *, of: int) -> float:
+        """A leg's part of the time left: in proportion to its jobs of those still to solve."""
+        left = max(0.0, self.deadline - time.perf_counter())
+        return left * jobs / of if of else 0.0
+
+    def learn(self, report: "LegReport") -> None:
+        if report.solver_timeout_s is not None:
+            self.answer_s = max(self.answer_s, report.seconds - report.solver_timeout_s)
 
 
 def _onward(drops: list[Stop]) -> list[Stop]:
@@ -395,17 +413,32 @@ def _ready_at_hubs(trunk: _Leg, drops: list[Stop]) -> dict[Hub, int]:
     return {hub: at for hub, at in ready.items() if hub not in missed}
 
 
-def _township_vans(onward: list[Stop], ready: dict[Hub, int], fleet: Fleet) -> list[_Van]:
-    needs: dict[Hub, int] = {}
+def _township_runs(
+    onward: list[Stop], ready: dict[Hub, int], problem: Problem
+) -> list[tuple[list[_Job], list[_Van]]]:
+    """Each station's jobs and vans (numbered through all stations)."""
+    fleet = problem.fleet
+    stops: dict[Hub, list[Stop]] = {}
     for stop in onward:
-        needs[stop.hub] = needs.get(stop.hub, 0) + stop.parcels
-    vans, number = [], 1
-    for hub, parcels in needs.items():
-        count = fleet.vans_per_hub or -(-parcels // fleet.capacity_parcels) + 1
-        for _n in range(count):
-            vans.append(_Van(number, hub.node, ready[hub], hub))
-            number += 1
-    return vans
+        stops.setdefault(stop.hub, []).append(stop)
+    runs, number = [], 1
+    for hub, its_stops in stops.items():
+        count = fleet.vans_per_hub or _vans_needed(its_stops, hub, ready[hub], problem) + 1
+        vans = [_Van(number + n, hub.node, ready[hub], hub) for n in range(count)]
+        number += count
+        runs.append((_jobs(its_stops, fleet, leg=TOWNSHIP), vans))
+    return runs
+
+
+def _vans_needed(stops: list[Stop], hub: Hub, ready_s: int, problem: Problem) -> int:
+    """Vans enough for a station's parcels and for the hours its stops take from when its drop
+    is ready: serving each and the drive out to each (a tour drives less than out to each and
+    back, more than the longest way out)."""
+    fleet = problem.fleet
+    parcels = sum(stop.parcels for stop in stops)
+    hours = sum(stop.handling_s + problem.seconds[hub.node][stop.node] for stop in stops)
+    day = max(1, fleet.day_end_s - ready_s)
+    return max(-(-parcels // fleet.capacity_parcels), -(-hours // day))
 
 
 class _NoTimeLeft(Exception):
@@ -418,9 +451,8 @@ def _solve_leg(
     jobs: list[_Job],
     vans: list[_Van],
     budget_s: float,
+    clock: _Clock,
     threads: int,
-    *,
-    no_time: str,
 ) -> _Leg:
     """One leg with VROOM in a worker thread, told to stop just before `budget_s` is up; the
     simple plan when the leg has no time, or VROOM has not answered well after that, or fails."""
@@ -429,9 +461,11 @@ def _solve_leg(
         return _Leg([], [], report)
     started = time.perf_counter()
     if budget_s <= 0:
-        return _fallback(problem, report, no_time, started)
+        return _fallback(problem, report, clock.no_time, started)
     pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_solve_with_vroom, problem, report, started + budget_s, threads)
+    future = pool.submit(
+        _solve_with_vroom, problem, report, started + budget_s, clock.answer_s, threads
+    )
     try:
         routes, missed = future.result(timeout=budget_s + max(MIN_GRACE_S, GRACE_SHARE * budget_s))
     except (FutureTimeout, _NoTimeLeft):
@@ -441,6 +475,7 @@ def _solve_leg(
     finally:
         pool.shutdown(wait=False)
     report.seconds = time.perf_counter() - started
+    clock.learn(report)
     return _Leg(routes, missed, report)
 
 
@@ -455,11 +490,14 @@ def vroom_input(
     problem: Problem, jobs: list[_Job], vans: list[_Van]
 ) -> tuple[vroom.Input, dict[int, _Van]]:
     """A leg as VROOM's input (costs are metres; a van used costs its fixed km), and the vans
-    in it by number: a van whose drop came too late in the day is left out."""
+    in it by number: a van whose drop came too late in the day is left out. The matrices hold
+    only the leg's own places: a station's run need not read the whole county's."""
     fleet = problem.fleet
+    nodes = sorted({job.stop.node for job in jobs} | {van.node for van in vans})
+    local = {node: index for index, node in enumerate(nodes)}
     instance = vroom.Input()
-    instance.set_durations_matrix("car", problem.seconds)
-    meters = [[round(d * 1000) for d in row] for row in problem.km]
+    instance.set_durations_matrix("car", [[problem.seconds[a][b] for b in nodes] for a in nodes])
+    meters = [[round(problem.km[a][b] * 1000) for b in nodes] for a in nodes]
     instance.set_distances_matrix("car", meters)
     instance.set_costs_matrix("car", meters)
     skill = {}  # a township run's station → the skill its jobs need and its vans have
@@ -471,7 +509,7 @@ def vroom_input(
         instance.add_job(
             vroom.Job(
                 job_id,
-                location=job.stop.node,
+                location=local[job.stop.node],
                 default_service=job.service_s,
                 delivery=[job.parcels, math.ceil(job.kg)],
                 skills={skill.get(job.hub, 0)} if job.hub is not None else None,
@@ -486,8 +524,8 @@ def vroom_input(
         instance.add_vehicle(
             vroom.Vehicle(
                 van.number,
-                start=van.node,
-                end=van.node,
+                start=local[van.node],
+                end=local[van.node],
                 capacity=[fleet.capacity_parcels, fleet.capacity_kg],
                 time_window=vroom.TimeWindow(van.ready_s, fleet.day_end_s),
                 skills={skill[van.hub]} if van.hub is not None else None,
@@ -498,16 +536,16 @@ def vroom_input(
 
 
 def _solve_with_vroom(
-    problem: Problem, report: LegReport, leg_end: float, threads: int
+    problem: Problem, report: LegReport, leg_end: float, answer_s: float, threads: int
 ) -> tuple[list[VehicleRoute], list[_Job]]:
     jobs = report.jobs
     instance, by_number = vroom_input(problem, jobs, report.vans)
     if not by_number:
         return [], list(jobs)
     left = leg_end - time.perf_counter()
-    timeout = left - max(MIN_ANSWER_S, ANSWER_SHARE * left)
-    if timeout <= 0:
+    if left <= 0:
         raise _NoTimeLeft
+    timeout = max(left - answer_s, left / 2)
     report.solver_timeout_s = timeout
     answer = instance.solve(
         exploration_level=EXPLORATION_LEVEL,
@@ -528,7 +566,7 @@ def _route_of(route: dict, van: _Van, jobs: list[_Job], km) -> VehicleRoute:
         if step["type"] != "job":
             continue
         job = jobs[step["id"] - 1]
-        node = step["location_index"]
+        node = job.stop.node
         visits.append(
             Visit(
                 job.stop,
@@ -635,7 +673,7 @@ def _earliest_start(arrive: int, windows: list[tuple[int, int]] | None) -> int |
 # --- what is left out, and why ----------------------------------------------------------------
 
 
-def _left_out(problem: Problem, trunk: _Leg, township: _Leg) -> list[Unassigned]:
+def _left_out(problem: Problem, legs: list[_Leg]) -> list[Unassigned]:
     """Every stop on no route (or the part of a split stop), with the reason: a drop the trunk
     could not bring leaves its station's own parcels out for the drop's reason and its village
     points' because the station was not reached."""
@@ -649,7 +687,7 @@ def _left_out(problem: Problem, trunk: _Leg, township: _Leg) -> list[Unassigned]
         if stop.parcels <= 0:
             add(stop, 0, NO_PARCELS)
     dropped_whole = set()
-    for leg in (trunk, township):
+    for leg in legs:
         for job in leg.missed:
             reason = _why_left_out(problem, job, leg.report.vans)
             if not job.stop.carries:

@@ -22,6 +22,7 @@ from cuncun.logistics.services import (
     plan_routes,
     record_event,
 )
+from cuncun.logistics.views import LEFT_OUT_REASONS
 from cuncun.network.models import SiteKind
 from cuncun.network.services import update_site_profile
 from cuncun.regions.models import RegionUnit
@@ -106,15 +107,17 @@ def test_with_no_time_the_solver_falls_back_to_a_simple_plan_and_says_so():
 
 
 def test_when_the_solver_does_not_answer_in_time_a_simple_plan_is_made_and_said():
-    # Given more stops than VROOM can even read in a thousandth of a second
+    # Given more stops than VROOM can even read in a hundredth of a second
     rng = random.Random(7)
-    points = [(0, 0), *((rng.uniform(-40, 40), rng.uniform(-40, 40)) for _ in range(150))]
-    instance = problem(points, [1] * 150, vehicles=4)
+    points = [(0, 0), *((rng.uniform(-40, 40), rng.uniform(-40, 40)) for _ in range(400))]
+    instance = problem(points, [1] * 400, vehicles=4)
 
-    plan = routing.solve(instance, time_limit_s=0.001)
+    plan = routing.solve(instance, time_limit_s=0.01)
 
     assert plan.solver == "simple" and plan.notes == [routing.SOLVER_TIMED_OUT]
-    assert not plan.unassigned and sum(r.parcels for r in plan.routes) == 150
+    assert plan.fallbacks == 1 and plan.legs[0].note == routing.SOLVER_TIMED_OUT
+    left_out = sum(u.parcels for u in plan.unassigned)
+    assert sum(r.parcels for r in plan.routes) + left_out == 400
 
 
 def test_when_the_solver_fails_a_simple_plan_is_made_and_said():
@@ -129,18 +132,9 @@ def test_when_the_solver_fails_a_simple_plan_is_made_and_said():
 
 
 def test_a_township_run_leaves_its_station_once_the_trunk_has_dropped_its_parcels():
-    # Given a station 20 km out with two village points beyond it, and a point of a township
-    # without a station
+    instance = station_with_points()
+    station = instance.stops[0].hub
     points = [(0, 0), (20, 0), (25, 3), (25, -3), (-10, 0)]
-    station = routing.Hub(key="station", node=1)
-    stops = [
-        routing.Stop(key="station", node=1, parcels=2, hub=station),
-        routing.Stop(key="north", node=2, parcels=3, hub=station),
-        routing.Stop(key="south", node=3, parcels=4, hub=station),
-        routing.Stop(key="alone", node=4, parcels=1),
-    ]
-    fleet = routing.Fleet(vehicles=2, speed_kmh=60, fixed_cost_km=0)
-    instance = routing.Problem(stops=stops, km=euclid(points), fleet=fleet)
 
     plan = routing.solve(instance, time_limit_s=5)
 
@@ -158,6 +152,123 @@ def test_a_township_run_leaves_its_station_once_the_trunk_has_dropped_its_parcel
     # Through the station: 2 × 20 km of trunk and the run around its two points beyond it.
     run_km = euclid(points)[1][2] + euclid(points)[2][3] + euclid(points)[3][1]
     assert math.isclose(plan.km, 40 + 20 + run_km, abs_tol=0.01)
+
+
+def test_a_problem_with_no_stations_gives_the_solver_nearly_the_whole_time_limit():
+    # Given a single-tier problem: every stop is the trunk's, the township runs have nothing
+    points = [(0, 0), (3, 9), (8, 2), (-4, 6), (5, -5)]
+
+    plan = routing.solve(problem(points, [1, 1, 1, 1]), time_limit_s=2)
+
+    (trunk,) = plan.legs  # no station: no township run to give time to
+    assert trunk.leg == routing.TRUNK and trunk.solver_timeout_s >= 0.9 * 2
+    assert plan.solver == "vroom" and not plan.unassigned
+
+
+def station_with_points(*, station_windows=None, kg=0.0):
+    """A station 20 km out with two village points beyond it, and a point of a township
+    without a station."""
+    points = [(0, 0), (20, 0), (25, 3), (25, -3), (-10, 0)]
+    station = routing.Hub(key="station", node=1, windows=station_windows)
+    stops = [
+        routing.Stop(key="station", node=1, parcels=2, hub=station, windows=station_windows),
+        routing.Stop(key="north", node=2, parcels=3, hub=station),
+        routing.Stop(key="south", node=3, parcels=4, hub=station),
+        routing.Stop(key="alone", node=4, parcels=1, kg=kg),
+    ]
+    fleet = routing.Fleet(vehicles=2, speed_kmh=60, fixed_cost_km=0)
+    return routing.Problem(stops=stops, km=euclid(points), fleet=fleet)
+
+
+def test_the_trunk_gets_its_share_of_the_time_and_what_it_leaves_passes_on():
+    # Given a trunk of two jobs (the station's drop and the lone point) and two onward jobs
+    plan = routing.solve(station_with_points(), time_limit_s=2)
+
+    trunk, township = plan.legs
+    assert trunk.budget_s <= 2 * 2 / 4  # its share: two of the four jobs
+    assert township.budget_s >= 2 - trunk.seconds - 0.2  # the rest, not only its own share
+    assert township.solver_timeout_s > 2 * 2 / 4
+    assert plan.fallbacks == 0 and not plan.unassigned
+
+
+def reasons(plan) -> dict:
+    return {u.stop.key: (u.reason, u.parcels) for u in plan.unassigned}
+
+
+def test_a_stop_with_no_parcels_is_listed_as_such():
+    points = [(0, 0), (3, 9), (8, 2)]
+
+    plan = routing.solve(problem(points, [0, 2]), time_limit_s=5)
+
+    assert reasons(plan) == {1: (routing.NO_PARCELS, 0)}
+    assert [v.stop.key for r in plan.routes for v in r.visits] == [2]
+
+
+def test_a_parcel_heavier_than_a_van_carries_is_listed_as_too_heavy():
+    plan = routing.solve(station_with_points(kg=2000), time_limit_s=5)
+
+    assert reasons(plan) == {"alone": (routing.TOO_HEAVY, 1)}
+
+
+def test_a_stop_no_van_can_reach_in_its_hours_is_listed_as_out_of_reach():
+    # Given a point 100 km out (100 minutes at 60 km/h) open only from 08:00 to 08:30
+    points = [(0, 0), (100, 0), (5, 0)]
+    early = {1: [(8 * 3600, 8 * 3600 + 1800)]}
+
+    plan = routing.solve(problem(points, [1, 1], windows=early), time_limit_s=5)
+
+    assert reasons(plan) == {1: (routing.OUT_OF_REACH, 1)}
+
+
+def test_a_stop_left_out_because_the_vans_are_full_says_so():
+    # Given one van of two parcels and three stops of one parcel
+    points = [(0, 0), (1, 0), (2, 0), (3, 0)]
+
+    plan = routing.solve(problem(points, [1, 1, 1], capacity=2), time_limit_s=5)
+
+    assert [reason for reason, _parcels in reasons(plan).values()] == [routing.NO_VAN_FREE]
+    assert sum(r.parcels for r in plan.routes) == 2
+
+
+def test_the_points_of_a_station_the_trunk_cannot_reach_are_listed_with_it():
+    # Given a station open only before the vans' day starts
+    before_the_day = [(5 * 3600, 6 * 3600)]
+
+    plan = routing.solve(station_with_points(station_windows=before_the_day), time_limit_s=5)
+
+    assert reasons(plan) == {
+        "station": (routing.OUT_OF_REACH, 2),
+        "north": (routing.STATION_NOT_REACHED, 3),
+        "south": (routing.STATION_NOT_REACHED, 4),
+    }
+    assert [v.stop.key for r in plan.routes for v in r.visits] == ["alone"]
+
+
+def test_a_stops_own_handling_time_reaches_the_solver():
+    # Given a point that needs an hour for its one parcel
+    points = [(0, 0), (30, 0)]
+    instance = problem(points, [1])
+    instance.stops[0].service_s = 3600
+
+    plan = routing.solve(instance, time_limit_s=5)
+
+    (route,) = plan.routes
+    assert route.visits[0].service_s == 3600
+    assert route.end_s == route.visits[0].start_s + 3600 + 30 * 60  # back at 60 km/h
+
+
+def test_a_callers_own_travel_times_drive_the_plan():
+    # Given a matrix where the short road is slow: 10 km but two hours each way
+    km = [[0, 10], [10, 0]]
+    fleet = routing.Fleet(vehicles=1, fixed_cost_km=0)
+    stop = routing.Stop(key="far", node=1, parcels=1, service_s=0)
+    instance = routing.Problem(stops=[stop], km=km, fleet=fleet, seconds=[[0, 7200], [7200, 0]])
+
+    plan = routing.solve(instance, time_limit_s=5)
+
+    (route,) = plan.routes
+    assert route.visits[0].arrive_s == fleet.day_start_s + 7200
+    assert route.end_s == fleet.day_start_s + 2 * 7200 and route.km == 20
 
 
 def arrive_at_warehouse(carrier, waybill, point, warehouse):
@@ -307,3 +418,33 @@ def test_a_loaded_road_matrix_is_used_and_said(carriers, office_user, warehouse,
 
     assert plan.total_km == 47
     assert plan.distance_source == "道路距离（已导入的距离矩阵）"
+
+
+def test_a_point_no_van_can_reach_in_its_hours_is_on_the_plan_and_the_sheet_with_why(
+    office_user, carriers, warehouse, gasa_station
+):
+    # Given a point (of a township with no station) open only before the vans' day starts
+    menglong = RegionUnit.objects.filter(parent=township("勐龙镇")).order_by("code").first()
+    dawn_point = site_in(menglong, name="勐龙镇某村服务点")
+    update_site_profile(actor=None, site=dawn_point, changes={"opening_hours": "05:00-06:00"})
+    arrive_at_warehouse(carriers["SF"], "W1", gasa_station, warehouse)
+    arrive_at_warehouse(carriers["ZTO"], "W2", dawn_point, warehouse)
+
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+
+    assert plan.unassigned == [
+        {
+            "site": dawn_point.code,
+            "name": "勐龙镇某村服务点",
+            "parcels": 1,
+            "reason": routing.OUT_OF_REACH,
+        }
+    ]
+    assert not RouteStop.objects.filter(route__plan=plan, site=dawn_point).exists()
+    sheet = logged_in(office_user).get(f"/logistics/routes/{plan.pk}/").content.decode()
+    assert "未安排进任何路线" in sheet
+    assert "勐龙镇某村服务点</b> · 1 件 · 没有车辆能在其营业时间和车辆工作时间内到达" in sheet
+
+
+def test_every_reason_a_stop_may_be_left_out_for_is_said_on_the_sheet():
+    assert set(LEFT_OUT_REASONS) == routing.REASONS

@@ -150,7 +150,14 @@ def problem_for(
     located = [site for site in loads if places[site.pk] is not None]
     for site in loads:
         if places[site.pk] is None:
-            unplaced.append({"site": site.code, "name": site.name, "parcels": len(loads[site])})
+            unplaced.append(
+                {
+                    "site": site.code,
+                    "name": site.name,
+                    "parcels": len(loads[site]),
+                    "reason": routing.NO_PLACE,
+                }
+            )
     hub_sites = {pk: s for pk, s in hub_sites.items() if places[pk] is not None}
     nodes = list(dict.fromkeys([depot.pk, *(s.pk for s in located), *hub_sites]))
     index = {pk: i for i, pk in enumerate(nodes)}

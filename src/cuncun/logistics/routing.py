@@ -1,7 +1,11 @@
 """Consolidated delivery routes (共同配送), solved with VROOM (pyvroom).
 
 Pure computation, no database: `planning` builds a `Problem` from the day's parcels (or the
-routing benchmark from the demo network) and `services.plan_routes` stores the `Plan`.
+routing benchmark from the demo network) and `services.plan_routes` stores the `Plan`. Any caller
+may drive it with its own matrix: a `Problem` is the stops, a km matrix (and, if it has one, a
+travel-time matrix; otherwise km at the fleet's speed) and the fleet, and says everything the
+solver is told: each stop's parcels, weight, opening hours and handling time, the vans' capacity,
+working day and cost per van used.
 
 The county-township-village tiers are two legs, solved one after the other:
 
@@ -14,17 +18,26 @@ The county-township-village tiers are two legs, solved one after the other:
 VROOM cannot chain two vehicles (no precedence between routes), and a single instance with
 shipments (picked up at the station, delivered at the point) could not say that the station has
 the parcels only after the trunk came, nor count the trunk's load. Solving the trunk first gives
-each station its ready time; the township runs are then one VROOM instance in which each
-station's vans start there at that time and, by VROOM's skills, serve only their township.
+each station its ready time; each station's runs are then a VROOM instance of their own, whose
+vans start there at that time (one instance for all stations, kept apart by VROOM's skills,
+gives the same optimum but makes VROOM search a space many times larger).
 
 In each leg every stop is a delivery job with its parcels and their weight as its amount, the
-stop's opening hours as time windows and a service time growing with the parcels; a stop larger
-than a van is split into several jobs. Vans have a capacity (parcels and kg), a working day and a
-fixed cost, so the solver uses no more vans than it must. OR-Tools is not needed.
+stop's opening hours as time windows and its handling time as service; a stop larger than a van
+is split into several jobs. Vans have a capacity (parcels and kg), a working day and a fixed
+cost, so the solver uses no more vans than it must. OR-Tools is not needed.
 
-If the solver does not answer within its time, or fails, a leg falls back to a simple
-nearest-neighbour plan, and the plan says so in its notes (`NOTES`).
-`naive_km` is what the same parcels cost when each carrier drives its own routes per township.
+The time limit is shared by the work: each leg (the trunk, then each station's runs) gets the
+part of what is left in proportion to its jobs among those still to solve (a leg with none gets
+nothing), so time a leg did not use passes on; a problem with no stations is one leg with the
+whole limit. VROOM is told to stop a little
+before its leg's end, to have time to answer; only if it still has not answered well after that
+(or fails) does the leg fall back to a simple nearest-neighbour plan, and the plan says so in its
+notes (`NOTES`) and in its legs' reports.
+
+Nothing given to the planner vanishes: a stop is on a route or in `Plan.unassigned` with the
+reason (`REASONS`). `naive_km` is what the same parcels cost when each carrier drives its own
+routes per township.
 """
 
 import math
@@ -43,14 +56,18 @@ from cuncun.logistics.geo import haversine_km
 DEFAULT_DETOUR_FACTOR = 1.4  # mountain roads: road km ≈ 1.4 × straight-line km
 DEFAULT_SPEED_KMH = 35
 DEFAULT_TIME_LIMIT_S = 5.0
-# How much longer than its own timeout the solver may take before we give up on it: VROOM stops
-# its search at the timeout but needs a moment to build its answer.
-GRACE_SHARE = 0.1
-MIN_GRACE_S = 0.05
-# The trunk is a handful of stations: it gets this share of the time, the township runs the rest.
-TRUNK_TIME_SHARE = 0.3
+# VROOM is told to stop before its leg's time is up by as long as it has overrun what it was
+# told in the legs before (reading the input, finishing its search, answering), at least this;
+# but never told less than half the leg's time.
+MIN_ANSWER_S = 0.01
+# How much longer than its leg's time the solver may take before we give up on it and fall
+# back: only a solver that is stuck. VROOM does not stop its first heuristics at the timeout
+# and, on a busy machine, was measured overrunning it by up to half (Solomon R201: told 5 s,
+# answered after 7.9 s with 17 processes waiting for the 2 cores).
+GRACE_SHARE = 0.6
+MIN_GRACE_S = 1.0
 EXPLORATION_LEVEL = 5
-SERVICE_BASE_S = 300  # 5 minutes at each stop
+SERVICE_BASE_S = 300  # 5 minutes at each stop (unless the stop says its own handling time)
 SERVICE_PER_PARCEL_S = 10
 DEFAULT_PARCEL_KG = 1.0
 TRUNK, TOWNSHIP = "trunk", "township"
@@ -59,6 +76,14 @@ SOLVER_NO_TIME = "solver_no_time"
 SOLVER_TIMED_OUT = "solver_timed_out"
 SOLVER_FAILED = "solver_failed"
 NOTES = {SOLVER_NO_TIME, SOLVER_TIMED_OUT, SOLVER_FAILED}
+# Why a stop is not on any route (the route sheet words each).
+NO_PARCELS = "no_parcels"  # nothing to bring it
+NO_PLACE = "no_place"  # its place is not known (the caller could not put it in the matrix)
+TOO_HEAVY = "too_heavy"  # one of its parcels weighs more than a van carries
+OUT_OF_REACH = "out_of_reach"  # no van can get there and back within its hours and the day
+STATION_NOT_REACHED = "station_not_reached"  # the trunk could not bring its township's parcels
+NO_VAN_FREE = "no_van_free"  # reachable, but the vans' capacity and day are taken by others
+REASONS = {NO_PARCELS, NO_PLACE, TOO_HEAVY, OUT_OF_REACH, STATION_NOT_REACHED, NO_VAN_FREE}
 
 
 @dataclass(eq=False)
@@ -81,6 +106,11 @@ class Stop:
     by_carrier: dict = field(default_factory=dict)  # carrier → parcels (for the naive comparison)
     hub: Hub | None = None  # the station whose run serves it (its own node: the station itself)
     carries: list["Stop"] = field(default_factory=list)  # a drop at a hub: the stops it brings
+    service_s: int | None = None  # its handling time (the site's own); None: from its parcels
+
+    @property
+    def handling_s(self) -> int:
+        return service_seconds(self.parcels) if self.service_s is None else self.service_s
 
 
 @dataclass
@@ -88,18 +118,30 @@ class Fleet:
     vehicles: int  # trunk vans at the county warehouse
     capacity_parcels: int = 400
     capacity_kg: int = 1500
+    # The vans' working day, seconds since midnight: none leaves before the start (a township
+    # run: before its drop is unloaded) and each is back by the end.
     day_start_s: int = 8 * 3600
     day_end_s: int = 19 * 3600
-    speed_kmh: float = DEFAULT_SPEED_KMH
-    fixed_cost_km: float = 30.0  # a van used at all costs as much as driving this far
-    vans_per_hub: int | None = None  # None: as many as its parcels need, and one more
+    speed_kmh: float = DEFAULT_SPEED_KMH  # for the travel times when the Problem has none
+    fixed_cost_km: float = 30.0  # the cost of a van used at all, as driving this far
+    # None: as many as its parcels, or the hours its stops take to serve, need, and one more.
+    vans_per_hub: int | None = None
 
 
 @dataclass
 class Problem:
+    """Node 0 is the county warehouse; each stop and hub names its node in the matrices."""
+
     stops: list[Stop]
-    km: list[list[float]]  # (n+1)×(n+1), node 0 the depot
+    km: list[list[float]]  # road km from row to column (need not be symmetric)
     fleet: Fleet
+    # Travel seconds from row to column; None: km at the fleet's speed.
+    seconds: list[list[int]] | None = None
+
+    def __post_init__(self):
+        if self.seconds is None:
+            hour_s = 3600 / self.fleet.speed_kmh
+            self.seconds = [[round(d * hour_s) for d in row] for row in self.km]
 
 
 @dataclass
@@ -109,6 +151,7 @@ class Visit:
     arrive_s: int
     km_from_previous: float
     start_s: int = -1  # when service starts: the arrival, or the opening after waiting
+    service_s: int = 0  # how long it stays
 
     def __post_init__(self):
         if self.start_s < 0:
@@ -134,16 +177,48 @@ class VehicleRoute:
 
 
 @dataclass
+class Unassigned:
+    """A stop (or the part of a split stop) on no route, and why."""
+
+    stop: Stop
+    parcels: int
+    reason: str  # one of REASONS
+
+
+@dataclass
+class LegReport:
+    """How a leg was solved: the time it was given and VROOM was told, what it took, and the
+    fallback's note if there was one. Its jobs and vans are the instance it solved."""
+
+    leg: str
+    jobs: list["_Job"]
+    vans: list["_Van"]
+    budget_s: float = 0.0
+    solver_timeout_s: float | None = None  # what VROOM was told (None: not asked)
+    seconds: float = 0.0
+    note: str | None = None  # one of NOTES when the leg fell back
+
+    @property
+    def fell_back(self) -> bool:
+        return self.note is not None
+
+
+@dataclass
 class Plan:
     routes: list[VehicleRoute]
-    unassigned: list[Stop]
+    unassigned: list[Unassigned]
     solver: str  # "vroom" | "simple"
     seconds: float
     notes: list[str] = field(default_factory=list)
+    legs: list[LegReport] = field(default_factory=list)
 
     @property
     def km(self) -> float:
         return sum(r.km for r in self.routes)
+
+    @property
+    def fallbacks(self) -> int:
+        return sum(1 for leg in self.legs if leg.fell_back)
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -189,11 +264,8 @@ def distance_matrix(
 
 
 def service_seconds(parcels: int) -> int:
+    """The default handling time of a stop, from its parcels."""
     return SERVICE_BASE_S + SERVICE_PER_PARCEL_S * parcels
-
-
-def _travel_s(km: float, fleet: Fleet) -> int:
-    return round(km / fleet.speed_kmh * 3600)
 
 
 @dataclass
@@ -201,6 +273,7 @@ class _Job:
     stop: Stop
     parcels: int
     kg: float
+    service_s: int  # its share of the stop's handling time
     hub: Hub | None  # on a township run: only that station's vans serve it
 
 
@@ -213,15 +286,20 @@ class _Van:
 
 
 def _jobs(stops: list[Stop], fleet: Fleet, *, leg: str) -> list[_Job]:
-    """Stops as jobs; a stop with more parcels than a van carries is split into several."""
+    """Stops as jobs; a stop with more parcels than a van carries is split into several, each
+    with its share of the weight and the handling time."""
     jobs = []
     for stop in stops:
-        kg_each = (stop.kg / stop.parcels) if stop.parcels else 0.0
+        if stop.parcels <= 0:
+            continue
+        kg_each = stop.kg / stop.parcels
         left = stop.parcels
         per_van = max(1, min(fleet.capacity_parcels, int(fleet.capacity_kg // max(kg_each, 1e-9))))
         while left > 0:
             take = min(left, per_van)
-            jobs.append(_Job(stop, take, take * kg_each, stop.hub if leg == TOWNSHIP else None))
+            service = round(stop.handling_s * take / stop.parcels)
+            hub = stop.hub if leg == TOWNSHIP else None
+            jobs.append(_Job(stop, take, take * kg_each, service, hub))
             left -= take
     return jobs
 
@@ -230,7 +308,7 @@ def _drops(stops: list[Stop]) -> list[Stop]:
     """One trunk stop per station: everything bound for its township."""
     drops: dict[int, Stop] = {}
     for stop in stops:
-        if stop.hub is None:
+        if stop.hub is None or stop.parcels <= 0:
             continue
         hub = stop.hub
         drop = drops.setdefault(
@@ -248,117 +326,180 @@ def _drops(stops: list[Stop]) -> list[Stop]:
 def solve(
     problem: Problem, *, time_limit_s: float = DEFAULT_TIME_LIMIT_S, threads: int = 2
 ) -> Plan:
-    """Plan the trunk, then the township runs, each with VROOM within its share of
-    `time_limit_s`; a leg it cannot plan in time (or at all) gets a simple plan, said in the
-    notes."""
+    """Plan the trunk, then each station's township runs, each with VROOM within its share of
+    `time_limit_s`: in proportion to its jobs of those still to solve, with whatever the ones
+    before left. A leg it cannot plan in time (or at all) gets a simple plan, said in the
+    notes. The stations' runs are independent once the trunk is planned (a station's vans serve
+    only its township), so each is its own small instance rather than one large one."""
     started = time.perf_counter()
+    clock = _Clock(
+        deadline=started + max(time_limit_s, 0.0),
+        no_time=SOLVER_NO_TIME if time_limit_s <= 0 else SOLVER_TIMED_OUT,
+    )
     fleet = problem.fleet
     drops = _drops(problem.stops)
-    trunk_stops = [s for s in problem.stops if s.hub is None] + drops
+    trunk_jobs = _jobs([s for s in problem.stops if s.hub is None] + drops, fleet, leg=TRUNK)
+    # What the township runs will have to solve if the trunk brings every drop.
+    onward_jobs = len(_jobs(_onward(drops), fleet, leg=TOWNSHIP))
     trunk_vans = [_Van(n, 0, fleet.day_start_s, None) for n in range(1, fleet.vehicles + 1)]
     trunk = _solve_leg(
         problem,
-        _jobs(trunk_stops, fleet, leg=TRUNK),
+        TRUNK,
+        trunk_jobs,
         trunk_vans,
-        time_limit_s * TRUNK_TIME_SHARE,
+        clock.share(len(trunk_jobs), of=len(trunk_jobs) + onward_jobs),
+        clock,
         threads,
     )
     ready = _ready_at_hubs(trunk, drops)
-    onward = [
-        s
-        for drop in drops
-        if drop.hub in ready
-        for s in drop.carries
-        if s.node != drop.hub.node  # the station's own parcels were delivered with the drop
-    ]
-    township_vans = _township_vans(onward, ready, fleet)
-    left = time_limit_s - (time.perf_counter() - started)
-    township = _solve_leg(
-        problem,
-        _jobs(onward, fleet, leg=TOWNSHIP),
-        township_vans,
-        left if time_limit_s > 0 else 0,
-        threads,
-    )
-    unassigned = []
-    for stop in trunk.unassigned + township.unassigned:
-        for missed in stop.carries or [stop]:
-            if missed not in unassigned:
-                unassigned.append(missed)
-    notes = list(dict.fromkeys(trunk.notes + township.notes))
+    runs = _township_runs(_onward([drop for drop in drops if drop.hub in ready]), ready, problem)
+    to_solve = sum(len(jobs) for jobs, _vans in runs)
+    legs = [trunk]
+    for jobs, vans in runs:
+        budget = clock.share(len(jobs), of=to_solve)
+        legs.append(_solve_leg(problem, TOWNSHIP, jobs, vans, budget, clock, threads))
+        to_solve -= len(jobs)
+    reports = [leg.report for leg in legs]
+    notes = list(dict.fromkeys(report.note for report in reports if report.fell_back))
     return Plan(
-        routes=trunk.routes + township.routes,
-        unassigned=unassigned,
+        routes=[route for leg in legs for route in leg.routes],
+        unassigned=_left_out(problem, legs),
         solver="vroom" if not notes else "simple",
         seconds=time.perf_counter() - started,
         notes=notes,
+        legs=reports,
     )
 
 
-def _ready_at_hubs(trunk: Plan, drops: list[Stop]) -> dict[Hub, int]:
+@dataclass
+class _Clock:
+    """The time limit as the legs spend it."""
+
+    deadline: float
+    no_time: str  # the note of a leg left with no time: the caller gave none, or it ran out
+    answer_s: float = MIN_ANSWER_S  # the most VROOM has overrun what it was told
+
+    def share(self, jobs: int, *, of: int) -> float:
+        """A leg's part of the time left: in proportion to its jobs of those still to solve."""
+        left = max(0.0, self.deadline - time.perf_counter())
+        return left * jobs / of if of else 0.0
+
+    def learn(self, report: "LegReport") -> None:
+        if report.solver_timeout_s is not None:
+            self.answer_s = max(self.answer_s, report.seconds - report.solver_timeout_s)
+
+
+def _onward(drops: list[Stop]) -> list[Stop]:
+    """What the township runs take on from the drops (the station's own parcels were delivered
+    with the drop)."""
+    return [stop for drop in drops for stop in drop.carries if stop.node != drop.hub.node]
+
+
+@dataclass
+class _Leg:
+    routes: list[VehicleRoute]
+    missed: list[_Job]  # the jobs on no route
+    report: LegReport
+
+
+def _ready_at_hubs(trunk: _Leg, drops: list[Stop]) -> dict[Hub, int]:
     """When each station has its whole drop, unloaded: only then may its township run leave. A
     station whose drop (or part of it) the trunk could not bring starts no run."""
     ready: dict[Hub, int] = {}
     for route in trunk.routes:
         for visit in route.visits:
-            hub = visit.stop.hub
             if visit.stop in drops:
-                done = visit.start_s + service_seconds(visit.parcels)
-                ready[hub] = max(ready.get(hub, 0), done)
-    missed = {stop.hub for stop in trunk.unassigned if stop in drops}
+                hub = visit.stop.hub
+                ready[hub] = max(ready.get(hub, 0), visit.start_s + visit.service_s)
+    missed = {job.stop.hub for job in trunk.missed if job.stop in drops}
     return {hub: at for hub, at in ready.items() if hub not in missed}
 
 
-def _township_vans(onward: list[Stop], ready: dict[Hub, int], fleet: Fleet) -> list[_Van]:
-    needs: dict[Hub, int] = {}
+def _township_runs(
+    onward: list[Stop], ready: dict[Hub, int], problem: Problem
+) -> list[tuple[list[_Job], list[_Van]]]:
+    """Each station's jobs and vans (numbered through all stations)."""
+    fleet = problem.fleet
+    stops: dict[Hub, list[Stop]] = {}
     for stop in onward:
-        needs[stop.hub] = needs.get(stop.hub, 0) + stop.parcels
-    vans, number = [], 1
-    for hub, parcels in needs.items():
-        count = fleet.vans_per_hub or -(-parcels // fleet.capacity_parcels) + 1
-        for _n in range(count):
-            vans.append(_Van(number, hub.node, ready[hub], hub))
-            number += 1
-    return vans
+        stops.setdefault(stop.hub, []).append(stop)
+    runs, number = [], 1
+    for hub, its_stops in stops.items():
+        count = fleet.vans_per_hub or _vans_needed(its_stops, hub, ready[hub], problem) + 1
+        vans = [_Van(number + n, hub.node, ready[hub], hub) for n in range(count)]
+        number += count
+        runs.append((_jobs(its_stops, fleet, leg=TOWNSHIP), vans))
+    return runs
+
+
+def _vans_needed(stops: list[Stop], hub: Hub, ready_s: int, problem: Problem) -> int:
+    """Vans enough for a station's parcels and for the hours its stops take from when its drop
+    is ready: serving each and the drive out to each (a tour drives less than out to each and
+    back, more than the longest way out)."""
+    fleet = problem.fleet
+    parcels = sum(stop.parcels for stop in stops)
+    hours = sum(stop.handling_s + problem.seconds[hub.node][stop.node] for stop in stops)
+    day = max(1, fleet.day_end_s - ready_s)
+    return max(-(-parcels // fleet.capacity_parcels), -(-hours // day))
+
+
+class _NoTimeLeft(Exception):
+    """Reading the leg into VROOM took all its time."""
 
 
 def _solve_leg(
-    problem: Problem, jobs: list[_Job], vans: list[_Van], time_limit_s: float, threads: int
-) -> Plan:
-    """One leg with VROOM in a worker thread; the simple plan when it has no time, does not
-    answer in time, or fails."""
+    problem: Problem,
+    leg: str,
+    jobs: list[_Job],
+    vans: list[_Van],
+    budget_s: float,
+    clock: _Clock,
+    threads: int,
+) -> _Leg:
+    """One leg with VROOM in a worker thread, told to stop just before `budget_s` is up; the
+    simple plan when the leg has no time, or VROOM has not answered well after that, or fails."""
+    report = LegReport(leg, jobs, vans, budget_s=budget_s if jobs else 0.0)
     if not jobs:
-        return Plan(routes=[], unassigned=[], solver="vroom", seconds=0.0)
-    if time_limit_s <= 0:
-        return _simple_with_note(problem, jobs, vans, SOLVER_NO_TIME)
+        return _Leg([], [], report)
+    started = time.perf_counter()
+    if budget_s <= 0:
+        return _fallback(problem, report, clock.no_time, started)
     pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(_solve_with_vroom, problem, jobs, vans, time_limit_s, threads)
+    future = pool.submit(
+        _solve_with_vroom, problem, report, started + budget_s, clock.answer_s, threads
+    )
     try:
-        return future.result(timeout=time_limit_s + max(MIN_GRACE_S, GRACE_SHARE * time_limit_s))
-    except FutureTimeout:
-        return _simple_with_note(problem, jobs, vans, SOLVER_TIMED_OUT)
+        routes, missed = future.result(timeout=budget_s + max(MIN_GRACE_S, GRACE_SHARE * budget_s))
+    except (FutureTimeout, _NoTimeLeft):
+        return _fallback(problem, report, SOLVER_TIMED_OUT, started)
     except Exception:  # whatever VROOM refuses or breaks on, the day still gets routes
-        return _simple_with_note(problem, jobs, vans, SOLVER_FAILED)
+        return _fallback(problem, report, SOLVER_FAILED, started)
     finally:
         pool.shutdown(wait=False)
+    report.seconds = time.perf_counter() - started
+    clock.learn(report)
+    return _Leg(routes, missed, report)
 
 
-def _simple_with_note(problem, jobs, vans, note: str) -> Plan:
-    plan = _nearest_neighbour_plan(problem, jobs, vans)
-    plan.notes.append(note)
-    return plan
+def _fallback(problem: Problem, report: LegReport, note: str, started: float) -> _Leg:
+    routes, missed = _nearest_neighbour_plan(problem, report.jobs, report.vans)
+    report.note = note
+    report.seconds = time.perf_counter() - started
+    return _Leg(routes, missed, report)
 
 
-def _solve_with_vroom(
-    problem: Problem, jobs: list[_Job], vans: list[_Van], time_limit_s: float, threads: int
-) -> Plan:
+def vroom_input(
+    problem: Problem, jobs: list[_Job], vans: list[_Van]
+) -> tuple[vroom.Input, dict[int, _Van]]:
+    """A leg as VROOM's input (costs are metres; a van used costs its fixed km), and the vans
+    in it by number: a van whose drop came too late in the day is left out. The matrices hold
+    only the leg's own places: a station's run need not read the whole county's."""
     fleet = problem.fleet
-    km = problem.km
-    n = len(km)
-    meters = [[round(km[i][j] * 1000) for j in range(n)] for i in range(n)]
-    seconds = [[_travel_s(km[i][j], fleet) for j in range(n)] for i in range(n)]
+    nodes = sorted({job.stop.node for job in jobs} | {van.node for van in vans})
+    local = {node: index for index, node in enumerate(nodes)}
     instance = vroom.Input()
-    instance.set_durations_matrix("car", seconds)
+    instance.set_durations_matrix("car", [[problem.seconds[a][b] for b in nodes] for a in nodes])
+    meters = [[round(problem.km[a][b] * 1000) for b in nodes] for a in nodes]
     instance.set_distances_matrix("car", meters)
     instance.set_costs_matrix("car", meters)
     skill = {}  # a township run's station → the skill its jobs need and its vans have
@@ -370,8 +511,8 @@ def _solve_with_vroom(
         instance.add_job(
             vroom.Job(
                 job_id,
-                location=job.stop.node,
-                default_service=service_seconds(job.parcels),
+                location=local[job.stop.node],
+                default_service=job.service_s,
                 delivery=[job.parcels, math.ceil(job.kg)],
                 skills={skill.get(job.hub, 0)} if job.hub is not None else None,
                 time_windows=[vroom.TimeWindow(a, b) for a, b in windows],
@@ -380,67 +521,74 @@ def _solve_with_vroom(
     by_number = {}
     for van in vans:
         if van.ready_s >= fleet.day_end_s:
-            continue  # its drop came too late in the day: its stops stay unassigned
+            continue
         by_number[van.number] = van
         instance.add_vehicle(
             vroom.Vehicle(
                 van.number,
-                start=van.node,
-                end=van.node,
+                start=local[van.node],
+                end=local[van.node],
                 capacity=[fleet.capacity_parcels, fleet.capacity_kg],
                 time_window=vroom.TimeWindow(van.ready_s, fleet.day_end_s),
                 skills={skill[van.hub]} if van.hub is not None else None,
                 costs=vroom.VehicleCosts(fixed=round(fleet.fixed_cost_km * 1000)),
             )
         )
+    return instance, by_number
+
+
+def _solve_with_vroom(
+    problem: Problem, report: LegReport, leg_end: float, answer_s: float, threads: int
+) -> tuple[list[VehicleRoute], list[_Job]]:
+    jobs = report.jobs
+    instance, by_number = vroom_input(problem, jobs, report.vans)
     if not by_number:
-        return Plan(routes=[], unassigned=_stops_of(jobs), solver="vroom", seconds=0.0)
+        return [], list(jobs)
+    left = leg_end - time.perf_counter()
+    if left <= 0:
+        raise _NoTimeLeft
+    timeout = max(left - answer_s, left / 2)
+    report.solver_timeout_s = timeout
     answer = instance.solve(
         exploration_level=EXPLORATION_LEVEL,
         nb_threads=threads,
-        timeout=timedelta(seconds=time_limit_s),
+        timeout=timedelta(seconds=timeout),
     ).to_dict()
-    routes = []
-    for route in answer["routes"]:
-        van = by_number[route["vehicle"]]
-        visits, previous = [], van.node
-        for step in route["steps"]:
-            if step["type"] != "job":
-                continue
-            job = jobs[step["id"] - 1]
-            node = step["location_index"]
-            visits.append(
-                Visit(
-                    job.stop,
-                    job.parcels,
-                    step["arrival"],
-                    km[previous][node],
-                    start_s=step["arrival"] + step["waiting_time"],
-                )
-            )
-            previous = node
-        steps = route["steps"]
-        routes.append(
-            VehicleRoute(
-                vehicle=van.number,
-                visits=_merge_same_stop(visits),
-                km=route["distance"] / 1000,
-                start_s=steps[0]["arrival"],
-                end_s=steps[-1]["arrival"],
-                hub=van.hub,
+    routes = [
+        _route_of(route, by_number[route["vehicle"]], jobs, problem.km)
+        for route in answer["routes"]
+    ]
+    missed = [jobs[item["id"] - 1] for item in answer["unassigned"]]
+    return sorted(routes, key=lambda r: r.vehicle), missed
+
+
+def _route_of(route: dict, van: _Van, jobs: list[_Job], km) -> VehicleRoute:
+    visits, previous = [], van.node
+    for step in route["steps"]:
+        if step["type"] != "job":
+            continue
+        job = jobs[step["id"] - 1]
+        node = job.stop.node
+        visits.append(
+            Visit(
+                job.stop,
+                job.parcels,
+                step["arrival"],
+                km[previous][node],
+                start_s=step["arrival"] + step["waiting_time"],
+                service_s=step["service"],
             )
         )
-    unassigned = _stops_of([jobs[item["id"] - 1] for item in answer["unassigned"]])
-    return Plan(
-        routes=sorted(routes, key=lambda r: r.vehicle),
-        unassigned=unassigned,
-        solver="vroom",
-        seconds=0.0,
+        previous = node
+    steps = route["steps"]
+    return VehicleRoute(
+        vehicle=van.number,
+        visits=_merge_same_stop(visits),
+        km=route["distance"] / 1000,
+        start_s=steps[0]["arrival"],
+        end_s=steps[-1]["arrival"],
+        hub=van.hub,
     )
-
-
-def _stops_of(jobs: list[_Job]) -> list[Stop]:
-    return list({id(job.stop): job.stop for job in jobs}.values())
 
 
 def _merge_same_stop(visits: list[Visit]) -> list[Visit]:
@@ -449,17 +597,20 @@ def _merge_same_stop(visits: list[Visit]) -> list[Visit]:
     for visit in visits:
         if merged and merged[-1].stop is visit.stop:
             merged[-1].parcels += visit.parcels
+            merged[-1].service_s += visit.service_s
         else:
             merged.append(visit)
     return merged
 
 
-def _nearest_neighbour_plan(problem: Problem, jobs: list[_Job], vans: list[_Van]) -> Plan:
+def _nearest_neighbour_plan(
+    problem: Problem, jobs: list[_Job], vans: list[_Van]
+) -> tuple[list[VehicleRoute], list[_Job]]:
     """Nearest neighbour: each van goes to the closest stop it may serve (its township's, on a
     township run) in time and with room, until none is left; then the next van. Quick and
     honest, not good."""
     fleet = problem.fleet
-    km = problem.km
+    km, seconds = problem.km, problem.seconds
     pending = list(jobs)
     routes: list[VehicleRoute] = []
     for van in vans:
@@ -474,12 +625,12 @@ def _nearest_neighbour_plan(problem: Problem, jobs: list[_Job], vans: list[_Van]
                     continue
                 if load_kg + job.kg > fleet.capacity_kg:
                     continue
-                arrive = clock + _travel_s(km[node][job.stop.node], fleet)
+                arrive = clock + seconds[node][job.stop.node]
                 start = _earliest_start(arrive, job.stop.windows)
                 if start is None:
                     continue
-                finish = start + service_seconds(job.parcels)
-                if finish + _travel_s(km[job.stop.node][van.node], fleet) > fleet.day_end_s:
+                finish = start + job.service_s
+                if finish + seconds[job.stop.node][van.node] > fleet.day_end_s:
                     continue
                 if best is None or km[node][job.stop.node] < km[node][best[1].stop.node]:
                     best = (index, job, arrive, start, finish)
@@ -487,7 +638,14 @@ def _nearest_neighbour_plan(problem: Problem, jobs: list[_Job], vans: list[_Van]
                 break
             index, job, arrive, start, finish = best
             visits.append(
-                Visit(job.stop, job.parcels, arrive, km[node][job.stop.node], start_s=start)
+                Visit(
+                    job.stop,
+                    job.parcels,
+                    arrive,
+                    km[node][job.stop.node],
+                    start_s=start,
+                    service_s=job.service_s,
+                )
             )
             distance += km[node][job.stop.node]
             node, clock = job.stop.node, finish
@@ -496,13 +654,13 @@ def _nearest_neighbour_plan(problem: Problem, jobs: list[_Job], vans: list[_Van]
         if not visits:
             continue
         distance += km[node][van.node]
-        end = clock + _travel_s(km[node][van.node], fleet)
+        end = clock + seconds[node][van.node]
         routes.append(
             VehicleRoute(
                 van.number, _merge_same_stop(visits), distance, van.ready_s, end, hub=van.hub
             )
         )
-    return Plan(routes=routes, unassigned=_stops_of(pending), solver="simple", seconds=0.0)
+    return routes, pending
 
 
 def _earliest_start(arrive: int, windows: list[tuple[int, int]] | None) -> int | None:
@@ -512,6 +670,58 @@ def _earliest_start(arrive: int, windows: list[tuple[int, int]] | None) -> int |
         if arrive <= end:
             return max(arrive, start)
     return None
+
+
+# --- what is left out, and why ----------------------------------------------------------------
+
+
+def _left_out(problem: Problem, legs: list[_Leg]) -> list[Unassigned]:
+    """Every stop on no route (or the part of a split stop), with the reason: a drop the trunk
+    could not bring leaves its station's own parcels out for the drop's reason and its village
+    points' because the station was not reached."""
+    left: dict[tuple[int, str], Unassigned] = {}
+
+    def add(stop: Stop, parcels: int, reason: str) -> None:
+        entry = left.setdefault((id(stop), reason), Unassigned(stop, 0, reason))
+        entry.parcels += parcels
+
+    for stop in problem.stops:
+        if stop.parcels <= 0:
+            add(stop, 0, NO_PARCELS)
+    dropped_whole = set()
+    for leg in legs:
+        for job in leg.missed:
+            reason = _why_left_out(problem, job, leg.report.vans)
+            if not job.stop.carries:
+                add(job.stop, job.parcels, reason)
+                continue
+            if id(job.stop) in dropped_whole:
+                continue  # another part of the same drop: its stops are listed already
+            dropped_whole.add(id(job.stop))
+            for stop in job.stop.carries:
+                at_station = stop.node == job.stop.node
+                add(stop, stop.parcels, reason if at_station else STATION_NOT_REACHED)
+    return list(left.values())
+
+
+def _why_left_out(problem: Problem, job: _Job, vans: list[_Van]) -> str:
+    fleet = problem.fleet
+    if job.kg > fleet.capacity_kg or job.parcels > fleet.capacity_parcels:
+        return TOO_HEAVY
+    if any(_reaches_alone(problem, job, van) for van in vans if van.hub is job.hub):
+        return NO_VAN_FREE
+    return OUT_OF_REACH
+
+
+def _reaches_alone(problem: Problem, job: _Job, van: _Van) -> bool:
+    """Whether the van, with nothing else to do, could serve the job within its hours and be
+    back by the end of the day."""
+    seconds = problem.seconds
+    start = _earliest_start(van.ready_s + seconds[van.node][job.stop.node], job.stop.windows)
+    if start is None:
+        return False
+    back = start + job.service_s + seconds[job.stop.node][van.node]
+    return back <= problem.fleet.day_end_s
 
 
 # --- the comparison: every carrier on its own ------------------------------------------------

@@ -1296,8 +1296,13 @@ def plan_routes(
             naive_km=Decimal(f"{naive:.1f}"),
             parcels=sum(r.parcels for r in plan.routes if r.leg == RouteLeg.TRUNK),
             unassigned=[
-                {"site": job.sites[s.key].code, "name": job.sites[s.key].name, "parcels": s.parcels}
-                for s in plan.unassigned
+                {
+                    "site": job.sites[u.stop.key].code,
+                    "name": job.sites[u.stop.key].name,
+                    "parcels": u.parcels,
+                    "reason": u.reason,
+                }
+                for u in plan.unassigned
             ]
             + job.unplaced,
             notes=[*job.notes, *plan.notes],

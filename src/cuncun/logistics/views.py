@@ -444,6 +444,27 @@ NOTE_MESSAGES = {
 }
 
 
+# Why a stop is on no route, on the sheet.
+LEFT_OUT_REASONS = {
+    routing.NO_PARCELS: gettext_lazy("no parcels for it"),
+    routing.NO_PLACE: gettext_lazy("its place is not known: enter its coordinates"),
+    routing.TOO_HEAVY: gettext_lazy("a parcel weighs more than a van carries"),
+    routing.OUT_OF_REACH: gettext_lazy(
+        "no van can get there within its opening hours and the working day"
+    ),
+    routing.STATION_NOT_REACHED: gettext_lazy("the trunk could not reach its township station"),
+    routing.NO_VAN_FREE: gettext_lazy("the vans are full for the day: plan with more vans"),
+}
+
+
+def _left_out(plan) -> list[dict]:
+    """The plan's stops on no route, each with why (a plan made before reasons were kept has
+    none)."""
+    return [
+        {**entry, "why": LEFT_OUT_REASONS.get(entry.get("reason"), "")} for entry in plan.unassigned
+    ]
+
+
 def _note_message(note: str) -> str:
     if note.startswith("approximate_places:"):
         return (
@@ -481,6 +502,7 @@ def route_sheet(request, pk: int):
             "plan": plan,
             "sheets": sheets,
             "notes": [_note_message(note) for note in plan.notes],
+            "left_out": _left_out(plan),
             "saving": saving,
             "whole_plan": queries.runs_hubs(request.user),
         },

@@ -74,7 +74,7 @@ def parse(path: str) -> DigitalLink:
     the resolver's own). Refuses qualifiers out of GS1's order and a GTIN whose check digit is
     wrong."""
     segments = [unquote(s) for s in path.split("?")[0].strip("/").split("/")]
-    if GTIN_AI not in segments[::2] and GTIN_AI not in segments:
+    if GTIN_AI not in segments:
         raise NotADigitalLink("no GTIN (AI 01) in the path")
     segments = segments[segments.index(GTIN_AI) :]
     if len(segments) % 2:
@@ -85,9 +85,8 @@ def parse(path: str) -> DigitalLink:
     unknown = [ai for ai in qualifiers if ai not in QUALIFIER_ORDER]
     if unknown:
         raise NotADigitalLink(f"AI {unknown[0]} is not a qualifier of a GTIN")
-    if qualifiers != sorted(qualifiers, key=QUALIFIER_ORDER.index) or len(set(qualifiers)) < len(
-        qualifiers
-    ):
+    in_order = sorted(set(qualifiers), key=QUALIFIER_ORDER.index)
+    if qualifiers != in_order:
         raise NotADigitalLink("qualifiers must come in GS1's order: 22, then 10, then 21")
     values = dict(pairs[1:])
     if "10" not in values:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cuncun.core import reach
 from cuncun.core.personal import mask_phone
@@ -145,6 +147,9 @@ def stations():
 # --- recall --------------------------------------------------------------------------------------
 
 
+REACHED_KINDS = {"order": gettext_lazy("order"), "parcel": gettext_lazy("parcel")}
+
+
 @dataclass
 class RecallScope:
     batch: Batch
@@ -191,19 +196,30 @@ def recall_scope(lot: str) -> RecallScope:
 def recall_rows(scope: RecallScope, *, show_personal: bool) -> list[list[str]]:
     """The recall as rows (what, reference, state, where, person, phone), personal data only for
     who may see it."""
-    rows = [["batch", scope.batch.lot, scope.batch.get_status_display(), "", "", ""]]
-    rows += [["upstream batch", b.lot, b.get_status_display(), str(b.base or ""), "", ""]
-             for b in scope.upstream]  # fmt: skip
-    rows += [["base", b.name, b.get_certification_display(), str(b.village), "", ""]
-             for b in scope.bases]  # fmt: skip
-    rows += [["input", r.product_name, r.get_kind_display(), r.base.name, str(r.applied_on), ""]
-             for r in scope.inputs]  # fmt: skip
-    rows += [["downstream batch", b.lot, b.get_status_display(), "", "", ""]
-             for b in scope.downstream]  # fmt: skip
-    rows += [["stock", str(s.stock.sku), str(s.quantity), s.stock.site.name, "", ""]
-             for s in scope.stocks]  # fmt: skip
+    rows = [[_("batch"), scope.batch.lot, scope.batch.get_status_display(), "", "", ""]]
+    rows += [
+        [_("upstream batch"), b.lot, b.get_status_display(), str(b.base or ""), "", ""]
+        for b in scope.upstream
+    ]
+    rows += [
+        [_("base"), b.name, b.get_certification_display(), str(b.village), "", ""]
+        for b in scope.bases
+    ]
+    rows += [
+        [_("input"), r.product_name, r.get_kind_display(), r.base.name, str(r.applied_on), ""]
+        for r in scope.inputs
+    ]
+    rows += [
+        [_("downstream batch"), b.lot, b.get_status_display(), "", "", ""] for b in scope.downstream
+    ]
+    rows += [
+        [_("stock"), str(s.stock.sku), str(s.quantity), s.stock.site.name, "", ""]
+        for s in scope.stocks
+    ]
     for r in scope.reached:
         person = r.person if show_personal else (r.person[:1] + "**" if r.person else "")
         phone = r.phone if show_personal else mask_phone(r.phone)
-        rows.append([r.kind, r.reference, r.status, r.place, person, phone])
+        rows.append(
+            [str(REACHED_KINDS.get(r.kind, r.kind)), r.reference, r.status, r.place, person, phone]
+        )
     return rows

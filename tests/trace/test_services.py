@@ -1,6 +1,8 @@
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from cuncun.accounts.models import Role
@@ -251,3 +253,19 @@ def test_only_the_county_office_recalls(farm):
         services.recall_lot(actor=farm.market.tea_owner, lot=farm.batch.lot, reason="x")
     farm.batch.refresh_from_db()
     assert farm.batch.status == BatchStatus.OPEN
+
+
+def test_the_recall_command_lists_the_lot_and_recalls_it_for_the_named_office_user(
+    farm, office_user
+):
+    out = io.StringIO()
+    (order,) = paid_pickup(farm.market, key="cmd")
+
+    call_command("recall", farm.batch.lot, "--by", "office", "--reason", "农残超标", stdout=out)
+
+    text = out.getvalue()
+    assert farm.batch.lot in text and order.number in text and farm.base.name in text
+    farm.batch.refresh_from_db()
+    assert farm.batch.status == BatchStatus.RECALLED
+    with pytest.raises(CommandError):
+        call_command("recall", "NOSUCHLOT", stdout=io.StringIO())

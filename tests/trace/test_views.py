@@ -116,3 +116,16 @@ def test_the_office_sees_a_recall_and_downloads_it_with_phones(client, farm, off
 def test_a_producer_cannot_open_the_recall_page(client, farm):
     client.force_login(farm.market.tea_owner)
     assert client.get(reverse("trace:recall"), {"lot": farm.batch.lot}).status_code == 403
+
+
+def test_a_farm_products_market_page_shows_its_certificate_and_links_to_the_trace(client, farm):
+    services.issue_certificate(
+        actor=None,
+        batch=farm.batch,
+        basis=["self_test"],
+        issuer="刘明",
+        contact_phone="13900000006",
+    )
+    page = client.get(reverse("orders:product", args=[farm.batch.product_id])).content.decode()
+    assert 'id="trace-certificate"' in page
+    assert reverse("trace:public", args=[farm.batch.lot]) in page

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cuncun.catalog.models import CategoryKind
 from cuncun.core import reach
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import scope_of
@@ -85,7 +86,10 @@ def inputs_of(batch: Batch) -> list[InputRecord]:
 
 
 def current_certificate(product) -> Certificate | None:
-    """The certificate of the newest open batch of a product, for its market page."""
+    """The certificate of the newest open batch of a product, for its market page: edible farm
+    products leave the farm with one (承诺达标合格证), other goods are not covered."""
+    if product.category.kind != CategoryKind.FARM_PRODUCT:
+        return None
     return (
         Certificate.objects.filter(batch__product=product, batch__status="open")
         .select_related("batch")

@@ -57,7 +57,7 @@ class CertificateForm(forms.Form):
     basis = forms.MultipleChoiceField(
         label=_("based on"), choices=CertificateBasis.choices, widget=forms.CheckboxSelectMultiple
     )
-    issuer = forms.CharField(label=_("issued by"), max_length=50)
+    issuer = forms.CharField(label=_("issuer"), max_length=50)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20)
 
 

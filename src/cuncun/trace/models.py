@@ -233,6 +233,8 @@ class StationKind:
 class TestingStation(models.Model):
     """A testing center or station, as the plan's survey (信息摸底) records it."""
 
+    __test__ = False  # a model, not a test class, whatever its name says to pytest
+
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=StationKind.choices)
     region = models.ForeignKey(

@@ -573,7 +573,7 @@ def issue_certificate(
         raise InvalidInput(_("Give a valid mobile number to contact the producer."))
     with transaction.atomic():
         batch = (
-            Batch.objects.select_for_update()
+            Batch.objects.select_for_update(of=("self",))
             .select_related("product__merchant", "base__village")
             .get(pk=batch.pk)
         )

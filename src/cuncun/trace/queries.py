@@ -17,6 +17,7 @@ from cuncun.merchants.queries import merchants_of
 from cuncun.trace import lineage
 from cuncun.trace.models import (
     Batch,
+    BatchStatus,
     BatchStock,
     Certificate,
     InputRecord,
@@ -91,7 +92,7 @@ def current_certificate(product) -> Certificate | None:
     if product.category.kind != CategoryKind.FARM_PRODUCT:
         return None
     return (
-        Certificate.objects.filter(batch__product=product, batch__status="open")
+        Certificate.objects.filter(batch__product=product, batch__status=BatchStatus.OPEN)
         .select_related("batch")
         .order_by("-issued_on", "-id")
         .first()

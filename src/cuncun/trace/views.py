@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Product
 from cuncun.core.errors import NotAllowed
 from cuncun.core.exports import csv_response
@@ -291,7 +292,7 @@ def _form_errors(request, form) -> None:
 
 
 def _require_quality_staff(user) -> None:
-    if not (user.manages_reference_data or user.role == "township_staff"):
+    if not (user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF):
         raise NotAllowed(_("Only the county office and township staff see quality pages."))
 
 

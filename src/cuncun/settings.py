@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "cuncun.network",
     "cuncun.merchants",
     "cuncun.catalog",
+    "cuncun.trace",
     "cuncun.logistics",
     "cuncun.orders",
     "cuncun.training",

@@ -27,7 +27,7 @@ from cuncun.catalog.models import (
     Stock,
     Unit,
 )
-from cuncun.core import audit
+from cuncun.core import audit, holds
 from cuncun.core.checks import (
     number_out_of_range,
     quantity_problem,
@@ -233,6 +233,8 @@ def set_product_status(*, actor, product: Product, status: str) -> Product:
             return product
         if status == ProductStatus.LISTED and not product.skus.filter(is_active=True).exists():
             raise Conflict(_("Add a SKU on sale before listing this product."))
+        if status == ProductStatus.LISTED and (held := holds.listing_refusal(product)):
+            raise Conflict(held)
         before = product.status
         product.status = status
         product.save(update_fields=["status", "updated_at"])

@@ -17,6 +17,8 @@ class LogisticsConfig(AppConfig):
     ]
 
     def ready(self):
-        from cuncun.logistics import indicators
+        from cuncun.core import reach
+        from cuncun.logistics import indicators, queries
 
         indicators.register()
+        reach.register_finder(queries.reached_parcels)  # a recall's parcels (trace asks)

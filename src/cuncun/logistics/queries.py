@@ -8,6 +8,7 @@ from django.utils import timezone
 from cuncun.accounts.models import Role
 from cuncun.core.errors import NotFound
 from cuncun.core.models import AuditEntry
+from cuncun.core.reach import Reached
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import (
     EventKind,
@@ -258,3 +259,19 @@ def route_plan(pk: int) -> RoutePlan:
     if plan is None:
         raise NotFound(details={"plan": pk})
     return plan
+
+
+def reached_parcels(order_refs: list[str]) -> list[Reached]:
+    """For a recall (core.reach): the parcels carrying these market orders and their recipients."""
+    return [
+        Reached(
+            kind="parcel",
+            order_ref=p.order_ref,
+            reference=f"{p.carrier.name} {p.waybill}",
+            status=p.get_status_display(),
+            place=p.point.name if p.point_id else "",
+            person=p.person_name,
+            phone=p.person_phone,
+        )
+        for p in Parcel.objects.filter(order_ref__in=order_refs).select_related("carrier", "point")
+    ]

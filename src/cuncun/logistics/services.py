@@ -56,6 +56,8 @@ from cuncun.logistics.rules import Problem, Step, new_event_problem
 from cuncun.network.locks import lock_site
 from cuncun.network.models import Carrier, Site, SiteKind, SiteService
 from cuncun.network.services import ensure_carrier, is_operator_of, record_service
+from cuncun.trace import services as trace
+from cuncun.trace.models import BizStep
 
 K = EventKind
 MAX_PICKUP_CODE_ATTEMPTS = 5
@@ -500,7 +502,33 @@ def _record(
         )
         return Recorded(parcel, row, "flagged")
     _refresh_status(actor, parcel)
+    _record_into_trace(parcel, row)
     return Recorded(parcel, row, "recorded")
+
+
+# How a parcel's scan reads in the journey of the batches its market order carries.
+TRACE_STEPS = {
+    EventKind.ACCEPTED: BizStep.ACCEPTING,
+    EventKind.ARRIVED_HUB: BizStep.ARRIVING,
+    EventKind.DEPARTED_HUB: BizStep.DEPARTING,
+    EventKind.OUT_FOR_DELIVERY: BizStep.DEPARTING,
+    EventKind.AT_PICKUP_POINT: BizStep.STORING,
+    EventKind.DELIVERED: BizStep.REMOVING,
+}
+
+
+def _record_into_trace(parcel: Parcel, row: TrackingEvent) -> None:
+    step = TRACE_STEPS.get(row.kind)
+    if step and parcel.order_ref:
+        trace.record_parcel_step(
+            order_ref=parcel.order_ref,
+            waybill=parcel.waybill,
+            step=step,
+            key=row.dedupe_key,
+            place=row.site.name if row.site_id else row.location,
+            region=row.site.region if row.site_id else None,
+            at=row.occurred_at,
+        )
 
 
 def _is_place_scan(event: EventInput) -> bool:
@@ -771,6 +799,7 @@ def hand_over_parcel(
         parcel = lock_parcel(parcel.pk)
         if not (parcel.on_shelf and parcel.pickup_site_id == site.pk):
             raise Conflict(_("This parcel is not waiting at %s.") % site.name)
+        trace.refuse_held_order(parcel.order_ref)
         if code:
             if (
                 parcel.pickup_code_attempts >= MAX_PICKUP_CODE_ATTEMPTS
@@ -969,6 +998,7 @@ def accept_outbound_parcel(
         require_point_staff(actor, site)
         if not site.is_serving:
             raise Conflict(_("%s is not operating.") % site.name)
+        trace.refuse_held_order(order_ref)
         parcel, created = _parcel_for(carrier, waybill, details, actor=actor, is_demo=is_demo)
         if not created and parcel.direction != Direction.OUTBOUND:
             raise Conflict(_("This waybill is already an inbound parcel."))

@@ -9,3 +9,9 @@ class OrdersConfig(AppConfig):
     label = "orders"
     verbose_name = _("Orders")
     nav_items = [(_("Market"), "orders:market"), (_("Orders"), "orders:hub", Role.ANY_ACCOUNT)]
+
+    def ready(self):
+        from cuncun.core import reach
+        from cuncun.orders import queries
+
+        reach.register_finder(queries.reached_orders)  # a recall's buyers (trace asks)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cuncun.catalog.queries import serving_stock
 from cuncun.core.errors import NotFound
+from cuncun.core.reach import Reached
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import EventState
 from cuncun.logistics.queries import carrier_parcel
@@ -215,3 +216,27 @@ def tracking_events(order: Order) -> list:
         (e for e in parcel.events.all() if e.state in EventState.IN_TIMELINE),
         key=lambda e: (e.occurred_at, e.pk),
     )
+
+
+def reached_orders(order_refs: list[str]) -> list[Reached]:
+    """For a recall (core.reach): each market order of these numbers and who it was for (the
+    villager an operator bought for, the recipient, or the buyer)."""
+    ids = [int(ref.rsplit("-", 1)[-1]) for ref in order_refs if ref.rsplit("-", 1)[-1].isdigit()]
+    found = []
+    for order in Order.objects.filter(pk__in=ids).select_related(
+        "checkout__buyer", "checkout__pickup_site"
+    ):
+        c = order.checkout
+        if order.number in order_refs:
+            found.append(
+                Reached(
+                    kind="order",
+                    order_ref=order.number,
+                    reference=order.number,
+                    status=order.get_status_display(),
+                    place=c.pickup_site.name if c.pickup_site_id else c.address,
+                    person=c.on_behalf_of_name or c.recipient_name or str(c.buyer),
+                    phone=c.on_behalf_of_phone or c.recipient_phone or c.buyer.phone,
+                )
+            )
+    return found

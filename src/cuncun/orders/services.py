@@ -65,6 +65,8 @@ from cuncun.orders.payments import (
     get_provider,
     other_payable,
 )
+from cuncun.trace import services as trace
+from cuncun.trace.models import BizStep
 
 logger = logging.getLogger(__name__)
 
@@ -455,6 +457,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         )
     if request.lines is None:
         CartLine.objects.filter(cart__buyer=actor, sku__in=[x.sku for x in lines]).delete()
+    trace.refuse_held_stock([line.stock.pk for line in lines])
     try:
         reserve_stock(
             [
@@ -470,6 +473,12 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         )
     except InsufficientStock as error:
         raise _LostRace(error) from None
+    for order in orders:
+        trace.record_order_step(
+            order_ref=order.number,
+            stock_ids=[ol.stock_id for ol in order_lines if ol.order is order],
+            step=BizStep.RETAIL_SELLING,
+        )
     _schedule_release(reserved_until)
     written.update(
         checkout=checkout,
@@ -1191,8 +1200,19 @@ def ship_order(*, actor, order: Order, carrier=None, tracking_number: str = "") 
         if order.status != S.PACKED:
             _move(order, S.SHIPPED, actor=actor)  # refused with the state machine's message
         checkout = order.checkout
-        allocations = list(Allocation.objects.filter(line__order=order).select_related("stock"))
+        allocations = list(
+            Allocation.objects.filter(line__order=order).select_related("stock__site__region")
+        )
+        trace.refuse_held_stock([a.stock_id for a in allocations])
         ship_stock([(a.stock_id, a.quantity) for a in allocations])
+        for a in allocations:
+            trace.record_order_step(
+                order_ref=order.number,
+                stock_ids=[a.stock_id],
+                step=BizStep.SHIPPING,
+                place=a.stock.site.name,
+                region=a.stock.site.region,
+            )
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
         at_point = checkout.fulfilment == Fulfilment.PICKUP and all(
             a.stock.site_id == checkout.pickup_site_id for a in allocations
@@ -1325,6 +1345,7 @@ def pick_up_order(*, actor, order: Order, code: str) -> Order:
         if checkout.fulfilment != Fulfilment.PICKUP:
             raise TransitionRefused(_("This order is delivered to an address, not picked up."))
         _require_point_staff(actor, checkout.pickup_site)
+        trace.refuse_held_order(order.number)
         now = timezone.now()
         if order.pickup_code_used_at is not None:
             raise PickupRefused(

@@ -34,6 +34,7 @@ from cuncun.orders.models import (
     SandboxCharge,
 )
 from cuncun.orders.payments import PROVIDERS
+from cuncun.trace import queries as trace_queries
 
 S = OrderStatus
 PICKUP_PATH = [S.PENDING_PAYMENT, S.PAID, S.PACKED, S.SHIPPED, S.AT_PICKUP_POINT, S.COMPLETED]
@@ -69,7 +70,11 @@ def product_page(request, pk: int):
     return render(
         request,
         "orders/product.html",
-        {"product": product, "cart_count": queries.cart_count(request.user)},
+        {
+            "product": product,
+            "cart_count": queries.cart_count(request.user),
+            "certificate": trace_queries.current_certificate(product),
+        },
     )
 
 

@@ -13,7 +13,7 @@ def test_load_divisions_refuses_a_binary_file_with_a_sentence(db, tmp_path):
     path = tmp_path / "divisions.csv"
     path.write_bytes(PNG)
 
-    with pytest.raises(CommandError, match="未导入|nothing was loaded"):
+    with pytest.raises(CommandError, match=r"未导入|nothing was loaded"):
         call_command("load_divisions", str(path))
 
     assert not RegionUnit.objects.exists()
@@ -32,5 +32,5 @@ def test_load_plan_refuses_a_binary_file_with_a_sentence(db, tmp_path):
     path = tmp_path / "plan.toml"
     path.write_bytes(PNG)
 
-    with pytest.raises(CommandError, match="未导入|nothing was loaded"):
+    with pytest.raises(CommandError, match=r"未导入|nothing was loaded"):
         call_command("load_plan", str(path))

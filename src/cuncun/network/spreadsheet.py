@@ -38,6 +38,9 @@ EXPORT_EXTRA = [("code", "编号"), ("status", "状态"), ("latitude", "纬度")
 # an export is only read by people: the lifecycle moves through its own steps).
 OPTIONAL = {"opened_on", "floor_area", "code", "status", "latitude", "longitude"}
 HEADER_ROW = 1
+# A register is read in the request; a county's sites are a few hundred. A file beyond this is
+# refused whole (and says so) rather than holding the request for minutes.
+MAX_REGISTER_ROWS = 5000
 
 
 @dataclass
@@ -77,11 +80,16 @@ def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
         return [], [
             problem(HEADER_ROW, "missing_columns", _("missing column(s): %s") % ", ".join(missing))
         ]
-    cells = [
-        (number, {key: values[i] if i < len(values) else None for key, i in index.items()})
-        for number, values in enumerate(rows, start=HEADER_ROW + 1)
-        if any(v not in (None, "") for v in values)
-    ]
+    cells = []
+    for number, values in enumerate(rows, start=HEADER_ROW + 1):
+        if not any(v not in (None, "") for v in values):
+            continue
+        if len(cells) == MAX_REGISTER_ROWS:
+            too_many = _("A register may have at most %(n)d rows; split the file.")
+            return [], [problem(number, "too_many_rows", too_many % {"n": MAX_REGISTER_ROWS})]
+        cells.append(
+            (number, {key: values[i] if i < len(values) else None for key, i in index.items()})
+        )
     names = _Names(codes=[_text(cell.get("code")) for _number, cell in cells])
     good, bad = [], []
     for number, cell in cells:

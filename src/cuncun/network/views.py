@@ -469,6 +469,7 @@ def import_sites(request):
                 rows=rows,
                 problems=problems,
                 good_rows_only=form.cleaned_data["good_rows_only"],
+                update_existing=form.cleaned_data["update_existing"],
             )
         except DomainError as error:
             return render(

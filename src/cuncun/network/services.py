@@ -874,7 +874,7 @@ def import_sites(
     problems = list(problems)
     good = []
     for row in rows:
-        found = _duplicate_problems(row, rows, update_existing) or _row_problems(actor, row)
+        found = _duplicate_problems(row, rows, update_existing) + _row_problems(actor, row)
         problems += [row_problem(row.row, code, reason) for code, reason in found]
         if not found:
             good.append(row)

@@ -1,10 +1,11 @@
 """Settings, read from the environment.
 
 DEBUG is on only when CUNCUN_DEBUG=1 (make demo sets it). Outside DEBUG the server refuses to start
-without SECRET_KEY, and cookies are secure with HSTS on.
+without SECRET_KEY (one sentence, from `cuncun.manage`), and cookies are secure with HSTS on.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -20,13 +21,36 @@ def _flag(name: str, default: str = "0") -> bool:
 
 DEBUG = _flag("CUNCUN_DEBUG")
 
+
+def _local_secret_key() -> str:
+    """For DEBUG without SECRET_KEY: a random key made once on this machine and kept in var/
+    (readable by its owner only). A constant in the source would let anyone sign a demo's
+    sessions and the sandbox gateway's "paid" notifications; a key made anew at each start would
+    differ between the server and the task worker."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        draft = VAR_DIR / f"secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)  # atomic: when two processes start at once, one key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (or CUNCUN_DEBUG=1 for local use)."
+            "SECRET_KEY is not set: set it in the environment (or CUNCUN_DEBUG=1 for local use)."
         )
-    SECRET_KEY = "cuncun-insecure-local-development-key-never-used-in-production"
+    SECRET_KEY = _local_secret_key()
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
@@ -45,6 +69,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "axes",  # wrong passwords counted per account and per address (accounts.lockout)
     # cuncun's rooms, in the order they may depend on each other (arrows point down only)
     "cuncun.core",
     "cuncun.regions",
@@ -74,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cuncun.core.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login (accounts.lockout.locked_out).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cuncun.urls"
@@ -118,7 +145,12 @@ if os.environ.get("CUNCUN_TEST_DB_NAME"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The lockout backend first: it refuses a locked account or address before any password is
+# checked, on every door that calls authenticate() (the login page, /admin/login/, the API).
+AUTHENTICATION_BACKENDS = [
+    "cuncun.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:home"
@@ -133,6 +165,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lockout: after this many wrong passwords in a row an account is locked for a while.
 CUNCUN_LOGIN_MAX_FAILURES = int(os.environ.get("CUNCUN_LOGIN_MAX_FAILURES", "5"))
 CUNCUN_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("CUNCUN_LOGIN_LOCKOUT_MINUTES", "15"))
+# django-axes keeps the count in the database (shared by every app server), per account and, on
+# its own, per address: guessing many accounts from one address locks the address too.
+AXES_FAILURE_LIMIT = CUNCUN_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=CUNCUN_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True  # "in a row": a right password starts the count again
+AXES_LOCKOUT_CALLABLE = "cuncun.accounts.lockout.locked_out"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -177,7 +218,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CUNCUN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Demo mode: pages carry a banner that the people in them are invented.

@@ -1,68 +1,14 @@
-from datetime import timedelta
-
 import pytest
 from django.conf import global_settings
 from django.contrib.auth.models import AnonymousUser
-from django.test import RequestFactory
-from django.utils import timezone
 
 from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import (
-    AccountLocked,
-    BadCredentials,
-    authenticate_with_lockout,
     create_user,
-    unlock_user,
 )
 from cuncun.core.errors import InvalidInput, NotAllowed, OutOfScope
-from cuncun.core.models import AuditEntry
 from cuncun.regions.models import RegionUnit
 from tests.conftest import PASSWORD, township, village
-
-
-def login(username, password):
-    return authenticate_with_lockout(
-        request=RequestFactory().post("/"), username=username, password=password
-    )
-
-
-def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(gasa_staff, settings):
-    for _ in range(settings.CUNCUN_LOGIN_MAX_FAILURES):
-        with pytest.raises(BadCredentials):
-            login("gasa", "wrong")
-    with pytest.raises(AccountLocked):
-        login("gasa", PASSWORD)
-    assert AuditEntry.objects.filter(action="account.lock", object_id=str(gasa_staff.pk)).exists()
-
-
-def test_the_lock_ends_by_itself(gasa_staff):
-    User.objects.filter(pk=gasa_staff.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
-    assert login("gasa", PASSWORD) == gasa_staff
-
-
-def test_a_right_password_resets_the_count_of_failures(gasa_staff, settings):
-    for _ in range(settings.CUNCUN_LOGIN_MAX_FAILURES - 1):
-        with pytest.raises(BadCredentials):
-            login("gasa", "wrong")
-    login("gasa", PASSWORD)
-    gasa_staff.refresh_from_db()
-    assert gasa_staff.failed_logins == 0
-
-
-def test_the_office_unlocks_an_account(gasa_staff, office_user):
-    User.objects.filter(pk=gasa_staff.pk).update(locked_until=timezone.now() + timedelta(hours=1))
-    with pytest.raises(NotAllowed):
-        unlock_user(actor=gasa_staff, user=gasa_staff)
-    unlock_user(actor=office_user, user=gasa_staff)
-    assert login("gasa", PASSWORD) == gasa_staff
-
-
-def test_an_unknown_user_gets_the_same_message_as_a_wrong_password(gasa_staff):
-    with pytest.raises(BadCredentials) as unknown:
-        login("nobody", "x")
-    with pytest.raises(BadCredentials) as wrong:
-        login("gasa", "x")
-    assert str(unknown.value.message) == str(wrong.value.message)
 
 
 def test_passwords_are_hashed_and_validated(make_user, settings):

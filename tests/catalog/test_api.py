@@ -148,3 +148,21 @@ def test_a_seller_changes_a_price_through_the_api(client, make_user, seller, sku
 
     assert response.json() == {"sku": sku.pk, "price": "59.90"}
     assert AuditEntry.objects.filter(action="sku.price").count() == 1
+
+
+def test_a_unit_may_be_written_by_its_chinese_short_name(client, seller, tea_garden):
+    client.force_login(seller)
+    body = product_body(tea_garden)
+    body["skus"] = [{"unit": "件", "price": "12"}]
+
+    response = post(client, "/api/catalog/products/", body)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["skus"][0]["unit"] == "piece"
+
+
+def test_a_page_far_past_the_end_is_refused_with_the_error_body(client, county):
+    response = client.get("/api/catalog/products/", {"page": "400000000000000000"})
+
+    assert response.status_code == 422
+    assert set(response.json()) == {"code", "message", "details"}

@@ -150,3 +150,23 @@ def test_a_township_user_may_not_import_parcels_for_another_township(
         actor=menglong_staff, rows=rows, problems=problems, good_rows_only=True
     )
     assert report.imported == 0 and {p["code"] for p in report.problems} >= {"out_of_scope"}
+
+
+def test_a_png_renamed_xlsx_or_csv_is_refused_with_a_sentence(carriers, warehouse):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
+    for name in ("arrivals.xlsx", "arrivals.csv"):
+        with pytest.raises(InvalidInput):
+            read_manifest(png, name, hub=warehouse)
+
+
+def test_a_gbk_manifest_with_an_escaped_name_reads_the_name_as_it_was(
+    carriers, warehouse, manda_point
+):
+    line = (
+        f"ZTO,ZT7300000001,{manda_point.code},'=玉香南,13812345678,1.2,,进村,到达,2026-01-05 09:30"
+    )
+    data = f"{HEADER}\n{line}".encode("gbk")
+
+    rows, problems = read_manifest(data, "arrivals.csv", hub=warehouse)
+
+    assert problems == [] and rows[0].details.person_name == "=玉香南"

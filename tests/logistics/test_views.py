@@ -372,3 +372,10 @@ def test_a_plan_the_solver_had_no_time_for_says_so_on_its_sheet(
 
     assert "未给求解器时间：这是简单方案。" in sheet
     assert "简单方案（最近邻）" in sheet
+
+
+def test_the_manifest_page_is_closed_to_those_without_a_hub(manda_operator, make_user):
+    merchant = make_user("shop", Role.MERCHANT, township("勐龙镇"))
+
+    for user in (manda_operator, merchant):
+        assert logged_in(user).get("/logistics/manifest/").status_code == 403

@@ -11,11 +11,11 @@ class CuncunUserAdmin(UserAdmin):
     services that check the rules and audit the change; here they are only read. Rights
     (administrator, staff, permissions) are not handed out by hand either."""
 
-    list_display = ["username", "display_name", "role", "region", "is_active", "locked_until"]
+    list_display = ["username", "display_name", "role", "region", "is_active"]
     list_filter = ["role", "is_active"]
     fieldsets = [
         (None, {"fields": ["username"]}),
-        ("cuncun", {"fields": ["role", "region", "display_name", "phone", "locked_until"]}),
+        ("cuncun", {"fields": ["role", "region", "display_name", "phone"]}),
         (_("rights"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("dates"), {"fields": ["last_login", "date_joined"]}),
     ]

@@ -2,26 +2,17 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from cuncun.accounts.services import authenticate_with_lockout
-from cuncun.core.errors import DomainError
 from cuncun.regions.models import Level
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form, with the lockout rule of accounts.services."""
+    """Django's login form; the lockout lives in authentication (accounts.lockout), so a wrong
+    password, an unknown name, a closed and a locked account all read the same sentence."""
 
-    def clean(self):
-        username = self.cleaned_data.get("username")
-        password = self.cleaned_data.get("password")
-        if username is not None and password:
-            try:
-                self.user_cache = authenticate_with_lockout(
-                    request=self.request, username=username, password=password
-                )
-            except DomainError as error:
-                raise forms.ValidationError(str(error.message), code=error.code) from error
-            self.confirm_login_allowed(self.user_cache)
-        return self.cleaned_data
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The user name or password is wrong."),
+    }
 
 
 class AccountForm(forms.Form):

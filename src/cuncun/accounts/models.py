@@ -3,7 +3,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.roles import Role
@@ -25,8 +24,6 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=50, blank=True)
     # Stored once, here; shown masked everywhere but to the person and the county office.
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
-    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -57,6 +54,3 @@ class User(AbstractUser):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
-
-    def is_locked(self, now=None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())

@@ -2,6 +2,7 @@
 
 from django.db.models import Q
 
+from cuncun.accounts.lockout import with_lock_state
 from cuncun.accounts.models import Role, User
 from cuncun.core.errors import NotFound
 from cuncun.regions.queries import visible_units
@@ -28,7 +29,11 @@ def manageable_users(actor, *, role: str = "", search: str = ""):
     if search.strip():
         term = search.strip()
         users = users.filter(Q(username__icontains=term) | Q(display_name__icontains=term))
-    return users.select_related("region", "region__parent").order_by("role", "region__path", "id")
+    return (
+        with_lock_state(users)
+        .select_related("region", "region__parent")
+        .order_by("role", "region__path", "id")
+    )
 
 
 def manageable_user(actor, pk: int) -> User:

@@ -1,81 +1,46 @@
-"""Account writes: creating users in a role and area, and logging in with lockout."""
-
-from datetime import timedelta
+"""Account writes: creating users in a role and area, closing, unlocking (accounts.lockout)."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cuncun.accounts.lockout import clear_failures
 from cuncun.accounts.models import Role, User
 from cuncun.core import audit
 from cuncun.core.checks import text_too_long
-from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
+from cuncun.core.errors import InvalidInput, NotAllowed
 from cuncun.core.personal import is_valid_phone, mask_phone
 from cuncun.core.scoping import require_in_scope
 
 
-class BadCredentials(DomainError):
-    code = "bad_credentials"
-    http_status = 401
-
-
-class AccountLocked(DomainError):
-    code = "account_locked"
-    http_status = 403
-
-
-def authenticate_with_lockout(*, request, username: str, password: str) -> User:
-    """Check a password; after too many wrong ones in a row the account is locked for a while."""
-    user = User.objects.filter(username=username).first()
-    now = timezone.now()
-    if user is not None and user.is_locked(now):
-        raise AccountLocked(_locked_message(user, now))
-    authenticated = authenticate(request, username=username, password=password)
-    if authenticated is None:
-        if user is not None:
-            _count_failure(user, now)
-        raise BadCredentials(_("The user name or password is wrong."))
-    if authenticated.failed_logins:
-        User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None)
-    return authenticated
-
-
-def _locked_message(user: User, now) -> str:
-    minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-    return _(
-        "Too many wrong passwords: this account is locked. Try again in %(minutes)d minute(s), "
-        "or ask the county e-commerce office to unlock it."
-    ) % {"minutes": minutes}
-
-
-def _count_failure(user: User, now) -> None:
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-        user.refresh_from_db(fields=["failed_logins"])
-        if user.failed_logins >= settings.CUNCUN_LOGIN_MAX_FAILURES:
-            locked_until = now + timedelta(minutes=settings.CUNCUN_LOGIN_LOCKOUT_MINUTES)
-            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=locked_until)
-            audit.record(
-                actor=None,
-                action="account.lock",
-                obj=user,
-                after={"locked_until": locked_until.isoformat()},
-                reason=_("%(n)d wrong passwords in a row")
-                % {"n": settings.CUNCUN_LOGIN_MAX_FAILURES},
-            )
-
-
 def unlock_user(*, actor, user: User) -> None:
+    """Forget the account's wrong passwords (django-axes' record of them): it may log in again
+    at once. The lock of an address that guessed many accounts stays until it runs out."""
     _check_may_manage(actor, user)
     with transaction.atomic():
-        before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-        audit.record(actor=actor, action="account.unlock", obj=user, before=before, after={})
+        cleared = clear_failures(user.username)
+        audit.record(
+            actor=actor, action="account.unlock", obj=user, after={"attempts_cleared": cleared}
+        )
+
+
+def record_lockout(*, username: str, ip_address: str | None) -> None:
+    """The audit row of an account reaching the failure limit (axes has just locked it); the
+    actor is nobody, since who typed the passwords is not known. Guesses at names that are no
+    account stay in axes' own record (admin: Axes), not in the audit log of accounts."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return
+    with transaction.atomic():
+        audit.record(
+            actor=None,
+            action="account.lock",
+            obj=user,
+            after={"address": ip_address or ""},
+            reason=_("%(n)d wrong passwords") % {"n": settings.CUNCUN_LOGIN_MAX_FAILURES},
+        )
 
 
 def create_user(
@@ -224,7 +189,7 @@ def set_user_password(*, actor, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        clear_failures(user.username)
         audit.record(actor=actor, action="account.password", obj=user, after={})
 
 

@@ -2,7 +2,7 @@
 (products, prices, stock counts)."""
 
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.security import django_auth
 
 from cuncun.catalog import queries, services
@@ -30,15 +30,20 @@ def list_categories(request):
 
 
 @router.get("/products/", response=ProductPage, summary="Products on the market")
-def list_products(request, q: str = "", category: str = "", page: int = 1):
-    """Listed products of active sellers, in season and in stock first. `category` is a code."""
+def list_products(
+    request,
+    q: str = "",
+    category: str = "",
+    page: int = Query(1, ge=1, le=queries.MARKET_MAX_PAGE),
+):
+    """Listed products of active sellers, in season and in stock first. `category` is a code;
+    pages are numbered from 1 (a page past the last is empty, past MARKET_MAX_PAGE refused)."""
     cat = None
     if category:
         cat = Category.objects.filter(code=category).first()
         if cat is None:
             raise InvalidInput(_("Unknown category %s.") % category, details={"category": category})
     products = queries.market_products(request.user, q=q.strip()[:50], category=cat)
-    page = max(1, page)
     count = products.count()
     size = queries.MARKET_PAGE_SIZE
     items = products[(page - 1) * size : page * size]

@@ -180,6 +180,13 @@ class Unit:
     choices = [(JIN, _("jin (500 g)")), (KG, _("kg")), (BOX, _("box")), (PIECE, _("piece"))]
     short = {JIN: "斤", KG: "kg", BOX: "箱", PIECE: "件"}
 
+    @classmethod
+    def named(cls, text: str) -> str | None:
+        """The unit a seller wrote, by its code (`piece`) or its short name (`件`)."""
+        text = (text or "").strip()
+        by_short = {name: code for code, name in cls.short.items()}
+        return text if text in cls.short else by_short.get(text)
+
 
 class Sku(models.Model):
     """One thing a buyer can put in the cart: a product in a unit, grade and pack size."""

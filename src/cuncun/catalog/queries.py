@@ -34,6 +34,8 @@ from cuncun.network.models import Site, SiteStatus
 
 # Products per page of the market front, on its pages and in its API.
 MARKET_PAGE_SIZE = 24
+# Far past any county's market (240,000 products), and an offset every database can hold.
+MARKET_MAX_PAGE = 10_000
 
 
 def serving_stock():

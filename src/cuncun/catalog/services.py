@@ -388,7 +388,8 @@ def _price(value) -> Decimal:
 
 def _clean_sku(sku: SkuDetails) -> dict:
     problems = []
-    if sku.unit not in dict(Unit.choices):
+    unit = Unit.named(sku.unit)
+    if unit is None:
         problems.append(_("unknown unit %s (use 斤, kg, 箱 or 件)") % sku.unit)
     try:
         price = _price(sku.price)
@@ -408,7 +409,7 @@ def _clean_sku(sku: SkuDetails) -> dict:
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
     return {
-        "unit": sku.unit,
+        "unit": unit,
         "price": price,
         "name": name,
         "grade": grade,

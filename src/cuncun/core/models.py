@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -103,7 +104,9 @@ class OutboxMessage(models.Model):
             (QUEUED, _("queued")),
             (SENT, _("sent")),
             (KEPT, _("kept in outbox")),
-            (FAILED, _("failed")),
+            # In context: the shared catalogue outranks the apps', and "发送失败" is a message's
+            # word only (a roster import that failed reads "失败").
+            (FAILED, pgettext_lazy("text message", "failed")),
         ]
 
     channel = models.CharField(_("channel"), max_length=16, default="sms")

@@ -4,18 +4,15 @@ Every row is checked first and each bad one reported with its row number; the ca
 whether a file with bad rows imports its good rows or nothing (services.import_manifest).
 """
 
-import csv
-import io
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
+from cuncun.core.exports import csv_rows, decode_text, workbook_rows
 from cuncun.logistics.models import Direction, EventKind
 from cuncun.logistics.services import (
     EventInput,
@@ -68,21 +65,13 @@ def template_csv() -> str:
 
 
 def _rows(data: bytes, filename: str) -> list[list]:
-    if data[:2] == b"PK" or filename.lower().endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except (InvalidFileException, OSError, KeyError, ValueError) as error:
-            raise InvalidInput(_("This is not an Excel (.xlsx) file.")) from error
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InvalidInput(_("This file is neither UTF-8 nor GBK text."))
-    return [row for row in csv.reader(io.StringIO(text))]
+    """An .xlsx sheet (sniffed by its zip signature, whatever the file's name says) or a CSV in
+    UTF-8 or GBK."""
+    if data[:2] == b"PK":
+        return list(workbook_rows(data))
+    if filename.lower().endswith(".xlsx"):
+        raise InvalidInput(_("This is not an Excel (.xlsx) file."))
+    return list(csv_rows(decode_text(data)))
 
 
 def _label_map(choices) -> dict[str, str]:

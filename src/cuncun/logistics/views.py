@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -370,6 +371,9 @@ def manifest(request):
         for s in queries.scan_sites(request.user)
         if s.kind in {SiteKind.COUNTY_WAREHOUSE, SiteKind.TOWNSHIP_STATION}
     ]
+    if not hubs:
+        # Manifests are a hub's (the county office's or a station's): nobody else has one.
+        raise PermissionDenied
     report = problems = None
     if request.method == "POST":
         form = ManifestForm(request.POST, request.FILES, hubs=hubs)

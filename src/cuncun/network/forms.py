@@ -1,8 +1,10 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.network.models import ACCEPTANCE_ITEMS, Carrier, PickupMode, SiteKind, SiteService
+from cuncun.network.spreadsheet import MAX_REGISTER_ROWS
 from cuncun.regions.models import Kind, RegionUnit
 
 
@@ -129,3 +131,16 @@ class ImportForm(forms.Form):
     good_rows_only = forms.BooleanField(
         label=_("Import the good rows and skip the bad ones"), required=False
     )
+    update_existing = forms.BooleanField(
+        label=_(
+            "A row without a code that names a registered site (same village, kind and name) "
+            "updates that site"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = gettext("At most %(n)d rows; split a larger register.") % {
+            "n": MAX_REGISTER_ROWS
+        }

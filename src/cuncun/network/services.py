@@ -858,16 +858,23 @@ class ImportReport:
 
 
 def import_sites(
-    *, actor, rows: list, problems: list[dict], good_rows_only: bool = False
+    *,
+    actor,
+    rows: list,
+    problems: list[dict],
+    good_rows_only: bool = False,
+    update_existing: bool = False,
 ) -> ImportReport:
     """Register the sites read from a spreadsheet, and update the profile of those a row names
-    by their site code (so an exported register imports again without duplicates). Every row
-    is checked against the rules the services apply; with bad rows nothing is imported unless
-    the user chose to import the good ones."""
+    by their site code (so an exported register imports again without duplicates). A row
+    without a code that names a registered site (same village, kind and name) is a duplicate,
+    refused unless the user chose to update existing sites; so is a row repeating an earlier
+    row of the file. Every row is checked against the rules the services apply; with bad rows
+    nothing is imported unless the user chose to import the good ones."""
     problems = list(problems)
     good = []
     for row in rows:
-        found = _row_problems(actor, row)
+        found = _duplicate_problems(row, rows, update_existing) + _row_problems(actor, row)
         problems += [row_problem(row.row, code, reason) for code, reason in found]
         if not found:
             good.append(row)
@@ -893,6 +900,47 @@ def import_sites(
         unchanged=len(good) - imported - updated,
         problems=problems,
     )
+
+
+def _site_key(kind, region_id, name) -> tuple:
+    return (kind, region_id, name.strip())
+
+
+def _duplicate_problems(row, rows: list, update_existing: bool) -> list[tuple[str, str]]:
+    """A row without a code is matched by village, kind and name: against the rows above it in
+    the file, then against the registered sites (which it updates when the user asks so)."""
+    if row.site is not None:
+        return []
+    key = _site_key(row.kind, row.region.pk, row.name)
+    earlier = next(
+        (
+            other.row
+            for other in rows
+            if other.row < row.row
+            and other.site is None
+            and _site_key(other.kind, other.region.pk, other.name) == key
+        ),
+        None,
+    )
+    if earlier is not None:
+        return [("duplicate_row", _("the same site as row %d") % earlier)]
+    registered = Site.objects.filter(kind=row.kind, region=row.region, name=row.name.strip())
+    site = registered.order_by("pk").first()
+    if site is None:
+        return []
+    if update_existing:
+        row.site = site
+        return []
+    return [
+        (
+            "duplicate_site",
+            _(
+                "%(code)s is already registered with this village, kind and name: give its "
+                "code in the row, or choose to update registered sites"
+            )
+            % {"code": site.code},
+        )
+    ]
 
 
 def _row_application(row) -> SiteApplication:

@@ -9,16 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from io import BytesIO
-from zipfile import BadZipFile
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
+from cuncun.core.exports import workbook_rows, xlsx_bytes
 from cuncun.core.personal import mask_phone
 from cuncun.network.models import Site, SiteKind, SiteService, SiteStatus
 from cuncun.regions.models import Level, RegionUnit
@@ -42,6 +38,9 @@ EXPORT_EXTRA = [("code", "编号"), ("status", "状态"), ("latitude", "纬度")
 # an export is only read by people: the lifecycle moves through its own steps).
 OPTIONAL = {"opened_on", "floor_area", "code", "status", "latitude", "longitude"}
 HEADER_ROW = 1
+# A register is read in the request; a county's sites are a few hundred. A file beyond this is
+# refused whole (and says so) rather than holding the request for minutes.
+MAX_REGISTER_ROWS = 5000
 
 
 @dataclass
@@ -73,13 +72,7 @@ def _names(choices) -> dict[str, str]:
 def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
     """Parse every row; a row that cannot be read (an unknown name, a malformed date or number)
     is reported with its row number. The rules of registering are the services' to check."""
-    try:
-        sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).active
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError) as error:
-        raise InvalidInput(
-            _("This is not an Excel (.xlsx) file."), details={"error": str(error)}
-        ) from error
-    rows = sheet.iter_rows(values_only=True)
+    rows = workbook_rows(data)
     header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
     index = {key: header.index(title) for key, title in COLUMNS + EXPORT_EXTRA if title in header}
     missing = [title for key, title in COLUMNS if key not in index and key not in OPTIONAL]
@@ -87,11 +80,16 @@ def read_sites(data: bytes) -> tuple[list[SiteRow], list[dict]]:
         return [], [
             problem(HEADER_ROW, "missing_columns", _("missing column(s): %s") % ", ".join(missing))
         ]
-    cells = [
-        (number, {key: values[i] if i < len(values) else None for key, i in index.items()})
-        for number, values in enumerate(rows, start=HEADER_ROW + 1)
-        if any(v not in (None, "") for v in values)
-    ]
+    cells = []
+    for number, values in enumerate(rows, start=HEADER_ROW + 1):
+        if not any(v not in (None, "") for v in values):
+            continue
+        if len(cells) == MAX_REGISTER_ROWS:
+            too_many = _("A register may have at most %(n)d rows; split the file.")
+            return [], [problem(number, "too_many_rows", too_many % {"n": MAX_REGISTER_ROWS})]
+        cells.append(
+            (number, {key: values[i] if i < len(values) else None for key, i in index.items()})
+        )
     names = _Names(codes=[_text(cell.get("code")) for _number, cell in cells])
     good, bad = [], []
     for number, cell in cells:
@@ -213,43 +211,38 @@ def _parse(number, cell, names, bad) -> SiteRow | None:
 def write_sites(sites, *, shows_phone: Callable[[Site], bool]) -> bytes:
     """The register as the import reads it; operators' phones unmasked only on the sites for
     which `shows_phone` says so (those the reader manages)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "服务站点"
     columns = EXPORT_EXTRA[:2] + COLUMNS + EXPORT_EXTRA[2:]
-    sheet.append([title for _key, title in columns])
     with translation.override("zh-hans"):
-        for site in sites:
-            village = site.region if site.region.level == Level.VILLAGE else None
-            township = (
-                village.parent
-                if village
-                else (site.region if site.region.level == Level.TOWNSHIP else None)
-            )
-            operator = next((o for o in site.operators.all() if o.until is None), None)
-            sheet.append(
-                [
-                    site.code,
-                    str(site.get_status_display()),
-                    str(site.get_kind_display()),
-                    township.name if township else "",
-                    village.name if village else "",
-                    site.name,
-                    site.address,
-                    site.opening_hours,
-                    ",".join(str(dict(SiteService.choices)[s]) for s in site.services),
-                    float(site.floor_area) if site.floor_area is not None else None,
-                    operator.name if operator else "",
-                    _phone(operator, site, shows_phone),
-                    _first_day(site, SiteStatus.APPLIED),
-                    _first_day(site, SiteStatus.OPERATING),
-                    float(site.latitude) if site.latitude is not None else None,
-                    float(site.longitude) if site.longitude is not None else None,
-                ]
-            )
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
+        rows = [_site_row(site, shows_phone) for site in sites]
+    return xlsx_bytes({"服务站点": ([title for _key, title in columns], rows)})
+
+
+def _site_row(site, shows_phone) -> list:
+    village = site.region if site.region.level == Level.VILLAGE else None
+    township = (
+        village.parent
+        if village
+        else (site.region if site.region.level == Level.TOWNSHIP else None)
+    )
+    operator = next((o for o in site.operators.all() if o.until is None), None)
+    return [
+        site.code,
+        str(site.get_status_display()),
+        str(site.get_kind_display()),
+        township.name if township else "",
+        village.name if village else "",
+        site.name,
+        site.address,
+        site.opening_hours,
+        ",".join(str(dict(SiteService.choices)[s]) for s in site.services),
+        float(site.floor_area) if site.floor_area is not None else None,
+        operator.name if operator else "",
+        _phone(operator, site, shows_phone),
+        _first_day(site, SiteStatus.APPLIED),
+        _first_day(site, SiteStatus.OPERATING),
+        float(site.latitude) if site.latitude is not None else None,
+        float(site.longitude) if site.longitude is not None else None,
+    ]
 
 
 def _first_day(site, status: str) -> date | None:

@@ -1,6 +1,5 @@
 """Pages of the service network. Thin: every rule is in services.py, every read in queries.py."""
 
-import csv
 from datetime import date
 from io import BytesIO
 from xml.etree import ElementTree
@@ -16,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
+from cuncun.core.exports import csv_response, xlsx_file_response, xml_text
 from cuncun.core.indicators import registry
 from cuncun.core.pages import carry_out
 from cuncun.network import queries, services, spreadsheet
@@ -160,13 +160,11 @@ def daily_report(request):
     rows = queries.daily_service_report(request.user, day)
     if request.GET.get("format") == "xml":
         return _report_xml(rows, day)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="daigou-daishou-{day}.csv"'
-    response.write("\ufeff")  # so that Excel opens the Chinese names right
-    writer = csv.DictWriter(response, fieldnames=list(REPORT_FIELDS))
-    writer.writeheader()
-    writer.writerows({key: row[key] for key in REPORT_FIELDS} for row in rows)
-    return response
+    return csv_response(
+        f"daigou-daishou-{day}.csv",
+        REPORT_FIELDS,
+        ([row[key] for key in REPORT_FIELDS] for row in rows),
+    )
 
 
 REPORT_FIELDS = [
@@ -187,7 +185,7 @@ def _report_xml(rows: list[dict], day: date) -> HttpResponse:
     for row in rows:
         item = ElementTree.SubElement(root, "site")
         for key in REPORT_FIELDS:
-            ElementTree.SubElement(item, key).text = str(row[key])
+            ElementTree.SubElement(item, key).text = xml_text(row[key])
     response = HttpResponse(
         ElementTree.tostring(root, encoding="utf-8", xml_declaration=True),
         content_type="application/xml",
@@ -451,14 +449,12 @@ def export_sites(request):
         .prefetch_related("operators", "status_changes")
         .order_by("code")
     )
-    response = HttpResponse(
+    return xlsx_file_response(
+        "sites.xlsx",
         spreadsheet.write_sites(
             sites, shows_phone=lambda site: services.manages_site(request.user, site)
         ),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = 'attachment; filename="sites.xlsx"'
-    return response
 
 
 @login_required
@@ -473,6 +469,7 @@ def import_sites(request):
                 rows=rows,
                 problems=problems,
                 good_rows_only=form.cleaned_data["good_rows_only"],
+                update_existing=form.cleaned_data["update_existing"],
             )
         except DomainError as error:
             return render(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
+from cuncun.core.exports import decode_text
 from cuncun.plans.models import (
     Comparison,
     FundRuleKind,
@@ -110,8 +111,11 @@ class PlanFileError(InvalidInput):
 def read_plan_file(path: Path) -> tuple[dict, str]:
     """The parsed plan and its source text; raises PlanFileError listing every problem."""
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle, parse_float=Decimal)
+        # decode_text: a GBK file (as a Chinese Windows editor saves it) reads too, and a binary
+        # file is refused with a sentence rather than a UnicodeDecodeError.
+        data = tomllib.loads(decode_text(path.read_bytes()), parse_float=Decimal)
+    except InvalidInput as error:
+        raise PlanFileError([problem("file", "not_text", str(error.message))]) from error
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise PlanFileError([problem("file", "unreadable", str(error))]) from error
     problems: list[dict] = []
@@ -160,7 +164,11 @@ def _source_text(path: Path, plan: dict, problems: list[dict]) -> str:
     if not plan.get("source") or not source.is_file():
         problems.append(problem("[plan]", "no_source", _("source text %s not found") % source.name))
         return ""
-    return source.read_text(encoding="utf-8")
+    try:
+        return decode_text(source.read_bytes())
+    except InvalidInput as error:
+        problems.append(problem("[plan]", "source_not_text", str(error.message)))
+        return ""
 
 
 def _check_section(section, entries, fields, text, problems) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
+from cuncun.core.exports import decode_text, read_cell
 from cuncun.regions.models import Kind, Level
 
 REQUIRED_COLUMNS = ["level", "code", "name", "kind", "parent_code", "parent_name"]
@@ -48,7 +49,10 @@ class DivisionRow:
 
 
 def read_division_file(data: bytes | str) -> list[DivisionRow]:
-    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.lstrip("\ufeff")
+    try:
+        text = decode_text(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    except InvalidInput as error:
+        raise DivisionFileError([problem(HEADER_LINE, "not_text", error.message)]) from error
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -62,7 +66,7 @@ def read_division_file(data: bytes | str) -> list[DivisionRow]:
     errors: list[dict] = []
     rows = []
     for line, raw in enumerate(reader, start=HEADER_LINE + 1):
-        row = _parse_row(line, raw, errors)
+        row = _parse_row(line, {key: read_cell(value) for key, value in raw.items()}, errors)
         if row is not None:
             rows.append(row)
     _check_file(rows, errors)

@@ -14,17 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
-from zipfile import BadZipFile
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cuncun.core.checks import text_too_long
-from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
+from cuncun.core.exports import cell, workbook_rows
+from cuncun.core.exports import row as escaped_row
 from cuncun.core.personal import (
     id_check_char,
     is_valid_id_number,
@@ -146,14 +145,12 @@ HEADING_TO_COLUMN = {
 def read_roster(data: bytes) -> RosterSheet:
     """The rows of the first sheet, each with its row number; the header row is found among
     the first rows (trainers put a title above it)."""
-    try:
-        sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, IndexError) as error:
-        raise InvalidInput(
-            _("This is not an Excel (.xlsx) file. Save the roster as .xlsx and upload it again."),
-            details={"error": str(error)},
-        ) from error
-    rows = sheet.iter_rows(values_only=True)
+    rows = workbook_rows(
+        data,
+        not_xlsx=_(
+            "This is not an Excel (.xlsx) file. Save the roster as .xlsx and upload it again."
+        ),
+    )
     index: dict[str, int] = {}
     header_row = 0
     for number, values in enumerate(rows, start=1):
@@ -232,7 +229,7 @@ def reduced_roster(sheet: RosterSheet, *, without: set[int]) -> bytes:
         if raw.row in without:
             continue
         for position, column in enumerate(columns, start=1):
-            out_sheet.cell(row=raw.row, column=position, value=raw.values.get(column))
+            out_sheet.cell(row=raw.row, column=position, value=cell(raw.values.get(column)))
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -243,7 +240,9 @@ def template_workbook(session=None) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "花名册"
-    sheet.append([f"{session.code} {session.display_title} 花名册" if session else "培训花名册"])
+    sheet.append(
+        escaped_row([f"{session.code} {session.display_title} 花名册" if session else "培训花名册"])
+    )
     sheet.append(list(TEMPLATE_HEADINGS.values()))
     day = session.starts_on.isoformat() if session else "2017-05-12"
     example_id = "53280119900101" + "001"

@@ -6,7 +6,6 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
+from cuncun.core.exports import xlsx_file_response
 from cuncun.core.pages import carry_out
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import browse_root, find_unit
@@ -43,8 +43,6 @@ from cuncun.training.models import (
     TraineeCategory,
 )
 from cuncun.training.roster import template_workbook
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _day(value: str | None) -> date:
@@ -432,10 +430,8 @@ def checkin(request, code: str, day: str, token: str):
 
 def roster_template(request, code: str | None = None):
     session = queries.session_by_code(code) if code else None
-    response = HttpResponse(template_workbook(session), content_type=XLSX)
     name = f"roster-{session.code}.xlsx" if session else "roster.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return xlsx_file_response(name, template_workbook(session))
 
 
 @login_required

@@ -1,10 +1,11 @@
 """`cuncun load_road_distances matrix.csv`: rows of from-site code, to-site code, km."""
 
-import csv
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cuncun.core.errors import DomainError
+from cuncun.core.errors import DomainError, InvalidInput
+from cuncun.core.exports import csv_rows, decode_text
 from cuncun.logistics.services import load_road_distances
 from cuncun.network.models import Site
 
@@ -16,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, *args, path, **options):
-        with open(path, encoding="utf-8-sig") as handle:
-            table = [row for row in csv.reader(handle) if row]
+        try:
+            table = [row for row in csv_rows(decode_text(Path(path).read_bytes())) if row]
+        except (OSError, InvalidInput) as error:
+            raise CommandError(f"{path}: {getattr(error, 'message', error)}") from error
         if table and not table[0][2].replace(".", "", 1).isdigit():
             table = table[1:]  # a header row
         sites = {s.code: s for s in Site.objects.filter(code__in={c for r in table for c in r[:2]})}

@@ -118,3 +118,32 @@ def test_the_dashboard_shows_every_target_and_is_read_only_for_the_leadership(
     assert client.get("/monitoring/reports/new/").status_code in (200, 403)
     client.force_login(reporters.owner)
     assert client.get("/dashboard/").status_code == 403
+
+
+def test_the_monthly_statistics_compare_with_the_same_period_last_year(client, reporters):
+    r = reporters
+    accepted(r, r.tea_garden, date(2017, 3, 1), taobao("100"))
+    accepted(r, r.tea_garden, date(2018, 2, 1), taobao("50"))
+    accepted(r, r.tea_garden, date(2018, 3, 1), taobao("100"))
+    rebuild_all(date(2017, 3, 1), date(2018, 3, 1))
+    client.force_login(r.office)
+
+    response = client.get("/monitoring/exports/monthly.xlsx", {"month": "2018-03"})
+
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[1] == ("勐龙镇", "农特产品", 100, 150, 100, 0.5)
+
+
+def test_the_enterprise_compilation_lists_each_business_by_month(client, reporters):
+    r = reporters
+    accepted(r, r.tea_garden, date(2018, 3, 1), taobao("100", other="20"))
+    client.force_login(r.office)
+
+    response = client.get("/monitoring/exports/enterprises.xlsx", {"year": "2018"})
+
+    rows = {
+        row[0]: row
+        for row in load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True)
+    }
+    assert rows["刘家茶园"][3 + 2] == 120 and rows["刘家茶园"][-1] == 120
+    assert rows["岩香农户"][-1] == 0

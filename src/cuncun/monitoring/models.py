@@ -207,7 +207,7 @@ class MonthlySalesQuerySet(ScopedQuerySet):
 
 
 class MonthlySales(models.Model):
-    """The rollup: online sales of one month, summed per division, kind of business, poverty
+    """The rollup: online sales of one month, summed per township, kind of business, poverty
     flags, channel and goods. Rebuilt month by month from the records (monitoring.rollups)."""
 
     month = models.DateField(_("month"), db_index=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from cuncun.accounts.models import Role
 from cuncun.catalog.models import CategoryKind
 from cuncun.core.errors import NotFound
+from cuncun.core.money import to_money
 from cuncun.core.scoping import scope_of
 from cuncun.merchants.models import Merchant, MerchantKind
 from cuncun.monitoring.models import (
@@ -32,7 +33,7 @@ from cuncun.regions.models import RegionUnit
 # --- the records ----------------------------------------------------------------------------
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
@@ -48,8 +49,8 @@ def _sold_lines():
 
 def market_sales_by_merchant(month: date, merchant_ids=None) -> dict[tuple[int, str], Decimal]:
     """(merchant id, goods) → the market's own sales paid in `month` (local time)."""
-    start = _local_midnight(month_start(month))
-    end = _local_midnight(add_months(month_start(month), 1))
+    start = local_midnight(month_start(month))
+    end = local_midnight(add_months(month_start(month), 1))
     lines = _sold_lines()
     if merchant_ids is not None:
         lines = lines.filter(order__merchant_id__in=list(merchant_ids))
@@ -96,15 +97,15 @@ def monthly_online_sales(*, year: int, merchant_ids=None) -> dict[int, dict[int,
     for merchant_id, month, farm, other in reports.values_list("merchant_id", "month").annotate(
         farm=Sum("lines__farm_sales"), other=Sum("lines__other_sales")
     ):
-        out[merchant_id][month.month] = (farm or Decimal(0)) + (other or Decimal(0))
+        out[merchant_id][month.month] = to_money((farm or 0) + (other or 0))
     if not out:
         return {}
     market = (
         _sold_lines()
         .filter(
             order__merchant_id__in=list(out),
-            order__paid_at__gte=_local_midnight(date(year, 1, 1)),
-            order__paid_at__lt=_local_midnight(date(year + 1, 1, 1)),
+            order__paid_at__gte=local_midnight(date(year, 1, 1)),
+            order__paid_at__lt=local_midnight(date(year + 1, 1, 1)),
         )
         .annotate(month=TruncMonth("order__paid_at"))
         .values_list("order__merchant_id", "month")
@@ -273,9 +274,9 @@ def sales_by(user, *, region: RegionUnit, first: date, last: date, by: str) -> l
         {
             "key": _key(r[column]),
             "label": labels.get(r[column], str(r[column])),
-            "transactions": r["transactions"] or Decimal(0),
-            "online_retail": r["online_retail"] or Decimal(0),
-            "farm_products": r["farm_products"] or Decimal(0),
+            "transactions": to_money(r["transactions"] or 0),
+            "online_retail": to_money(r["online_retail"] or 0),
+            "farm_products": to_money(r["farm_products"] or 0),
         }
         for r in rows
     ]
@@ -308,7 +309,7 @@ def total_sales(region: RegionUnit, first: date, last: date, goods=None) -> Deci
     )
     if goods is not None:
         rows = rows.filter(goods__in=goods)
-    return rows.aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return to_money(rows.aggregate(total=Sum("amount"))["total"] or 0)
 
 
 def has_demo_reports() -> bool:

@@ -23,6 +23,7 @@ from cuncun.monitoring.models import (
     SalesReportLine,
 )
 from cuncun.monitoring.periods import month_start, reportable
+from cuncun.monitoring.tasks import sales_changed
 from cuncun.plans.models import ReportingForm
 from cuncun.plans.queries import plan_in_force, reporting_rule
 
@@ -182,7 +183,7 @@ def accept_sales_report(*, actor, report: SalesReport) -> SalesReport:
             merchant=report.merchant_id, month=report.month
         ).counted().update(counts=False)
         _review(actor, report, ReviewStatus.ACCEPTED, note="", counts=True)
-    _refresh_rollup_after_commit(report.month)
+    sales_changed(report.month)
     return report
 
 
@@ -228,12 +229,6 @@ def _review(actor, report: SalesReport, status: str, *, note: str, counts: bool)
         after=audit.snapshot(report, ["status", "counts"]),
         reason=note,
     )
-
-
-def _refresh_rollup_after_commit(month: date) -> None:
-    from cuncun.monitoring.tasks import refresh_sales_rollup
-
-    transaction.on_commit(lambda: refresh_sales_rollup.enqueue(month.isoformat()))
 
 
 def _plain(values: dict) -> dict:

@@ -18,5 +18,11 @@ urlpatterns = [
     path(
         "monitoring/reports/<int:pk>/return/", views.review, {"decision": "return"}, name="return"
     ),
+    path("monitoring/exports/monthly.xlsx", views.monthly_statistics, name="monthly_statistics"),
+    path(
+        "monitoring/exports/enterprises.xlsx",
+        views.enterprise_compilation,
+        name="enterprise_compilation",
+    ),
     path("monitoring/values/", views.reported_values, name="reported_values"),
 ]

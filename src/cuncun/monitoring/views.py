@@ -16,10 +16,11 @@ from cuncun.core.exports import xlsx_response
 from cuncun.core.pages import carry_out
 from cuncun.merchants.models import Platform
 from cuncun.monitoring import dashboard as panels
-from cuncun.monitoring import forms, queries, services
+from cuncun.monitoring import exports, forms, queries, services
 from cuncun.monitoring.apps import FIGURE_READERS, REPORTERS
 from cuncun.monitoring.models import ReviewStatus
 from cuncun.monitoring.periods import add_months, month_start
+from cuncun.regions.queries import browse_root
 
 
 def _require_role(user, roles) -> None:
@@ -180,6 +181,31 @@ def import_reports(request):
             messages.success(request, _("%(n)d report(s) imported.") % {"n": len(reports)})
             return redirect("monitoring:reports")
     return render(request, "monitoring/import.html", {"problems": problems})
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+@login_required
+def monthly_statistics(request):
+    _require_role(request.user, FIGURE_READERS)
+    month = forms.read_month(request.GET.get("month", "")) or _last_month()
+    region = browse_root(request.user)
+    header, rows = exports.monthly_statistics(request.user, region, month)
+    return xlsx_response(
+        f"statistics-{month:%Y-%m}.xlsx", {_("Online sales %s") % f"{month:%Y-%m}": (header, rows)}
+    )
+
+
+@login_required
+def enterprise_compilation(request):
+    _require_role(request.user, FIGURE_READERS)
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() else _last_month().year
+    header, rows = exports.enterprise_compilation(request.user, year)
+    return xlsx_response(
+        f"enterprise-statistics-{year}.xlsx", {_("Enterprises %s") % year: (header, rows)}
+    )
 
 
 # --- the dashboard --------------------------------------------------------------------------

@@ -139,12 +139,9 @@ def submit_sales_report(
         raise InvalidInput("；".join(problems), details={"problems": problems})
     due = due_on(month, county=merchant.region.county())
     with transaction.atomic():
-        previous = (
-            SalesReport.objects.select_for_update()
-            .filter(merchant=merchant, month=month)
-            .current()
-            .first()
-        )
+        # One report of a business is written at a time: its row is the lock.
+        Merchant.objects.select_for_update().filter(pk=merchant.pk).first()
+        previous = SalesReport.objects.filter(merchant=merchant, month=month).current().first()
         if previous is not None and not reason:
             raise InvalidInput(
                 _("%(month)s was reported before: say why it is revised.")

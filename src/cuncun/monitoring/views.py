@@ -155,10 +155,10 @@ def import_template(request):
     merchants = queries.reporting_merchants(request.user).prefetch_related("platform_shops")
     labels = dict(Platform.choices)
     rows = [
-        [m.pk, m.name, month, str(labels[shop.platform]), None, None, None, None, None]
+        [m.pk, m.name, month, platform, None, None, None, None, None]
         for m in merchants.order_by("name")
-        for shop in (m.platform_shops.all() or [None])
-        if shop is not None
+        # A business without a recorded outside shop gets one row whose platform is to be filled.
+        for platform in ([str(labels[s.platform]) for s in m.platform_shops.all()] or [None])
     ]
     return xlsx_response("sales-report-template.xlsx", {_("Sales reports"): (SHEET_HEADER, rows)})
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField
 from cuncun.core.scoping import ScopedQuerySet
@@ -21,10 +22,11 @@ class ReviewStatus:
     ACCEPTED = "accepted"  # 已接收: the office accepted it; the latest accepted one counts
     RETURNED = "returned"  # 已退回: sent back with a note; the reporter submits a revision
 
+    # With a context: the shared catalogue's "accepted" is a site's acceptance check (已验收).
     choices = [
-        (SUBMITTED, _("waiting for review")),
-        (ACCEPTED, _("accepted")),
-        (RETURNED, _("returned")),
+        (SUBMITTED, pgettext_lazy("report review", "waiting for review")),
+        (ACCEPTED, pgettext_lazy("report review", "accepted")),
+        (RETURNED, pgettext_lazy("report review", "returned")),
     ]
 
 

@@ -16,6 +16,8 @@ def test_a_merchant_reports_a_month_and_the_office_accepts_it(
     phone,
     reporters,  # noqa: F811
 ):
+    # The live server's first page (templates, catalogues) can take long on a busy machine.
+    phone.set_default_timeout(45_000)
     log_in(phone, live_server, "tea", PASSWORD)
     phone.goto(f"{live_server.url}/monitoring/reports/")
     phone.get_by_role("link", name="报送月报").click()
@@ -32,6 +34,7 @@ def test_a_merchant_reports_a_month_and_the_office_accepts_it(
     )
 
     office = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
+    office.set_default_timeout(45_000)
     log_in(office, live_server, "office", PASSWORD)
     office.goto(f"{live_server.url}/monitoring/reports/?status=submitted")
     office.get_by_role("link", name="刘家茶园").click()

@@ -1,8 +1,24 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.roles import Role
+
+# Who reports sales (owners of businesses; staff for businesses without an account) and who
+# reads the program's figures (the county-wide roles and township staff).
+REPORTERS = frozenset({Role.MERCHANT, Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICE})
+FIGURE_READERS = Role.COUNTY_WIDE | {Role.TOWNSHIP_STAFF}
+
 
 class MonitoringConfig(AppConfig):
     name = "cuncun.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
+    nav_items = [
+        (_("Sales reports"), "monitoring:reports", REPORTERS),
+        (_("Dashboard"), "monitoring:dashboard", FIGURE_READERS),
+    ]
+
+    def ready(self):
+        from cuncun.monitoring import indicators
+
+        indicators.register()

@@ -1,4 +1,7 @@
-from ninja import Schema
+from datetime import date
+from decimal import Decimal
+
+from ninja import Field, Schema
 
 
 class IndicatorOut(Schema):
@@ -21,3 +24,50 @@ class IndicatorValueOut(Schema):
     deadline: str | None
     target_sentence: str | None
     met: bool | None
+    note: str | None = None
+
+
+class SalesFilter(Schema):
+    region: str | None = None
+    from_: str | None = Field(None, alias="from")
+    to: str | None = None
+    by: str = "month"
+
+
+class SalesItem(Schema):
+    key: str | int | bool | None
+    label: str
+    transactions: Decimal
+    online_retail: Decimal
+    farm_products: Decimal
+
+
+class SalesOut(Schema):
+    items: list[SalesItem]
+
+
+class LineIn(Schema):
+    platform: str
+    farm_sales: Decimal
+    other_sales: Decimal
+    orders: int
+    b2b_sales: Decimal = Decimal(0)
+
+
+class ReportIn(Schema):
+    merchant: int
+    month: str  # YYYY-MM
+    lines: list[LineIn]
+    reason: str = ""
+
+
+class ReportOut(Schema):
+    id: int
+    merchant: int
+    month: str
+    revision: int
+    status: str
+    counts: bool
+    due_on: date
+    late: bool
+    lines: list[LineIn]

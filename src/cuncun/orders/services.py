@@ -38,6 +38,7 @@ from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.sms import send_sms
 from cuncun.merchants.services import may_sell_for, require_seller
+from cuncun.monitoring.tasks import sales_changed
 from cuncun.network.models import PickupMode, ServiceRecord, Site, SiteKind, SiteService
 from cuncun.network.services import correct_service, is_operator_of, record_service
 from cuncun.orders import locks
@@ -1036,6 +1037,7 @@ def _pay_orders(
     for order in orders:
         order.paid_at = now
         _move(order, S.PAID, actor=actor, extra_fields=["paid_at"])
+    sales_changed(now)  # the month's sales rollup is rebuilt after the commit
     _record_assisted_trade(checkout, orders)
 
 
@@ -1455,6 +1457,7 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
         )
         _take_back_assisted_trade(order, actor, reason)
         _queue_refund(refund)
+        sales_changed(order.paid_at)  # the month's sales rollup is rebuilt after the commit
     return order
 
 

@@ -39,6 +39,7 @@ class TargetUnit:
     COUNT = "count"  # 个: sites, enterprises, homestays …
     CNY = "cny"  # 元
     MBPS = "mbps"  # bandwidth
+    SHARE = "share"  # a fraction: 0.30 is 30% (year-on-year growth)
     choices = [
         (PERCENT, "%"),
         (PERSON_TIMES, _("person-times")),
@@ -47,6 +48,7 @@ class TargetUnit:
         (COUNT, _("count")),
         (CNY, _("yuan")),
         (MBPS, "Mbps"),
+        (SHARE, _("share")),
     ]
 
 
@@ -116,6 +118,24 @@ class MemberUnitTask:
 
     TRAINING = "training"  # runs the training plan: sessions, rosters, certificates
     choices = [(TRAINING, _("runs the training"))]
+
+
+class ReportingForm:
+    """What the plan asks to be reported regularly (the [[reporting]] section)."""
+
+    ENTERPRISE_SALES = "enterprise_sales"  # every e-commerce business's online sales, per period
+    INDICATOR = "indicator"  # a target's value the records cannot hold, from its member unit
+    choices = [
+        (ENTERPRISE_SALES, _("enterprise sales report")),
+        (INDICATOR, _("reported indicator")),
+    ]
+
+
+class ReportingPeriod:
+    MONTH = "month"
+    YEAR = "year"
+    choices = [(MONTH, _("monthly")), (YEAR, _("yearly"))]
+    MONTHS = {MONTH: 1, YEAR: 12}
 
 
 class MemberUnitKind:
@@ -316,3 +336,43 @@ class SubsidyRule(PlanEntry):
 
     def __str__(self):
         return self.label
+
+
+class ReportingRule(PlanEntry):
+    """A report the plan asks for: what, how often, due which day of the period after, and for a
+    reported indicator the member unit that enters it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reporting_rules")
+    form = models.CharField(_("form"), max_length=24, choices=ReportingForm.choices)
+    indicator = models.CharField(_("indicator"), max_length=64, blank=True)
+    period = models.CharField(_("period"), max_length=8, choices=ReportingPeriod.choices)
+    due_day = models.PositiveSmallIntegerField(_("due on day of the next period"))
+    member_unit = models.ForeignKey(
+        MemberUnit,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reporting_rules",
+    )
+
+    class Meta(PlanEntry.Meta):
+        verbose_name = _("reporting rule")
+        verbose_name_plural = _("reporting rules")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="reporting_rule_key_in_plan"),
+            models.CheckConstraint(
+                condition=Q(due_day__gte=1, due_day__lte=28), name="reporting_due_day_in_month"
+            ),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def due_on(self, period_start):
+        """The day a report for the period starting on `period_start` is due: `due_day` of the
+        month after the period ends."""
+        months = (
+            period_start.year * 12 + period_start.month - 1 + ReportingPeriod.MONTHS[self.period]
+        )
+        return period_start.replace(year=months // 12, month=months % 12 + 1, day=self.due_day)

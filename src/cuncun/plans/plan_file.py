@@ -20,6 +20,8 @@ from cuncun.plans.models import (
     FundRulePer,
     MemberUnitKind,
     MemberUnitTask,
+    ReportingForm,
+    ReportingPeriod,
     SubsidyRuleKind,
     TargetPeriod,
     TargetScope,
@@ -82,6 +84,13 @@ SECTIONS: dict[str, dict[str, tuple]] = {
         "through_month": (int, True, None),
         "threshold": (NUMBER, True, None),
         "rate": (NUMBER, False, None),
+    },
+    "reporting": {
+        "form": (str, True, _one_of(ReportingForm.choices)),
+        "indicator": (str, False, None),
+        "period": (str, True, _one_of(ReportingPeriod.choices)),
+        "due_day": (int, True, set(range(1, 29))),
+        "member_unit": (str, False, None),
     },
 }
 PLAN_FIELDS = {
@@ -224,6 +233,16 @@ def _check_references(data: dict, problems: list[dict]) -> None:
                 problems.append(
                     problem(where, "unknown_member_unit", _("unknown member unit %s") % unit)
                 )
+    for rule in data.get("reporting", []):
+        where = f"[[reporting]] ({rule.get('key')})"
+        if rule.get("member_unit") is not None and rule["member_unit"] not in units:
+            problems.append(
+                problem(
+                    where, "unknown_member_unit", _("unknown member unit %s") % rule["member_unit"]
+                )
+            )
+        if rule.get("form") == ReportingForm.INDICATOR and not rule.get("indicator"):
+            problems.append(problem(where, "missing_field", _("%s is missing") % "indicator"))
     tasks = _one_of(MemberUnitTask.choices)
     for unit in data.get("member_unit", []):
         where = f"[[member_unit]] ({unit.get('key')})"

@@ -11,6 +11,7 @@ from cuncun.plans.models import (
     MemberUnit,
     Milestone,
     Plan,
+    ReportingRule,
     SubsidyRule,
     Target,
 )
@@ -94,3 +95,11 @@ def plan_page(plan_code: str | None = None) -> Plan:
     if plan is None:
         raise NotFound()
     return plan
+
+
+def reporting_rule(plan: Plan | None, *, form: str, indicator: str = "") -> ReportingRule | None:
+    """The plan's rule for a regular report (when it is due, who enters it), or None."""
+    if plan is None:
+        return None
+    rules = plan.reporting_rules.select_related("member_unit").filter(form=form)
+    return rules.filter(indicator=indicator).first() if indicator else rules.first()

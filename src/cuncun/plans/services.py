@@ -7,7 +7,16 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import InvalidInput, NotAllowed
-from cuncun.plans.models import FundRule, MemberUnit, Milestone, Phase, Plan, SubsidyRule, Target
+from cuncun.plans.models import (
+    FundRule,
+    MemberUnit,
+    Milestone,
+    Phase,
+    Plan,
+    ReportingRule,
+    SubsidyRule,
+    Target,
+)
 from cuncun.plans.plan_file import read_plan_file
 from cuncun.regions.models import Level, RegionUnit
 
@@ -51,6 +60,10 @@ def load_plan(*, actor, path: Path) -> Plan:
         _sync(actor, plan, SubsidyRule, data.get("subsidy_rule", []))
         milestones = [{**m, "phase": phases[m["phase"]]} for m in data.get("milestone", [])]
         _sync(actor, plan, Milestone, milestones, m2m={"responsible": units})
+        reporting = [
+            {**r, "member_unit": units.get(r.get("member_unit"))} for r in data.get("reporting", [])
+        ]
+        _sync(actor, plan, ReportingRule, reporting)
     return plan
 
 

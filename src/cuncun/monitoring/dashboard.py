@@ -1,0 +1,209 @@
+"""The dashboard's panels (数据大屏): every target of the plan against its value and deadline, sales
+by township over time, by goods and by channel, parcels per village and training against plan.
+Sales come from the rollup; each figure names the page it was counted from."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cuncun.core.errors import NotFound
+from cuncun.monitoring.periods import add_months, month_start, year_to_date
+from cuncun.monitoring.queries import last_rollup_at, rollup_rows, sales_by
+from cuncun.plans.models import Target
+from cuncun.plans.progress import evaluate, indicator
+from cuncun.plans.queries import plan_in_force
+from cuncun.regions.models import RegionUnit
+from cuncun.regions.queries import browse_root
+
+# Where each indicator's figure is counted from: the page listing its records.
+SOURCES = {
+    "township_station_coverage": "network:coverage",
+    "village_point_coverage": "network:coverage",
+    "carrier_township_coverage": "network:coverage",
+    "carrier_village_point_coverage": "network:coverage",
+    "county_platform_count": "network:finder",
+    "incubated_enterprises": "merchants:list",
+    "ecommerce_transaction_growth": "monitoring:reports",
+    "online_retail_growth": "monitoring:reports",
+    "agri_online_sales": "monitoring:reports",
+    "broadband_mbps": "monitoring:reported_values",
+    "homestay_points": "monitoring:reported_values",
+}
+TRAINING_PAGE = "training:home"
+MONTHS_SHOWN = 24
+TOWNSHIPS_CHARTED = 8
+
+
+class Standing:
+    MET = "met"  # 已达成
+    AT_RISK = "at_risk"  # 未达成, deadline ahead
+    BEHIND = "behind"  # 滞后: deadline passed, not met (or no value)
+    labels = {
+        MET: gettext_lazy("met"),
+        AT_RISK: gettext_lazy("at risk"),
+        BEHIND: gettext_lazy("behind"),
+    }
+
+
+@dataclass
+class TargetRow:
+    target: Target
+    value: object
+    deadline: date
+    standing: str
+    link: str | None
+
+    @property
+    def standing_label(self) -> str:
+        return str(Standing.labels[self.standing])
+
+
+@dataclass
+class Board:
+    region: RegionUnit
+    day: date
+    targets: list[TargetRow]
+    township_sales: dict
+    goods_sales: list[dict]
+    channel_sales: list[dict]
+    parcels: list[dict]
+    rolled_up_at: object
+
+    def as_json(self) -> dict:
+        return {
+            "region": self.region.name,
+            "day": self.day.isoformat(),
+            "rolled_up_at": self.rolled_up_at.isoformat() if self.rolled_up_at else None,
+            "targets": [
+                {
+                    "key": row.target.key,
+                    "label": row.target.label,
+                    "indicator": row.target.indicator,
+                    "value": _number(row.value),
+                    "target": _number(row.target.value),
+                    "comparison": row.target.comparison,
+                    "unit": row.target.unit,
+                    "deadline": row.deadline.isoformat(),
+                    "standing": row.standing,
+                    "link": row.link,
+                }
+                for row in self.targets
+            ],
+            "township_sales": self.township_sales,
+            "goods_sales": [_plain(i) for i in self.goods_sales],
+            "channel_sales": [_plain(i) for i in self.channel_sales],
+            "parcels": self.parcels,
+        }
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _plain(item: dict) -> dict:
+    return {
+        k: _number(v) if k in {"transactions", "online_retail", "farm_products"} else v
+        for k, v in item.items()
+    }
+
+
+def _link(code: str) -> str | None:
+    name = SOURCES.get(code) or (TRAINING_PAGE if code.startswith("training") else None)
+    try:
+        return reverse(name) if name else None
+    except NoReverseMatch:
+        return None
+
+
+def _standing(target: Target, value, deadline: date, day: date) -> str:
+    if target.is_met_by(value):
+        return Standing.MET
+    return Standing.BEHIND if deadline < day else Standing.AT_RISK
+
+
+def target_rows(region: RegionUnit, day: date) -> list[TargetRow]:
+    """Every target of the plan in force, with its indicator's value on `day`."""
+    plan = plan_in_force(region.county(), on=day)
+    if plan is None:
+        return []
+    rows = []
+    for target in plan.targets.order_by("deadline", "id"):
+        if not target.applies_to(region):
+            continue
+        try:
+            indicator(target.indicator)
+        except NotFound:
+            continue  # an indicator no installed app computes
+        value = evaluate(target.indicator, region, day).value
+        deadline = target.deadline or plan.ends_on
+        rows.append(
+            TargetRow(
+                target,
+                value,
+                deadline,
+                _standing(target, value, deadline, day),
+                _link(target.indicator),
+            )
+        )
+    return rows
+
+
+def township_sales(user, region: RegionUnit, first: date, last: date) -> dict:
+    """Monthly e-commerce transactions of the townships that sell most, as chart series."""
+    totals = sales_by(user, region=region, first=first, last=last, by="township")
+    shown = sorted(totals, key=lambda t: t["transactions"], reverse=True)[:TOWNSHIPS_CHARTED]
+    months_ = [f"{add_months(first, i):%Y-%m}" for i in range(MONTHS_SHOWN)]
+    amounts = {
+        (row["township_id"], f"{row['month']:%Y-%m}"): float(row["amount"])
+        for row in rollup_rows(user, region, first, last)
+        .filter(township_id__in=[t["key"] for t in shown])
+        .values("township_id", "month")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    }
+    return {
+        "months": months_,
+        "series": [
+            {"name": t["label"], "values": [amounts.get((t["key"], m), 0) for m in months_]}
+            for t in shown
+        ],
+    }
+
+
+def parcels_by_township(region: RegionUnit, day: date) -> list[dict]:
+    try:
+        indicator("parcels_per_village_month")
+    except NotFound:
+        return []
+    return [
+        {
+            "name": unit.name,
+            "value": _number(evaluate("parcels_per_village_month", unit, day).value),
+        }
+        for unit in RegionUnit.objects.within(region).townships().order_by("path")
+    ]
+
+
+def board(user, day: date | None = None) -> Board:
+    region = browse_root(user)
+    if region is None:
+        raise NotFound(_("No divisions are loaded yet."))
+    day = day or timezone.localdate()
+    last = month_start(day)
+    first = add_months(last, -(MONTHS_SHOWN - 1))
+    ytd_first, ytd_last = year_to_date(day)
+    return Board(
+        region=region,
+        day=day,
+        targets=target_rows(region, day),
+        township_sales=township_sales(user, region, first, last),
+        goods_sales=sales_by(user, region=region, first=ytd_first, last=ytd_last, by="category"),
+        channel_sales=sales_by(user, region=region, first=ytd_first, last=ytd_last, by="platform"),
+        parcels=parcels_by_township(region, day),
+        rolled_up_at=last_rollup_at(),
+    )

@@ -1,0 +1,76 @@
+"""The monthly sales rollup, rebuilt one month at a time from the records: the market's own
+orders (paid, not refunded) and the accepted sales reports of outside platforms. A month is
+rebuilt whole, so rebuilding it again (a retried task) gives the same rows."""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from cuncun.merchants.models import Merchant
+from cuncun.monitoring.models import MARKET, MonthlySales
+from cuncun.monitoring.periods import month_start, months
+from cuncun.monitoring.queries import market_sales_by_merchant, reported_sales_by_merchant
+from cuncun.regions.models import RegionUnit
+
+
+def rebuild_month(month: date) -> int:
+    """Replace the rollup rows of `month` by what the records say now; the number of rows."""
+    month = month_start(month)
+    amounts: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+    for (merchant_id, goods), amount in market_sales_by_merchant(month).items():
+        amounts[(merchant_id, MARKET, goods)] += amount
+    for (merchant_id, platform, goods), amount in reported_sales_by_merchant(month).items():
+        amounts[(merchant_id, platform, goods)] += amount
+    rows = _rows(month, amounts)
+    with transaction.atomic():
+        MonthlySales.objects.filter(month=month).delete()
+        MonthlySales.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def rebuild_all(first: date, last: date) -> int:
+    return sum(rebuild_month(month) for month in months(first, last))
+
+
+def _rows(month: date, amounts: dict) -> list[MonthlySales]:
+    """Sum the merchants' amounts into one row per township, kind of business, poverty flags,
+    channel and goods: what every statistic groups by. Rows stop at the township (a business
+    registered at the county level stays there), which keeps the rollup small."""
+    merchants = Merchant.objects.with_flags().in_bulk(
+        {merchant_id for merchant_id, _c, _g in amounts}
+    )
+    units = _township_or_own_unit({m.region_id for m in merchants.values()})
+    summed: dict[tuple, Decimal] = defaultdict(Decimal)
+    for (merchant_id, channel, goods), amount in amounts.items():
+        if not amount:
+            continue
+        m = merchants[merchant_id]
+        unit = units[m.region_id]
+        key = (unit, m.kind, m.is_poverty_registered, bool(m.poor_village_flag), channel, goods)
+        summed[key] += amount
+    return [
+        MonthlySales(
+            month=month,
+            region=unit,
+            region_path=unit.path,
+            township_id=unit.township_id,
+            merchant_kind=kind,
+            poverty_registered=poverty,
+            poor_village=poor_village,
+            channel=channel,
+            goods=goods,
+            amount=amount,
+        )
+        for (unit, kind, poverty, poor_village, channel, goods), amount in summed.items()
+    ]
+
+
+def _township_or_own_unit(region_ids: set[int]) -> dict[int, RegionUnit]:
+    """Each division's township (itself for a township or the county)."""
+    regions = RegionUnit.objects.in_bulk(region_ids)
+    townships = RegionUnit.objects.in_bulk(
+        {r.township_id for r in regions.values() if r.township_id is not None}
+    )
+    return {pk: townships.get(r.township_id, r) for pk, r in regions.items()}

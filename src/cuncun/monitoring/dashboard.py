@@ -32,7 +32,7 @@ SOURCES = {
     "online_retail_growth": "monitoring:reports",
     "agri_online_sales": "monitoring:reports",
     "broadband_mbps": "monitoring:reported_values",
-    "homestay_points": "monitoring:reported_values",
+    "homestay_points": "tourism:list",
 }
 TRAINING_PAGE = "training:home"
 MONTHS_SHOWN = 24

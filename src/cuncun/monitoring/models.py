@@ -171,7 +171,7 @@ class ReportedValueQuerySet(models.QuerySet):
 
 
 class ReportedValue(models.Model):
-    """A target's value the records cannot hold (broadband capacity, homestay points), entered
+    """A target's value the records cannot hold (such as broadband capacity), entered
     for a period by the member unit the plan makes responsible, with its evidence, and accepted
     by the office (the DHIS2 data element). Corrections are new rows; the newest accepted one of
     a period counts."""

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import InvalidInput, NotAllowed
+from cuncun.plans import sections as app_sections
 from cuncun.plans.models import FundRule, MemberUnit, Milestone, Phase, Plan, SubsidyRule, Target
 from cuncun.plans.plan_file import read_plan_file
 from cuncun.regions.models import Level, RegionUnit
@@ -51,6 +52,9 @@ def load_plan(*, actor, path: Path) -> Plan:
         _sync(actor, plan, SubsidyRule, data.get("subsidy_rule", []))
         milestones = [{**m, "phase": phases[m["phase"]]} for m in data.get("milestone", [])]
         _sync(actor, plan, Milestone, milestones, m2m={"responsible": units})
+        for section in app_sections.registered():
+            unit_lists = {f: units for f, o in section.references.items() if o == "member_unit"}
+            _sync(actor, plan, section.model, data.get(section.name, []), m2m=unit_lists)
     return plan
 
 

@@ -12,15 +12,19 @@ def evidence(name: str = "evidence.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4 evidence", content_type="application/pdf")
 
 
+def join_unit(user, plan, key: str):
+    """Put a person on the staff of the plan's member unit with this key."""
+    unit = MemberUnit.objects.get(plan=plan, key=key)
+    set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])
+    return user
+
+
 @pytest.fixture
 def staff_of(plan, make_user):
     """A member unit's staff member (by the unit's key)."""
 
     def make(key: str, username: str | None = None, role: str = Role.MEMBER_DEPARTMENT):
-        user = make_user(username or key, role)
-        unit = MemberUnit.objects.get(plan=plan, key=key)
-        set_member_unit_staff(actor=None, unit=unit, users=[*unit.staff.all(), user])
-        return user
+        return join_unit(make_user(username or key, role), plan, key)
 
     return make
 

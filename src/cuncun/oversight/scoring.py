@@ -159,20 +159,26 @@ def _indicator_line(item: AssessmentItem, township: RegionUnit, day: date) -> Li
     )
 
 
-def _reporting_line(item: AssessmentItem, reporter: Reporter, day: date) -> Line:
-    due, on_time = 0, 0
-    for form in forms_of(item.plan):
-        for period in periods_between(
-            date(item.year, 1, 1), date(item.year, 12, 31), form.period_type
-        ):
-            if form.due_on(period) > day:
-                continue
-            for line in report_lines(form, period):
-                if line.reporter.same_as(
-                    reporter.unit.pk, reporter.township.pk if reporter.township else None
-                ):
-                    due += 1
-                    on_time += line.on_time
+class ReportBook:
+    """Each form's expected reports of the year, read once for every sheet of the year."""
+
+    def __init__(self, plan: Plan, year: int, day: date):
+        self.lines = [
+            line
+            for form in forms_of(plan)
+            for period in periods_between(date(year, 1, 1), date(year, 12, 31), form.period_type)
+            if form.due_on(period) <= day
+            for line in report_lines(form, period)
+        ]
+
+    def of(self, reporter: Reporter) -> list:
+        township = reporter.township.pk if reporter.township else None
+        return [line for line in self.lines if line.reporter.same_as(reporter.unit.pk, township)]
+
+
+def _reporting_line(item: AssessmentItem, reporter: Reporter, book: ReportBook, day) -> Line:
+    own = book.of(reporter)
+    due, on_time = len(own), sum(line.on_time for line in own)
     if not due:
         return Line(item, None, _("not computable: no report was due in %d") % item.year)
     return Line(
@@ -240,33 +246,38 @@ def score_sheets(plan: Plan, year: int, today: date | None = None) -> dict[str, 
     township_items = [i for i in items if i.assessed == Assessed.TOWNSHIP]
     department_items = [i for i in items if i.assessed == Assessed.DEPARTMENT]
     sheets = {Assessed.TOWNSHIP: [], Assessed.DEPARTMENT: []}
+    book = (
+        ReportBook(plan, year, day)
+        if any(i.method == ScoringMethod.REPORTING for i in items)
+        else None
+    )
     if township_items:
         townships_unit = plan.member_units.filter(kind=MemberUnitKind.TOWNSHIP).first()
         for township in assessed_townships(plan, day):
             reporter = Reporter(townships_unit, township) if townships_unit else None
             sheet = Sheet(township, Assessed.TOWNSHIP)
             for item in township_items:
-                sheet.lines.append(_line(item, township, reporter, scores, None, day))
+                sheet.lines.append(_line(item, township, reporter, scores, None, book, day))
             sheets[Assessed.TOWNSHIP].append(sheet)
     if department_items:
         states = milestone_states(plan, today)
         for unit in assessed_departments(plan):
             sheet = Sheet(unit, Assessed.DEPARTMENT)
             for item in department_items:
-                sheet.lines.append(_line(item, unit, Reporter(unit), scores, states, day))
+                sheet.lines.append(_line(item, unit, Reporter(unit), scores, states, book, day))
             sheets[Assessed.DEPARTMENT].append(sheet)
     for group in sheets.values():
         rank(group)
     return sheets
 
 
-def _line(item, subject, reporter, scores, states, day) -> Line:
+def _line(item, subject, reporter, scores, states, book, day) -> Line:
     if item.method == ScoringMethod.MANUAL:
         return _manual_line(item, subject, scores)
     if item.method == ScoringMethod.REPORTING:
         if reporter is None:
             return Line(item, None, _("not computable: the plan names no townships' unit"))
-        return _reporting_line(item, reporter, day)
+        return _reporting_line(item, reporter, book, day)
     if item.method == ScoringMethod.MILESTONES:
         return _milestone_line(item, subject, states, day)
     return _indicator_line(item, subject, day)

@@ -380,6 +380,12 @@ def completions_to_review(plan: Plan | None = None):
 # --- assessment --------------------------------------------------------------------------------
 
 
+def latest_assessment_year(plan: Plan, today: date) -> int:
+    """The latest year up to this one that the scheme assesses (this year if none)."""
+    years = plan.assessment_items.filter(year__lte=today.year).values_list("year", flat=True)
+    return max(years, default=today.year)
+
+
 def assessment_scores(*, year: int, plan: Plan | None = None) -> list[tuple]:
     """(township RegionUnit or department MemberUnit, score, rank) for the year: the published
     results once published, else the current computation. The funds app's competitive

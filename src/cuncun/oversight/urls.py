@@ -19,6 +19,7 @@ urlpatterns = [
     path("reporting/", views.reporting, name="reporting"),
     path("reporting/notice/", views.notice, name="notice"),
     path("assessment/<int:year>/", views.assessment, name="assessment"),
+    path("evaluation/<int:year>/pack.zip", views.pack, name="pack"),
     path("assessment/<int:year>/publish/", views.publish, name="publish"),
     path("assessment/<int:year>/export.xlsx", views.assessment_xlsx, name="assessment_xlsx"),
     path("assessment/<int:year>/<str:kind>/<str:code>/", views.score_sheet, name="sheet"),

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from cuncun.oversight.access import (
     require_reader,
 )
 from cuncun.oversight.models import Assessed, MilestoneCompletion, ReportForm, ReviewStatus
+from cuncun.oversight.pack import evaluation_pack
 from cuncun.oversight.periods import PeriodType, parse_period, period_containing
 from cuncun.regions.models import RegionUnit
 
@@ -70,7 +72,7 @@ def home(request):
             plan=plan,
             counts=counts,
             period=last_closed_month(today),
-            year=today.year - 1 if today.month < 3 else today.year,
+            year=queries.latest_assessment_year(plan, today),
             mine=bool(reporters_for(request.user, plan)),
             to_review=queries.reports_to_review(plan).count() if is_office(request.user) else 0,
         ),
@@ -466,3 +468,14 @@ def assessment_xlsx(request, year: int):
             ],
         )
     return xlsx_response(f"assessment-{year}.xlsx", sheets)
+
+
+@login_required
+def pack(request, year: int):
+    """绩效评价: the year's evaluation pack, built on the spot (one click)."""
+    if not reads_everything(request.user):
+        require_office(request.user)
+    data = evaluation_pack(year=year, plan=queries.current_plan())
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-pack-{year}.zip"'
+    return response

@@ -112,6 +112,7 @@ def submit_report(
         existing = (
             Submission.objects.select_for_update()
             .filter(form=form, unit=unit, township=township, period=the_period.code)
+            .order_by("pk")  # the default order joins the nullable township: not lockable
             .first()
         )
         if existing is not None and existing.status == ReviewStatus.ACCEPTED:
@@ -193,6 +194,7 @@ def complete_milestone(
         pending = (
             MilestoneCompletion.objects.select_for_update()
             .filter(milestone=milestone, status__in=ReviewStatus.RECEIVED)
+            .order_by("pk")
             .first()
         )
         if pending is not None:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "cuncun.tourism",
     "cuncun.financing",
     "cuncun.monitoring",
+    "cuncun.oversight",
     "cuncun.portal",
 ]
 

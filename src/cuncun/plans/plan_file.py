@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cuncun.core.errors import InvalidInput
 from cuncun.core.errors import row_problem as problem
 from cuncun.core.exports import decode_text
+from cuncun.plans import sections as app_sections
 from cuncun.plans.models import (
     Comparison,
     FundRuleKind,
@@ -140,9 +141,10 @@ def read_plan_file(path: Path) -> tuple[dict, str]:
     malformed = _malformed_sections(data)
     if malformed:
         raise PlanFileError(problems + malformed)
-    for section, fields in SECTIONS.items():
+    for section, fields in _all_sections().items():
         _check_section(section, data.get(section, []), fields, text, problems)
     _check_references(data, problems)
+    _check_app_sections(data, problems)
     if problems:
         raise PlanFileError(problems)
     for entry in data.get("target", []):
@@ -160,12 +162,39 @@ def _malformed_sections(data: dict) -> list[dict]:
             "not_an_array_of_tables",
             _("write each %(s)s as [[%(s)s]] (an array of tables)") % {"s": section},
         )
-        for section in SECTIONS
+        for section in _all_sections()
         if section in data
         and not (
             isinstance(data[section], list) and all(isinstance(e, dict) for e in data[section])
         )
     ]
+
+
+def _all_sections() -> dict[str, dict[str, tuple]]:
+    return {**SECTIONS, **{s.name: s.fields for s in app_sections.registered()}}
+
+
+def _check_app_sections(data: dict, problems: list[dict]) -> None:
+    """The keys an app's section names exist in the sections it names, and its own checks."""
+    for section in app_sections.registered():
+        for entry in data.get(section.name, []):
+            where = f"[[{section.name}]] ({entry.get('key')})"
+            for name, other in section.references.items():
+                known = {e.get("key") for e in data.get(other, [])}
+                value = entry.get(name)
+                named = value if isinstance(value, list) else [value] if value else []
+                for key in named:
+                    if key not in known:
+                        problems.append(
+                            problem(
+                                where,
+                                f"unknown_{other}",
+                                _("%(field)s: unknown %(section)s %(key)s")
+                                % {"field": name, "section": other, "key": key},
+                            )
+                        )
+            for reason in section.check(entry) if section.check else []:
+                problems.append(problem(where, "invalid_entry", reason))
 
 
 def _source_text(path: Path, plan: dict, problems: list[dict]) -> str:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import InvalidInput, NotAllowed
+from cuncun.plans import sections as app_sections
 from cuncun.plans.models import (
     FundRule,
     MemberUnit,
@@ -64,6 +65,9 @@ def load_plan(*, actor, path: Path) -> Plan:
             {**r, "member_unit": units.get(r.get("member_unit"))} for r in data.get("reporting", [])
         ]
         _sync(actor, plan, ReportingRule, reporting)
+        for section in app_sections.registered():
+            unit_lists = {f: units for f, o in section.references.items() if o == "member_unit"}
+            _sync(actor, plan, section.model, data.get(section.name, []), m2m=unit_lists)
     return plan
 
 

@@ -81,6 +81,25 @@ DEMO_ACCOUNTS = [
         "county",
         member_unit_task=MemberUnitTask.TRAINING,
     ),
+    # Oversight: the read-everything roles and two more member units that report.
+    DemoAccount("leadership", Role.LEADERSHIP_GROUP, "刀国强（演示）", "13900000010", "county"),
+    DemoAccount("supervision", Role.SUPERVISION_OFFICE, "张丽萍（演示）", "13900000011", "county"),
+    DemoAccount(
+        "servicecenter",
+        Role.SERVICE_CENTER,
+        "玉罕（演示）",
+        "13900000012",
+        "county",
+        "public_service_center",
+    ),
+    DemoAccount(
+        "agriculture",
+        Role.MEMBER_DEPARTMENT,
+        "杨志明（演示）",
+        "13900000013",
+        "county",
+        "agriculture_bureau",
+    ),
 ]
 
 

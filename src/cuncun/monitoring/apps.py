@@ -19,6 +19,9 @@ class MonitoringConfig(AppConfig):
     ]
 
     def ready(self):
+        from cuncun.core.sales import follow_sales
         from cuncun.monitoring import indicators
+        from cuncun.monitoring.tasks import sales_changed
 
         indicators.register()
+        follow_sales(sales_changed)

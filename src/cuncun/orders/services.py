@@ -36,9 +36,9 @@ from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from cuncun.core.idempotency import run_once
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
+from cuncun.core.sales import sales_changed
 from cuncun.core.sms import send_sms
 from cuncun.merchants.services import may_sell_for, require_seller
-from cuncun.monitoring.tasks import sales_changed
 from cuncun.network.models import PickupMode, ServiceRecord, Site, SiteKind, SiteService
 from cuncun.network.services import correct_service, is_operator_of, record_service
 from cuncun.orders import locks

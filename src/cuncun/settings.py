@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "cuncun.orders",
     "cuncun.training",
     "cuncun.monitoring",
+    "cuncun.funds",
     "cuncun.portal",
 ]
 

@@ -79,6 +79,16 @@ def disbursements_visible_to(user, fund: Fund):
     return found if user is None else found.visible_to(user)
 
 
+def ledger_visible_to(user, fund: Fund):
+    access.require_reader(user)
+    entries = LedgerEntry.objects.filter(project__fund=fund).select_related(
+        "project", "disbursement", "recorded_by"
+    )
+    if user is not None:
+        entries = entries.filter(project__in=Project.objects.visible_to(user))
+    return entries.order_by("recorded_at", "id")
+
+
 def waiting_for(user, fund: Fund) -> list[Disbursement]:
     """What waits for this person's step: review for the office, approval and payment for the
     finance bureau."""

@@ -183,6 +183,12 @@ class DisbursementState:
     OPEN = (PROPOSED, REVIEWED, APPROVED)
 
 
+class AwardKind:
+    SUBSIDY = "subsidy"  # 网络销售补助: the rate on a year's online sales above the threshold
+    REWARD = "reward"  # 线上销售奖励: a share of the city's yearly reward pool
+    choices = [(SUBSIDY, _("online sales subsidy")), (REWARD, _("online sales reward"))]
+
+
 class DisbursementQuerySet(ScopedQuerySet):
     region_path_lookup = "project__region__path"
 
@@ -206,6 +212,10 @@ class Disbursement(models.Model):
         related_name="fund_disbursements",
         help_text=_("A sales subsidy or reward: the business it is paid to."),
     )
+    award_kind = models.CharField(
+        _("award"), max_length=8, choices=AwardKind.choices, blank=True, default=""
+    )
+    award_year = models.PositiveSmallIntegerField(_("award year"), null=True, blank=True)
     amount = MoneyField(_("amount (yuan)"))
     purpose = models.TextField(_("purpose"))
     state = models.CharField(
@@ -244,6 +254,17 @@ class Disbursement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number", "version"], name="disbursement_version"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+            # A business applies once a year for each award (a correction is a new version).
+            models.UniqueConstraint(
+                fields=["payee_merchant", "award_kind", "award_year"],
+                condition=~Q(award_kind="") & ~Q(state=DisbursementState.CANCELLED),
+                name="one_award_a_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(award_kind="")
+                | (Q(payee_merchant__isnull=False) & Q(award_year__isnull=False)),
+                name="award_has_payee_and_year",
+            ),
             models.CheckConstraint(
                 condition=~Q(state=DisbursementState.PAID)
                 | (~Q(voucher_number="") & Q(paid_on__isnull=False)),

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,8 +15,16 @@ from cuncun.core import audit
 from cuncun.core.errors import Conflict, InvalidInput
 from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access, queries
+from cuncun.funds.awards import (
+    MonthlySales,
+    allocate_reward,
+    eligible_subsidies,
+    sales_through,
+    yearly_rule,
+)
 from cuncun.funds.locks import lock_fund
 from cuncun.funds.models import (
+    AwardKind,
     Disbursement,
     DisbursementState,
     Fund,
@@ -26,9 +35,17 @@ from cuncun.funds.models import (
     ProjectDocument,
     ProjectStatus,
 )
-from cuncun.funds.rules import Line, Violation, check_budget, plan_categories, plan_years, worsened
-from cuncun.plans.models import Plan
-from cuncun.plans.queries import fund_rules
+from cuncun.funds.rules import (
+    ZERO,
+    Line,
+    Violation,
+    check_budget,
+    plan_categories,
+    plan_years,
+    worsened,
+)
+from cuncun.plans.models import FundRuleKind, Plan
+from cuncun.plans.queries import fund_rules, subsidy_rules
 
 PROJECT_AUDIT_FIELDS = [
     "code", "name", "category", "site_id", "owner_merchant_id", "owner_site_id", "owner_unit_id",
@@ -346,7 +363,9 @@ def propose_disbursement(
     )
 
 
-def _submit(*, actor, project, amount, purpose, payee_merchant, is_demo, amends=None):
+def _submit(
+    *, actor, project, amount, purpose, payee_merchant, is_demo, amends=None, award=("", None)
+):
     amount, problem = _money_problem(amount, _("The amount"))
     problems = [problem] if problem else []
     if amount is not None and amount <= 0:
@@ -360,6 +379,7 @@ def _submit(*, actor, project, amount, purpose, payee_merchant, is_demo, amends=
         if project.status != ProjectStatus.ACTIVE:
             raise Conflict(_("A cancelled project cannot be paid."))
         _refuse_more_than_left(project, amount)
+        _refuse_second_award_or_past_the_pool(project, award, payee_merchant, amount)
         number = amends.number if amends else _next_code("BF", Disbursement, version=1)
         disbursement = Disbursement.objects.create(
             project=project,
@@ -367,6 +387,8 @@ def _submit(*, actor, project, amount, purpose, payee_merchant, is_demo, amends=
             version=amends.version + 1 if amends else 1,
             amends=amends,
             payee_merchant=payee_merchant,
+            award_kind=award[0],
+            award_year=award[1],
             amount=amount,
             purpose=purpose.strip(),
             proposed_by=_person(actor),
@@ -571,4 +593,100 @@ def amend_disbursement(
             payee_merchant=cancelled.payee_merchant,
             is_demo=cancelled.is_demo,
             amends=cancelled,
+            award=(cancelled.award_kind, cancelled.award_year),
+        )
+
+
+# --- online-sales subsidy and reward -----------------------------------------------------------
+
+
+class NotEligible(InvalidInput):
+    """A business applies for an award its sales do not earn."""
+
+    code = "award_not_eligible"
+
+
+def apply_for_sales_award(
+    *, actor, project: Project, merchant, year: int, kind: str, sales: MonthlySales
+) -> Disbursement:
+    """A business's application for the year's subsidy or its share of the reward, proposed as
+    a disbursement of `project` (a reward only from the plan's `annual_budget` category) and
+    then reviewed, approved and paid like any other. `sales`: the year's monthly online sales of
+    the county's businesses, as monitoring reports them."""
+    access.require_proposer(actor)
+    rules = subsidy_rules(project.fund.plan)
+    if kind == AwardKind.SUBSIDY:
+        subsidy = eligible_subsidies(rules, sales).get(merchant.pk)
+        amount = subsidy.amount if subsidy else None
+    elif kind == AwardKind.REWARD:
+        pool = reward_pool(project.fund.plan)
+        if pool is None or project.category != pool.category:
+            raise InvalidInput(_("A reward is paid from the plan's yearly reward budget line."))
+        amount = allocate_reward(pool.amount, rules, sales).get(merchant.pk)
+    else:
+        raise InvalidInput(_("Unknown award %s.") % kind)
+    if not amount:
+        rule = yearly_rule(rules)
+        figures = {
+            "sales": format_yuan(sales_through(sales.get(merchant.pk, {}), 12)),
+            "sentence": rule.sentence if rule else "",
+        }
+        raise NotEligible(
+            _(
+                "“%(sentence)s”: this business sold %(sales)s online in the year, which earns "
+                "nothing."
+            )
+            % figures,
+            details={"merchant": merchant.pk, "year": year},
+        )
+    label = dict(AwardKind.choices)[kind]
+    return _submit(
+        actor=actor,
+        project=project,
+        amount=amount,
+        purpose=f"{year} {label}：{merchant.name}",
+        payee_merchant=merchant,
+        is_demo=False,
+        award=(kind, year),
+    )
+
+
+def reward_pool(plan):
+    """The plan's yearly sum for rewarding online sales (an `annual_budget` rule), or None."""
+    return next((r for r in fund_rules(plan) if r.kind == FundRuleKind.ANNUAL_BUDGET), None)
+
+
+def _refuse_second_award_or_past_the_pool(
+    project: Project, award: tuple, payee, amount: Decimal
+) -> None:
+    """A business gets each award once a year, and the rewards of a year, together, stay within
+    the year's pool."""
+    kind, year = award
+    if not kind:
+        return
+    granted = Disbursement.objects.filter(
+        project__fund=project.fund, award_kind=kind, award_year=year
+    ).exclude(state=DisbursementState.CANCELLED)
+    if granted.filter(payee_merchant=payee).exists():
+        raise Conflict(
+            _("%(merchant)s has already applied for this award for %(year)s.")
+            % {"merchant": payee.name, "year": year}
+        )
+    pool = reward_pool(project.fund.plan) if kind == AwardKind.REWARD else None
+    if pool is None:
+        return
+    taken = granted.aggregate(total=Sum("amount", default=ZERO))["total"]
+    if taken + amount > pool.amount:
+        raise FundRuleBroken(
+            _(
+                "“%(sentence)s”: the rewards of %(year)s would come to %(total)s, more than the "
+                "year's %(pool)s."
+            )
+            % {
+                "sentence": pool.sentence,
+                "year": year,
+                "total": format_yuan(taken + amount),
+                "pool": format_yuan(pool.amount),
+            },
+            details={"taken": str(taken), "pool": str(pool.amount)},
         )

@@ -37,6 +37,9 @@ def current_fund() -> Fund | None:
     return fund_of(plan_in_force())
 
 
+LINE_FIELDS = ["code", "category", "support", "total_investment", "source", "site__code", "name"]
+
+
 def line_of(project: Project) -> Line:
     return Line(
         key=project.code,
@@ -50,8 +53,13 @@ def line_of(project: Project) -> Line:
 
 
 def budget_lines(fund: Fund) -> list[Line]:
-    projects = fund.projects.active().select_related("site").order_by("code")
-    return [line_of(project) for project in projects]
+    """The active lines of the budget, read as plain values: every change reads them twice."""
+    rows = fund.projects.active().order_by("code").values_list(*LINE_FIELDS)
+    return [
+        Line(key=key, category=category, support=support, total_investment=total,
+             source=source, site_code=site_code or "", name=name)
+        for key, category, support, total, source, site_code, name in rows
+    ]  # fmt: skip
 
 
 def budget_violations(fund: Fund) -> list[Violation]:

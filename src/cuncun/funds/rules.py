@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.core.money import CENT, format_yuan
+from cuncun.funds.models import FundSource
 from cuncun.plans.models import FundRuleKind, FundRulePer
 
 ZERO = Decimal("0.00")
@@ -97,8 +98,6 @@ def in_category(line: Line, category: str) -> bool:
 
 def counts_for(rule, line: Line) -> Decimal:
     """The part of a line's support a rule counts."""
-    from cuncun.funds.models import FundSource
-
     measures_the_fund = rule.kind in {FundRuleKind.FUND_SIZE, FundRuleKind.MIN_SHARE_OF_FUND}
     if (measures_the_fund or rule.per == FundRulePer.FUND) and line.source != FundSource.CENTRAL:
         return ZERO
@@ -249,30 +248,35 @@ def _check_rule(
         )
     if kind == FundRuleKind.CAP_AMOUNT:
         return [
-            _violation(rule, group_id, subject, total, rule.amount, group)
-            for group_id, subject, group in _groups(rule, members)
+            _violation(
+                rule, group_id, _group_subject(rule, group_id, group), total, rule.amount, group
+            )
+            for group_id, group in _groups(rule, members)
             if (total := _sum(rule, group)) > rule.amount
         ]
     return []
 
 
-def _groups(rule, members: list[Line]) -> list[tuple[str, str, list[Line]]]:
-    """What a cap applies to, as (id, what a person reads, lines): the category's lines
-    together, each project, or each site (a line with no site stands for a site of its own)."""
+def _groups(rule, members: list[Line]) -> list[tuple[str, list[Line]]]:
+    """What a cap applies to, as (id, lines): the category's lines together, each project, or
+    each site (a line with no site stands for a site of its own)."""
     if rule.per == FundRulePer.PROJECT:
-        return [(line.key, _line_subject(line), [line]) for line in members]
+        return [(line.key, [line]) for line in members]
     if rule.per == FundRulePer.SITE:
         by_site: dict[str, list[Line]] = defaultdict(list)
         for line in members:
             by_site[line.site_code or line.key].append(line)
-        return [(key, _site_subject(key, group), group) for key, group in by_site.items()]
-    return [(rule.category, _category_subject(rule.category), members)]
+        return list(by_site.items())
+    return [(rule.category, members)]
 
 
-def _site_subject(key: str, group: list[Line]) -> str:
-    if group[0].site_code == key:
-        return _("site %(site)s") % {"site": key}
-    return _line_subject(group[0])
+def _group_subject(rule, group_id: str, group: list[Line]) -> str:
+    """What a person reads for a group, made only for a group that breaks its rule."""
+    if rule.per == FundRulePer.SITE and group[0].site_code == group_id:
+        return _("site %(site)s") % {"site": group_id}
+    if rule.per in (FundRulePer.PROJECT, FundRulePer.SITE):
+        return _line_subject(group[0])
+    return _category_subject(rule.category)
 
 
 def check_budget(rules, lines: list[Line], *, years: int = 1) -> list[Violation]:

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "cuncun.financing",
     "cuncun.monitoring",
     "cuncun.oversight",
+    "cuncun.funds",
     "cuncun.portal",
 ]
 

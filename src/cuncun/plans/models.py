@@ -117,7 +117,8 @@ class MemberUnitTask:
     that unit whatever the county calls it (景洪: 市人社局负责实施 the training)."""
 
     TRAINING = "training"  # runs the training plan: sessions, rosters, certificates
-    choices = [(TRAINING, _("runs the training"))]
+    FUND_PROJECTS = "fund_projects"  # 项目申报: proposes the special fund's projects and payments
+    choices = [(TRAINING, _("runs the training")), (FUND_PROJECTS, _("proposes fund projects"))]
 
 
 class ReportingForm:

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from cuncun.accounts.roles import Role
+
+
+class FundsConfig(AppConfig):
+    name = "cuncun.funds"
+    label = "funds"
+    verbose_name = _("Special fund")
+    nav_items = [
+        (
+            _("Special fund"),
+            "funds:home",
+            {
+                Role.COUNTY_OFFICE,
+                Role.MEMBER_DEPARTMENT,
+                Role.FINANCE_BUREAU,
+                Role.TOWNSHIP_STAFF,
+                Role.LEADERSHIP_GROUP,
+                Role.SUPERVISION_OFFICE,
+            },
+        )
+    ]

@@ -1,0 +1,218 @@
+"""Reads of the special fund, always starting from what the actor may see."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from cuncun.funds import access
+from cuncun.funds.models import (
+    Disbursement,
+    DisbursementState,
+    Fund,
+    LedgerEntry,
+    LedgerEntryKind,
+    Project,
+    ProjectStatus,
+)
+from cuncun.funds.rules import (
+    ZERO,
+    Line,
+    Violation,
+    category_name,
+    check_budget,
+    in_category,
+    plan_categories,
+    plan_years,
+)
+from cuncun.plans.models import FundRuleKind, Plan
+from cuncun.plans.queries import fund_rules, plan_in_force
+
+
+def fund_of(plan: Plan | None) -> Fund | None:
+    return Fund.objects.filter(plan=plan).select_related("plan").first() if plan else None
+
+
+def current_fund() -> Fund | None:
+    return fund_of(plan_in_force())
+
+
+LINE_FIELDS = ["code", "category", "support", "total_investment", "source", "site__code", "name"]
+
+
+def line_of(project: Project) -> Line:
+    return Line(
+        key=project.code,
+        category=project.category,
+        support=project.support,
+        total_investment=project.total_investment,
+        source=project.source,
+        site_code=project.site.code if project.site_id else "",
+        name=project.name,
+    )
+
+
+def budget_lines(fund: Fund) -> list[Line]:
+    """The active lines of the budget, read as plain values: every change reads them twice."""
+    rows = fund.projects.active().order_by("code").values_list(*LINE_FIELDS)
+    return [
+        Line(key=key, category=category, support=support, total_investment=total,
+             source=source, site_code=site_code or "", name=name)
+        for key, category, support, total, source, site_code, name in rows
+    ]  # fmt: skip
+
+
+def budget_violations(fund: Fund) -> list[Violation]:
+    """Every rule against the fund's budget as it stands (standing warnings included)."""
+    return check_budget(fund_rules(fund.plan), budget_lines(fund), years=plan_years(fund.plan))
+
+
+def projects_visible_to(user, fund: Fund):
+    access.require_reader(user)
+    projects = Project.objects.filter(fund=fund).select_related(
+        "region", "site", "owner_merchant", "owner_site", "owner_unit"
+    )
+    return projects if user is None else projects.visible_to(user)
+
+
+def project_for(user, fund: Fund, code: str) -> Project | None:
+    return projects_visible_to(user, fund).filter(code=code).first()
+
+
+def disbursements_visible_to(user, fund: Fund):
+    access.require_reader(user)
+    found = Disbursement.objects.filter(project__fund=fund).select_related(
+        "project", "payee_merchant", "proposed_by", "approved_by"
+    )
+    return found if user is None else found.visible_to(user)
+
+
+def ledger_visible_to(user, fund: Fund):
+    access.require_reader(user)
+    entries = LedgerEntry.objects.filter(project__fund=fund).select_related(
+        "project", "disbursement", "recorded_by"
+    )
+    if user is not None:
+        entries = entries.filter(project__in=Project.objects.visible_to(user))
+    return entries.order_by("recorded_at", "id")
+
+
+def waiting_for(user, fund: Fund) -> list[Disbursement]:
+    """What waits for this person's step: review for the office, approval and payment for the
+    finance bureau."""
+    states = []
+    if user is not None and access.may_review(user):
+        states.append(DisbursementState.PROPOSED)
+    if user is not None and access.may_approve(user):
+        states += [DisbursementState.REVIEWED, DisbursementState.APPROVED]
+    if not states:
+        return []
+    return list(
+        disbursements_visible_to(user, fund).filter(state__in=states).order_by("proposed_at")
+    )
+
+
+@dataclass(frozen=True)
+class LinePosition:
+    """One budget line against its ledger: what is budgeted, promised and paid."""
+
+    project: Project
+    committed: Decimal
+    paid: Decimal
+    committed_by_disbursements: Decimal
+    paid_by_disbursements: Decimal
+
+    @property
+    def left(self) -> Decimal:
+        return self.project.support - self.committed
+
+    @property
+    def reconciles(self) -> bool:
+        """The ledger holds what the disbursements say, and never more than the line."""
+        return (
+            self.committed == self.committed_by_disbursements
+            and self.paid == self.paid_by_disbursements
+            and ZERO <= self.paid <= self.committed <= self.project.support
+        )
+
+
+def line_positions(projects) -> list[LinePosition]:
+    """Each project's ledger and disbursements, in two annotated queries' worth of reads."""
+    projects = projects.annotate(
+        committed=Sum(
+            "ledger__amount",
+            filter=Q(ledger__kind__in=[LedgerEntryKind.COMMITTED, LedgerEntryKind.RELEASED]),
+            default=ZERO,
+        ),
+        paid=Sum("ledger__amount", filter=Q(ledger__kind=LedgerEntryKind.PAID), default=ZERO),
+    )
+    by_project = {
+        row["project"]: row
+        for row in Disbursement.objects.filter(project__in=[p.pk for p in projects])
+        .values("project")
+        .annotate(
+            committed=Sum("amount", filter=Q(state__in=DisbursementState.COMMITTED), default=ZERO),
+            paid=Sum("amount", filter=Q(state=DisbursementState.PAID), default=ZERO),
+        )
+    }
+    return [
+        LinePosition(
+            project=p,
+            committed=p.committed,
+            paid=p.paid,
+            committed_by_disbursements=by_project.get(p.pk, {}).get("committed", ZERO),
+            paid_by_disbursements=by_project.get(p.pk, {}).get("paid", ZERO),
+        )
+        for p in projects
+    ]
+
+
+def committed_to(project: Project) -> Decimal:
+    entries = LedgerEntry.objects.filter(
+        project=project, kind__in=[LedgerEntryKind.COMMITTED, LedgerEntryKind.RELEASED]
+    )
+    return entries.aggregate(total=Sum("amount", default=ZERO))["total"]
+
+
+@dataclass(frozen=True)
+class CategoryPosition:
+    key: str
+    name: str
+    budgeted: Decimal
+    committed: Decimal
+    paid: Decimal
+    projects: int
+    rules: list
+
+
+def fund_position(user, fund: Fund) -> dict:
+    """The fund at a glance: its size, each category's budget, commitments and payments against
+    the category's rules, and the violations of the budget as a whole."""
+    rules = fund_rules(fund.plan)
+    size = next((r.amount for r in rules if r.kind == FundRuleKind.FUND_SIZE), None)
+    positions = line_positions(projects_visible_to(user, fund).filter(status=ProjectStatus.ACTIVE))
+    categories = []
+    for key in plan_categories(rules):
+        mine = [p for p in positions if in_category(line_of(p.project), key)]
+        categories.append(
+            CategoryPosition(
+                key=key,
+                name=category_name(key),
+                budgeted=sum((p.project.support for p in mine), ZERO),
+                committed=sum((p.committed for p in mine), ZERO),
+                paid=sum((p.paid for p in mine), ZERO),
+                projects=len(mine),
+                rules=[r for r in rules if r.category == key],
+            )
+        )
+    violations = budget_violations(fund)
+    return {
+        "size": size,
+        "budgeted": sum((p.project.support for p in positions), ZERO),
+        "committed": sum((p.committed for p in positions), ZERO),
+        "paid": sum((p.paid for p in positions), ZERO),
+        "categories": categories,
+        "warnings": [v for v in violations if v.standing],
+        "violations": [v for v in violations if not v.standing],
+        "lines": positions,
+    }

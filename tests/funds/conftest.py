@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+import pytest
+
+from cuncun.accounts.models import Role
+from cuncun.funds.services import ProjectDraft, add_project, ensure_fund
+from cuncun.plans.models import MemberUnitTask
+from cuncun.plans.queries import member_units_carrying_out
+from cuncun.plans.services import set_member_unit_staff
+
+
+@pytest.fixture
+def fund(plan):
+    return ensure_fund(actor=None, plan=plan)
+
+
+@pytest.fixture
+def commerce(make_user, plan):
+    """A member-department user on the staff of the unit that proposes the fund's projects."""
+    user = make_user("shangwu", Role.MEMBER_DEPARTMENT)
+    [unit] = member_units_carrying_out(MemberUnitTask.FUND_PROJECTS, plan)
+    set_member_unit_staff(actor=None, unit=unit, users=[user])
+    return user
+
+
+@pytest.fixture
+def finance(make_user):
+    return make_user("caizheng", Role.FINANCE_BUREAU)
+
+
+@pytest.fixture
+def unit(plan):
+    """The commerce bureau as the owner of county-wide projects."""
+    [found] = member_units_carrying_out(MemberUnitTask.FUND_PROJECTS, plan)
+    return found
+
+
+def draft(unit, category="training", support="100000", total="200000", **extra) -> ProjectDraft:
+    values = {
+        "name": f"{category} 项目",
+        "category": category,
+        "total_investment": Decimal(total),
+        "support": Decimal(support),
+        "source": "central",
+        "use": "设备与培训",
+        "owner_unit": unit,
+    }
+    return ProjectDraft(**(values | extra))
+
+
+@pytest.fixture
+def new_project(fund, commerce, unit):
+    def make(category="training", support="100000", total="200000", **extra):
+        return add_project(
+            actor=commerce, fund=fund, draft=draft(unit, category, support, total, **extra)
+        )
+
+    return make

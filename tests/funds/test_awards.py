@@ -2,6 +2,7 @@
 monitoring's `monthly_online_sales`, with hand-computed cases; applications go through the
 disbursement workflow."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -16,8 +17,9 @@ from cuncun.funds.services import (
     approve_disbursement,
     review_disbursement,
 )
-from cuncun.merchants.models import MerchantKind
+from cuncun.merchants.models import MerchantKind, Platform
 from cuncun.merchants.services import MerchantDetails, register_merchant
+from cuncun.monitoring.services import PlatformSales, accept_sales_report, submit_sales_report
 from cuncun.plans.queries import subsidy_rules
 from tests.conftest import township
 
@@ -77,14 +79,28 @@ def shop(county):
     return make
 
 
+def reported(office, merchant, months: dict[int, Decimal], year=2017):
+    """The business's monthly online sales, reported and accepted by the office (for a business
+    without an account of its own)."""
+    for month, amount in months.items():
+        line = PlatformSales(
+            platform=Platform.TAOBAO, farm_sales=amount, other_sales=D(0), orders=1, b2b_sales=D(0)
+        )
+        report = submit_sales_report(
+            actor=office, merchant=merchant, month=date(year, month, 1), lines=[line]
+        )
+        accept_sales_report(actor=office, report=report)
+
+
 def test_an_award_application_goes_through_the_workflow_once_a_year(
     plan, new_project, commerce, office_user, finance, shop
 ):
     line = new_project("sales_reward", support="1000000", total="1000000", source="local")
     first, second, small = shop("茶叶公司"), shop("水果公司"), shop("小店")
-    sales = {first.pk: SALES[B], second.pk: SALES[C], small.pk: SALES[A]}
+    for merchant, sales in ((first, SALES[B]), (second, SALES[C]), (small, SALES[A])):
+        reported(office_user, merchant, sales)
     reward = apply_for_sales_award(
-        actor=commerce, project=line, merchant=first, year=2017, kind=AwardKind.REWARD, sales=sales
+        actor=commerce, project=line, merchant=first, year=2017, kind=AwardKind.REWARD
     )
     # 6.0M and 5.1M of 11.1M: 540,540.54 + 459,459.45, and the fen left to the larger
     assert (reward.amount, reward.payee_merchant, reward.state) == (
@@ -103,7 +119,6 @@ def test_an_award_application_goes_through_the_workflow_once_a_year(
             merchant=small,
             year=2017,
             kind=AwardKind.REWARD,
-            sales=sales,
         )
     assert "¥4,800,000.00" in str(refused.value.message)
     with pytest.raises(Conflict):  # the same business twice in a year
@@ -113,21 +128,44 @@ def test_an_award_application_goes_through_the_workflow_once_a_year(
             merchant=first,
             year=2017,
             kind=AwardKind.REWARD,
-            sales=sales,
         )
 
 
-def test_rewards_of_a_year_stay_within_the_pool(plan, new_project, commerce, shop):
+def test_rewards_of_a_year_stay_within_the_pool(plan, new_project, commerce, office_user, shop):
     line = new_project("sales_reward", support="3000000", total="3000000", source="local")
     rich = shop("大企业")
+    reported(office_user, rich, SALES[B])
     apply_for_sales_award(
-        actor=commerce, project=line, merchant=rich, year=2017, kind=AwardKind.REWARD,
-        sales={rich.pk: SALES[B]},
-    )  # fmt: skip
+        actor=commerce, project=line, merchant=rich, year=2017, kind=AwardKind.REWARD
+    )
+    # a second business's report accepted later: its share and the first one's pass the pool
     other = shop("另一企业")
+    reported(office_user, other, SALES[C])
     with pytest.raises(FundRuleBroken) as refused:
         apply_for_sales_award(
-            actor=commerce, project=line, merchant=other, year=2017, kind=AwardKind.REWARD,
-            sales={other.pk: SALES[C]},
-        )  # fmt: skip
+            actor=commerce, project=line, merchant=other, year=2017, kind=AwardKind.REWARD
+        )
     assert "每年市财政安排100万元" in str(refused.value.message)
+
+
+def test_the_office_sees_who_earns_an_award_and_applies_through_the_page(
+    client, plan, new_project, office_user, shop
+):
+    line = new_project("sales_reward", support="1000000", total="1000000", source="local")
+    big, small = shop("茶叶公司"), shop("小店")
+    reported(office_user, big, SALES[B])
+    reported(office_user, small, SALES[A])
+    client.force_login(office_user)
+    page = client.get("/funds/awards/?year=2017").content.decode()
+    assert "茶叶公司" in page and "小店" in page  # both reached the January–April threshold
+    assert "¥120,000.00" in page  # 2% of the big one's 6.0M; the small one's 4.8M earns none
+    client.post(
+        "/funds/awards/apply/",
+        {"year": 2017, "merchant": big.pk, "kind": AwardKind.REWARD, "project": line.code},
+    )
+    reward = line.disbursements.get()
+    assert (reward.payee_merchant, reward.amount, reward.state) == (
+        big,
+        D("1000000.00"),  # the only one over the yearly threshold takes the whole pool
+        DisbursementState.PROPOSED,
+    )

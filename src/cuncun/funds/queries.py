@@ -6,6 +6,12 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from cuncun.funds import access
+from cuncun.funds.awards import (
+    allocate_reward,
+    eligible_subsidies,
+    sales_through,
+    threshold_crossings,
+)
 from cuncun.funds.models import (
     Disbursement,
     DisbursementState,
@@ -25,8 +31,10 @@ from cuncun.funds.rules import (
     plan_categories,
     plan_years,
 )
+from cuncun.merchants.models import Merchant
+from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import FundRuleKind, Plan
-from cuncun.plans.queries import fund_rules, plan_in_force
+from cuncun.plans.queries import fund_rules, plan_in_force, subsidy_rules
 
 
 def fund_of(plan: Plan | None) -> Fund | None:
@@ -216,3 +224,59 @@ def fund_position(user, fund: Fund) -> dict:
         "violations": [v for v in violations if not v.standing],
         "lines": positions,
     }
+
+
+# --- online-sales subsidy and reward ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwardRow:
+    """A business's standing for the year's online-sales awards, from its accepted reports."""
+
+    merchant: Merchant
+    year_sales: Decimal
+    crossings: list  # awards.Crossing: the application thresholds reached, earliest first
+    subsidy: Decimal | None  # what the yearly rate earns, if the year reached the threshold
+    reward: Decimal | None  # its share of the year's reward pool
+    applied: frozenset  # AwardKind values already applied for this year (not cancelled)
+
+
+def reward_pool(plan):
+    """The plan's yearly sum for rewarding online sales (an `annual_budget` rule), or None."""
+    return next((r for r in fund_rules(plan) if r.kind == FundRuleKind.ANNUAL_BUDGET), None)
+
+
+def sales_awards(user, fund: Fund, year: int) -> list[AwardRow]:
+    """Every business whose accepted monthly reports reached an application threshold or the
+    yearly subsidy, with what each award comes to and what it has applied for. For those who
+    take a step of the fund's workflow."""
+    access.require_workflow_role(user)
+    rules = subsidy_rules(fund.plan)
+    sales = monthly_online_sales(year=year)
+    crossings = threshold_crossings(rules, sales)
+    subsidies = eligible_subsidies(rules, sales)
+    pool = reward_pool(fund.plan)
+    rewards = allocate_reward(pool.amount, rules, sales) if pool else {}
+    merchant_ids = {c.merchant_id for c in crossings} | set(subsidies)
+    applied = {}
+    for merchant_id, kind in (
+        Disbursement.objects.filter(
+            project__fund=fund, award_year=year, payee_merchant_id__in=merchant_ids
+        )
+        .exclude(state=DisbursementState.CANCELLED)
+        .values_list("payee_merchant_id", "award_kind")
+    ):
+        applied.setdefault(merchant_id, set()).add(kind)
+    merchants = Merchant.objects.in_bulk(merchant_ids)
+    rows = [
+        AwardRow(
+            merchant=merchants[m],
+            year_sales=sales_through(sales[m], 12),
+            crossings=[c for c in crossings if c.merchant_id == m],
+            subsidy=subsidies[m].amount if m in subsidies else None,
+            reward=rewards.get(m),
+            applied=frozenset(applied.get(m, ())),
+        )
+        for m in merchant_ids
+    ]
+    return sorted(rows, key=lambda r: (-r.year_sales, r.merchant.name))

@@ -16,7 +16,6 @@ from cuncun.core.errors import Conflict, InvalidInput
 from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access, queries
 from cuncun.funds.awards import (
-    MonthlySales,
     allocate_reward,
     eligible_subsidies,
     sales_through,
@@ -44,7 +43,8 @@ from cuncun.funds.rules import (
     plan_years,
     worsened,
 )
-from cuncun.plans.models import FundRuleKind, Plan
+from cuncun.monitoring.queries import monthly_online_sales
+from cuncun.plans.models import Plan
 from cuncun.plans.queries import fund_rules, subsidy_rules
 
 PROJECT_AUDIT_FIELDS = [
@@ -607,19 +607,20 @@ class NotEligible(InvalidInput):
 
 
 def apply_for_sales_award(
-    *, actor, project: Project, merchant, year: int, kind: str, sales: MonthlySales
+    *, actor, project: Project, merchant, year: int, kind: str
 ) -> Disbursement:
     """A business's application for the year's subsidy or its share of the reward, proposed as
     a disbursement of `project` (a reward only from the plan's `annual_budget` category) and
-    then reviewed, approved and paid like any other. `sales`: the year's monthly online sales of
-    the county's businesses, as monitoring reports them."""
+    then reviewed, approved and paid like any other. The amount comes from the year's monthly
+    online sales as monitoring holds them (the latest accepted reports), never from the caller."""
     access.require_proposer(actor)
+    sales = monthly_online_sales(year=year)
     rules = subsidy_rules(project.fund.plan)
     if kind == AwardKind.SUBSIDY:
         subsidy = eligible_subsidies(rules, sales).get(merchant.pk)
         amount = subsidy.amount if subsidy else None
     elif kind == AwardKind.REWARD:
-        pool = reward_pool(project.fund.plan)
+        pool = queries.reward_pool(project.fund.plan)
         if pool is None or project.category != pool.category:
             raise InvalidInput(_("A reward is paid from the plan's yearly reward budget line."))
         amount = allocate_reward(pool.amount, rules, sales).get(merchant.pk)
@@ -651,11 +652,6 @@ def apply_for_sales_award(
     )
 
 
-def reward_pool(plan):
-    """The plan's yearly sum for rewarding online sales (an `annual_budget` rule), or None."""
-    return next((r for r in fund_rules(plan) if r.kind == FundRuleKind.ANNUAL_BUDGET), None)
-
-
 def _refuse_second_award_or_past_the_pool(
     project: Project, award: tuple, payee, amount: Decimal
 ) -> None:
@@ -672,7 +668,7 @@ def _refuse_second_award_or_past_the_pool(
             _("%(merchant)s has already applied for this award for %(year)s.")
             % {"merchant": payee.name, "year": year}
         )
-    pool = reward_pool(project.fund.plan) if kind == AwardKind.REWARD else None
+    pool = queries.reward_pool(project.fund.plan) if kind == AwardKind.REWARD else None
     if pool is None:
         return
     taken = granted.aggregate(total=Sum("amount", default=ZERO))["total"]

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +23,8 @@ from cuncun.funds.forms import (
     ProjectForm,
     ReasonForm,
 )
-from cuncun.funds.models import Disbursement, DisbursementState
+from cuncun.funds.models import AwardKind, Disbursement, DisbursementState, ProjectStatus
+from cuncun.merchants.models import Merchant
 
 
 def _fund():
@@ -186,6 +189,62 @@ def disbursement_new(request, code):
     if done:
         return redirect("funds:disbursement", pk=proposed[0].pk)
     return redirect("funds:project", code=code)
+
+
+def _award_year(request) -> int:
+    """The year asked for (?year=), or the last full year: awards are paid on a year's sales."""
+    raw = request.POST.get("year") or request.GET.get("year") or ""
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year - 1
+
+
+@login_required
+def awards(request):
+    """The year's online-sales subsidy and reward, from the businesses' accepted reports."""
+    fund = _fund()
+    year = _award_year(request)
+    return render(
+        request,
+        "funds/awards.html",
+        {
+            "fund": fund,
+            "year": year,
+            "rows": queries.sales_awards(request.user, fund, year),
+            "pool": queries.reward_pool(fund.plan),
+            "projects": queries.projects_visible_to(request.user, fund).filter(
+                status=ProjectStatus.ACTIVE
+            ),
+            "kinds": AwardKind,
+            **_rights(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def award_apply(request):
+    fund = _fund()
+    year = _award_year(request)
+    merchant = Merchant.objects.filter(pk=_digits(request.POST.get("merchant"))).first()
+    project = queries.project_for(request.user, fund, request.POST.get("project", ""))
+    if merchant is None or project is None:
+        messages.error(request, _("Choose the business and the budget line."))
+    else:
+        carry_out(
+            request,
+            lambda: services.apply_for_sales_award(
+                actor=request.user,
+                project=project,
+                merchant=merchant,
+                year=year,
+                kind=request.POST.get("kind", ""),
+            ),
+            _("Application proposed: it now waits for review."),
+        )
+    return redirect(reverse("funds:awards") + f"?year={year}")
+
+
+def _digits(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
 
 
 def _disbursement(request, pk) -> Disbursement:

@@ -1,12 +1,15 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.accounts.roles import Role
+from cuncun.core.context import VISITOR
+
 
 class MerchantsConfig(AppConfig):
     name = "cuncun.merchants"
     label = "merchants"
     verbose_name = _("Merchants")
-    nav_items = [(_("Merchants"), "merchants:list")]
+    nav_items = [(_("Merchants"), "merchants:list", Role.PROGRAM_FOLLOWERS | {VISITOR})]
 
     def ready(self):
         from cuncun.merchants import indicators

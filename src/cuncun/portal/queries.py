@@ -52,7 +52,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             at_point.filter(checkout__assisted_site=site)
             .exclude(status__in=OrderStatus.FINAL)
             .count(),
-            reverse("orders:market"),
+            reverse("orders:assisted"),
         ),
         ConsoleButton(
             "assisted_sale",

@@ -13,7 +13,7 @@ def date_input():
 
 class ApplicationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=SiteKind.choices)
-    region = forms.CharField(label=_("Division (code or id)"))
+    region = forms.TypedChoiceField(label=_("Township or village"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), max_length=200)
     host = forms.CharField(label=_("Hosted in"), max_length=100, required=False)
@@ -32,6 +32,10 @@ class ApplicationForm(forms.Form):
         initial=timezone.localdate,
         widget=date_input(),
     )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = regions
 
 
 class TransitionForm(forms.Form):

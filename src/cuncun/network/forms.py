@@ -76,6 +76,12 @@ class AcceptanceForm(forms.Form):
 
 class ProfileForm(forms.Form):
     opening_hours = forms.CharField(label=_("Opening hours"), max_length=100, required=False)
+    public_phone = forms.CharField(
+        label=_("Contact number to publish"),
+        max_length=20,
+        required=False,
+        help_text=_("Shown in full on the point's public page and door sign."),
+    )
     services = forms.MultipleChoiceField(
         label=_("Services"),
         choices=SiteService.choices,

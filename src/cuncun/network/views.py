@@ -306,6 +306,7 @@ def _profile(site: Site) -> dict:
             "name",
             "address",
             "opening_hours",
+            "public_phone",
             "services",
             "pickup_mode",
             "latitude",

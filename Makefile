@@ -36,9 +36,11 @@ chromium:
 
 demo: export CUNCUN_DEBUG = 1
 demo: export CUNCUN_DEMO = 1
+demo: export CUNCUN_STATIC_ROOT = $(CURDIR)/var/static
 demo: $(STAMP)
 	@mkdir -p var
 	$(BIN)/cuncun migrate --no-input -v 0
+	$(BIN)/cuncun collectstatic --no-input -v 0
 	$(BIN)/cuncun load_demo
 	@echo
 	@echo "cuncun is serving at http://$(HOST):$(PORT)/  (log in at http://$(HOST):$(PORT)/accounts/login/)"

@@ -121,6 +121,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cuncun.core.context.layout",
                 "cuncun.core.context.navigation",
+                "cuncun.portal.context.home",
+                "cuncun.orders.context.assisted",
             ],
         },
     }
@@ -154,7 +156,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "portal:start"  # each role to its own work (portal.homes)
 LOGOUT_REDIRECT_URL = "portal:home"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -185,14 +187,20 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Only a deployment that runs collectstatic names a root; otherwise whitenoise serves the finders.
+# A deployment (and `make demo`, and the page-weight bench) names a root and runs collectstatic:
+# the files are then compressed (gzip; brotli too where installed) and named by their hash, so
+# whitenoise serves them compressed with a year-long cache and a new version gets a new name.
+# Without a root (the tests, a bare runserver) whitenoise serves them from the apps as they are.
 STATIC_ROOT = os.environ.get("CUNCUN_STATIC_ROOT") or None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_ROOT
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
-# Served from the package by whitenoise, so `cuncun runserver` and gunicorn need no collectstatic.
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"

@@ -1,5 +1,6 @@
-"""Browser: a village operator buys for a villager at their point (代购), takes the cash at the
-counter, and the purchase goes into the point's service ledger."""
+"""Browser: a village operator starts 代购 from the console by writing the villager down, shops
+for them (the choice stays on every page), takes the cash at the counter after its confirmation,
+and the purchase goes into the point's service ledger."""
 
 from cuncun.network.models import ServiceRecord, SiteService
 from cuncun.orders.models import Checkout, OrderStatus
@@ -14,29 +15,40 @@ def test_a_village_operator_buys_for_a_villager_and_takes_the_cash_at_the_point(
     market,  # noqa: F811
 ):
     log_in(phone, live_server, "operator", PASSWORD)
+    phone.locator('[data-key="assisted_purchase"]').click()
+    form = phone.locator("#new-villager")
+    form.get_by_label("村民姓名").fill("玉香")
+    form.get_by_label("村民手机").fill("13700000009")
+    form.get_by_role("button", name="为该村民代购").click()
+    assert "正在为玉香代购" in phone.locator("#assisted-bar").inner_text()
+
     phone.goto(f"{live_server.url}/market/p/{market.coffee.product_id}/")
+    assert "正在为玉香代购" in phone.locator("#assisted-bar").inner_text()
     phone.get_by_role("button", name="加入购物车").click()
     phone.wait_for_load_state()
     phone.get_by_role("link", name="去购物车").click()
     phone.get_by_role("link", name="去结算").click()
 
-    phone.get_by_label("到服务点自提").check()
+    assert "为玉香（137****0009）代购" in phone.locator("#assisted-for").inner_text()
     assert phone.get_by_label("取货点").input_value() == str(market.point.pk)  # their own point
+    assert phone.get_by_label("收货人", exact=True).input_value() == "玉香"
     phone.get_by_label("到服务点现金支付").check()
-    phone.get_by_label("我在为村民代购").check()
-    phone.get_by_label("村民姓名").fill("玉香")
-    phone.get_by_label("村民手机").fill("13700000009")
     phone.get_by_role("button", name="提交订单").click()
     phone.wait_for_load_state()
     assert "请到曼达村服务点支付现金 ¥80.00" in phone.locator("#payment").inner_text()
+    assert phone.locator("#assisted-bar").count() == 0  # the mode ended with the order
 
     phone.goto(f"{live_server.url}/market/point/")
-    phone.locator("#cash").get_by_role("button", name="已收现金").click()
+    phone.locator("#cash").get_by_role("link", name="已收现金").click()
+    # The confirmation says what the tap does before anything changes.
+    assert "变为已付款" in phone.locator("#confirm").inner_text()
+    phone.locator("#confirm").get_by_role("button", name="已收现金").click()
     phone.wait_for_load_state()
 
     assert "已收现金，订单已付款" in phone.locator(".messages").inner_text()
     checkout = Checkout.objects.get()
-    assert (checkout.assisted_site, checkout.on_behalf_of_name) == (market.point, "玉香")
+    assert (checkout.assisted_site, checkout.villager.name) == (market.point, "玉香")
+    assert checkout.contact_phone == "13700000009"
     assert checkout.orders.get().status == OrderStatus.PAID
     record = ServiceRecord.objects.get(kind=SiteService.ASSISTED_PURCHASE)
     assert (record.site, record.amount) == (market.point, 80)

@@ -43,7 +43,10 @@ def test_a_buyer_orders_from_two_sellers_and_picks_up_at_the_village_point_with_
     counter = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
     log_in(counter, live_server, "operator", PASSWORD)
     counter.goto(f"{live_server.url}/market/point/")
-    counter.locator("#cash").get_by_role("button", name="已收现金").click()
+    counter.locator("#cash").get_by_role("link", name="已收现金").click()
+    # The confirmation says what the tap does before anything changes.
+    assert "变为已付款" in counter.locator("#confirm").inner_text()
+    counter.locator("#confirm").get_by_role("button", name="已收现金").click()
     counter.wait_for_load_state()
     assert "已收现金，订单已付款" in counter.locator(".messages").inner_text()
 

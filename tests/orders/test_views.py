@@ -201,13 +201,18 @@ def test_the_seller_console_lists_products_and_records_stock(client, market):
     assert market.tea.stocks.get(site=market.warehouse).quantity == 7
 
 
-def test_an_operator_buys_for_a_villager_from_the_checkout_page(client, market):
+def test_an_operator_buys_for_a_villager_chosen_before_the_checkout(client, market):
     from cuncun.network.models import ServiceRecord, SiteService
 
     client.force_login(market.operator)
+    # The operator writes the villager down first; the market then carries the choice.
+    client.post(
+        "/market/assisted/",
+        {"name": "玉香", "phone": "13700000009", "village": market.point.region_id},
+    )
     client.post("/market/cart/add/", {"sku": market.coffee.pk, "quantity": 1})
     form = text(client.get("/market/checkout/"))
-    assert "我在为村民代购" in form
+    assert "为玉香（137****0009）代购" in form and "正在为玉香代购" in form
     response = client.post(
         "/market/checkout/",
         {
@@ -215,13 +220,14 @@ def test_an_operator_buys_for_a_villager_from_the_checkout_page(client, market):
             "fulfilment": "pickup",
             "pickup_site": market.point.pk,
             "payment_provider": "offline",
-            "assisted": "on",
-            "on_behalf_of_name": "玉香",
-            "on_behalf_of_phone": "13700000009",
+            "recipient_name": "玉香",
+            "recipient_phone": "13700000009",
         },
     )
     checkout = Checkout.objects.get()
     assert checkout.assisted_site == market.point and checkout.on_behalf_of_name == "玉香"
+    assert checkout.villager.phone == checkout.contact_phone == "13700000009"
+    assert "正在为玉香代购" not in text(client.get("/market/"))  # the mode ends with the order
     payment = Payment.objects.get()
     client.post(f"/market/point/cash/{payment.reference}/")
     assert ServiceRecord.objects.filter(

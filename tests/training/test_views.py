@@ -45,9 +45,32 @@ def _page(client, user, url):
     return response.content.decode()
 
 
-def test_the_training_office_sees_id_numbers_in_full(client, trained, training_office):
+def test_the_training_office_sees_lists_masked_and_opens_one_id_number_in_full_audited(
+    client, trained, training_office
+):
     page = _page(client, training_office, reverse("training:trainees"))
-    assert YUXIANG in page and "13800000001" in page
+    assert YUXIANG not in page and mask_id_number(YUXIANG) in page
+    yuxiang = Trainee.objects.get(name="玉香")
+    url = reverse("training:trainee", args=[yuxiang.pk])
+    assert YUXIANG not in _page(client, training_office, url)
+
+    shown = client.post(url).content.decode()
+
+    assert YUXIANG in shown and "13800000001" in shown
+    entry = AuditEntry.objects.for_object(yuxiang).get(action="trainee.personal_data_shown")
+    assert entry.actor == training_office
+
+
+def test_only_the_training_office_may_open_an_id_number_in_full(client, trained, office_user):
+    yuxiang = Trainee.objects.get(name="玉香")
+    client.force_login(office_user)
+    shown = client.post(reverse("training:trainee", args=[yuxiang.pk])).content.decode()
+    assert YUXIANG not in shown and "只有培训办" in shown
+    assert (
+        not AuditEntry.objects.for_object(yuxiang)
+        .filter(action="trainee.personal_data_shown")
+        .exists()
+    )
 
 
 def test_the_county_office_sees_them_masked(client, trained, office_user):

@@ -61,6 +61,8 @@ class Role:
     # Every role a person may hold, and every signed-in person: a buyer's account has no role.
     ALL = frozenset(value for value, _label in choices)
     ANY_ACCOUNT = ALL | {""}
+    # Who follows the program's figures (divisions, plan, coverage, merchants) in their menu.
+    PROGRAM_FOLLOWERS = frozenset(COUNTY_WIDE | {TOWNSHIP_STAFF})
     # Who manages accounts: everyone's (the county office) or their township's operators.
     ACCOUNT_MANAGERS = frozenset({COUNTY_OFFICE, TOWNSHIP_STAFF})
     # The accounts township staff create and look after, in their township.

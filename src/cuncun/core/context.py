@@ -6,10 +6,15 @@ def layout(request):
     return {"demo_mode": settings.CUNCUN_DEMO}
 
 
+# In a menu entry's roles: someone not logged in (a buyer's account is the role "").
+VISITOR = "visitor"
+
+
 def navigation(request):
     """Menu entries the apps declare on their AppConfig (`nav_items`), in app order: each is
-    `(label, url name)` for everyone or `(label, url name, roles)` for people in those roles, so a
-    villager's phone shows only what they can open (the pages still check for themselves)."""
+    `(label, url name)` for everyone or `(label, url name, roles)` for people in those roles
+    (`VISITOR` for someone not logged in), so that each person's menu holds what their role uses
+    and no more (the pages still check for themselves)."""
     from cuncun.core.rooms import cuncun_apps
 
     user = request.user
@@ -26,4 +31,6 @@ def navigation(request):
 def _shown_to(user, roles) -> bool:
     if roles is None:
         return True
+    if not user.is_authenticated:
+        return VISITOR in roles
     return user.is_authenticated and (user.is_superuser or user.role in roles)

@@ -27,3 +27,32 @@ def safe_next(request) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed else ""
+
+
+def confirm_page(
+    request,
+    *,
+    title: str,
+    consequences: list[str],
+    button: str,
+    back: str,
+    reason_label: str = "",
+    reason: str = "",
+):
+    """The page an action that moves money, parcels or status at one tap shows first: it says
+    what will happen and posts to its own address (the action itself) only when confirmed; a
+    reason is asked for where the ledger keeps one."""
+    from django.shortcuts import render
+
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "title": title,
+            "consequences": consequences,
+            "button": button,
+            "back": safe_next(request) or back,
+            "reason_label": reason_label,
+            "reason": reason,
+        },
+    )

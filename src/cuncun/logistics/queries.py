@@ -11,8 +11,10 @@ from cuncun.core.models import AuditEntry
 from cuncun.core.reach import Reached
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import (
+    Direction,
     EventKind,
     Parcel,
+    ParcelStatus,
     PickupPointSettings,
     Route,
     RoutePlan,
@@ -134,6 +136,23 @@ def destination_points(user):
 
 def waiting_at(site: Site):
     return Parcel.objects.on_shelf_at(site).select_related("carrier").order_by("shelf_slot")
+
+
+# A parcel in one of these states is still on its way: the point will check it in when it comes.
+ON_THE_WAY = [
+    ParcelStatus.REGISTERED,
+    EventKind.ACCEPTED,
+    EventKind.ARRIVED_HUB,
+    EventKind.DEPARTED_HUB,
+    EventKind.OUT_FOR_DELIVERY,
+]
+
+
+def bound_for(site: Site):
+    """Inbound parcels on their way to a point, not yet on its shelf: what it will check in."""
+    return Parcel.objects.filter(
+        point=site, direction=Direction.INBOUND, on_shelf=False, status__in=ON_THE_WAY
+    )
 
 
 def hold_days_of(site: Site) -> int:

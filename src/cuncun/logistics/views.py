@@ -12,11 +12,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.accounts.models import Role
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
-from cuncun.core.pages import carry_out
+from cuncun.core.pages import carry_out, confirm_page
 from cuncun.logistics import manifest as manifest_file
 from cuncun.logistics import queries, routing, services
 from cuncun.logistics.forms import (
@@ -286,8 +286,10 @@ def resend_code(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def send_back(request, pk: int):
+    if request.method == "GET":
+        return _confirm_return(request, queries.parcel_for(request.user, pk))
     form = ReasonForm(request.POST)
     reason = form.data.get("reason", "")
     return _parcel_action(
@@ -295,6 +297,29 @@ def send_back(request, pk: int):
         pk,
         lambda p: services.return_parcel(actor=request.user, parcel=p, reason=reason),
         _("The parcel goes back to the carrier."),
+    )
+
+
+def _confirm_return(request, parcel):
+    """A return cannot be taken back: the operator reads what it does and gives the reason the
+    parcel's history keeps."""
+    hold = queries.hold_days_of(parcel.pickup_site) if parcel.pickup_site_id else 0
+    return confirm_page(
+        request,
+        title=_("Return parcel %(waybill)s?") % {"waybill": parcel.waybill},
+        consequences=[
+            _("The parcel leaves shelf %(slot)s and goes back to %(carrier)s.")
+            % {"slot": parcel.shelf_slot or "—", "carrier": parcel.carrier.name},
+            _("Its pickup code stops working: %(name)s can no longer collect it here.")
+            % {"name": parcel.masked_name},
+            _("This cannot be undone at the counter."),
+        ],
+        button=_("Return the parcel"),
+        back=reverse("logistics:counter", args=[parcel.pickup_site_id])
+        if parcel.pickup_site_id
+        else reverse("logistics:parcel", args=[parcel.pk]),
+        reason_label=_("Why it goes back"),
+        reason=_("not collected within %(days)s days") % {"days": hold},
     )
 
 

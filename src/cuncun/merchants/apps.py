@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.roles import Role
+from cuncun.core.context import VISITOR
 
 
 class MerchantsConfig(AppConfig):
@@ -9,7 +10,7 @@ class MerchantsConfig(AppConfig):
     label = "merchants"
     verbose_name = _("Merchants")
     nav_items = [
-        (_("Merchants"), "merchants:list"),
+        (_("Merchants"), "merchants:list", Role.PROGRAM_FOLLOWERS | {VISITOR}),
         (
             _("Incubator tenants"),
             "merchants:tenancies",

@@ -15,7 +15,7 @@ def date_input():
 
 class ApplicationForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=SiteKind.choices)
-    region = forms.CharField(label=_("Division (code or id)"))
+    region = forms.TypedChoiceField(label=_("Township or village"), coerce=int)
     name = forms.CharField(label=_("Name"), max_length=100)
     address = forms.CharField(label=_("Address"), max_length=200)
     host = forms.CharField(label=_("Hosted in"), max_length=100, required=False)
@@ -34,6 +34,10 @@ class ApplicationForm(forms.Form):
         initial=timezone.localdate,
         widget=date_input(),
     )
+
+    def __init__(self, *args, regions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = regions
 
 
 class TransitionForm(forms.Form):
@@ -74,6 +78,12 @@ class AcceptanceForm(forms.Form):
 
 class ProfileForm(forms.Form):
     opening_hours = forms.CharField(label=_("Opening hours"), max_length=100, required=False)
+    public_phone = forms.CharField(
+        label=_("Contact number to publish"),
+        max_length=20,
+        required=False,
+        help_text=_("Shown in full on the point's public page and door sign."),
+    )
     services = forms.MultipleChoiceField(
         label=_("Services"),
         choices=SiteService.choices,

@@ -202,6 +202,8 @@ class Site(Timestamped):
     )
     equipment = models.TextField(_("equipment"), blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    # The one number a point chooses to publish; the operators' own phones stay masked.
+    public_phone = models.CharField(_("contact number to publish"), max_length=20, blank=True)
     services = models.JSONField(_("services offered"), default=list, blank=True)
     pickup_mode = models.CharField(
         _("pickup"), max_length=16, choices=PickupMode.choices, default=PickupMode.DISABLED

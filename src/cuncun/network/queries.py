@@ -17,7 +17,7 @@ from cuncun.network.models import (
     SiteService,
     SiteStatusChange,
 )
-from cuncun.regions.models import GroupCode, RegionUnit
+from cuncun.regions.models import GroupCode, Level, RegionUnit
 
 
 def console_sites(user):
@@ -205,3 +205,17 @@ def ledger_of(user, site: Site, limit: int = 50):
         .filter(site=site)
         .select_related("recorded_by")[:limit]
     )
+
+
+def division_choices(user) -> list:
+    """The divisions the user may place a site in, for a select picked by name: the county (for
+    those who act county-wide), then each township followed by its villages, grouped by township."""
+    units = list(RegionUnit.objects.visible_to(user).order_by("path"))
+    townships = [u for u in units if u.level == Level.TOWNSHIP]
+    choices = [(u.pk, u.name) for u in units if u.level == Level.COUNTY]
+    for township in townships:
+        villages = [
+            (u.pk, f"{township.name} · {u.name}") for u in units if u.parent_id == township.pk
+        ]
+        choices.append((township.name, [(township.pk, township.name), *villages]))
+    return choices

@@ -1,6 +1,7 @@
 """Every write of the service network: the lifecycle of sites, their profile and operators,
 carrier coverage and the service ledger. Each runs in one transaction and writes its audit row."""
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,8 +121,10 @@ STEP_ROLES: dict[str, tuple[frozenset, frozenset, frozenset]] = {
     "record_service": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
 }
 # What a site's own operator may do there; of the profile, only OPERATOR_FIELDS.
+# A published contact number: a mobile or a landline with its area code (0691-1234567).
+PUBLIC_PHONE = re.compile(r"[0-9][0-9 -]{5,18}[0-9]")
 OPERATOR_STEPS = {"edit_profile", "set_fee", "record_service"}
-OPERATOR_FIELDS = {"opening_hours", "services"}
+OPERATOR_FIELDS = {"opening_hours", "services", "public_phone"}
 PROFILE_FIELDS = [
     "name",
     "address",
@@ -130,6 +133,7 @@ PROFILE_FIELDS = [
     "floor_area",
     "equipment",
     "opening_hours",
+    "public_phone",
     "services",
     "pickup_mode",
     "host",
@@ -236,8 +240,14 @@ def _profile_problems(values: dict) -> list[str]:
             problems.append(_("the %s is empty") % Site._meta.get_field(name).verbose_name)
     problems += texts_too_long(
         Site,
-        {k: values[k] for k in ("name", "address", "opening_hours", "host") if k in values},
+        {
+            k: values[k]
+            for k in ("name", "address", "opening_hours", "host", "public_phone")
+            if k in values
+        },
     )
+    if values.get("public_phone") and not PUBLIC_PHONE.fullmatch(values["public_phone"]):
+        problems.append(_("the contact number may hold only digits, spaces and hyphens"))
     for name, (low, high) in COORDINATE_RANGES.items():
         if name in values and (problem := number_out_of_range(Site, name, values[name], low, high)):
             problems.append(problem)

@@ -228,7 +228,11 @@ def manage(request):
 
 @login_required
 def apply(request):
-    form = ApplicationForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    form = ApplicationForm(
+        request.POST or None,
+        regions=queries.division_choices(request.user),
+        initial={"region": request.GET.get("region", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -300,6 +304,7 @@ def _profile(site: Site) -> dict:
             "name",
             "address",
             "opening_hours",
+            "public_phone",
             "services",
             "pickup_mode",
             "latitude",

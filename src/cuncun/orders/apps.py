@@ -2,13 +2,17 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.roles import Role
+from cuncun.core.context import VISITOR
 
 
 class OrdersConfig(AppConfig):
     name = "cuncun.orders"
     label = "orders"
     verbose_name = _("Orders")
-    nav_items = [(_("Market"), "orders:market"), (_("Orders"), "orders:hub", Role.ANY_ACCOUNT)]
+    nav_items = [
+        (_("Market"), "orders:market", {VISITOR, "", Role.VILLAGE_OPERATOR, Role.MERCHANT}),
+        (_("Orders"), "orders:hub", Role.ANY_ACCOUNT - {Role.COURIER}),
+    ]
 
     def ready(self):
         from cuncun.core import reach

@@ -21,11 +21,6 @@ class CheckoutForm(forms.Form):
     payment_provider = forms.ChoiceField(
         label=_("Payment"), choices=provider_choices, widget=forms.RadioSelect
     )
-    assisted = forms.BooleanField(label=_("I am buying for a villager (代购)"), required=False)
-    on_behalf_of_name = forms.CharField(label=_("Villager's name"), max_length=50, required=False)
-    on_behalf_of_phone = forms.CharField(
-        label=_("Villager's mobile phone"), max_length=20, required=False
-    )
 
     def __init__(self, *args, points=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,3 +32,15 @@ class CheckoutForm(forms.Form):
 class ShipForm(forms.Form):
     carrier = forms.CharField(required=False, max_length=16)
     tracking_number = forms.CharField(required=False, max_length=40)
+
+
+class VillagerForm(forms.Form):
+    """A villager the point buys for: no account, just who they are and where they live."""
+
+    name = forms.CharField(label=_("Villager's name"), max_length=50)
+    phone = forms.CharField(label=_("Villager's mobile phone"), max_length=20, required=False)
+    village = forms.ModelChoiceField(label=_("Village"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from cuncun.accounts.roles import Role
 from cuncun.core.models import MoneyField, Timestamped
+from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 
 
@@ -88,6 +89,39 @@ class CartLine(models.Model):
         return f"{self.quantity} × {self.sku_id}"
 
 
+class Villager(models.Model):
+    """A villager a point's operator buys for (代购): no account, known to that point by name,
+    phone and village; chosen before the checkout so the order, its SMS and receipt are theirs."""
+
+    site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="villagers")
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    village = models.ForeignKey(
+        "regions.RegionUnit", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("villager")
+        verbose_name_plural = _("villagers")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "phone"], condition=~Q(phone=""), name="villager_phone_once_a_point"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
 class Checkout(models.Model):
     """One submission of a cart: paid at once, split into one order per merchant."""
 
@@ -100,6 +134,9 @@ class Checkout(models.Model):
     )
     on_behalf_of_name = models.CharField(_("bought for"), max_length=50, blank=True)
     on_behalf_of_phone = models.CharField(_("their phone"), max_length=20, blank=True)
+    villager = models.ForeignKey(
+        Villager, null=True, blank=True, on_delete=models.PROTECT, related_name="checkouts"
+    )
     fulfilment = models.CharField(_("fulfilment"), max_length=10, choices=Fulfilment.choices)
     pickup_site = models.ForeignKey(
         "network.Site",

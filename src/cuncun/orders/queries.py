@@ -25,8 +25,10 @@ from cuncun.orders.models import (
     PaymentStatus,
     Refund,
     RefundStatus,
+    Villager,
     follows_area_orders,
 )
+from cuncun.regions.models import RegionUnit
 
 
 def merchants_with_sales(since=None):
@@ -99,8 +101,12 @@ def orders_at_point(site: Site, status: str = ""):
 
 
 def pending_cash_payments(site: Site):
+    return pending_cash_payments_at([site])
+
+
+def pending_cash_payments_at(sites):
     return (
-        Payment.objects.filter(site=site, provider="offline", status=PaymentStatus.PENDING)
+        Payment.objects.filter(site__in=sites, provider="offline", status=PaymentStatus.PENDING)
         .select_related("checkout", "checkout__buyer")
         .order_by("id")
     )
@@ -240,3 +246,25 @@ def reached_orders(order_refs: list[str]) -> list[Reached]:
                 )
             )
     return found
+
+
+def villagers_of(site: Site, q: str = ""):
+    """The villagers a point buys for, found by name or phone."""
+    villagers = Villager.objects.filter(site=site).select_related("village")
+    if q:
+        villagers = villagers.filter(Q(name__contains=q) | Q(phone__contains=q))
+    return villagers
+
+
+def assisted_villager(user, pk: int) -> Villager | None:
+    """The villager an operator is buying for, while they still run that villager's point."""
+    return (
+        Villager.objects.filter(pk=pk, site__in=Site.objects.operated_by(user).serving())
+        .select_related("site", "village")
+        .first()
+    )
+
+
+def villages_around(site: Site):
+    """The villages of a point's township, where the villagers it buys for live."""
+    return RegionUnit.objects.filter(parent_id=site.region.township_id).order_by("name")

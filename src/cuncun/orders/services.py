@@ -21,6 +21,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Sku, Stock
 from cuncun.catalog.queries import checkout_items
 from cuncun.catalog.services import (
@@ -35,7 +36,7 @@ from cuncun.core.checks import quantity_problem, text_too_long, texts_too_long
 from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from cuncun.core.idempotency import run_once
 from cuncun.core.money import to_money
-from cuncun.core.personal import is_valid_phone
+from cuncun.core.personal import is_valid_phone, mask_phone
 from cuncun.core.sales import sales_changed
 from cuncun.core.sms import send_sms
 from cuncun.merchants.services import may_sell_for, require_seller
@@ -57,6 +58,7 @@ from cuncun.orders.models import (
     Refund,
     RefundStatus,
     Reservation,
+    Villager,
 )
 from cuncun.orders.payments import (
     PROVIDERS,
@@ -259,6 +261,8 @@ class CheckoutRequest:
     assisted_site_id: int | None = None
     on_behalf_of_name: str = ""
     on_behalf_of_phone: str = ""
+    # …for a villager the point registered (register_villager): the name and phone are theirs.
+    villager_id: int | None = None
 
     def fingerprint(self) -> dict:
         data = {k: v for k, v in self.__dict__.items() if k != "lines"}
@@ -395,11 +399,13 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     lines = p.lines
     reserved_until = p.now + timedelta(minutes=p.provider.reservation_minutes)
     total = sum((line.sku.price * line.quantity for line in lines), Decimal("0"))
+    villager = Villager.objects.get(pk=request.villager_id) if request.villager_id else None
     checkout = Checkout.objects.create(
         buyer=actor,
         assisted_site=p.assisted_site,
-        on_behalf_of_name=request.on_behalf_of_name.strip(),
-        on_behalf_of_phone=request.on_behalf_of_phone.strip(),
+        villager=villager,
+        on_behalf_of_name=villager.name if villager else request.on_behalf_of_name.strip(),
+        on_behalf_of_phone=villager.phone if villager else request.on_behalf_of_phone.strip(),
         fulfilment=request.fulfilment,
         pickup_site=p.pickup_site,
         recipient_name=request.recipient_name.strip(),
@@ -519,10 +525,14 @@ def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
             raise NotAllowed(_("Only the operator of a point may buy for a villager there."))
         if not assisted_site.is_serving:
             problems.append(_("%s is not operating") % assisted_site.name)
-        if not r.on_behalf_of_name.strip():
-            problems.append(_("give the name of the villager you are buying for"))
-        if r.on_behalf_of_phone and not is_valid_phone(r.on_behalf_of_phone.strip()):
-            problems.append(_("the villager's phone is not a mobile phone number"))
+        problems += _villager_problems(r)
+    elif r.villager_id is not None or _names_someone_else(actor, r):
+        raise NotAllowed(
+            _(
+                "An operator orders in someone else's name only as an assisted purchase: "
+                "choose the villager first, then shop for them."
+            )
+        )
     if provider.in_person and pickup_site is None and assisted_site is None:
         problems.append(
             _("cash is paid at a service point: choose pickup at a point, or pay online")
@@ -530,6 +540,30 @@ def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
     return pickup_site, assisted_site
+
+
+def _villager_problems(r: CheckoutRequest) -> list[str]:
+    if r.villager_id is not None:
+        if not Villager.objects.filter(pk=r.villager_id, site_id=r.assisted_site_id).exists():
+            return [_("the villager is not one of this point's; choose them again")]
+        return []
+    problems = []
+    if not r.on_behalf_of_name.strip():
+        problems.append(_("give the name of the villager you are buying for"))
+    if r.on_behalf_of_phone and not is_valid_phone(r.on_behalf_of_phone.strip()):
+        problems.append(_("the villager's phone is not a mobile phone number"))
+    return problems
+
+
+def _names_someone_else(actor, r: CheckoutRequest) -> bool:
+    """A village operator's own order names nobody but themselves: an order for a villager goes
+    through 代购, so that it, its pickup SMS and its receipt are the villager's."""
+    if actor.role != Role.VILLAGE_OPERATOR:
+        return False
+    name, phone = r.recipient_name.strip(), r.recipient_phone.strip()
+    return (phone not in ("", actor.phone)) or (
+        name not in ("", actor.display_name, actor.username)
+    )
 
 
 def _requested_lines(actor, r: CheckoutRequest) -> dict[int, int]:
@@ -1574,3 +1608,43 @@ def _require_refunder(actor, order: Order, checkout: Checkout) -> None:
     ):
         return
     raise NotAllowed(_("You may not refund this order at this stage."))
+
+
+# --- 代购: the villagers a point buys for ---------------------------------------------------------
+
+
+def register_villager(*, actor, site: Site, name: str, phone: str, village) -> Villager:
+    """The operator writes down a villager they buy for (no account needed): the name, the
+    mobile phone that gets the pickup SMS, and their village in the point's township. A phone the
+    point already knows gives back that villager."""
+    name, phone = name.strip(), phone.strip()
+    problems = texts_too_long(Villager, {"name": name, "phone": phone})
+    if not name:
+        problems.append(_("give the villager's name"))
+    if phone and not is_valid_phone(phone):
+        problems.append(_("the villager's phone is not a mobile phone number"))
+    if village is None or village.parent_id != site.region.township_id:
+        problems.append(_("choose the villager's village in the point's township"))
+    if problems:
+        raise InvalidInput("; ".join(problems), details={"problems": problems})
+    with transaction.atomic():
+        if not is_operator_of(actor, site):
+            raise NotAllowed(_("Only the operator of a point may buy for a villager there."))
+        known = Villager.objects.filter(site=site, phone=phone).first() if phone else None
+        if known is not None:
+            return known
+        villager = Villager.objects.create(
+            site=site, name=name, phone=phone, village=village, registered_by=actor
+        )
+        audit.record(
+            actor=actor,
+            action="villager.register",
+            obj=villager,
+            after={
+                "site": site.pk,
+                "name": name,
+                "phone": mask_phone(phone),
+                "village": village.pk,
+            },
+        )
+    return villager

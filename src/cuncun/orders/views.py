@@ -5,6 +5,7 @@ queries.py."""
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,11 +21,12 @@ from cuncun.catalog.models import Category, Sku
 from cuncun.catalog.services import InsufficientStock
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from cuncun.core.models import AuditEntry
-from cuncun.core.pages import carry_out, safe_next
+from cuncun.core.pages import carry_out, confirm_page, safe_next
 from cuncun.merchants.services import may_sell_for
 from cuncun.network.models import Carrier, Site
 from cuncun.orders import queries, services
-from cuncun.orders.forms import CheckoutForm, ShipForm
+from cuncun.orders.context import ASSISTED_VILLAGER, assisted_villager
+from cuncun.orders.forms import CheckoutForm, ShipForm, VillagerForm
 from cuncun.orders.models import (
     Fulfilment,
     OrderStatus,
@@ -157,13 +159,17 @@ def checkout(request):
         messages.error(request, _("Your cart is empty."))
         return redirect("orders:market")
     points = queries.pickup_points([sku.pk for sku, _q in lines])
-    my_site = Site.objects.operated_by(request.user).serving().first()
+    villager = assisted_villager(request)
+    my_site = (
+        villager.site if villager else Site.objects.operated_by(request.user).serving().first()
+    )
+    recipient = villager or request.user
     initial = {
         "idempotency_key": uuid.uuid4().hex,
         "fulfilment": Fulfilment.PICKUP,
         "payment_provider": "offline",
-        "recipient_phone": request.user.phone,
-        "recipient_name": request.user.display_name,
+        "recipient_phone": recipient.phone,
+        "recipient_name": villager.name if villager else request.user.display_name,
     }
     if my_site is not None and any(p.pk == my_site.pk for p in points):
         initial["pickup_site"] = my_site.pk
@@ -171,7 +177,6 @@ def checkout(request):
     shortfall = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        assisted = d["assisted"] and my_site is not None
         try:
             placed = services.place_order(
                 actor=request.user,
@@ -186,9 +191,8 @@ def checkout(request):
                     recipient_phone=d["recipient_phone"],
                     address=d["address"] if d["fulfilment"] == Fulfilment.DELIVERY else "",
                     lines=buy_now,
-                    assisted_site_id=my_site.pk if assisted else None,
-                    on_behalf_of_name=d["on_behalf_of_name"] if assisted else "",
-                    on_behalf_of_phone=d["on_behalf_of_phone"] if assisted else "",
+                    assisted_site_id=villager.site_id if villager else None,
+                    villager_id=villager.pk if villager else None,
                 ),
             )
         except InsufficientStock as error:
@@ -197,6 +201,7 @@ def checkout(request):
         except DomainError as error:
             form.add_error(None, str(error.message))
         else:
+            request.session.pop(ASSISTED_VILLAGER, None)  # the next 代购 chooses its villager
             return _pay(request, placed.checkout)
     total = sum((sku.price * q for sku, q in lines), 0)
     return render(
@@ -208,9 +213,56 @@ def checkout(request):
             "total": total,
             "buy_now": buy_now,
             "shortfall": shortfall,
-            "my_site": my_site,
+            "villager": villager,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assisted(request):
+    """代购 starts here: the operator chooses the villager (or writes a new one down); the market,
+    cart and checkout then carry that villager until the order is placed."""
+    sites = list(Site.objects.operated_by(request.user).serving().select_related("region"))
+    if not sites:
+        raise NotAllowed(_("You do not run a service point that is operating."))
+    site = sites[0]
+    q = request.GET.get("q", "").strip()
+    villages = queries.villages_around(site)
+    form = VillagerForm(
+        request.POST if "name" in request.POST else None,
+        villages=villages,
+        initial={"village": site.region},
+    )
+    villager = None
+    if "villager" in request.POST:
+        villager = queries.villagers_of(site).filter(pk=request.POST["villager"]).first()
+    elif form.is_bound and form.is_valid():
+        try:
+            villager = services.register_villager(
+                actor=request.user, site=site, **form.cleaned_data
+            )
+        except DomainError as error:
+            form.add_error(None, str(error.message))
+    if villager is not None:
+        request.session[ASSISTED_VILLAGER] = villager.pk
+        messages.success(request, _("Buying for %(name)s: choose the goods.") % {"name": villager})
+        return redirect("orders:market")
+    return render(
+        request,
+        "orders/assisted.html",
+        {"site": site, "q": q, "villagers": queries.villagers_of(site, q)[:30], "form": form},
+    )
+
+
+@login_required
+@require_POST
+def assisted_end(request):
+    request.session.pop(ASSISTED_VILLAGER, None)
+    messages.success(
+        request, _("The assisted purchase ended: you are shopping for yourself again.")
+    )
+    return redirect(settings.LOGIN_REDIRECT_URL)  # back to one's own work
 
 
 def _pay(request, checkout):
@@ -270,9 +322,22 @@ def checkout_pay(request, pk: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def checkout_cancel(request, pk: int):
     checkout = queries.buyer_checkout(request.user, pk)
+    if request.method == "GET":
+        return confirm_page(
+            request,
+            title=_("Cancel this order?"),
+            consequences=[
+                _("Orders %(numbers)s are cancelled and cannot be paid any more.")
+                % {"numbers": "、".join(o.number for o in checkout.orders.all())},
+                _("The goods kept for you go back on sale."),
+                _("To buy them again, you order again."),
+            ],
+            button=_("Cancel the order"),
+            back=reverse("orders:checkout_detail", args=[pk]),
+        )
     carry_out(
         request,
         lambda: services.cancel_checkout(actor=request.user, checkout=checkout),
@@ -487,15 +552,41 @@ def point(request):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def confirm_cash(request, reference: str):
     payment = get_object_or_404(Payment, reference=reference, provider="offline")
+    if request.method == "GET":
+        return _confirm_cash_page(request, payment)
     carry_out(
         request,
         lambda: services.confirm_offline_payment(actor=request.user, payment=payment),
         _("Cash received: the orders are paid."),
     )
     return redirect(safe_next(request) or reverse("orders:point"))
+
+
+def _confirm_cash_page(request, payment):
+    """Cash counted in the hand is confirmed once: the page says what the tap will do."""
+    waiting = queries.pending_cash_payments_at(Site.objects.operated_by(request.user))
+    if not waiting.filter(pk=payment.pk).exists():
+        raise NotFound()
+    checkout = payment.checkout
+    return confirm_page(
+        request,
+        title=_("Cash received: %(amount)s yuan?") % {"amount": payment.amount},
+        consequences=[
+            _("You confirm that you hold %(amount)s yuan in cash from %(payer)s.")
+            % {
+                "amount": payment.amount,
+                "payer": checkout.on_behalf_of_name or checkout.buyer,
+            },
+            _("Orders %(numbers)s become paid and their sellers start packing.")
+            % {"numbers": "、".join(o.number for o in checkout.orders.all())},
+            _("The cash is the point's to hand on; a mistake is put right by a refund."),
+        ],
+        button=_("Cash received"),
+        back=reverse("orders:point"),
+    )
 
 
 # --- the county office ----------------------------------------------------------------------

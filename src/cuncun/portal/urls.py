@@ -4,4 +4,8 @@ from cuncun.portal import views
 
 app_name = "portal"
 URL_PREFIX = ""
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
+    path("console/", views.console, name="console"),
+]

@@ -1,11 +1,15 @@
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cuncun.core.errors import NotAllowed
 from cuncun.core.indicators import registry
 from cuncun.plans.progress import evaluate
 from cuncun.plans.queries import plan_in_force
+from cuncun.portal import queries
+from cuncun.portal.homes import home_url
 from cuncun.regions import queries as regions
 
 # The figures the home page leads with, if their apps are installed.
@@ -44,6 +48,26 @@ def home(request):
                 if county and registry.get(code)
             ],
         },
+    )
+
+
+@login_required
+def start(request):
+    """Where the login sends everyone: their own work (portal.homes)."""
+    return redirect(home_url(request.user))
+
+
+@login_required
+def console(request):
+    """The village operator's console: one big button per job, with what waits for it."""
+    sites = queries.console_sites(request.user)
+    if not sites:
+        raise NotAllowed(_("You do not run a service point that is operating."))
+    site = next((s for s in sites if s.code == request.GET.get("site")), sites[0])
+    return render(
+        request,
+        "portal/console.html",
+        {"site": site, "sites": sites, "buttons": queries.console_buttons(request.user, site)},
     )
 
 

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.roles import Role
+from cuncun.core.context import VISITOR
 
 
 class TourismConfig(AppConfig):
@@ -9,8 +10,8 @@ class TourismConfig(AppConfig):
     label = "tourism"
     verbose_name = _("Homestays and rural tourism")
     nav_items = [
-        (_("Homestays"), "tourism:list"),
-        (_("Tourism routes"), "tourism:routes"),
+        (_("Homestays"), "tourism:list", {VISITOR, ""}),
+        (_("Tourism routes"), "tourism:routes", {VISITOR, ""}),
         (_("My homestay"), "tourism:host", {Role.MERCHANT}),
         (_("Homestay certification"), "tourism:manage", {Role.COUNTY_OFFICE, Role.TOWNSHIP_STAFF}),
     ]

@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.checks import number_out_of_range, text_too_long, texts_too_long
-from cuncun.core.errors import Conflict, InvalidInput, NotFound
+from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuncun.core.money import format_yuan, to_money
 from cuncun.core.personal import is_valid_phone, mask_id_number, mask_phone
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.training import codes, queries
-from cuncun.training.access import require_manager
+from cuncun.training.access import require_manager, sees_personal_data
 from cuncun.training.locks import (
     lock_roster_import,
     lock_session,
@@ -1182,3 +1182,13 @@ def revoke_certificate(
             reason=certificate.revoked_reason,
         )
     return certificate
+
+
+def reveal_personal_data(*, actor, trainee: Trainee) -> Trainee:
+    """The training office opens one trainee's full ID and phone number (to check them against
+    the card or call them): no one else may, and every look is kept in the audit log."""
+    if actor is None or not sees_personal_data(actor):
+        raise NotAllowed(_("Only the training office sees ID numbers in full."))
+    with transaction.atomic():
+        audit.record(actor=actor, action="trainee.personal_data_shown", obj=trainee)
+    return trainee

@@ -68,8 +68,11 @@ def _region(request) -> RegionUnit:
 
 
 def _people_context(request) -> dict:
+    # Every page shows ID and phone numbers masked; the training office opens one trainee's in
+    # full on their page, and that look is audited (services.reveal_personal_data).
     return {
-        "unmasked": sees_personal_data(request.user),
+        "unmasked": False,
+        "may_reveal": sees_personal_data(request.user),
         "may_manage": may_manage_training(request.user),
         "may_see_people": may_see_trainees(request.user),
     }
@@ -544,6 +547,9 @@ def trainees(request):
 @login_required
 def trainee_detail(request, pk: int):
     person = queries.trainee(request.user, pk)
+    revealed = request.method == "POST" and carry_out(
+        request, lambda: services.reveal_personal_data(actor=request.user, trainee=person)
+    )
     return render(
         request,
         "training/trainee.html",
@@ -552,6 +558,7 @@ def trainee_detail(request, pk: int):
             "sessions": queries.trainee_sessions(person),
             "category_labels": dict(TraineeCategory.choices),
             **_people_context(request),
+            "unmasked": revealed,
         },
     )
 

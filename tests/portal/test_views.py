@@ -78,6 +78,8 @@ def test_login_is_protected_by_csrf(gasa_staff):
     assert response.status_code == 403
 
 
+# The whole demo of every app, twice: minutes on a small machine, beyond the usual hang limit.
+@pytest.mark.timeout(1200)
 def test_load_demo_twice_makes_no_duplicates_and_marks_eight_poor_villages(db):
     load_demo()
     load_demo()

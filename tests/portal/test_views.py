@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.test import Client
 
 from cuncun.portal.demo import DEMO_PASSWORD, load_demo

@@ -194,6 +194,7 @@ def problem_for(
                 group=site.region.township_id or "county",
                 by_carrier=dict(by_carrier),
                 hub=hubs.get(station.pk) if station else None,
+                service_s=site.handling_minutes * 60 if site.handling_minutes else None,
             )
         )
     total = sum(s.parcels for s in stops)

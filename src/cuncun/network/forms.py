@@ -102,6 +102,11 @@ class ManagerProfileForm(ProfileForm):
     longitude = forms.DecimalField(
         label=_("Longitude"), required=False, max_digits=9, decimal_places=6
     )
+    handling_minutes = forms.IntegerField(
+        label=_("Handling time per delivery (minutes)"),
+        required=False,
+        help_text=_("Route planning keeps the van this long here; empty: estimated from parcels."),
+    )
 
 
 class FeeForm(forms.Form):

@@ -202,6 +202,11 @@ class Site(Timestamped):
     )
     equipment = models.TextField(_("equipment"), blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    # How long a delivery van stays to hand its parcels over here, as the point knows it (a
+    # narrow lane, stairs, a counter that checks every parcel); empty: estimated from the parcels.
+    handling_minutes = models.PositiveSmallIntegerField(
+        _("handling time per delivery (minutes)"), null=True, blank=True
+    )
     # The one number a point chooses to publish; the operators' own phones stay masked.
     public_phone = models.CharField(_("contact number to publish"), max_length=20, blank=True)
     services = models.JSONField(_("services offered"), default=list, blank=True)

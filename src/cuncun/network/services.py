@@ -133,6 +133,7 @@ PROFILE_FIELDS = [
     "floor_area",
     "equipment",
     "opening_hours",
+    "handling_minutes",
     "public_phone",
     "services",
     "pickup_mode",
@@ -140,6 +141,8 @@ PROFILE_FIELDS = [
 ]
 # The range a coordinate may take, in degrees.
 COORDINATE_RANGES = {"latitude": (-90, 90), "longitude": (-180, 180)}
+# A delivery's handling time at a point, in minutes: longer than a working day is a typing slip.
+HANDLING_MINUTES = (1, 240)
 
 
 class TransitionRefused(Conflict):
@@ -255,6 +258,15 @@ def _profile_problems(values: dict) -> list[str]:
         problem := number_out_of_range(Site, "floor_area", values["floor_area"], low=0)
     ):
         problems.append(problem)
+    handling = values.get("handling_minutes")
+    low, high = HANDLING_MINUTES
+    if handling is not None and not (
+        isinstance(handling, int) and not isinstance(handling, bool) and low <= handling <= high
+    ):
+        problems.append(
+            _("the handling time is a whole number of minutes from %(low)d to %(high)d")
+            % {"low": low, "high": high}
+        )
     if "services" in values:
         unknown = set(values["services"]) - set(dict(SiteService.choices))
         if unknown:

@@ -309,6 +309,7 @@ def _profile(site: Site) -> dict:
             "pickup_mode",
             "latitude",
             "longitude",
+            "handling_minutes",
         ]
     }
 

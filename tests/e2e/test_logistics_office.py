@@ -169,6 +169,8 @@ def test_the_office_plans_todays_routes_and_opens_a_printable_sheet(
     trunk = plan.routes.get(leg=RouteLeg.TRUNK)
     run = plan.routes.get(leg=RouteLeg.TOWNSHIP)
     assert "景洪市物流仓储配送中心" in phone.locator(f"#route-{trunk.number}").inner_text()
+    # On a phone a stop's waybills fold away; the driver opens them with a tap.
+    phone.locator(f"#route-{run.number} details.waybills summary").first.click()
     sheet = phone.locator(f"#route-{run.number}").inner_text()
     assert "嘎洒镇电商服务站 1号车" in sheet and manda_point.name in sheet and "SF1000" in sheet
 

@@ -41,4 +41,4 @@ class AnswerForm(forms.Form):
 
 class RepaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount repaid (yuan)"), max_digits=14, decimal_places=2)
-    paid_on = _date(_("Paid on"))
+    paid_on = _date(_("Repaid on"))

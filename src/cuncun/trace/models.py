@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import Timestamped
 
@@ -347,22 +348,24 @@ class BizStep:
     HOLDING = "holding"  # 封存
     RECALLING = "recalling"  # 召回
 
+    # In the journey's context: trace comes before orders and logistics, and their states
+    # (已发货, 已打包 …) must not read as a journey's steps, nor the other way round.
     choices = [
-        (COMMISSIONING, _("harvested")),
-        (INSPECTING, _("inspected")),
-        (PACKING, _("packed")),
-        (TRANSFORMING, _("mixed or repacked")),
-        (STOCKING, _("stocked")),
-        (RETAIL_SELLING, _("sold")),
-        (SHIPPING, _("shipped")),
-        (RECEIVING, _("received")),
-        (DEPARTING, _("departed")),
-        (ARRIVING, _("arrived")),
-        (ACCEPTING, _("accepted by the carrier")),
-        (STORING, _("waiting for pickup")),
-        (REMOVING, _("picked up")),
-        (HOLDING, _("held")),
-        (RECALLING, _("recalled")),
+        (COMMISSIONING, pgettext_lazy("journey step", "harvested")),
+        (INSPECTING, pgettext_lazy("journey step", "inspected")),
+        (PACKING, pgettext_lazy("journey step", "packed")),
+        (TRANSFORMING, pgettext_lazy("journey step", "mixed or repacked")),
+        (STOCKING, pgettext_lazy("journey step", "stocked")),
+        (RETAIL_SELLING, pgettext_lazy("journey step", "sold")),
+        (SHIPPING, pgettext_lazy("journey step", "shipped")),
+        (RECEIVING, pgettext_lazy("journey step", "received")),
+        (DEPARTING, pgettext_lazy("journey step", "departed")),
+        (ARRIVING, pgettext_lazy("journey step", "arrived")),
+        (ACCEPTING, pgettext_lazy("journey step", "accepted by the carrier")),
+        (STORING, pgettext_lazy("journey step", "waiting for pickup")),
+        (REMOVING, pgettext_lazy("journey step", "picked up")),
+        (HOLDING, pgettext_lazy("journey step", "held")),
+        (RECALLING, pgettext_lazy("journey step", "recalled")),
     ]
 
 

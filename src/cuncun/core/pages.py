@@ -1,9 +1,13 @@
 """What every app's pages share when they carry out a service for a person."""
 
-from django.contrib import messages
-from django.utils.http import url_has_allowed_host_and_scheme
+from datetime import date
 
-from cuncun.core.errors import DomainError
+from django.contrib import messages
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from cuncun.core.errors import DomainError, InvalidInput
 
 
 def carry_out(request, action, success: str = "") -> bool:
@@ -56,3 +60,13 @@ def confirm_page(
             "reason": reason,
         },
     )
+
+
+def day_param(value: str | None) -> date:
+    """A day a page was asked for (`?day=`, `?on=`) as YYYY-MM-DD; today when none was given."""
+    if not value:
+        return timezone.localdate()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidInput(_("The date must be written as YYYY-MM-DD.")) from error

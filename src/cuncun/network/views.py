@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.exports import csv_response, xlsx_file_response, xml_text
 from cuncun.core.indicators import registry
-from cuncun.core.pages import carry_out
+from cuncun.core.pages import carry_out, day_param
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
     AcceptanceForm,
@@ -43,15 +43,6 @@ COVERAGE_SERIES = [
     "poor_village_coverage",
     "carrier_township_coverage",
 ]
-
-
-def _day(value: str | None) -> date:
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(_("The date must be written as YYYY-MM-DD.")) from error
 
 
 # --- public pages ----------------------------------------------------------------------------
@@ -116,7 +107,7 @@ def site_sign(request, code: str):
 def coverage(request):
     """三级覆盖: the indicators over time, per township, and the villages still without a point."""
     county = RegionUnit.objects.filter(level=Level.COUNTY).first()
-    day = _day(request.GET.get("on"))
+    day = day_param(request.GET.get("on"))
     plan = plan_in_force(county, on=day) if county else None
     months = queries.chart_months(day, plan.ends_on if plan else None)
     timeline = CoverageTimeline.build(county)
@@ -156,7 +147,7 @@ def daily_report(request):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
     _require_console(request.user)
-    day = _day(request.GET.get("day"))
+    day = day_param(request.GET.get("day"))
     rows = queries.daily_service_report(request.user, day)
     if request.GET.get("format") == "xml":
         return _report_xml(rows, day)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.core.exports import xlsx_response
-from cuncun.core.pages import carry_out
+from cuncun.core.pages import carry_out, day_param
 from cuncun.oversight import queries, scoring, services
 from cuncun.oversight.access import (
     Reporter,
@@ -26,15 +26,6 @@ from cuncun.oversight.models import Assessed, MilestoneCompletion, ReportForm, R
 from cuncun.oversight.pack import evaluation_pack
 from cuncun.oversight.periods import PeriodType, parse_period, period_containing
 from cuncun.regions.models import RegionUnit
-
-
-def _day(value: str | None) -> date:
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(_("The date must be written as YYYY-MM-DD.")) from error
 
 
 def last_closed_month(today: date) -> str:
@@ -148,7 +139,7 @@ def complete_milestone(request, key: str):
             actor=request.user,
             milestone=milestone,
             unit=unit,
-            completed_on=_day(request.POST.get("completed_on")),
+            completed_on=day_param(request.POST.get("completed_on")),
             note=request.POST.get("note", ""),
             evidence=request.FILES.get("evidence"),
         ),

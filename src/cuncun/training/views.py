@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
 from cuncun.core.exports import xlsx_file_response
-from cuncun.core.pages import carry_out
+from cuncun.core.pages import carry_out, day_param
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import browse_root, find_unit
 from cuncun.training import codes, queries, services
@@ -43,15 +43,6 @@ from cuncun.training.models import (
     TraineeCategory,
 )
 from cuncun.training.roster import template_workbook
-
-
-def _day(value: str | None) -> date:
-    if not value:
-        return timezone.localdate()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidInput(_("The date must be written as YYYY-MM-DD.")) from error
 
 
 def _county() -> RegionUnit:
@@ -85,7 +76,7 @@ def home(request):
     """培训: the training plan's figures for an area (person-times, persons, talents, spending),
     against the plan."""
     region = _region(request)
-    day = _day(request.GET.get("on"))
+    day = day_param(request.GET.get("on"))
     plan = queries.plan_for(region, day)
     start = plan.starts_on if plan else date.min
     money = queries.spending(region, start, day)
@@ -122,7 +113,7 @@ def home(request):
 def talents(request):
     """电商人才: every administrative village with its talents; those still lacking one first."""
     region = _region(request)
-    day = _day(request.GET.get("on"))
+    day = day_param(request.GET.get("on"))
     rows = queries.talents_per_village(region, day)
     return render(
         request,
@@ -370,7 +361,7 @@ def checkin_code(request, code: str):
     """The day's check-in QR code, to project or print at the session (one code per day)."""
     require_manager(request.user)
     session = queries.session_by_code(code)
-    day = _day(request.GET.get("day")) if request.GET.get("day") else _default_day(session)
+    day = day_param(request.GET.get("day")) if request.GET.get("day") else _default_day(session)
     if not session.includes(day):
         raise InvalidInput(_("%s is not a day of this session.") % day)
     url = checkin_url(request, session, day)
@@ -567,7 +558,7 @@ def trainee_detail(request, pk: int):
 def followup(request):
     """Which trainees later appear as merchants or operators, and sell."""
     region = _region(request)
-    day = _day(request.GET.get("on"))
+    day = day_param(request.GET.get("on"))
     report = follow_up(request.user, region, until=day)
     page = Paginator(report.linked, queries.PAGE_SIZE).get_page(request.GET.get("page", 1))
     return render(

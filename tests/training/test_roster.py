@@ -101,6 +101,9 @@ def test_the_same_person_on_two_rows_is_merged_into_one(session):
     report = _import(session, rows)
 
     assert report.good_rows == 2 and report.new_trainees == 1
+    assert [(m["row"], m["into"]) for m in report.merged] == [(4, 3)]
+    assert "与第 3 行是同一人" in report.merged[0]["reason"]
+    assert id_number(1) not in report.merged[0]["reason"]  # masked in the report
     trainee = Trainee.objects.get()
     assert sorted(Attendance.objects.values_list("day", flat=True)) == [
         date(2017, 5, 12),

@@ -275,6 +275,24 @@ def test_the_progress_row_polls_while_the_import_runs(client, session, training_
     assert "hx-get" not in fragment and 'data-status="done"' in fragment
 
 
+def test_the_import_page_tells_row_by_row_which_rows_were_merged(
+    client, session, training_office, immediate_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(training_office)
+    data = roster_file([person_row(1), person_row(2), person_row(1, days="2017-05-12")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("training:roster_upload", args=[session.code]),
+            {"file": SimpleUploadedFile("花名册.xlsx", data)},
+        )
+
+    page = client.get(response.url).content.decode()
+
+    assert 'data-status="done"' in page and Trainee.objects.count() == 2
+    assert 'id="merged-rows"' in page
+    assert "第 5 行: 与第 3 行是同一人" in page
+
+
 def test_township_staff_cannot_upload_rosters(client, session, gasa_staff):
     client.force_login(gasa_staff)
     response = client.post(

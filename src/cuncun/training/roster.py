@@ -131,6 +131,25 @@ class CheckedRoster:
     def bad_rows(self) -> int:
         return len({p["row"] for p in self.problems})
 
+    @property
+    def merged(self) -> list[dict]:
+        """Each row that repeats a person of an earlier row, told row by row: its days and
+        categories went to that person, who is imported once."""
+        merged = [
+            {
+                "row": row,
+                "into": person.row,
+                "reason": _(
+                    "The same person as row %(first)d (%(name)s, %(id)s): merged into that row, "
+                    "their days counted once."
+                )
+                % {"first": person.row, "name": person.name, "id": mask_id_number(person.id_number)},
+            }
+            for person in self.rows
+            for row in person.merged_rows
+        ]
+        return sorted(merged, key=lambda m: m["row"])
+
 
 def _heading(value) -> str:
     text = "" if value is None else str(value)

@@ -566,6 +566,7 @@ class RosterReport:
     good_rows: int
     bad_rows: int
     problems: list[dict]
+    merged: list[dict] = field(default_factory=list)  # rows repeating a person, merged into one
     imported: bool = False
     new_trainees: int = 0
     known_trainees: int = 0
@@ -617,6 +618,7 @@ def import_roster(
         good_rows=checked.good_rows,
         bad_rows=checked.bad_rows,
         problems=checked.problems,
+        merged=checked.merged,
     )
     if not checked.rows:
         if not checked.problems:

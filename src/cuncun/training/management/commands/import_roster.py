@@ -94,5 +94,5 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(outcome, ensure_ascii=False, default=str))
             return
         self.stdout.write(message)
-        for p in outcome["problems"]:
+        for p in sorted(outcome["problems"] + outcome.get("merged", []), key=lambda p: p["row"]):
             self.stdout.write(_("Row %(row)s: %(reason)s") % p)

@@ -30,9 +30,11 @@ from cuncun.logistics.services import (
     record_event,
 )
 from cuncun.logistics.views import NOTE_MESSAGES
-from cuncun.network.models import SiteService, SiteStatus
+from cuncun.network.models import SiteKind, SiteService, SiteStatus
 from cuncun.network.services import change_site_status, set_site_fee
+from cuncun.regions.models import RegionUnit
 from tests.conftest import township
+from tests.factories import site_in
 from tests.logistics.conftest import at, logged_in
 
 
@@ -344,6 +346,29 @@ def test_a_courier_opens_the_route_sheets_of_their_area_only(
     assert sheet.status_code == 200 and "嘎洒镇电商服务站 1号车" in sheet.content.decode()
     assert logged_in(gasa_courier).get("/logistics/routes/").status_code == 404
     assert logged_in(menglong_courier).get(f"/logistics/routes/{plan.pk}/").status_code == 404
+
+
+def test_a_courier_reads_on_the_trunk_sheet_only_their_own_townships_waybills(
+    make_user, office_user, warehouse, gasa_station, manda_point, carriers
+):
+    # Given a trunk that drops at 嘎洒镇's station and at 勐龙镇's
+    menglong_village = RegionUnit.objects.filter(parent=township("勐龙镇")).order_by("code").first()
+    site_in(township("勐龙镇"), SiteKind.TOWNSHIP_STATION, name="勐龙镇服务站")
+    menglong_point = site_in(menglong_village, name="勐龙镇某村服务点")
+    at_the_warehouse(carriers, warehouse, manda_point, waybill="SF-GASA")
+    at_the_warehouse(carriers, warehouse, menglong_point, waybill="SF-MENGLONG")
+    plan = plan_routes(actor=office_user, day=timezone.localdate())
+    trunk = Route.objects.get(plan=plan, leg=RouteLeg.TRUNK)
+    gasa_courier = make_user("gasa-driver", Role.COURIER, township("嘎洒镇"))
+    url = f"/logistics/routes/{plan.pk}/?route={trunk.number}"
+
+    sheet = logged_in(gasa_courier).get(url).content.decode()
+    whole = logged_in(office_user).get(url).content.decode()
+
+    assert "勐龙镇服务站" in sheet  # the stop is on the van's way …
+    assert "SF-GASA" in sheet and "SF-MENGLONG" not in sheet  # … its waybills are not theirs
+    assert "其他区域的包裹" in sheet
+    assert "SF-GASA" in whole and "SF-MENGLONG" in whole
 
 
 def test_the_plans_are_for_the_county_office_and_the_hubs(

@@ -244,6 +244,17 @@ def routes_for(user):
     return routes.none()
 
 
+def stops_with_waybills(user, route: Route) -> set[int]:
+    """The stops of a route whose waybills a user may read: every stop for those who plan and
+    run the hubs; for a courier only the stops in their area. A trunk van also stops at other
+    townships' stations, whose parcels are not theirs to list."""
+    stops = route.stops.all()
+    if runs_hubs(user):
+        return {stop.pk for stop in stops}
+    area = set(Site.objects.visible_to(user).values_list("pk", flat=True))
+    return {stop.pk for stop in stops if stop.site_id in area}
+
+
 def todays_routes(user):
     """A driver's route sheets for today, from today's plan."""
     return (

@@ -518,9 +518,11 @@ def route_sheet(request, pk: int):
     if not sheets:
         raise NotFound()
     for route in sheets:
+        readable = queries.stops_with_waybills(request.user, route)
         for stop in route.stops.all():
             # On the trunk, a station's stop takes its village points' parcels on too.
             stop.onward = sum(1 for p in stop.parcels.all() if p.point_id != stop.site_id)
+            stop.waybills_shown = stop.pk in readable
     saving = None
     if plan.naive_km:
         saving = round(100 * (1 - plan.total_km / plan.naive_km))

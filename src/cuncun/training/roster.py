@@ -143,7 +143,11 @@ class CheckedRoster:
                     "The same person as row %(first)d (%(name)s, %(id)s): merged into that row, "
                     "their days counted once."
                 )
-                % {"first": person.row, "name": person.name, "id": mask_id_number(person.id_number)},
+                % {
+                    "first": person.row,
+                    "name": person.name,
+                    "id": mask_id_number(person.id_number),
+                },
             }
             for person in self.rows
             for row in person.merged_rows

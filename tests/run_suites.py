@@ -1,4 +1,9 @@
-"""`make test`: the whole suite on SQLite, then again on PostgreSQL.
+"""`make test`: the whole suite on SQLite and on PostgreSQL, both at once.
+
+The two runs share nothing (each has its own database; the browser tests' servers take free
+ports), and each mostly waits on its own database or browser, so running them side by side takes
+the time of the longer one rather than the sum. Each run's output goes to its own log under
+`var/test-logs/` and is printed whole when the run ends, so that the two never interleave.
 
 CUNCUN_TEST_POSTGRES=required (CI) fails the run when PostgreSQL is not reachable, and
 CUNCUN_E2E=required fails it when Chromium is missing, each with a message saying which; otherwise
@@ -30,24 +35,41 @@ def main() -> int:
         return 1
 
     args = sys.argv[1:]
-    print("== suite on SQLite ==", flush=True)
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    status = _pytest(args, env)
+    sqlite_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    runs = {"SQLite": _start(args, sqlite_env)}
     if pg_problem:
         print(f"PostgreSQL not reachable at {pg_url} ({pg_problem}): its run is skipped.")
-        return status
-    print("== suite on PostgreSQL ==", flush=True)
-    # A fresh database per run, so that two runs on one machine cannot meet.
-    env = {
-        **os.environ,
-        "DATABASE_URL": pg_url,
-        "CUNCUN_TEST_DB_NAME": f"test_cuncun_{uuid.uuid4().hex[:8]}",
-    }
-    return _pytest([*args, "--create-db"], env) or status
+    else:
+        # A fresh database per run, so that two runs on one machine cannot meet.
+        pg_env = {
+            **os.environ,
+            "DATABASE_URL": pg_url,
+            "CUNCUN_TEST_DB_NAME": f"test_cuncun_{uuid.uuid4().hex[:8]}",
+        }
+        runs["PostgreSQL"] = _start([*args, "--create-db"], pg_env)
+    statuses = [_finish(name, run) for name, run in runs.items()]
+    return next((status for status in statuses if status), 0)
 
 
-def _pytest(args: list[str], env: dict) -> int:
-    return subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+LOGS = Path(__file__).resolve().parent.parent / "var" / "test-logs"
+
+
+def _start(args: list[str], env: dict) -> tuple[subprocess.Popen, Path]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"suite-{uuid.uuid4().hex[:8]}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    return process, log
+
+
+def _finish(name: str, run: tuple[subprocess.Popen, Path]) -> int:
+    process, log = run
+    status = process.wait()
+    print(f"== suite on {name} ({'passed' if status == 0 else f'failed: {status}'}) ==")
+    print(log.read_text(encoding="utf-8", errors="replace"), flush=True)
+    return status
 
 
 def _postgres_problem(url: str) -> str | None:

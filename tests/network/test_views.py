@@ -20,7 +20,7 @@ from cuncun.network.services import (
 )
 from tests.conftest import PASSWORD, village
 from tests.factories import site_in
-from tests.network.builders import GOOD_ROW, register_file
+from tests.network.builders import GOOD_ROW, import_register, register_file
 
 
 def _xlsx(rows) -> io.BytesIO:
@@ -50,9 +50,8 @@ def test_an_import_with_a_bad_row_imports_nothing_and_names_the_row(gasa_staff):
         "2017-03-01",
         None,
     ]
-    response = _client("gasa").post("/network/manage/import/", {"file": _xlsx([GOOD_ROW, bad])})
-    assert response.status_code == 400
-    page = response.content.decode()
+    page = import_register(_client("gasa"), _xlsx([GOOD_ROW, bad]))
+    assert 'data-status="failed"' in page
     assert "第 3 行" in page and "不存在村" in page
     assert not Site.objects.exists()
 
@@ -72,10 +71,8 @@ def test_the_good_rows_import_when_the_user_chooses_so(gasa_staff):
         "2017-03-01",
         None,
     ]
-    response = _client("gasa").post(
-        "/network/manage/import/", {"file": _xlsx([GOOD_ROW, bad]), "good_rows_only": "on"}
-    )
-    assert response.status_code == 200
+    page = import_register(_client("gasa"), _xlsx([GOOD_ROW, bad]), good_rows_only="on")
+    assert 'data-status="done"' in page and "第 3 行" in page  # imported, the bad row told
     site = Site.objects.get()
     assert (site.name, site.status, site.services) == (
         "曼达村电商服务点",
@@ -86,28 +83,24 @@ def test_the_good_rows_import_when_the_user_chooses_so(gasa_staff):
 
 
 def test_a_row_outside_the_importers_township_is_refused(menglong_staff):
-    response = _client("menglong").post("/network/manage/import/", {"file": _xlsx([GOOD_ROW])})
-    assert response.status_code == 400
-    assert "不在您负责的范围" in response.content.decode()
+    page = import_register(_client("menglong"), _xlsx([GOOD_ROW]))
+    assert 'data-status="failed"' in page
+    assert "不在您负责的范围" in page
     assert not Site.objects.exists()
 
 
 def test_only_the_office_registers_sites_already_operating(gasa_staff, office_user):
     row = [*GOOD_ROW[:-1], "2017-04-01"]
-    assert (
-        _client("gasa").post("/network/manage/import/", {"file": _xlsx([row])}).status_code == 400
-    )
-    assert (
-        _client("office").post("/network/manage/import/", {"file": _xlsx([row])}).status_code == 200
-    )
+    assert 'data-status="failed"' in import_register(_client("gasa"), _xlsx([row]))
+    assert 'data-status="done"' in import_register(_client("office"), _xlsx([row]))
     assert Site.objects.get().status == SiteStatus.OPERATING
 
 
 def test_a_file_that_is_not_excel_is_refused_clearly(gasa_staff):
     file = io.BytesIO(b"not a spreadsheet")
     file.name = "x.xlsx"
-    response = _client("gasa").post("/network/manage/import/", {"file": file})
-    assert response.status_code == 400 and "Excel" in response.content.decode()
+    page = import_register(_client("gasa"), file)
+    assert 'data-status="failed"' in page and "Excel" in page
 
 
 def test_the_export_reimports_as_the_same_register(office_user):
@@ -389,19 +382,16 @@ def test_an_application_out_of_range_is_a_message_not_an_error(gasa_staff):
 
 def test_an_import_row_dated_in_the_future_is_reported_with_its_row_number(gasa_staff):
     future = [*GOOD_ROW[:10], (timezone.localdate() + timedelta(days=3)).isoformat(), None]
-    response = _client("gasa").post(
-        "/network/manage/import/", {"file": _xlsx([GOOD_ROW, GOOD_ROW, future])}
-    )
-    page = response.content.decode()
-    assert response.status_code == 400 and "第 4 行" in page and "未来" in page
+    page = import_register(_client("gasa"), _xlsx([GOOD_ROW, GOOD_ROW, future]))
+    assert 'data-status="failed"' in page and "第 4 行" in page and "未来" in page
     assert not Site.objects.exists()
 
 
 def test_county_level_sites_import_without_a_township(office_user):
     row = ["市级公共服务中心", "", "", "公共服务中心", "市区", "", "", 300]
     row += ["", "", "2017-01-01", "2017-01-20"]
-    response = _client("office").post("/network/manage/import/", {"file": _xlsx([row])})
-    assert response.status_code == 200, response.content.decode()
+    page = import_register(_client("office"), _xlsx([row]))
+    assert 'data-status="done"' in page, page
     site = Site.objects.get()
     assert (site.kind, site.region.level, site.status) == (
         SiteKind.COUNTY_CENTER,
@@ -413,9 +403,8 @@ def test_county_level_sites_import_without_a_township(office_user):
 def test_township_staff_importing_a_station_are_told_their_role_may_not(gasa_staff):
     row = ["乡镇服务站", "嘎洒镇", "", "嘎洒站", "镇上", "", "", None, "", ""]
     row += ["2017-01-01", None]
-    response = _client("gasa").post("/network/manage/import/", {"file": _xlsx([row])})
-    page = response.content.decode()
-    assert response.status_code == 400 and "您的角色不能" in page and "不在您负责" not in page
+    page = import_register(_client("gasa"), _xlsx([row]))
+    assert 'data-status="failed"' in page and "您的角色不能" in page and "不在您负责" not in page
 
 
 def test_an_exported_register_imports_again_without_duplicates(office_user):
@@ -428,11 +417,10 @@ def test_an_exported_register_imports_again_without_duplicates(office_user):
     # when it is imported back unchanged
     again = io.BytesIO(exported)
     again.name = "sites.xlsx"
-    response = client.post("/network/manage/import/", {"file": again})
+    page = import_register(client, again)
 
     # then nothing is added and nothing changed
-    assert response.status_code == 200, response.content.decode()
-    assert "0 个站点已登记，0 个已更新，2 个未变" in response.content.decode()
+    assert "0 个站点已登记，0 个已更新，2 个未变" in page, page
     assert Site.objects.count() == 2
 
     # and a name edited in the file updates that site
@@ -445,7 +433,7 @@ def test_an_exported_register_imports_again_without_duplicates(office_user):
     book.save(edited)
     edited.seek(0)
     edited.name = "sites.xlsx"
-    client.post("/network/manage/import/", {"file": edited})
+    import_register(client, edited)
     assert Site.objects.count() == 2
     assert Site.objects.filter(name="曼达村益农服务点", kind=SiteKind.VILLAGE_POINT).exists()
 

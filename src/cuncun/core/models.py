@@ -1,7 +1,10 @@
 """Base mixins and the two ledgers every app writes into: the audit log and idempotency keys."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -127,3 +130,109 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.channel} → {self.to}: {self.text[:30]}"
+
+
+class ImportStatus:
+    """Where a spreadsheet import handed to a background worker stands."""
+
+    QUEUED = "queued"  # uploaded, waiting for a worker
+    VALIDATING = "validating"  # the worker is checking the rows
+    NEEDS_DECISION = "needs_decision"  # bad rows found, nothing imported: the user decides
+    IMPORTING = "importing"  # writing the good rows
+    DONE = "done"  # imported
+    FAILED = "failed"  # could not be read or written, or bad rows; nothing imported
+    DISCARDED = "discarded"  # bad rows, and the user chose to import nothing
+
+    # In their own context: "queued" and "failed" are also the SMS outbox's words, told otherwise.
+    choices = [
+        (QUEUED, pgettext_lazy("file import", "queued")),
+        (VALIDATING, pgettext_lazy("file import", "checking rows")),
+        (NEEDS_DECISION, pgettext_lazy("file import", "bad rows: nothing imported")),
+        (IMPORTING, pgettext_lazy("file import", "importing")),
+        (DONE, pgettext_lazy("file import", "imported")),
+        (FAILED, pgettext_lazy("file import", "failed")),
+        (DISCARDED, pgettext_lazy("file import", "discarded")),
+    ]
+    RUNNING = {QUEUED, VALIDATING, IMPORTING}
+    FINISHED = {DONE, FAILED, DISCARDED}
+    # A running import that has not moved for this long has lost its worker (a crash, a restart):
+    # checking reports progress every few hundred rows and writing takes well under a minute.
+    STALLED_AFTER = timedelta(minutes=10)
+
+
+class FileImport(models.Model):
+    """A spreadsheet handed in for a background worker to check and import, with its progress
+    and outcome, so that a large file never holds a request and the page can show how far it got.
+
+    The file is kept in the database (any worker can read it, no shared disk) only until the
+    import ends: the personal data in it is then stored once, on the rows it made, or nowhere."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file"), max_length=200)
+    content = models.BinaryField(_("file content"), null=True, blank=True)
+    good_rows_only = models.BooleanField(_("import the good rows only"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ImportStatus.choices,
+        default=ImportStatus.QUEUED,
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
+    good_rows = models.PositiveIntegerField(_("good rows"), default=0)
+    bad_rows = models.PositiveIntegerField(_("bad rows"), default=0)
+    problems = models.JSONField(_("bad rows"), default=list, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    progressed_at = models.DateTimeField(
+        _("last progress at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the worker last reported progress: a running import silent for long has stalled."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ImportStatus.RUNNING
+
+    @property
+    def is_stalled(self) -> bool:
+        """Running, but its worker has not reported for STALLED_AFTER: shown as failed."""
+        last = self.progressed_at or self.uploaded_at
+        return (
+            self.is_running
+            and last is not None
+            and timezone.now() - last > ImportStatus.STALLED_AFTER
+        )
+
+    @property
+    def is_progressing(self) -> bool:
+        """What the page follows (polls) until it ends."""
+        return self.is_running and not self.is_stalled
+
+    @property
+    def state_label(self) -> str:
+        if self.is_stalled:
+            return str(_("stalled: failed"))
+        return self.get_status_display()
+
+    @property
+    def stalled_minutes(self) -> int:
+        return int(ImportStatus.STALLED_AFTER.total_seconds() // 60)
+
+    @property
+    def percent(self) -> int:
+        if self.status in ImportStatus.FINISHED | {ImportStatus.NEEDS_DECISION}:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, int(self.processed_rows * 100 / self.total_rows))

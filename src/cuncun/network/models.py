@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from cuncun.accounts.models import Role
-from cuncun.core.models import MoneyField, Timestamped
+from cuncun.core.models import FileImport, MoneyField, Timestamped
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 
@@ -549,3 +549,20 @@ class ServiceRecord(models.Model):
 
     def __str__(self):
         return f"{self.site} {self.day} {self.get_kind_display()}"
+
+
+class SiteImport(FileImport):
+    """A register of sites handed in from Excel, checked and written by a background worker (a
+    register may have thousands of rows: it never holds a request)."""
+
+    update_existing = models.BooleanField(
+        _("a row naming a registered site updates it"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("site import")
+        verbose_name_plural = _("site imports")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.file_name

@@ -12,6 +12,7 @@ from cuncun.network.models import (
     CarrierService,
     ServiceRecord,
     Site,
+    SiteImport,
     SiteKind,
     SiteOperator,
     SiteService,
@@ -23,6 +24,21 @@ from cuncun.regions.models import GroupCode, Level, RegionUnit
 def console_sites(user):
     """The sites of the management console: see SiteQuerySet.in_console_of."""
     return Site.objects.in_console_of(user).select_related("region", "region__parent")
+
+
+def site_imports_of(user):
+    """The register imports a user may follow: their own; the county office's, everyone's."""
+    imports = SiteImport.objects.defer("content")
+    if user.manages_reference_data:
+        return imports
+    return imports.filter(uploaded_by=user)
+
+
+def site_import(user, pk: int) -> SiteImport:
+    job = site_imports_of(user).filter(pk=pk).first()
+    if job is None:
+        raise NotFound(details={"import": pk})
+    return job
 
 
 def public_site(code: str) -> Site:

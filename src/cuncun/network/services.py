@@ -2,7 +2,8 @@
 carrier coverage and the service ledger. Each runs in one transaction and writes its audit row."""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -17,15 +18,18 @@ from cuncun.core import audit
 from cuncun.core.checks import number_out_of_range, texts_too_long
 from cuncun.core.errors import (
     Conflict,
+    DomainError,
     InvalidInput,
     NotAllowed,
     NotFound,
     OutOfScope,
     row_problem,
 )
+from cuncun.core.models import ImportStatus
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
 from cuncun.core.scoping import require_in_scope
+from cuncun.network import spreadsheet
 from cuncun.network.locks import lock_code_counter, lock_site
 from cuncun.network.models import (
     ACCEPTANCE_ITEMS,
@@ -36,12 +40,14 @@ from cuncun.network.models import (
     ServiceRecord,
     Site,
     SiteFee,
+    SiteImport,
     SiteKind,
     SiteOperator,
     SitePhoto,
     SiteService,
     SiteStatus,
     SiteStatusChange,
+    has_console,
 )
 from cuncun.regions.models import Level, RegionUnit
 
@@ -878,6 +884,13 @@ class ImportReport:
     unchanged: int
     problems: list[dict]
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# A register's worker reports how far it got every this many rows checked.
+PROGRESS_EVERY = 100
+
 
 def import_sites(
     *,
@@ -886,20 +899,28 @@ def import_sites(
     problems: list[dict],
     good_rows_only: bool = False,
     update_existing: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_written: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     """Register the sites read from a spreadsheet, and update the profile of those a row names
     by their site code (so an exported register imports again without duplicates). A row
     without a code that names a registered site (same village, kind and name) is a duplicate,
     refused unless the user chose to update existing sites; so is a row repeating an earlier
     row of the file. Every row is checked against the rules the services apply; with bad rows
-    nothing is imported unless the user chose to import the good ones."""
+    nothing is imported unless the user chose to import the good ones. `on_written` runs in the
+    transaction that writes the rows, with the report: what it refuses rolls them back."""
     problems = list(problems)
     good = []
-    for row in rows:
-        found = _duplicate_problems(row, rows, update_existing) + _row_problems(actor, row)
+    first_rows: dict[tuple, int] = {}
+    registered = _registered_sites(rows)
+    for done, row in enumerate(rows, start=1):
+        found = _duplicate_problems(row, first_rows, registered, update_existing)
+        found += _row_problems(actor, row)
         problems += [row_problem(row.row, code, reason) for code, reason in found]
         if not found:
             good.append(row)
+        if on_progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+            on_progress(done, len(rows))
     problems.sort(key=lambda p: p["row"])
     if problems and not good_rows_only:
         raise InvalidInput(
@@ -916,38 +937,46 @@ def import_sites(
             elif _profile_changes(row):
                 update_site_profile(actor=actor, site=row.site, changes=_profile_changes(row))
                 updated += 1
-    return ImportReport(
-        imported=imported,
-        updated=updated,
-        unchanged=len(good) - imported - updated,
-        problems=problems,
-    )
+        report = ImportReport(
+            imported=imported,
+            updated=updated,
+            unchanged=len(good) - imported - updated,
+            problems=problems,
+        )
+        if on_written:
+            on_written(report)
+    return report
 
 
 def _site_key(kind, region_id, name) -> tuple:
     return (kind, region_id, name.strip())
 
 
-def _duplicate_problems(row, rows: list, update_existing: bool) -> list[tuple[str, str]]:
+def _registered_sites(rows: list) -> dict[tuple, Site]:
+    """The registered sites that rows without a code may name, by village, kind and name (the
+    first registered, where two share them), read in one query."""
+    uncoded = [row for row in rows if row.site is None]
+    found = Site.objects.filter(
+        region__in={row.region.pk for row in uncoded},
+        kind__in={row.kind for row in uncoded},
+        name__in={row.name.strip() for row in uncoded},
+    ).order_by("-pk")
+    return {_site_key(s.kind, s.region_id, s.name): s for s in found}
+
+
+def _duplicate_problems(
+    row, first_rows: dict, registered: dict, update_existing: bool
+) -> list[tuple[str, str]]:
     """A row without a code is matched by village, kind and name: against the rows above it in
-    the file, then against the registered sites (which it updates when the user asks so)."""
+    the file (`first_rows`: each key's first row, filled as the rows are read), then against the
+    registered sites (which it updates when the user asks so)."""
     if row.site is not None:
         return []
     key = _site_key(row.kind, row.region.pk, row.name)
-    earlier = next(
-        (
-            other.row
-            for other in rows
-            if other.row < row.row
-            and other.site is None
-            and _site_key(other.kind, other.region.pk, other.name) == key
-        ),
-        None,
-    )
-    if earlier is not None:
+    earlier = first_rows.setdefault(key, row.row)
+    if earlier != row.row:
         return [("duplicate_row", _("the same site as row %d") % earlier)]
-    registered = Site.objects.filter(kind=row.kind, region=row.region, name=row.name.strip())
-    site = registered.order_by("pk").first()
+    site = registered.get(key)
     if site is None:
         return []
     if update_existing:
@@ -963,6 +992,119 @@ def _duplicate_problems(row, rows: list, update_existing: bool) -> list[tuple[st
             % {"code": site.code},
         )
     ]
+
+
+def start_site_import(
+    *, actor, file_name: str, content: bytes, good_rows_only: bool, update_existing: bool
+) -> SiteImport:
+    """Hand a register to the background worker; the page follows its progress."""
+    if not has_console(actor):
+        raise NotAllowed(_("Importing sites is for the county office and township staff."))
+    with transaction.atomic():
+        job = SiteImport.objects.create(
+            uploaded_by=_person(actor),
+            file_name=file_name[:200],
+            content=content,
+            good_rows_only=good_rows_only,
+            update_existing=update_existing,
+            progressed_at=timezone.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="network.start_site_import",
+            obj=job,
+            after={"file": job.file_name, "bytes": len(content)},
+        )
+        transaction.on_commit(lambda: _enqueue_site_import(job.pk))
+    return job
+
+
+def _enqueue_site_import(import_id: int) -> None:
+    from cuncun.network.tasks import run_site_import
+
+    run_site_import.enqueue(import_id)
+
+
+def process_site_import(*, import_id: int) -> dict:
+    """Run a queued register import (the background task). Safe to run twice: only a queued
+    import runs, and a finished one answers with its outcome."""
+    claimed = SiteImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.VALIDATING, processed_rows=0, progressed_at=timezone.now()
+    )
+    job = SiteImport.objects.select_related("uploaded_by").get(pk=import_id)
+    if not claimed:
+        return _site_import_outcome(job)
+    running = SiteImport.objects.filter(pk=import_id, status__in=ImportStatus.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        running.update(processed_rows=done, total_rows=total, progressed_at=timezone.now())
+
+    def written(report: ImportReport) -> None:
+        if not _end_site_import(job, ImportStatus.DONE, report=report):
+            raise Conflict(_("This import ended while its rows were being written."))
+
+    try:
+        rows, problems = spreadsheet.read_sites(bytes(job.content or b""))
+        import_sites(
+            actor=job.uploaded_by,
+            rows=rows,
+            problems=problems,
+            good_rows_only=job.good_rows_only,
+            update_existing=job.update_existing,
+            on_progress=progress,
+            on_written=written,
+        )
+    except DomainError as error:
+        problems = error.details.get("rows", []) if isinstance(error.details, dict) else []
+        _end_site_import(job, ImportStatus.FAILED, problems=problems, error=str(error.message))
+    except Exception:
+        error = _("The import stopped on an unexpected error; nothing was imported.")
+        _end_site_import(job, ImportStatus.FAILED, error=error)
+        raise
+    return _site_import_outcome(SiteImport.objects.get(pk=import_id))
+
+
+def _site_import_outcome(job: SiteImport) -> dict:
+    return {"status": job.status, **job.result, "problems": job.problems}
+
+
+def _end_site_import(
+    job: SiteImport,
+    status: str,
+    *,
+    report: ImportReport | None = None,
+    problems: list[dict] = (),
+    error: str = "",
+) -> bool:
+    """A running import ends with its outcome, audited, and its file goes (the operators'
+    phones in it are now on the sites, or nowhere). False, changing nothing, when it no longer
+    runs."""
+    problems = report.problems if report else list(problems)
+    result = {k: v for k, v in report.as_dict().items() if k != "problems"} if report else {}
+    bad = len({p["row"] for p in problems})
+    now = timezone.now()
+    with transaction.atomic():
+        ended = SiteImport.objects.filter(pk=job.pk, status__in=ImportStatus.RUNNING).update(
+            status=status,
+            content=None,
+            problems=problems,
+            result=result,
+            error=error,
+            bad_rows=bad,
+            good_rows=sum(result.values()),
+            total_rows=sum(result.values()) + bad,
+            processed_rows=sum(result.values()) + bad,
+            finished_at=now,
+            progressed_at=now,
+        )
+        if ended:
+            audit.record(
+                actor=None,
+                action="network.end_site_import",
+                obj=job,
+                after={"status": status, **result, "bad_rows": bad, "error": error},
+            )
+    return bool(ended)
 
 
 def _row_application(row) -> SiteApplication:

@@ -38,8 +38,9 @@ EXPORT_EXTRA = [("code", "编号"), ("status", "状态"), ("latitude", "纬度")
 # an export is only read by people: the lifecycle moves through its own steps).
 OPTIONAL = {"opened_on", "floor_area", "code", "status", "latitude", "longitude"}
 HEADER_ROW = 1
-# A register is read in the request; a county's sites are a few hundred. A file beyond this is
-# refused whole (and says so) rather than holding the request for minutes.
+# A county's sites are a few hundred; a prefecture's register a few thousand. The worker checks and
+# writes the file in one transaction, so a file beyond this is refused whole (and says so) rather
+# than holding the database for minutes.
 MAX_REGISTER_ROWS = 5000
 
 
@@ -106,6 +107,10 @@ class _Names:
         self.kinds = _names(SiteKind.choices)
         self.services = _names(SiteService.choices)
         self.townships = {t.name: t for t in RegionUnit.objects.townships()}
+        self.villages = {
+            (v.parent_id, v.name): v
+            for v in RegionUnit.objects.filter(parent__in=self.townships.values())
+        }
         self.county = RegionUnit.objects.filter(level=Level.COUNTY).first()
         self.sites = {s.code: s for s in Site.objects.filter(code__in=[c for c in codes if c])}
 
@@ -145,7 +150,7 @@ def _region(kind, cell, names, fail) -> RegionUnit | None:
         return None
     if not village_name:
         return township
-    village = township.children.filter(name=village_name).first()
+    village = names.villages.get((township.pk, village_name))
     if village is None:
         fail(
             "unknown_village",

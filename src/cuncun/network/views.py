@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.exports import csv_response, xlsx_file_response, xml_text
 from cuncun.core.indicators import registry
+from cuncun.core.models import ImportStatus
 from cuncun.core.pages import carry_out, day_param
 from cuncun.network import queries, services, spreadsheet
 from cuncun.network.forms import (
@@ -456,28 +457,39 @@ def export_sites(request):
 
 @login_required
 def import_sites(request):
+    """The register's upload: the file goes to the background worker, and the page follows it."""
+    _require_console(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        try:
-            rows, problems = spreadsheet.read_sites(form.cleaned_data["file"].read())
-            report = services.import_sites(
-                actor=request.user,
-                rows=rows,
-                problems=problems,
-                good_rows_only=form.cleaned_data["good_rows_only"],
-                update_existing=form.cleaned_data["update_existing"],
-            )
-        except DomainError as error:
-            return render(
-                request, "network/import.html", {"form": form, "error": error}, status=400
-            )
-        messages.success(
-            request,
-            _("%(new)d site(s) registered, %(updated)d updated.")
-            % {"new": report.imported, "updated": report.updated},
+        upload = form.cleaned_data["file"]
+        job = services.start_site_import(
+            actor=request.user,
+            file_name=upload.name,
+            content=upload.read(),
+            good_rows_only=form.cleaned_data["good_rows_only"],
+            update_existing=form.cleaned_data["update_existing"],
         )
-    return render(request, "network/import.html", {"form": form, "report": report})
+        return redirect("network:import_job", pk=job.pk)
+    return render(
+        request,
+        "network/import.html",
+        {"form": form, "recent": queries.site_imports_of(request.user)[:5]},
+    )
+
+
+@login_required
+def import_job(request, pk: int):
+    job = queries.site_import(request.user, pk)
+    return render(
+        request, "network/import.html", {"form": ImportForm(), "job": job, "statuses": ImportStatus}
+    )
+
+
+@login_required
+def import_progress(request, pk: int):
+    """The fragment the import page polls until the import ends."""
+    job = queries.site_import(request.user, pk)
+    return render(request, "network/_import_status.html", {"job": job, "statuses": ImportStatus})
 
 
 @login_required

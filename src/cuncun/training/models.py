@@ -11,11 +11,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cuncun.core.models import MoneyField, Timestamped
+from cuncun.core.models import FileImport, ImportStatus, MoneyField, Timestamped
 from cuncun.core.personal import mask_id_number, mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 
@@ -255,8 +254,6 @@ class TrainingSession(Timestamped):
         return (self.ends_on - self.starts_on).days + 1
 
     def days(self) -> list:
-        from datetime import timedelta
-
         return [self.starts_on + timedelta(days=n) for n in range(self.day_count)]
 
     def includes(self, day) -> bool:
@@ -339,70 +336,16 @@ class TraineeCategoryMembership(models.Model):
         return f"{self.trainee} · {self.get_category_display()}"
 
 
-class RosterImportStatus:
-    QUEUED = "queued"  # uploaded, waiting for a worker
-    VALIDATING = "validating"  # the worker is checking the rows
-    NEEDS_DECISION = "needs_decision"  # bad rows found, nothing imported: the user decides
-    IMPORTING = "importing"  # writing the good rows
-    DONE = "done"  # imported
-    FAILED = "failed"  # could not be read or written; nothing imported
-    DISCARDED = "discarded"  # bad rows, and the user chose to import nothing
-
-    choices = [
-        (QUEUED, _("queued")),
-        (VALIDATING, _("checking rows")),
-        (NEEDS_DECISION, _("bad rows: nothing imported")),
-        (IMPORTING, _("importing")),
-        (DONE, _("imported")),
-        (FAILED, _("failed")),
-        (DISCARDED, _("discarded")),
-    ]
-    RUNNING = {QUEUED, VALIDATING, IMPORTING}
-    FINISHED = {DONE, FAILED, DISCARDED}
-    # A running import that has not moved for this long has lost its worker (a crash, a restart):
-    # checking reports progress every few hundred rows and writing takes well under a minute.
-    STALLED_AFTER = timedelta(minutes=10)
+# The roster import's states are those of every file import (core).
+RosterImportStatus = ImportStatus
 
 
-class RosterImport(models.Model):
+class RosterImport(FileImport):
     """One roster file handed in by a trainer, and the progress and outcome of its import.
-
-    The file is kept in the database (any worker can read it, no shared disk) only until the import
-    ends (imported, failed or discarded): then it is cleared, so that ID numbers are stored once,
-    on the trainees. While the user decides about bad rows, only the good rows are kept.
-    """
+    While the user decides about bad rows, only the good rows are kept."""
 
     session = models.ForeignKey(
         TrainingSession, on_delete=models.PROTECT, related_name="roster_imports"
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    file_name = models.CharField(_("file"), max_length=200)
-    content = models.BinaryField(_("file content"), null=True, blank=True)
-    good_rows_only = models.BooleanField(_("import the good rows only"), default=False)
-    status = models.CharField(
-        _("status"),
-        max_length=16,
-        choices=RosterImportStatus.choices,
-        default=RosterImportStatus.QUEUED,
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows checked"), default=0)
-    good_rows = models.PositiveIntegerField(_("good rows"), default=0)
-    bad_rows = models.PositiveIntegerField(_("bad rows"), default=0)
-    problems = models.JSONField(_("bad rows"), default=list, blank=True)
-    result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    progressed_at = models.DateTimeField(
-        _("last progress at"),
-        null=True,
-        blank=True,
-        help_text=_(
-            "When the worker last reported progress: a running import silent for long has stalled."
-        ),
     )
 
     class Meta:
@@ -412,44 +355,6 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"{self.session.code} · {self.file_name}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in RosterImportStatus.RUNNING
-
-    @property
-    def is_stalled(self) -> bool:
-        """Running, but its worker has not reported for STALLED_AFTER: shown as failed, with the
-        choice to run it again or to discard it."""
-        last = self.progressed_at or self.uploaded_at
-        return (
-            self.is_running
-            and last is not None
-            and timezone.now() - last > RosterImportStatus.STALLED_AFTER
-        )
-
-    @property
-    def is_progressing(self) -> bool:
-        """What the page follows (polls) until it ends."""
-        return self.is_running and not self.is_stalled
-
-    @property
-    def state_label(self) -> str:
-        if self.is_stalled:
-            return str(_("stalled: failed"))
-        return self.get_status_display()
-
-    @property
-    def stalled_minutes(self) -> int:
-        return int(RosterImportStatus.STALLED_AFTER.total_seconds() // 60)
-
-    @property
-    def percent(self) -> int:
-        if self.status in RosterImportStatus.FINISHED | {RosterImportStatus.NEEDS_DECISION}:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(99, int(self.processed_rows * 100 / self.total_rows))
 
 
 class AttendanceQuerySet(ScopedQuerySet):

@@ -48,9 +48,10 @@ PAGES_PER_ROLE = 80
 
 
 class VisibleText(HTMLParser):
-    """The text a person sees (not scripts or styles), placeholders, and the links to follow."""
+    """The text a person sees (not scripts or styles), placeholders, and the links to follow.
+    Codes (`<code>`, a sample file in `<pre>`) are what they are in any language."""
 
-    HIDDEN = {"script", "style", "noscript", "template"}
+    HIDDEN = {"script", "style", "noscript", "template", "code", "pre"}
 
     def __init__(self):
         super().__init__()

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for a slow village link (static files come compressed from whitenoise);
+    # Django pads each with random bytes against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cuncun.core.middleware.ChineseByDefaultMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -3,13 +3,14 @@ from datetime import date
 import pytest
 
 from cuncun.accounts.models import Role
-from cuncun.catalog.models import Product, ProductStatus, Sku, Stock, Unit
+from cuncun.catalog.models import LOW_STOCK_DEFAULT, Product, ProductStatus, Sku, Stock, Unit
 from cuncun.catalog.queries import market_product, market_products
 from cuncun.catalog.services import (
     ProductDetails,
     SkuDetails,
     adjust_stock,
     create_product,
+    set_low_stock_level,
     set_product_status,
     set_sku_price,
     set_stock,
@@ -139,6 +140,25 @@ def test_a_price_change_is_audited(seller, tea_garden):
     set_sku_price(actor=seller, sku=sku, price="55.5")
     entry = AuditEntry.objects.get(action="sku.price")
     assert (entry.before, entry.after) == ({"price": "50.00"}, {"price": "55.50"})
+
+
+def test_a_seller_sets_a_skus_warning_line_and_another_seller_cannot(seller, tea_garden, make_user):
+    sku = f.product(tea_garden).skus.get()
+    assert sku.low_stock_level == LOW_STOCK_DEFAULT  # none set: the default line
+
+    set_low_stock_level(actor=seller, sku=sku, level=12)
+
+    sku.refresh_from_db()
+    assert sku.low_stock_level == 12
+    entry = AuditEntry.objects.get(action="sku.low_stock")
+    assert (entry.before, entry.after) == ({"low_stock_at": None}, {"low_stock_at": 12})
+    with pytest.raises(InvalidInput):
+        set_low_stock_level(actor=seller, sku=sku, level=-1)
+    other = make_user("other", Role.MERCHANT, township("勐龙镇"))
+    with pytest.raises(NotAllowed):
+        set_low_stock_level(actor=other, sku=sku, level=3)
+    sku.refresh_from_db()
+    assert sku.low_stock_at == 12
 
 
 def test_the_market_shows_what_is_in_season_and_in_stock_first(tea_garden, warehouse):

@@ -5,10 +5,13 @@ import pytest
 
 from cuncun.accounts.models import Role
 from cuncun.accounts.services import register_buyer
+from cuncun.catalog.services import set_stock
 from cuncun.funds.services import ensure_fund
-from cuncun.orders.services import place_order, start_payment
-from tests.conftest import PASSWORD, township
+from cuncun.network.models import SiteStatus
+from cuncun.orders.services import confirm_offline_payment, place_order, start_payment
+from tests.conftest import PASSWORD, township, village
 from tests.e2e.conftest import log_in
+from tests.factories import site_in
 from tests.orders.conftest import market, pickup_request  # noqa: F401 (the market fixture)
 from tests.training.conftest import join_training_office
 
@@ -23,8 +26,8 @@ def header_height(page) -> float:
     ("role", "region", "path", "heading"),
     [
         (Role.COUNTY_OFFICE, None, "/dashboard/", "h1"),
-        (Role.TOWNSHIP_STAFF, "嘎洒镇", "/network/manage/", "h1"),
-        (Role.MERCHANT, "勐龙镇", "/market/sell/", "h1"),
+        (Role.TOWNSHIP_STAFF, "嘎洒镇", "/township/", "h1"),
+        (Role.MERCHANT, "勐龙镇", "/shop/", "h1"),
         (Role.COURIER, "嘎洒镇", "/logistics/", "h1"),
         (Role.FINANCE_BUREAU, None, "/funds/", "h1"),
     ],
@@ -78,3 +81,49 @@ def test_the_operator_lands_on_the_console_and_takes_cash_in_one_tap(
     cash.click()
     assert "/market/point/" in phone.url
     assert "¥50.00" in phone.locator("body").inner_text()
+
+
+def test_township_staff_land_on_what_waits_and_open_the_applications_in_one_tap(
+    live_server, phone, plan, make_user
+):
+    # Given a village point applied for in 嘎洒镇
+    site_in(village("嘎洒镇", "曼勉村委会"), status=SiteStatus.APPLIED, name="曼勉村服务点")
+    make_user("gasa", Role.TOWNSHIP_STAFF, township("嘎洒镇"))
+
+    log_in(phone, live_server, "gasa", PASSWORD)
+
+    assert phone.url == f"{live_server.url}/township/"
+    assert header_height(phone) <= MAX_HEADER_PX
+    applications = phone.locator('[data-key="applications"]')
+    assert applications.locator(".console-count").inner_text() == "1"
+    for label in ["站点申请", "验收", "待复核扫描", "民宿待核查", "销售月报"]:
+        assert phone.locator(".console-label", has_text=label).first.is_visible()
+    applications.click()
+    assert "/network/manage/?status=applied" in phone.url
+    assert "曼勉村服务点" in phone.locator("body").inner_text()
+
+
+def test_a_merchant_lands_on_orders_to_pack_and_low_stock_on_a_phone(
+    live_server,
+    phone,
+    market,  # noqa: F811
+):
+    # Given a paid order to pack and the tea down to 3 at the warehouse (the default line is 5)
+    placed = place_order(
+        actor=market.buyer,
+        idempotency_key="k",
+        request=pickup_request(market, [(market.tea.pk, 1)]),
+    )
+    payment = start_payment(actor=market.buyer, checkout=placed.checkout)
+    confirm_offline_payment(actor=market.operator, payment=payment)
+    set_stock(actor=None, sku=market.tea, site=market.warehouse, quantity=3)
+
+    log_in(phone, live_server, "merchant", PASSWORD)
+
+    assert phone.url == f"{live_server.url}/shop/"
+    assert header_height(phone) <= MAX_HEADER_PX
+    assert phone.locator('[data-key="to_pack"] .console-count').inner_text() == "1"
+    low = phone.locator("#low-stock")
+    assert "普洱茶" in low.inner_text() and "可售 2（提醒线 5）" in low.inner_text()
+    low.get_by_text("普洱茶").click()
+    assert f"/catalog/console/p/{market.tea.product_id}/" in phone.url

@@ -9,7 +9,8 @@ from cuncun.orders.services import (
     ship_order,
     start_payment,
 )
-from tests.conftest import township
+from tests.conftest import township, village
+from tests.merchants import factories as f
 from tests.orders.conftest import pickup_request
 
 
@@ -448,3 +449,44 @@ def test_shipping_from_the_page_with_a_garbled_tracking_number_says_so_and_ships
     )
     assert "40" in page
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PACKED
+
+
+def test_the_checkout_offers_every_pickup_point_grouped_under_its_township(client, market):
+    # Given points that take pickups in two townships, and one that does not
+    f.pickup_point(village("勐龙镇", "景龙村委会"), name="景龙村服务点")
+    f.pickup_point(village("嘎洒镇", "曼勉村委会"), name="曼勉村服务点")
+    f.pickup_point(village("嘎洒镇", "曼播村委会"), name="曼播村服务点", mode="disabled")
+    client.force_login(market.buyer)
+
+    # When the buyer opens the checkout
+    page = text(client.get("/market/checkout/", {"sku": market.tea.pk, "quantity": 1}))
+
+    # Then each point is offered under its township, the one without pickup nowhere
+    gasa = page[page.index('<optgroup label="嘎洒镇">') :]
+    gasa = gasa[: gasa.index("</optgroup>")]
+    assert "曼达村服务点（曼达村委会）" in gasa and "曼勉村服务点（曼勉村委会）" in gasa
+    assert '<optgroup label="勐龙镇">' in page and "景龙村服务点（景龙村委会）" in page
+    assert "曼播村服务点" not in page
+    assert 'id="pickup-township"' in page and 'id="pickup-search"' in page
+
+
+def test_a_pickup_without_a_point_is_told_only_to_choose_a_point(client, market):
+    # Given a buyer who chose pickup and cash but no point
+    client.force_login(market.buyer)
+    response = client.post(
+        "/market/checkout/",
+        {
+            "idempotency_key": "no-point",
+            "sku": market.tea.pk,
+            "quantity": 1,
+            "fulfilment": "pickup",
+            "pickup_site": "",
+            "recipient_phone": "13900000001",
+            "payment_provider": "offline",
+        },
+    )
+    # Then the page names the missing point, and nothing about delivery or cash
+    page = text(response)
+    assert "请选择取货点" in page
+    assert "现金" not in page.split('role="alert"')[1].split("</div>")[0]
+    assert not Checkout.objects.exists()

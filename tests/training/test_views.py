@@ -102,18 +102,32 @@ def test_merchants_and_the_public_see_no_trainees(client, trained, make_user):
     assert client.get("/api/training/trainees/").status_code == 403
 
 
-def test_the_api_masks_id_numbers_for_all_but_the_training_office(
+def test_the_api_masks_id_numbers_even_for_the_training_office(
     client, trained, office_user, training_office
 ):
     client.force_login(office_user)
     masked = client.get("/api/training/trainees/").json()
     client.force_login(training_office)
-    full = client.get("/api/training/trainees/").json()
-    assert {t["id_number"] for t in masked} == {
-        mask_id_number(YUXIANG),
-        mask_id_number(id_number(2)),
-    }
-    assert {t["id_number"] for t in full} == {YUXIANG, id_number(2)}
+    theirs = client.get("/api/training/trainees/").json()
+    expected = {mask_id_number(YUXIANG), mask_id_number(id_number(2))}
+    assert {t["id_number"] for t in masked} == {t["id_number"] for t in theirs} == expected
+
+
+def test_the_training_office_opens_one_trainees_id_number_through_the_api_and_it_is_audited(
+    client, trained, office_user, training_office
+):
+    person = Trainee.objects.get(id_number=YUXIANG)
+    url = f"/api/training/trainees/{person.pk}/personal-data"
+    # The county office reads the trainees but may not open their ID numbers
+    client.force_login(office_user)
+    assert client.post(url).status_code == 403
+    client.force_login(training_office)
+
+    opened = client.post(url).json()
+
+    assert opened["id_number"] == YUXIANG
+    entry = AuditEntry.objects.get(action="trainee.personal_data_shown")
+    assert entry.actor == training_office and entry.object_id == str(person.pk)
 
 
 def _part(page: str, element_id: str) -> str:

@@ -106,6 +106,11 @@ class PriceForm(forms.Form):
     price = forms.DecimalField(label=_("Price (yuan)"), min_value=0, decimal_places=2)
 
 
+class LowStockForm(forms.Form):
+    sku = forms.IntegerField(widget=forms.HiddenInput)
+    level = forms.IntegerField(label=_("Warn at"), min_value=0, required=False)
+
+
 class OnSaleForm(forms.Form):
     sku = forms.IntegerField(widget=forms.HiddenInput)
     on_sale = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")

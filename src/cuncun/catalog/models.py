@@ -188,6 +188,11 @@ class Unit:
         return text if text in cls.short else by_short.get(text)
 
 
+# A seller is warned when a site has this many free units of a SKU or fewer, unless they set their
+# own line: a village shop restocks weekly and sells a few a day, so five gives a week's notice.
+LOW_STOCK_DEFAULT = 5
+
+
 class Sku(models.Model):
     """One thing a buyer can put in the cart: a product in a unit, grade and pack size."""
 
@@ -201,6 +206,10 @@ class Sku(models.Model):
     )
     price = MoneyField(_("price (yuan)"))
     is_active = models.BooleanField(_("on sale"), default=True)
+    # The seller's own warning line; empty: LOW_STOCK_DEFAULT.
+    low_stock_at = models.PositiveIntegerField(
+        _("warn when free stock is at or below"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("SKU")
@@ -220,6 +229,10 @@ class Sku(models.Model):
     @property
     def unit_short(self) -> str:
         return Unit.short.get(self.unit, self.unit)
+
+    @property
+    def low_stock_level(self) -> int:
+        return LOW_STOCK_DEFAULT if self.low_stock_at is None else self.low_stock_at
 
     @property
     def is_on_sale(self) -> bool:

@@ -19,9 +19,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cuncun.catalog.models import (
+    LOW_STOCK_DEFAULT,
     Category,
     Product,
     ProductPhoto,
+    ProductStatus,
     SeasonWindow,
     Sku,
     Stock,
@@ -135,6 +137,24 @@ def seller_products(merchants):
             Prefetch("photos", queryset=ProductPhoto.objects.order_by("position")),
         )
         .order_by("status", "name", "id")
+    )
+
+
+def low_stock(merchants):
+    """The seller's stock that runs low: at each open site, a SKU on the market whose free units
+    are at or below its warning line (the seller's own, else LOW_STOCK_DEFAULT), fewest first."""
+    return (
+        serving_stock()
+        .with_free()
+        .filter(
+            sku__product__merchant__in=merchants,
+            sku__product__status=ProductStatus.LISTED,
+            sku__is_active=True,
+        )
+        .annotate(level=Coalesce("sku__low_stock_at", Value(LOW_STOCK_DEFAULT)))
+        .filter(free__lte=F("level"))
+        .select_related("site", "sku__product")
+        .order_by("free", "sku__product__name", "sku_id", "site__name")
     )
 
 

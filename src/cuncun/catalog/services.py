@@ -285,6 +285,29 @@ def set_sku_price(*, actor, sku: Sku, price) -> Sku:
     return sku
 
 
+def set_low_stock_level(*, actor, sku: Sku, level: int | None) -> Sku:
+    """The seller's warning line for a SKU: warned when a site's free units fall to it; None
+    goes back to the default line."""
+    if level is not None:
+        level = _quantity(level, allow_zero=True)
+    with transaction.atomic():
+        sku = _lock_sku(sku)
+        require_seller(actor, sku.product.merchant)
+        if sku.low_stock_at == level:
+            return sku
+        before = sku.low_stock_at
+        sku.low_stock_at = level
+        sku.save(update_fields=["low_stock_at"])
+        audit.record(
+            actor=actor,
+            action="sku.low_stock",
+            obj=sku,
+            before={"low_stock_at": before},
+            after={"low_stock_at": level},
+        )
+    return sku
+
+
 def set_sku_on_sale(*, actor, sku: Sku, on_sale: bool) -> Sku:
     """Take a SKU off sale (sold out for the season, a pack size dropped) or back on. What is
     already ordered stays ordered."""

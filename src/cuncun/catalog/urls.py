@@ -11,6 +11,7 @@ urlpatterns = [
     path("console/p/<int:pk>/sku/", views.new_sku, name="new_sku"),
     path("console/p/<int:pk>/stock/", views.stock, name="stock"),
     path("console/p/<int:pk>/price/", views.price, name="price"),
+    path("console/p/<int:pk>/low-stock/", views.low_stock, name="low_stock"),
     path("console/p/<int:pk>/on-sale/", views.on_sale, name="on_sale"),
     path("console/p/<int:pk>/seasons/", views.seasons, name="seasons"),
     path("console/p/<int:pk>/status/", views.status, name="status"),

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.catalog import queries, services
 from cuncun.catalog.forms import (
+    LowStockForm,
     OnSaleForm,
     PhotoForm,
     PriceForm,
@@ -19,7 +20,7 @@ from cuncun.catalog.forms import (
     StatusForm,
     StockForm,
 )
-from cuncun.catalog.models import Product, Sku
+from cuncun.catalog.models import LOW_STOCK_DEFAULT, Product, Sku
 from cuncun.core.errors import DomainError, NotAllowed
 from cuncun.core.pages import carry_out
 from cuncun.merchants.queries import merchants_of
@@ -99,6 +100,7 @@ def manage_product(request, pk: int):
             "product": product,
             "sites": list(services.stocking_sites(request.user, product.merchant)),
             "photo_form": PhotoForm(),
+            "low_stock_default": LOW_STOCK_DEFAULT,
             "seasons_form": SeasonsForm(
                 initial={"windows": ", ".join(w.as_text for w in product.season_windows.all())}
             ),
@@ -178,6 +180,24 @@ def stock(request, pk: int):
             actor=request.user, sku=sku, site=site, quantity=form.cleaned_data["quantity"]
         ),
         _("Stock recorded."),
+    )
+
+
+@login_required
+@require_POST
+def low_stock(request, pk: int):
+    form = LowStockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The warning line is a whole number of units, or empty."))
+        return redirect("catalog:manage_product", pk=pk)
+    sku = _sku_of(_product(request, pk), form.cleaned_data["sku"])
+    return _done(
+        request,
+        pk,
+        lambda: services.set_low_stock_level(
+            actor=request.user, sku=sku, level=form.cleaned_data["level"]
+        ),
+        _("Warning line saved."),
     )
 
 

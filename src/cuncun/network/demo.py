@@ -18,6 +18,7 @@ from django.utils import timezone
 from cuncun.accounts.models import User
 from cuncun.network.models import (
     STANDARD_CARRIERS,
+    PickupMode,
     Site,
     SiteKind,
     SiteService,
@@ -252,6 +253,15 @@ def _village_points(township, seat, carriers, openings: dict[int, date]) -> None
             opened,
             _near(seat, village.name),
         )
+        # Every village point takes market orders for pickup (网订店取), as the plan's points do.
+        update_site_profile(
+            actor=None,
+            site=point,
+            changes={
+                "pickup_mode": PickupMode.ANY_SITE,
+                "services": [*SERVICES_OF_POINT, SiteService.PICKUP],
+            },
+        )
         start_carrier_service(actor=None, carrier=carriers[0], site=point, since=opened)
         if n % 3 == 0:
             start_carrier_service(
@@ -328,7 +338,6 @@ def _demo_operator_account() -> None:
             user=user,
             since=point.status_changes.get(to_status=SiteStatus.OPERATING).effective_on,
         )
-        update_site_profile(actor=None, site=point, changes={"pickup_mode": "any_site"})
 
 
 def _recent_ledger() -> None:

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cuncun.orders.models import Fulfilment
 from cuncun.orders.payments import provider_choices
+from cuncun.regions.models import Level
 
 
 class CheckoutForm(forms.Form):
@@ -24,9 +25,20 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args, points=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["pickup_site"].choices = [("", "—")] + [
-            (p.pk, f"{p.name}（{p.region.name}）") for p in points
+        self.fields["pickup_site"].choices = [("", _("— choose a pickup point —"))] + [
+            (township, [(p.pk, f"{p.name}（{p.region.name}）") for p in in_township])
+            for township, in_township in points_by_township(points).items()
         ]
+
+
+def points_by_township(points) -> dict[str, list]:
+    """The points under the name of their township (a county-level site under the county's),
+    in the order given, so that a buyer finds theirs by township, then village."""
+    groups: dict[str, list] = {}
+    for point in points:
+        township = point.region.parent if point.region.level == Level.VILLAGE else point.region
+        groups.setdefault(township.name, []).append(point)
+    return groups
 
 
 class ShipForm(forms.Form):

@@ -533,7 +533,8 @@ def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
                 "choose the villager first, then shop for them."
             )
         )
-    if provider.in_person and pickup_site is None and assisted_site is None:
+    # Said only of a delivery: with pickup chosen, a missing point is the one thing to fix.
+    if provider.in_person and r.fulfilment == Fulfilment.DELIVERY and assisted_site is None:
         problems.append(
             _("cash is paid at a service point: choose pickup at a point, or pay online")
         )

@@ -11,8 +11,8 @@ from cuncun.training.access import is_training_office
 
 ROLE_HOMES = {
     Role.VILLAGE_OPERATOR: "portal:console",  # the point's console: what waits at the counter
-    Role.TOWNSHIP_STAFF: "network:manage",  # applications and acceptance checks of the township
-    Role.MERCHANT: "orders:sell",  # orders to pack and ship
+    Role.TOWNSHIP_STAFF: "portal:township",  # applications, checks, flagged scans, reports
+    Role.MERCHANT: "portal:shop",  # orders to pack and ship, stock that runs low
     Role.COURIER: "logistics:home",  # today's routes and scans
     Role.COUNTY_OFFICE: "monitoring:dashboard",  # the plan's targets against today's values
     Role.LEADERSHIP_GROUP: "monitoring:dashboard",  # the plan's targets against today's values

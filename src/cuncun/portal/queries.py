@@ -1,4 +1,5 @@
-"""Reads for the pages portal owns: the operator's console counts what waits at their point."""
+"""Reads for the pages portal owns: the homes that count what waits for each person (the
+operator's console at their point, the township's desk, the merchant's shop)."""
 
 from dataclasses import dataclass
 
@@ -7,10 +8,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.catalog import queries as catalog
 from cuncun.logistics import queries as logistics
-from cuncun.network.models import Site
+from cuncun.merchants.queries import merchants_of
+from cuncun.monitoring import queries as monitoring
+from cuncun.monitoring.periods import add_months, month_start
+from cuncun.network import queries as network
+from cuncun.network.models import Site, SiteStatus
+from cuncun.network.services import may_take_at
 from cuncun.orders import queries as orders
 from cuncun.orders.models import OrderStatus
+from cuncun.tourism import queries as tourism
+from cuncun.tourism.models import HomestayStatus
 
 
 @dataclass(frozen=True)
@@ -86,3 +95,99 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             reverse("network:manage_site", args=[site.pk]) + "#ledger",
         ),
     ]
+
+
+def _sites_waiting_for(user, status: str, step: str) -> int:
+    """The township's sites in `status` whose next step is the user's to take (a station's is
+    the county office's)."""
+    return sum(
+        may_take_at(user, step, site) for site in network.console_sites(user).filter(status=status)
+    )
+
+
+def township_buttons(user) -> list[ConsoleButton]:
+    """What waits for township staff: the points to approve and to check before they open, the
+    carriers' scans flagged for review, the homestays to visit, the businesses whose last month's
+    sales report is missing."""
+    manage = reverse("network:manage")
+    last_month = add_months(month_start(timezone.localdate()), -1)
+    return [
+        ConsoleButton(
+            "applications",
+            pgettext_lazy("desk", "Applications"),
+            _("service points to approve or refuse"),
+            _sites_waiting_for(user, SiteStatus.APPLIED, "approve"),
+            f"{manage}?status={SiteStatus.APPLIED}",
+        ),
+        ConsoleButton(
+            "acceptance",
+            pgettext_lazy("desk", "Acceptance checks"),
+            _("points built, to check before they open"),
+            _sites_waiting_for(user, SiteStatus.APPROVED, "accept"),
+            f"{manage}?status={SiteStatus.APPROVED}",
+        ),
+        ConsoleButton(
+            "flagged",
+            pgettext_lazy("desk", "Flagged scans"),
+            _("carriers' scans to review"),
+            logistics.flagged_events(user).count(),
+            reverse("logistics:review"),
+        ),
+        ConsoleButton(
+            "homestays",
+            pgettext_lazy("desk", "Homestays to check"),
+            _("hosts who applied, to visit"),
+            tourism.homestays_to_manage(user).filter(status=HomestayStatus.APPLIED).count(),
+            reverse("tourism:manage") + f"?status={HomestayStatus.APPLIED}",
+        ),
+        ConsoleButton(
+            "reports",
+            pgettext_lazy("desk", "Sales reports"),
+            _("businesses yet to report last month"),
+            monitoring.missing_reports(user, last_month).count(),
+            reverse("monitoring:reports") + f"?month={last_month:%Y-%m}#missing",
+        ),
+    ]
+
+
+def merchant_buttons(user) -> list[ConsoleButton]:
+    """What waits in a shop: orders to pack, packed orders to hand to a carrier, stock to refill."""
+    sell = reverse("orders:sell")
+    return [
+        ConsoleButton(
+            "to_pack",
+            pgettext_lazy("desk", "To pack"),
+            _("paid orders to pack"),
+            orders.seller_orders(user, OrderStatus.PAID).count(),
+            f"{sell}?status={OrderStatus.PAID}",
+        ),
+        ConsoleButton(
+            "to_ship",
+            pgettext_lazy("desk", "To ship"),
+            _("packed orders to hand to a carrier"),
+            orders.seller_orders(user, OrderStatus.PACKED).count(),
+            f"{sell}?status={OrderStatus.PACKED}",
+        ),
+        ConsoleButton(
+            "low_stock",
+            pgettext_lazy("desk", "Low stock"),
+            _("SKUs at or below their warning line"),
+            catalog.low_stock(merchants_of(user)).count(),
+            "#low-stock",
+        ),
+        ConsoleButton(
+            "products",
+            pgettext_lazy("desk", "Products"),
+            _("prices, stock counts, seasons"),
+            catalog.seller_products(merchants_of(user)).count(),
+            reverse("catalog:console"),
+        ),
+    ]
+
+
+# The low-stock rows a shop's home lists; the button counts them all.
+LOW_STOCK_LISTED = 50
+
+
+def low_stock_of(user) -> list:
+    return list(catalog.low_stock(merchants_of(user))[:LOW_STOCK_LISTED])

@@ -4,8 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cuncun.accounts.roles import Role
 from cuncun.core.errors import NotAllowed
 from cuncun.core.indicators import registry
+from cuncun.merchants.queries import merchants_of
 from cuncun.plans.progress import evaluate
 from cuncun.plans.queries import plan_in_force
 from cuncun.portal import queries
@@ -68,6 +70,34 @@ def console(request):
         request,
         "portal/console.html",
         {"site": site, "sites": sites, "buttons": queries.console_buttons(request.user, site)},
+    )
+
+
+@login_required
+def township(request):
+    """Township staff's home: what waits for them, each count one tap from its list."""
+    if request.user.role != Role.TOWNSHIP_STAFF:
+        raise NotAllowed(_("This page is the township staff's."))
+    return render(
+        request,
+        "portal/township.html",
+        {"region": request.user.region, "buttons": queries.township_buttons(request.user)},
+    )
+
+
+@login_required
+def shop(request):
+    """A merchant's home: orders to pack and ship, and the stock that runs low; an account with
+    no business yet is shown where to register one."""
+    if not merchants_of(request.user).exists():
+        return render(request, "portal/shop.html", {"no_business": True})
+    return render(
+        request,
+        "portal/shop.html",
+        {
+            "buttons": queries.merchant_buttons(request.user),
+            "low_stock": queries.low_stock_of(request.user),
+        },
     )
 
 

@@ -1,17 +1,18 @@
-"""/api/training/: sessions (public), counts for an area, trainees (masked unless the caller is
-the training office)."""
+"""/api/training/: sessions (public), counts for an area, trainees (ID and phone numbers masked; the
+training office opens one trainee's in full, audited)."""
 
 from datetime import date
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
+from ninja.security import django_auth
 
 from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.regions.queries import browse_root, find_unit
-from cuncun.training import queries
-from cuncun.training.access import require_reader, sees_personal_data
-from cuncun.training.schemas import SessionOut, SummaryOut, TraineeOut
+from cuncun.training import queries, services
+from cuncun.training.access import require_reader
+from cuncun.training.schemas import SessionOut, SummaryOut, TraineeOut, TraineePersonalOut
 
 FIRST_YEAR, LAST_YEAR = 1900, 9998  # years a date filter can name
 
@@ -91,7 +92,6 @@ def summary(request, region: str | None = None, on: str | None = None):
 def list_trainees(request, region: str | None = None, category: str = "", limit: int = 100):
     require_reader(request.user)
     unit = find_unit(request.user, region) if region else None
-    unmasked = sees_personal_data(request.user)
     rows = queries.trainees(request.user, region=unit, category=category)[
         : max(1, min(limit, 1000))
     ]
@@ -99,7 +99,7 @@ def list_trainees(request, region: str | None = None, category: str = "", limit:
         {
             "id": t.pk,
             "name": t.name,
-            "id_number": t.id_number if unmasked else t.masked_id_number,
+            "id_number": t.masked_id_number,
             "gender": t.gender,
             "ethnicity": t.ethnicity,
             "village": t.region.name,
@@ -107,6 +107,19 @@ def list_trainees(request, region: str | None = None, category: str = "", limit:
         }
         for t in rows
     ]
+
+
+@router.post(
+    "/trainees/{trainee_id}/personal-data",
+    response=TraineePersonalOut,
+    auth=django_auth,
+    summary="One trainee's full ID and phone number (training office; the look is audited)",
+)
+def reveal_trainee_personal_data(request, trainee_id: int):
+    trainee = services.reveal_personal_data(
+        actor=request.user, trainee=queries.trainee(request.user, trainee_id)
+    )
+    return {"id": trainee.pk, "id_number": trainee.id_number, "phone": trainee.phone}
 
 
 routes = [("/training/", router)]

@@ -49,8 +49,14 @@ class SummaryOut(Schema):
 class TraineeOut(Schema):
     id: int
     name: str
-    id_number: str  # masked unless the caller is the training office
+    id_number: str  # always masked; the training office opens one in full (audited)
     gender: str
     ethnicity: str
     village: str
     person_times: int
+
+
+class TraineePersonalOut(Schema):
+    id: int
+    id_number: str
+    phone: str

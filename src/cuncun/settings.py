@@ -271,6 +271,9 @@ LOGGING = {
 
 # /api/health says "degraded" when the oldest due task has waited longer than this (seconds).
 CUNCUN_HEALTH_MAX_TASK_LAG = int(os.environ.get("CUNCUN_HEALTH_MAX_TASK_LAG", "300"))
+# A task RUNNING longer than this (seconds) is taken as abandoned by a dead worker and put back
+# in the queue by `cuncun requeue_stale_tasks`; longer than the longest task (a 10,000-row roster).
+CUNCUN_TASK_STALE_SECONDS = int(os.environ.get("CUNCUN_TASK_STALE_SECONDS", "900"))
 # /metrics answers a scraper with this bearer token; without one, only requests from this machine.
 CUNCUN_METRICS_TOKEN = os.environ.get("CUNCUN_METRICS_TOKEN", "")
 

@@ -55,6 +55,8 @@ def _restore(folder: Path, database_url: str, var_dir: Path) -> subprocess.Compl
     )
 
 
+# The whole demo is loaded, backed up and restored: minutes on a busy machine, not a hang.
+@pytest.mark.timeout(900)
 def test_a_backup_of_the_demo_restores_every_table_and_file_unchanged(
     transactional_db, tmp_path, settings, empty_database
 ):

@@ -30,6 +30,7 @@ ERROR_STATUSES = {
     "409": "Conflicts with the current state",
     "415": "The body is not JSON",
     "422": "The request does not fit the schema",
+    "429": "Too many requests from this client in a short time (rate_limited)",
 }
 UNAUTHENTICATED = {"401": "Not logged in (an anonymous write answers 401, never 403)"}
 

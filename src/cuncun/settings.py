@@ -274,6 +274,20 @@ CUNCUN_HEALTH_MAX_TASK_LAG = int(os.environ.get("CUNCUN_HEALTH_MAX_TASK_LAG", "3
 # A task RUNNING longer than this (seconds) is taken as abandoned by a dead worker and put back
 # in the queue by `cuncun requeue_stale_tasks`; longer than the longest task (a 10,000-row roster).
 CUNCUN_TASK_STALE_SECONDS = int(os.environ.get("CUNCUN_TASK_STALE_SECONDS", "900"))
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, seconds = os.environ.get(f"CUNCUN_RATE_{name}", default).split("/")
+    return int(count), int(seconds)
+
+
+# Attempts per client and window ("count/seconds") at the doors a script could hammer; counted in
+# the cache, shared by every app server when CUNCUN_REDIS_URL is set (core.ratelimit).
+CUNCUN_RATE_LIMITS = {
+    "login": _rate("LOGIN", "30/300"),  # per address; wrong passwords also lock (django-axes)
+    "signup": _rate("SIGNUP", "10/3600"),  # per address
+    "carrier_api": _rate("CARRIER_API", "600/60"),  # per key or account: batches of events
+}
 # /metrics answers a scraper with this bearer token; without one, only requests from this machine.
 CUNCUN_METRICS_TOKEN = os.environ.get("CUNCUN_METRICS_TOKEN", "")
 

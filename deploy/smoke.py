@@ -7,8 +7,8 @@ all on one new PostgreSQL database and one Redis (cache and sessions). It checks
   callback through server B and the notification task (run by exactly one worker) agree;
 - a worker killed in the middle of a task (held on the payment's row lock, then SIGKILL) leaves
   it to `cuncun requeue_stale_tasks`, and the other worker finishes it once;
-- a login lockout counted through both servers holds on both, and a session made on A is
-  honoured by B (shared through Redis).
+- a login lockout counted through both servers holds on both, a session made on A is honoured
+  by B, and sign-ups spread over both meet one rate limit (both shared through Redis).
 
 Prints one JSON line `{"smoke": "production", "ok": true, …}`; exits 1 on any failure.
 Settings: CUNCUN_SMOKE_DATABASE_URL (a PostgreSQL server), CUNCUN_SMOKE_REDIS_URL.
@@ -341,6 +341,28 @@ def lockout_across_servers(a: int, b: int, limit: int) -> dict:
     return {"locked_on_both": True}
 
 
+def rate_limit_shared(a: int, b: int, limit: int) -> dict:
+    """Sign-ups counted in Redis: spread over both servers, one more than the limit is refused."""
+    answers = []
+    for attempt in range(limit + 1):
+        port = a if attempt % 2 == 0 else b
+        visitor = Browser()
+        visitor.request(port, "GET", "/accounts/signup/")
+        answers.append(
+            visitor.request(
+                port,
+                "POST",
+                "/accounts/signup/",
+                form={"csrfmiddlewaretoken": visitor.cookies.get("csrftoken", "")},
+            )[0]
+        )
+    expect(
+        429 not in answers[:limit] and answers[limit] == 429,
+        f"sign-ups through both servers answered {answers}",
+    )
+    return {"signup_limit_across_servers": limit}
+
+
 def session_shared(a: int, b: int) -> dict:
     shared = Browser()
     expect(shared.log_in(a, "smokebuyer", PASSWORD) == 200, "the buyer cannot log in on A")
@@ -361,6 +383,7 @@ def main() -> int:
         "CUNCUN_DEBUG": "0",
         "CUNCUN_LOG_LEVEL": "WARNING",
         "CUNCUN_LOGIN_MAX_FAILURES": "4",
+        "CUNCUN_RATE_SIGNUP": "3/600",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
     env.pop("CUNCUN_TEST_DB_NAME", None)
@@ -378,6 +401,7 @@ def main() -> int:
         buyer = Browser()
         expect(buyer.log_in(a, "smokebuyer", PASSWORD) == 200, "the buyer cannot log in")
         result["sessions"] = session_shared(a, b)
+        result["rate_limit"] = rate_limit_shared(a, b, 3)
         result["checkout"] = checkout_paid_once(a, b, buyer, market)
         result["killed_worker"] = killed_worker_task_finished_once(workers, env, market, buyer, a)
         # Last: django-axes locks the address (127.0.0.1) as well as the account.

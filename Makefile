@@ -8,7 +8,7 @@ BENCH  ?=
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo install install-test chromium test lint format messages bench clean
+.PHONY: demo install install-test chromium test lint format messages bench smoke clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -74,6 +74,11 @@ messages: $(STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench $(BENCH)
+
+# The production shape on loopback: two gunicorn servers, two task workers, PostgreSQL and Redis
+# (deploy/smoke.py); prints {"smoke": "production", "ok": …} and fails on any failure.
+smoke: $(TEST_STAMP)
+	$(BIN)/python deploy/smoke.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -21,6 +21,15 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counts and hints of one test must not
+    reach the next (the memory cache lives as long as the test process)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _postgres_races_only(request):
     """Tests marked `postgres` race with real concurrent transactions; SQLite runs one writer at
     a time, so there they are skipped (CI runs the suite on PostgreSQL too)."""

@@ -1,11 +1,12 @@
 """The JSON API under /api/: one NinjaAPI; each app's `api.routes` are mounted on it."""
 
-from django.db import DataError, connection
+from django.db import DataError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from cuncun.core import observability
 from cuncun.core.errors import DomainError
 from cuncun.core.rooms import modules_named
 
@@ -29,6 +30,7 @@ ERROR_STATUSES = {
     "409": "Conflicts with the current state",
     "415": "The body is not JSON",
     "422": "The request does not fit the schema",
+    "429": "Too many requests from this client in a short time (rate_limited)",
 }
 UNAUTHENTICATED = {"401": "Not logged in (an anonymous write answers 401, never 403)"}
 
@@ -110,12 +112,17 @@ def on_out_of_range(request, error):
     return _error(request, 400, "out_of_range", _("A number or text in the request is too large."))
 
 
-@api.get("/health", tags=["health"], summary="Liveness and database check")
+@api.get(
+    "/health",
+    tags=["health"],
+    summary="The database and the task queue's lag",
+    response={200: dict, 503: dict},
+)
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return {"status": "ok", "database": connection.vendor}
+    """`{"status": "ok"|"degraded", "database", "task_queue": {"ready", "running", "failed",
+    "lag_seconds", "lagging"}}`; 503 with `"status": "down"` when the database does not answer."""
+    status, body = observability.health()
+    return api.create_response(request, body, status=status)
 
 
 for _config, module in modules_named("api"):

@@ -91,6 +91,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id, and /metrics counts every answer.
+    "cuncun.core.observability.RequestIdMiddleware",
+    "cuncun.core.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed for a slow village link (static files come compressed from whitenoise);
@@ -210,6 +213,24 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Several app servers share one Redis (CUNCUN_REDIS_URL, e.g. redis://127.0.0.1:6379/0): the cache,
+# the sessions (cached_db: read from Redis, written through to the database so a Redis restart logs
+# nobody out) and the rate limits. Without it (one server, the tests) each process has its own
+# memory cache and sessions live in the database. The login lockout stays in the database either
+# way (django-axes' database handler): it must survive a Redis restart and the office unlocks it.
+REDIS_URL = os.environ.get("CUNCUN_REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CUNCUN_CACHE_PREFIX", "cuncun"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -221,18 +242,57 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Browsers then never try plain http to the site, not even the first time.
+    SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", "1")
     SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Outside DEBUG, logs are one JSON object a line (time, level, logger, message, request_id) for a
+# log collector; CUNCUN_LOG_FORMAT=text gives plain lines. The request id comes from the proxy's
+# X-Request-ID header when it sends one (nginx: $request_id), so both logs join up.
+LOG_FORMAT = os.environ.get("CUNCUN_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "cuncun.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "cuncun.core.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CUNCUN_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# /api/health says "degraded" when the oldest due task has waited longer than this (seconds).
+CUNCUN_HEALTH_MAX_TASK_LAG = int(os.environ.get("CUNCUN_HEALTH_MAX_TASK_LAG", "300"))
+# A task RUNNING longer than this (seconds) is taken as abandoned by a dead worker and put back
+# in the queue by `cuncun requeue_stale_tasks`; longer than the longest task (a 10,000-row roster).
+CUNCUN_TASK_STALE_SECONDS = int(os.environ.get("CUNCUN_TASK_STALE_SECONDS", "900"))
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    count, seconds = os.environ.get(f"CUNCUN_RATE_{name}", default).split("/")
+    return int(count), int(seconds)
+
+
+# Attempts per client and window ("count/seconds") at the doors a script could hammer; counted in
+# the cache, shared by every app server when CUNCUN_REDIS_URL is set (core.ratelimit).
+CUNCUN_RATE_LIMITS = {
+    "login": _rate("LOGIN", "30/300"),  # per address; wrong passwords also lock (django-axes)
+    "signup": _rate("SIGNUP", "10/3600"),  # per address
+    "carrier_api": _rate("CARRIER_API", "600/60"),  # per key or account: batches of events
+}
+# /metrics answers a scraper with this bearer token; without one, only requests from this machine.
+CUNCUN_METRICS_TOKEN = os.environ.get("CUNCUN_METRICS_TOKEN", "")
 
 # Demo mode: pages carry a banner that the people in them are invented.
 CUNCUN_DEMO = _flag("CUNCUN_DEMO")

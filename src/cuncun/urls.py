@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cuncun.api import api
+from cuncun.core.observability import metrics_view
 from cuncun.core.rooms import modules_named
 
 # Each app's urls.py is mounted at its URL_PREFIX (default "<label>/"); the portal at the root.
@@ -9,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("metrics", metrics_view, name="metrics"),
     *(
         path(getattr(module, "URL_PREFIX", f"{config.label}/"), include(module.__name__))
         for config, module in modules_named("urls")

@@ -12,6 +12,7 @@ from cuncun.accounts.forms import AccountForm, LoginForm, NewAccountForm, Passwo
 from cuncun.accounts.models import Role
 from cuncun.core.errors import DomainError
 from cuncun.core.pages import carry_out, safe_next
+from cuncun.core.ratelimit import client_address, count_attempt
 
 
 class LoginView(auth_views.LoginView):
@@ -19,11 +20,17 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        count_attempt("login", client_address(request))
+        return super().post(request, *args, **kwargs)
+
 
 def sign_up(request):
     """A buyer's account, to order from the market; staff accounts are made by the office."""
     if request.user.is_authenticated:
         return redirect("accounts:me")
+    if request.method == "POST":
+        count_attempt("signup", client_address(request))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

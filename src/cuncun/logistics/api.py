@@ -7,6 +7,7 @@ from ninja import Router
 from ninja.security import APIKeyHeader, django_auth
 
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from cuncun.core.ratelimit import count_attempt
 from cuncun.logistics import queries, services
 from cuncun.logistics.models import EventSource
 from cuncun.logistics.schemas import EventBatchIn, EventBatchOut, EventIn, ParcelOut
@@ -46,6 +47,7 @@ def post_events(request, batch: EventBatchIn):
     impossible) or `error` (with a code, the HTTP status it would have on its own and a message;
     nothing was written for it)."""
     key_carrier, actor = _caller(request)
+    count_attempt("carrier_api", f"carrier:{key_carrier.pk}" if key_carrier else f"user:{actor.pk}")
     if actor is not None and not (
         actor.manages_reference_data or actor.role in services.SCANNING_ROLES
     ):

@@ -5,29 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0001_sales_reports'),
-        ('regions', '0001_initial'),
+        ("monitoring", "0001_sales_reports"),
+        ("regions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DailyParcels',
+            name="DailyParcels",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('region_path', models.CharField(max_length=255)),
-                ('direction', models.CharField(max_length=10)),
-                ('parcels', models.PositiveIntegerField(verbose_name='parcels delivered')),
-                ('rolled_up_at', models.DateTimeField(auto_now=True)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.regionunit', verbose_name='division')),
-                ('township', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.regionunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("region_path", models.CharField(max_length=255)),
+                ("direction", models.CharField(max_length=10)),
+                ("parcels", models.PositiveIntegerField(verbose_name="parcels delivered")),
+                ("rolled_up_at", models.DateTimeField(auto_now=True)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="regions.regionunit",
+                        verbose_name="division",
+                    ),
+                ),
+                (
+                    "township",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="regions.regionunit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'daily parcels rollup',
-                'verbose_name_plural': 'daily parcels rollups',
-                'indexes': [models.Index(fields=['day', 'region_path'], name='monitoring__day_a6e354_idx')],
+                "verbose_name": "daily parcels rollup",
+                "verbose_name_plural": "daily parcels rollups",
+                "indexes": [
+                    models.Index(fields=["day", "region_path"], name="monitoring__day_a6e354_idx")
+                ],
             },
         ),
     ]

@@ -8,10 +8,15 @@ from datetime import date
 import pytest
 
 from cuncun.accounts.models import Role
+from cuncun.monitoring.periods import add_months, month_start
+from cuncun.monitoring.rollups import rebuild_month
+from cuncun.monitoring.services import accept_sales_report, submit_sales_report
 from cuncun.oversight.models import EvaluationPackBuild
 from cuncun.oversight.services import process_evaluation_pack
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
+from tests.merchants.factories import merchant
+from tests.monitoring.conftest import taobao
 
 
 @pytest.fixture(autouse=True)
@@ -28,10 +33,9 @@ def test_the_leadership_builds_the_evaluation_pack_and_downloads_it(
 ):
     make_user("lingdao", Role.LEADERSHIP_GROUP)
     log_in(phone, live_server, "lingdao", PASSWORD)
-    year = date.today().year
 
     phone.goto(f"{live_server.url}/oversight/")
-    phone.get_by_role("button", name=f"{year} 年绩效评价材料包（.zip）").click()
+    phone.locator("#build-pack").click()  # 20xx 年绩效评价材料包（.zip）
 
     # the page says it waits for the worker, then follows the parts as they are written
     assert phone.locator("#pack-state").inner_text() == "等待后台处理"
@@ -51,6 +55,15 @@ def test_the_leadership_builds_the_evaluation_pack_and_downloads_it(
 def test_the_office_reads_sales_of_poor_villages_and_poverty_registered_households(
     live_server, phone, plan, office_user
 ):
+    # given a poverty-registered household's accepted report of last month, this year and last
+    household = merchant("岩香农户", is_poverty_registered=True)
+    last_month = add_months(month_start(date.today()), -1)
+    for month, farm in ((last_month, "1500"), (add_months(last_month, -12), "1000")):
+        report = submit_sales_report(
+            actor=office_user, merchant=household, month=month, lines=[taobao(farm)]
+        )
+        accept_sales_report(actor=office_user, report=report)
+        rebuild_month(month)
     log_in(phone, live_server, "office", PASSWORD)
 
     phone.goto(f"{live_server.url}/monitoring/statistics/poor_village/")
@@ -59,4 +72,6 @@ def test_the_office_reads_sales_of_poor_villages_and_poverty_registered_househol
 
     assert phone.get_by_role("heading", name="交易统计 · 建档立卡贫困户与其他").is_visible()
     assert phone.locator("#breakdowns a.on").inner_text() == "建档立卡贫困户与其他"
+    household_card = phone.locator("#breakdown li", has_text="贫困户").first
+    assert "+50%" in household_card.inner_text()  # ¥1,500 against ¥1,000 a year before
     assert _fits_the_phone(phone)

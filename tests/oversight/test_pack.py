@@ -12,6 +12,7 @@ from cuncun.oversight.pack import evaluation_pack
 from cuncun.training.models import CourseKind
 from cuncun.training.services import Person, create_course, record_attendance, register_trainee
 from tests.conftest import township
+from tests.conftest import village as village_of
 from tests.factories import site_in
 from tests.oversight.conftest import evidence
 from tests.training.builders import id_number
@@ -80,9 +81,8 @@ def test_the_pack_holds_training_rosters_summarised_enterprise_reports_and_a_sum
         first=date(2017, 5, 12),
     )
     for n, female in ((1, True), (2, False)):
-        person = Person(
-            id_number=id_number(n, female=female), name=f"学员{n}", region=township("嘎洒镇")
-        )
+        manda = village_of("嘎洒镇", "曼达村委会")
+        person = Person(id_number=id_number(n, female=female), name=f"学员{n}", region=manda)
         trainee = register_trainee(actor=None, person=person)
         record_attendance(actor=None, session=session, trainee=trainee, day=date(2017, 5, 12))
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from cuncun.core.errors import NotFound
 from cuncun.monitoring.models import DailyParcels
 from cuncun.monitoring.periods import add_months, days, month_start, year_to_date
-from cuncun.monitoring.queries import last_rollup_at, rollup_rows, sales_by
+from cuncun.monitoring.queries import from_rollup, last_rollup_at, rollup_rows, sales_by
 from cuncun.plans.models import Target
 from cuncun.plans.progress import evaluate, indicator
 from cuncun.plans.queries import plan_in_force
@@ -167,11 +167,13 @@ def township_sales(user, region: RegionUnit, first: date, last: date) -> dict:
     months_ = [f"{add_months(first, i):%Y-%m}" for i in range(MONTHS_SHOWN)]
     amounts = {
         (row["township_id"], f"{row['month']:%Y-%m}"): float(row["amount"])
-        for row in rollup_rows(user, region, first, last)
-        .filter(township_id__in=[t["key"] for t in shown])
-        .values("township_id", "month")
-        .annotate(amount=Sum("amount"))
-        .order_by()
+        for row in from_rollup(
+            rollup_rows(user, region, first, last)
+            .filter(township_id__in=[t["key"] for t in shown])
+            .values("township_id", "month")
+            .annotate(amount=Sum("amount"))
+            .order_by()
+        )
     }
     return {
         "months": months_,
@@ -196,11 +198,13 @@ def parcels_by_day(user, region: RegionUnit, day: date) -> dict:
     """Parcels delivered on each of the last DAYS_SHOWN days, from the daily rollup."""
     first = day - timedelta(days=DAYS_SHOWN - 1)
     counts = dict(
-        DailyParcels.objects.visible_to(user)
-        .filter(region_path__startswith=region.path, day__gte=first, day__lte=day)
-        .values_list("day")
-        .annotate(parcels=Sum("parcels"))
-        .order_by()
+        from_rollup(
+            DailyParcels.objects.visible_to(user)
+            .filter(region_path__startswith=region.path, day__gte=first, day__lte=day)
+            .values_list("day")
+            .annotate(parcels=Sum("parcels"))
+            .order_by()
+        )
     )
     shown = days(first, day)
     return {

@@ -270,3 +270,19 @@ class DailyParcels(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.region_path} {self.direction} {self.parcels}"
+
+
+class RollupVersion(models.Model):
+    """How many times the rollups were rebuilt, and when last: moved in the same transaction
+    as the rows, so a reader keyed on it (the dashboard's cached figures) never serves figures
+    older than the rows, whichever process rebuilt them."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("rollup version")
+        verbose_name_plural = _("rollup versions")
+
+    def __str__(self):
+        return f"v{self.version}"

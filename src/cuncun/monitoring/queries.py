@@ -1,17 +1,18 @@
 """Reads of monitoring: reports from what the actor may see, the late and missing ones, the
 figures of the statistics (from the rollup), and what other apps read (monthly_online_sales)."""
 
+import hashlib
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
     Count,
     Exists,
     F,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -36,6 +37,7 @@ from cuncun.monitoring.models import (
     Goods,
     MonthlySales,
     ReportedValue,
+    RollupVersion,
     SalesReport,
     SalesReportLine,
 )
@@ -46,6 +48,10 @@ from cuncun.plans.queries import plan_in_force
 from cuncun.regions.models import RegionUnit
 
 # --- the records ----------------------------------------------------------------------------
+
+
+# A cached rollup answer is dropped by the version first; this only bounds the memory it holds.
+ROLLUP_CACHE_SECONDS = 60 * 60
 
 
 def local_midnight(day: date) -> datetime:
@@ -302,14 +308,16 @@ def sales_by(user, *, region: RegionUnit, first: date, last: date, by: str) -> l
     column = GROUPINGS[by]
     rows = {
         r[column]: r
-        for r in rollup_rows(user, region, first, last)
-        .values(column)
-        .annotate(
-            transactions=Sum("amount"),
-            online_retail=Sum("amount", filter=Q(goods__in=Goods.RETAIL)),
-            farm_products=Sum("amount", filter=Q(goods=Goods.FARM)),
+        for r in from_rollup(
+            rollup_rows(user, region, first, last)
+            .values(column)
+            .annotate(
+                transactions=Sum("amount"),
+                online_retail=Sum("amount", filter=Q(goods__in=Goods.RETAIL)),
+                farm_products=Sum("amount", filter=Q(goods=Goods.FARM)),
+            )
+            .order_by()
         )
-        .order_by()
     }
     parcels = parcels_by(user, region=region, first=first, last=last, by=by)
     keys = sorted(set(rows) | set(parcels or {}), key=lambda k: (k is None, k))
@@ -346,7 +354,7 @@ def parcels_by(user, *, region: RegionUnit, first: date, last: date, by: str) ->
     group = PARCEL_GROUPINGS.get(by)
     if group is None:
         return None
-    rows = (
+    rows = from_rollup(
         parcel_rows(user, region, first, last)
         .annotate(key=group)
         .values("key")
@@ -383,7 +391,8 @@ def total_sales(region: RegionUnit, first: date, last: date, goods=None) -> Deci
     )
     if goods is not None:
         rows = rows.filter(goods__in=goods)
-    return to_money(rows.aggregate(total=Sum("amount"))["total"] or 0)
+    totals = from_rollup(rows.values("month").annotate(total=Sum("amount")).order_by())
+    return to_money(sum((r["total"] for r in totals), Decimal(0)))
 
 
 def has_demo_reports() -> bool:
@@ -391,7 +400,27 @@ def has_demo_reports() -> bool:
 
 
 def last_rollup_at():
-    return MonthlySales.objects.aggregate(at=Max("rolled_up_at"))["at"]
+    return RollupVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+
+
+def rollup_version() -> tuple:
+    """The rollups' version and when it moved: a version number that a rolled-back rebuild
+    gave back is told apart by its time."""
+    return RollupVersion.objects.filter(pk=1).values_list("version", "changed_at").first() or (0,)
+
+
+def from_rollup(rows) -> list:
+    """The rows of a query on the rollups, cached under the query's SQL and the rollups'
+    version: a rebuild anywhere moves the version, so a cached answer is never older than the
+    rollup (one read of one row instead of an aggregate over the whole rollup)."""
+    sql, params = rows.query.sql_with_params()
+    digest = hashlib.sha256(repr((sql, params, rollup_version())).encode()).hexdigest()
+    key = f"monitoring:rollup:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = list(rows)
+        cache.set(key, cached, ROLLUP_CACHE_SECONDS)
+    return cached
 
 
 # What the statistics page breaks the figures down by, in the order of its tabs.

@@ -8,9 +8,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from cuncun.merchants.models import Merchant
-from cuncun.monitoring.models import MARKET, DailyParcels, MonthlySales
+from cuncun.monitoring.models import MARKET, DailyParcels, MonthlySales, RollupVersion
 from cuncun.monitoring.periods import days, month_start, months
 from cuncun.monitoring.queries import (
     delivered_parcels_by_region,
@@ -32,6 +34,7 @@ def rebuild_month(month: date) -> int:
     with transaction.atomic():
         MonthlySales.objects.filter(month=month).delete()
         MonthlySales.objects.bulk_create(rows, batch_size=2000)
+        _new_version()
     return len(rows)
 
 
@@ -57,7 +60,19 @@ def rebuild_day_of_parcels(day: date) -> int:
     with transaction.atomic():
         DailyParcels.objects.filter(day=day).delete()
         DailyParcels.objects.bulk_create(rows, batch_size=2000)
+        _new_version()
     return len(rows)
+
+
+def _new_version() -> None:
+    """The rollups changed: cached figures keyed on the old version are no longer read."""
+    moved = RollupVersion.objects.filter(pk=1).update(
+        version=F("version") + 1, changed_at=timezone.now()
+    )
+    if not moved:
+        RollupVersion.objects.get_or_create(
+            pk=1, defaults={"version": 1, "changed_at": timezone.now()}
+        )
 
 
 def rebuild_parcels(first: date, last: date) -> int:

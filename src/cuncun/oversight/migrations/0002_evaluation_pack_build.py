@@ -6,32 +6,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('oversight', '0001_report_forms_milestones_assessment'),
+        ("oversight", "0001_report_forms_milestones_assessment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EvaluationPackBuild',
+            name="EvaluationPackBuild",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='year')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='asked for at')),
-                ('status', models.CharField(choices=[('queued', 'waiting for a worker'), ('building', 'building'), ('done', 'ready'), ('failed', 'failed')], default='queued', max_length=10, verbose_name='status')),
-                ('parts_done', models.PositiveSmallIntegerField(default=0, verbose_name='parts written')),
-                ('parts_total', models.PositiveSmallIntegerField(default=0, verbose_name='parts')),
-                ('step', models.CharField(blank=True, max_length=40, verbose_name='last part written')),
-                ('content', models.BinaryField(blank=True, null=True, verbose_name='zip')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="year")),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="asked for at"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "waiting for a worker"),
+                            ("building", "building"),
+                            ("done", "ready"),
+                            ("failed", "failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "parts_done",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="parts written"),
+                ),
+                ("parts_total", models.PositiveSmallIntegerField(default=0, verbose_name="parts")),
+                (
+                    "step",
+                    models.CharField(blank=True, max_length=40, verbose_name="last part written"),
+                ),
+                ("content", models.BinaryField(blank=True, null=True, verbose_name="zip")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evaluation pack build',
-                'verbose_name_plural': 'evaluation pack builds',
-                'ordering': ['-requested_at', '-id'],
+                "verbose_name": "evaluation pack build",
+                "verbose_name_plural": "evaluation pack builds",
+                "ordering": ["-requested_at", "-id"],
             },
         ),
     ]

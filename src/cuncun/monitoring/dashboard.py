@@ -5,6 +5,7 @@ Sales come from the rollup; each figure names the page it was counted from."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -39,6 +40,7 @@ TRAINING_PAGE = "training:home"
 MONTHS_SHOWN = 24
 DAYS_SHOWN = 30
 QUARTERS_SHOWN = 8
+PAST_QUARTER_CACHE_SECONDS = 24 * 60 * 60
 TOWNSHIPS_CHARTED = 8
 
 
@@ -215,7 +217,9 @@ def parcels_by_day(user, region: RegionUnit, day: date) -> dict:
 
 def coverage_by_township(region: RegionUnit, day: date) -> dict:
     """Village-point coverage of each township at the end of each of the last quarters: how the
-    network reached the villages over time, counted from the sites as the indicator does."""
+    network reached the villages over time, counted from the sites as the indicator does. A
+    quarter that is over is kept a day in the cache (its sites rarely change afterwards); the
+    running quarter is counted on every request."""
     try:
         indicator("village_point_coverage")
     except NotFound:
@@ -227,14 +231,21 @@ def coverage_by_township(region: RegionUnit, day: date) -> dict:
         "series": [
             {
                 "name": unit.name,
-                "values": [
-                    _number(evaluate("village_point_coverage", unit, min(end, day)).value)
-                    for end in ends
-                ],
+                "values": [_coverage(unit, min(end, day), cached=end < day) for end in ends],
             }
             for unit in townships
         ],
     }
+
+
+def _coverage(unit: RegionUnit, day: date, *, cached: bool):
+    if not cached:
+        return _number(evaluate("village_point_coverage", unit, day).value)
+    return cache.get_or_set(
+        f"monitoring:coverage:{unit.pk}:{day.isoformat()}",
+        lambda: _number(evaluate("village_point_coverage", unit, day).value),
+        PAST_QUARTER_CACHE_SECONDS,
+    )
 
 
 def quarter_end(day: date, shift: int) -> date:

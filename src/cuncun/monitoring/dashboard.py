@@ -5,8 +5,7 @@ Sales come from the rollup; each figure names the page it was counted from."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Count, Exists, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +15,8 @@ from cuncun.core.errors import NotFound
 from cuncun.monitoring.models import DailyParcels
 from cuncun.monitoring.periods import add_months, days, month_start, year_to_date
 from cuncun.monitoring.queries import from_rollup, last_rollup_at, rollup_rows, sales_by
+from cuncun.network.indicators import administrative_villages
+from cuncun.network.models import Site, SiteKind
 from cuncun.plans.models import Target
 from cuncun.plans.progress import evaluate, indicator
 from cuncun.plans.queries import plan_in_force
@@ -40,7 +41,6 @@ TRAINING_PAGE = "training:home"
 MONTHS_SHOWN = 24
 DAYS_SHOWN = 30
 QUARTERS_SHOWN = 8
-PAST_QUARTER_CACHE_SECONDS = 24 * 60 * 60
 TOWNSHIPS_CHARTED = 8
 
 
@@ -217,35 +217,29 @@ def parcels_by_day(user, region: RegionUnit, day: date) -> dict:
 
 def coverage_by_township(region: RegionUnit, day: date) -> dict:
     """Village-point coverage of each township at the end of each of the last quarters: how the
-    network reached the villages over time, counted from the sites as the indicator does. A
-    quarter that is over is kept a day in the cache (its sites rarely change afterwards); the
-    running quarter is counted on every request."""
-    try:
-        indicator("village_point_coverage")
-    except NotFound:
-        return {"quarters": [], "series": []}
-    ends = [quarter_end(day, -n) for n in reversed(range(QUARTERS_SHOWN))]
+    network reached the villages over time, counted from the sites as the indicator
+    `village_point_coverage` does (administrative villages open that day, covered when a
+    village point serves there), two grouped queries per quarter for all townships at once."""
+    ends = [min(quarter_end(day, -n), day) for n in reversed(range(QUARTERS_SHOWN))]
     townships = list(RegionUnit.objects.within(region).townships().order_by("path"))
+    shares = [_coverage_per_township(region, end) for end in ends]
     return {
         "quarters": [f"{end:%Y-%m}" for end in ends],
         "series": [
-            {
-                "name": unit.name,
-                "values": [_coverage(unit, min(end, day), cached=end < day) for end in ends],
-            }
+            {"name": unit.name, "values": [share.get(unit.pk) for share in shares]}
             for unit in townships
         ],
     }
 
 
-def _coverage(unit: RegionUnit, day: date, *, cached: bool):
-    if not cached:
-        return _number(evaluate("village_point_coverage", unit, day).value)
-    return cache.get_or_set(
-        f"monitoring:coverage:{unit.pk}:{day.isoformat()}",
-        lambda: _number(evaluate("village_point_coverage", unit, day).value),
-        PAST_QUARTER_CACHE_SECONDS,
+def _coverage_per_township(region: RegionUnit, day: date) -> dict[int, float]:
+    villages = administrative_villages(region, day)
+    covered = villages.filter(
+        Exists(Site.objects.serving_in_outer_unit(SiteKind.VILLAGE_POINT, day))
     )
+    totals = dict(villages.values_list("parent_id").annotate(n=Count("pk")).order_by())
+    served = dict(covered.values_list("parent_id").annotate(n=Count("pk")).order_by())
+    return {unit: served.get(unit, 0) / n for unit, n in totals.items() if n}
 
 
 def quarter_end(day: date, shift: int) -> date:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db.models import (
     Case,
     CharField,
@@ -413,7 +414,10 @@ def from_rollup(rows) -> list:
     """The rows of a query on the rollups, cached under the query's SQL and the rollups'
     version: a rebuild anywhere moves the version, so a cached answer is never older than the
     rollup (one read of one row instead of an aggregate over the whole rollup)."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (`pk__in=[]`): no query to run
+        return []
     digest = hashlib.sha256(repr((sql, params, rollup_version())).encode()).hexdigest()
     key = f"monitoring:rollup:{digest}"
     cached = cache.get(key)

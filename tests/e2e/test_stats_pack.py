@@ -72,6 +72,6 @@ def test_the_office_reads_sales_of_poor_villages_and_poverty_registered_househol
 
     assert phone.get_by_role("heading", name="交易统计 · 建档立卡贫困户与其他").is_visible()
     assert phone.locator("#breakdowns a.on").inner_text() == "建档立卡贫困户与其他"
-    household_card = phone.locator("#breakdown li", has_text="贫困户").first
+    household_card = phone.locator("#breakdown section", has_text="贫困户").first
     assert "+50%" in household_card.inner_text()  # ¥1,500 against ¥1,000 a year before
     assert _fits_the_phone(phone)

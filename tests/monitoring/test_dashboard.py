@@ -30,6 +30,7 @@ def test_coverage_by_township_over_time_equals_the_indicator_on_each_quarter_end
     assert chart["quarters"][-4:] == ["2017-03", "2017-06", "2017-09", "2017-10"]
     series = next(s for s in chart["series"] if s["name"] == "嘎洒镇")
     ends = [date(2017, 3, 31), date(2017, 6, 30), date(2017, 9, 30), date(2017, 10, 15)]
-    expected = [float(evaluate("village_point_coverage", gasa, end).value) for end in ends]
+    # (the indicator says a percentage, the chart a share)
+    expected = [float(evaluate("village_point_coverage", gasa, end).value) / 100 for end in ends]
     assert series["values"][-4:] == pytest.approx(expected)
     assert expected[0] < expected[2]

@@ -92,3 +92,10 @@ def market_sale(county, make_user):
         return order
 
     return sell
+
+
+@pytest.fixture
+def carriers(county):
+    from cuncun.logistics.carriers import install_standard_carriers
+
+    return install_standard_carriers()

@@ -1,24 +1,39 @@
-"""When the sales of a month change. The apps that change them (orders: an order paid or
-refunded) sit above the app that keeps their figures (monitoring's rollup) and may not import
-it; monitoring registers what it does about it at ready(), and the services tell this module
-explicitly. Like the indicator registry: filled identically in every process at start-up.
+"""When the figures of a period change. The apps that change them (orders: an order paid or
+refunded; logistics: a parcel delivered) sit above the app that keeps their figures
+(monitoring's rollups) and may not import it; monitoring registers what it does about it at
+ready(), and the services tell this module explicitly. Like the indicator registry: filled
+identically in every process at start-up.
 """
 
 from collections.abc import Callable
 from datetime import date, datetime
 
-# (the day or moment whose month changed) -> None; expected to act after the caller's commit
-SalesFollower = Callable[[date | datetime], None]
-
-_followers: list[SalesFollower] = []
+# (the day or moment whose figures changed) -> None; expected to act after the caller's commit
+Follower = Callable[[date | datetime], None]
 
 
-def follow_sales(follower: SalesFollower) -> None:
-    if follower not in _followers:
-        _followers.append(follower)
+class Followers:
+    """Who is told of one kind of change."""
+
+    def __init__(self) -> None:
+        self._followers: list[Follower] = []
+
+    def follow(self, follower: Follower) -> None:
+        if follower not in self._followers:
+            self._followers.append(follower)
+
+    def tell(self, when: date | datetime) -> None:
+        for follower in self._followers:
+            follower(when)
 
 
-def sales_changed(when: date | datetime) -> None:
-    """The sales of the month of `when` changed: every follower is told."""
-    for follower in _followers:
-        follower(when)
+_sales = Followers()
+_deliveries = Followers()
+
+# The sales of the month of `when` changed (an order paid or refunded).
+follow_sales = _sales.follow
+sales_changed = _sales.tell
+
+# A parcel was delivered (signed for) at `when`: the parcels of that day changed.
+follow_deliveries = _deliveries.follow
+parcel_delivered = _deliveries.tell

@@ -30,6 +30,7 @@ from cuncun.core.errors import (
     row_problem,
 )
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number
+from cuncun.core.sales import parcel_delivered
 from cuncun.core.scoping import require_in_scope
 from cuncun.core.sms import send_sms
 from cuncun.logistics.locks import lock_parcel
@@ -585,6 +586,8 @@ def _refresh_status(actor, parcel: Parcel) -> None:
     after = {"status": parcel.status, "on_shelf": parcel.on_shelf}
     if after != before:
         audit.record(actor=actor, action="parcel.status", obj=parcel, before=before, after=after)
+    if parcel.status == K.DELIVERED and before["status"] != K.DELIVERED:
+        parcel_delivered(parcel.status_at)  # that day's parcels rollup is rebuilt after commit
 
 
 def review_event(*, actor, event: TrackingEvent, apply: bool, note: str = "") -> TrackingEvent:

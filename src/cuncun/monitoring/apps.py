@@ -19,9 +19,10 @@ class MonitoringConfig(AppConfig):
     ]
 
     def ready(self):
-        from cuncun.core.sales import follow_sales
+        from cuncun.core.sales import follow_deliveries, follow_sales
         from cuncun.monitoring import indicators
-        from cuncun.monitoring.tasks import sales_changed
+        from cuncun.monitoring.tasks import parcel_delivered, sales_changed
 
         indicators.register()
         follow_sales(sales_changed)
+        follow_deliveries(parcel_delivered)

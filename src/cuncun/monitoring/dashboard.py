@@ -3,17 +3,20 @@ by township over time, by goods and by channel, parcels per village and training
 Sales come from the rollup; each figure names the page it was counted from."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Exists, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.core.errors import NotFound
-from cuncun.monitoring.periods import add_months, month_start, year_to_date
-from cuncun.monitoring.queries import last_rollup_at, rollup_rows, sales_by
+from cuncun.monitoring.models import DailyParcels
+from cuncun.monitoring.periods import add_months, days, month_start, year_to_date
+from cuncun.monitoring.queries import from_rollup, last_rollup_at, rollup_rows, sales_by
+from cuncun.network.indicators import administrative_villages
+from cuncun.network.models import Site, SiteKind
 from cuncun.plans.models import Target
 from cuncun.plans.progress import evaluate, indicator
 from cuncun.plans.queries import plan_in_force
@@ -36,6 +39,8 @@ SOURCES = {
 }
 TRAINING_PAGE = "training:home"
 MONTHS_SHOWN = 24
+DAYS_SHOWN = 30
+QUARTERS_SHOWN = 8
 TOWNSHIPS_CHARTED = 8
 
 
@@ -72,6 +77,8 @@ class Board:
     goods_sales: list[dict]
     channel_sales: list[dict]
     parcels: list[dict]
+    parcels_daily: dict
+    coverage: dict
     rolled_up_at: object
 
     def as_json(self) -> dict:
@@ -98,6 +105,8 @@ class Board:
             "goods_sales": [_plain(i) for i in self.goods_sales],
             "channel_sales": [_plain(i) for i in self.channel_sales],
             "parcels": self.parcels,
+            "parcels_daily": self.parcels_daily,
+            "coverage": self.coverage,
         }
 
 
@@ -160,11 +169,13 @@ def township_sales(user, region: RegionUnit, first: date, last: date) -> dict:
     months_ = [f"{add_months(first, i):%Y-%m}" for i in range(MONTHS_SHOWN)]
     amounts = {
         (row["township_id"], f"{row['month']:%Y-%m}"): float(row["amount"])
-        for row in rollup_rows(user, region, first, last)
-        .filter(township_id__in=[t["key"] for t in shown])
-        .values("township_id", "month")
-        .annotate(amount=Sum("amount"))
-        .order_by()
+        for row in from_rollup(
+            rollup_rows(user, region, first, last)
+            .filter(township_id__in=[t["key"] for t in shown])
+            .values("township_id", "month")
+            .annotate(amount=Sum("amount"))
+            .order_by()
+        )
     }
     return {
         "months": months_,
@@ -175,18 +186,66 @@ def township_sales(user, region: RegionUnit, first: date, last: date) -> dict:
     }
 
 
-def parcels_by_township(region: RegionUnit, day: date) -> list[dict]:
-    try:
-        indicator("parcels_per_village_month")
-    except NotFound:
-        return []
+def parcels_by_township(user, region: RegionUnit, day: date) -> list[dict]:
+    """Parcels delivered this month, per township, from the parcels rollup."""
+    month = month_start(day)
     return [
-        {
-            "name": unit.name,
-            "value": _number(evaluate("parcels_per_village_month", unit, day).value),
-        }
-        for unit in RegionUnit.objects.within(region).townships().order_by("path")
+        {"name": item["label"], "value": item["parcels"]}
+        for item in sales_by(user, region=region, first=month, last=month, by="township")
+        if item["parcels"]
     ]
+
+
+def parcels_by_day(user, region: RegionUnit, day: date) -> dict:
+    """Parcels delivered on each of the last DAYS_SHOWN days, from the daily rollup."""
+    first = day - timedelta(days=DAYS_SHOWN - 1)
+    counts = dict(
+        from_rollup(
+            DailyParcels.objects.visible_to(user)
+            .filter(region_path__startswith=region.path, day__gte=first, day__lte=day)
+            .values_list("day")
+            .annotate(parcels=Sum("parcels"))
+            .order_by()
+        )
+    )
+    shown = days(first, day)
+    return {
+        "days": [f"{d:%m-%d}" for d in shown],
+        "values": [counts.get(d, 0) for d in shown],
+    }
+
+
+def coverage_by_township(region: RegionUnit, day: date) -> dict:
+    """Village-point coverage of each township at the end of each of the last quarters: how the
+    network reached the villages over time, counted from the sites as the indicator
+    `village_point_coverage` does (administrative villages open that day, covered when a
+    village point serves there), two grouped queries per quarter for all townships at once."""
+    ends = [min(quarter_end(day, -n), day) for n in reversed(range(QUARTERS_SHOWN))]
+    townships = list(RegionUnit.objects.within(region).townships().order_by("path"))
+    shares = [_coverage_per_township(region, end) for end in ends]
+    return {
+        "quarters": [f"{end:%Y-%m}" for end in ends],
+        "series": [
+            {"name": unit.name, "values": [share.get(unit.pk) for share in shares]}
+            for unit in townships
+        ],
+    }
+
+
+def _coverage_per_township(region: RegionUnit, day: date) -> dict[int, float]:
+    villages = administrative_villages(region, day)
+    covered = villages.filter(
+        Exists(Site.objects.serving_in_outer_unit(SiteKind.VILLAGE_POINT, day))
+    )
+    totals = dict(villages.values_list("parent_id").annotate(n=Count("pk")).order_by())
+    served = dict(covered.values_list("parent_id").annotate(n=Count("pk")).order_by())
+    return {unit: served.get(unit, 0) / n for unit, n in totals.items() if n}
+
+
+def quarter_end(day: date, shift: int) -> date:
+    """The last day of the quarter `shift` quarters from the one holding `day`."""
+    first_of_quarter = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return add_months(first_of_quarter, 3 * (shift + 1)) - timedelta(days=1)
 
 
 def board(user, day: date | None = None) -> Board:
@@ -204,6 +263,8 @@ def board(user, day: date | None = None) -> Board:
         township_sales=township_sales(user, region, first, last),
         goods_sales=sales_by(user, region=region, first=ytd_first, last=ytd_last, by="category"),
         channel_sales=sales_by(user, region=region, first=ytd_first, last=ytd_last, by="platform"),
-        parcels=parcels_by_township(region, day),
+        parcels=parcels_by_township(user, region, day),
+        parcels_daily=parcels_by_day(user, region, day),
+        coverage=coverage_by_township(region, day),
         rolled_up_at=last_rollup_at(),
     )

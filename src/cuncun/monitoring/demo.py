@@ -14,6 +14,7 @@ from cuncun.merchants.models import Merchant, Platform
 from cuncun.monitoring import rollups
 from cuncun.monitoring.models import SalesReport
 from cuncun.monitoring.periods import add_months, month_start
+from cuncun.monitoring.queries import first_delivery_day
 from cuncun.monitoring.services import PlatformSales, accept_sales_report, submit_sales_report
 
 MONTHS = 24
@@ -75,3 +76,4 @@ def load_demo() -> None:
                 )
                 accept_sales_report(actor=None, report=report)
     rollups.rebuild_all(first, month_start(today))
+    rollups.rebuild_parcels(first_delivery_day() or today, today)  # the demo's parcels so far

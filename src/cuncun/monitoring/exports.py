@@ -66,9 +66,13 @@ def monthly_statistics(user, region: RegionUnit, month: date) -> tuple[list, lis
 def enterprise_compilation(user, year: int) -> tuple[list, list]:
     """(header, rows): each business of the actor's area with its online sales per month (from
     accepted reports and the market's orders) and the year's total."""
-    merchants = (
-        Merchant.objects.visible_to(user).select_related("region").order_by("region__path", "name")
-    )
+    return enterprise_rows(Merchant.objects.visible_to(user), year)
+
+
+def enterprise_rows(merchants, year: int) -> tuple[list, list]:
+    """(header, rows) of the compilation for the given businesses (the evaluation pack passes the
+    county's)."""
+    merchants = merchants.select_related("region").order_by("region__path", "name")
     sales = monthly_online_sales(year=year, merchant_ids=[m.pk for m in merchants])
     header = [_("Business"), _("Kind"), _("Division"), *[f"{m}月" for m in range(1, 13)], _("Year")]
     rows = []

@@ -237,3 +237,52 @@ class MonthlySales(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.region_path} {self.channel} {self.goods}"
+
+
+class DailyParcelsQuerySet(ScopedQuerySet):
+    region_path_lookup = "region_path"
+
+
+class DailyParcels(models.Model):
+    """The parcels rollup: parcels delivered (signed for) on one day, per division of the
+    parcel (its village) and direction; a parcel counts on the day of its first delivery.
+    Daily, because the dashboard charts the last weeks day by day; a month is the sum of its
+    days. Rebuilt day by day from the tracking events (monitoring.rollups)."""
+
+    day = models.DateField(_("day"))
+    region = models.ForeignKey(
+        "regions.RegionUnit", on_delete=models.CASCADE, related_name="+", verbose_name=_("division")
+    )
+    region_path = models.CharField(max_length=255)
+    township = models.ForeignKey(
+        "regions.RegionUnit", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    direction = models.CharField(max_length=10)
+    parcels = models.PositiveIntegerField(_("parcels delivered"))
+    rolled_up_at = models.DateTimeField(auto_now=True)
+
+    objects = DailyParcelsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("daily parcels rollup")
+        verbose_name_plural = _("daily parcels rollups")
+        indexes = [models.Index(fields=["day", "region_path"])]
+
+    def __str__(self):
+        return f"{self.day} {self.region_path} {self.direction} {self.parcels}"
+
+
+class RollupVersion(models.Model):
+    """How many times the rollups were rebuilt, and when last: moved in the same transaction
+    as the rows, so a reader keyed on it (the dashboard's cached figures) never serves figures
+    older than the rows, whichever process rebuilt them."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("rollup version")
+        verbose_name_plural = _("rollup versions")
+
+    def __str__(self):
+        return f"v{self.version}"

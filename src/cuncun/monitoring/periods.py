@@ -1,6 +1,6 @@
 """Months as the statistics count them: a month is its first day."""
 
-from datetime import date
+from datetime import date, timedelta
 
 
 def month_start(day: date) -> date:
@@ -31,3 +31,8 @@ def year_to_date(day: date) -> tuple[date, date]:
     over (the whole year before, in January)."""
     last = add_months(month_start(day), -1)
     return date(last.year, 1, 1), last
+
+
+def days(first: date, last: date) -> list[date]:
+    """Every day from `first` to `last`, both included."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -1,11 +1,26 @@
 """Reads of monitoring: reports from what the actor may see, the late and missing ones, the
 figures of the statistics (from the rollup), and what other apps read (monthly_online_sales)."""
 
+import hashlib
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Max, Min, Q, Sum, Value, When
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,22 +30,29 @@ from cuncun.catalog.models import CategoryKind
 from cuncun.core.errors import NotFound
 from cuncun.core.money import to_money
 from cuncun.core.scoping import scope_of
+from cuncun.logistics.models import EventKind, TrackingEvent
 from cuncun.merchants.models import Merchant, MerchantKind
 from cuncun.monitoring.models import (
     SALES_CHANNELS,
+    DailyParcels,
     Goods,
     MonthlySales,
     ReportedValue,
+    RollupVersion,
     SalesReport,
     SalesReportLine,
 )
-from cuncun.monitoring.periods import add_months, month_start
+from cuncun.monitoring.periods import add_months, month_start, year_to_date
 from cuncun.orders.models import OrderLine, OrderStatus
 from cuncun.plans.models import ReportingForm
 from cuncun.plans.queries import plan_in_force
 from cuncun.regions.models import RegionUnit
 
 # --- the records ----------------------------------------------------------------------------
+
+
+# A cached rollup answer is dropped by the version first; this only bounds the memory it holds.
+ROLLUP_CACHE_SECONDS = 60 * 60
 
 
 def local_midnight(day: date) -> datetime:
@@ -121,6 +143,31 @@ def monthly_online_sales(*, year: int, merchant_ids=None) -> dict[int, dict[int,
         if number in out[merchant_id]:
             out[merchant_id][number] += amount
     return {merchant_id: dict(by_month) for merchant_id, by_month in out.items()}
+
+
+def _deliveries():
+    return TrackingEvent.objects.in_timeline().filter(kind=EventKind.DELIVERED)
+
+
+def delivered_parcels_by_region(day: date) -> dict[tuple[int, str], int]:
+    """(parcel's division id, direction) → parcels delivered on `day` (local time) for the first
+    time: a parcel delivered again later (a carrier's repeated event) counts once."""
+    start, end = local_midnight(day), local_midnight(day + timedelta(days=1))
+    earlier = _deliveries().filter(parcel_id=OuterRef("parcel_id"), occurred_at__lt=start)
+    rows = (
+        _deliveries()
+        .filter(occurred_at__gte=start, occurred_at__lt=end)
+        .exclude(Exists(earlier))
+        .values("parcel__region_id", "parcel__direction")
+        .annotate(parcels=Count("parcel_id", distinct=True))
+        .order_by()
+    )
+    return {(r["parcel__region_id"], r["parcel__direction"]): r["parcels"] for r in rows}
+
+
+def first_delivery_day() -> date | None:
+    first = _deliveries().aggregate(at=Min("occurred_at"))["at"]
+    return timezone.localtime(first).date() if first else None
 
 
 def first_sales_month() -> date | None:
@@ -257,29 +304,65 @@ def rollup_rows(user, region: RegionUnit, first: date, last: date):
 
 def sales_by(user, *, region: RegionUnit, first: date, last: date, by: str) -> list[dict]:
     """E-commerce transactions, online retail and farm products sold online, grouped `by` one
-    of GROUPINGS, from the rollup."""
+    of GROUPINGS, from the rollup; with the parcels delivered where parcels can be grouped so
+    (by month and by township; None otherwise)."""
     column = GROUPINGS[by]
-    rows = (
-        rollup_rows(user, region, first, last)
-        .values(column)
-        .annotate(
-            transactions=Sum("amount"),
-            online_retail=Sum("amount", filter=Q(goods__in=Goods.RETAIL)),
-            farm_products=Sum("amount", filter=Q(goods=Goods.FARM)),
+    rows = {
+        r[column]: r
+        for r in from_rollup(
+            rollup_rows(user, region, first, last)
+            .values(column)
+            .annotate(
+                transactions=Sum("amount"),
+                online_retail=Sum("amount", filter=Q(goods__in=Goods.RETAIL)),
+                farm_products=Sum("amount", filter=Q(goods=Goods.FARM)),
+            )
+            .order_by()
         )
-        .order_by(column)
-    )
-    labels = _labels(by, [r[column] for r in rows])
+    }
+    parcels = parcels_by(user, region=region, first=first, last=last, by=by)
+    keys = sorted(set(rows) | set(parcels or {}), key=lambda k: (k is None, k))
+    labels = _labels(by, keys)
     return [
         {
-            "key": _key(r[column]),
-            "label": labels.get(r[column], str(r[column])),
-            "transactions": to_money(r["transactions"] or 0),
-            "online_retail": to_money(r["online_retail"] or 0),
-            "farm_products": to_money(r["farm_products"] or 0),
+            "key": _key(key),
+            "label": labels.get(key, str(key)),
+            "transactions": to_money(rows.get(key, {}).get("transactions") or 0),
+            "online_retail": to_money(rows.get(key, {}).get("online_retail") or 0),
+            "farm_products": to_money(rows.get(key, {}).get("farm_products") or 0),
+            "parcels": None if parcels is None else parcels.get(key, 0),
         }
-        for r in rows
+        for key in keys
     ]
+
+
+PARCEL_GROUPINGS = {"month": TruncMonth("day"), "township": F("township_id")}
+
+
+def parcel_rows(user, region: RegionUnit, first: date, last: date):
+    """The parcels rollup rows of `region` from the first day of month `first` to the last day
+    of month `last`, within what `user` may see."""
+    return DailyParcels.objects.visible_to(user).filter(
+        region_path__startswith=region.path,
+        day__gte=month_start(first),
+        day__lt=add_months(month_start(last), 1),
+    )
+
+
+def parcels_by(user, *, region: RegionUnit, first: date, last: date, by: str) -> dict | None:
+    """key → parcels delivered, grouped by month or township; None for a grouping parcels do
+    not have (goods, platform, kind of business …)."""
+    group = PARCEL_GROUPINGS.get(by)
+    if group is None:
+        return None
+    rows = from_rollup(
+        parcel_rows(user, region, first, last)
+        .annotate(key=group)
+        .values("key")
+        .annotate(parcels=Sum("parcels"))
+        .order_by()
+    )
+    return {r["key"]: r["parcels"] for r in rows}
 
 
 def _key(value):
@@ -309,7 +392,8 @@ def total_sales(region: RegionUnit, first: date, last: date, goods=None) -> Deci
     )
     if goods is not None:
         rows = rows.filter(goods__in=goods)
-    return to_money(rows.aggregate(total=Sum("amount"))["total"] or 0)
+    totals = from_rollup(rows.values("month").annotate(total=Sum("amount")).order_by())
+    return to_money(sum((r["total"] for r in totals), Decimal(0)))
 
 
 def has_demo_reports() -> bool:
@@ -317,4 +401,65 @@ def has_demo_reports() -> bool:
 
 
 def last_rollup_at():
-    return MonthlySales.objects.aggregate(at=Max("rolled_up_at"))["at"]
+    return RollupVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+
+
+def rollup_version() -> tuple:
+    """The rollups' version and when it moved: a version number that a rolled-back rebuild
+    gave back is told apart by its time."""
+    return RollupVersion.objects.filter(pk=1).values_list("version", "changed_at").first() or (0,)
+
+
+def from_rollup(rows) -> list:
+    """The rows of a query on the rollups, cached under the query's SQL and the rollups'
+    version: a rebuild anywhere moves the version, so a cached answer is never older than the
+    rollup (one read of one row instead of an aggregate over the whole rollup)."""
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (`pk__in=[]`): no query to run
+        return []
+    digest = hashlib.sha256(repr((sql, params, rollup_version())).encode()).hexdigest()
+    key = f"monitoring:rollup:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = list(rows)
+        cache.set(key, cached, ROLLUP_CACHE_SECONDS)
+    return cached
+
+
+# What the statistics page breaks the figures down by, in the order of its tabs.
+BREAKDOWNS = ["township", "category", "platform", "kind", "poor_village", "poverty_registered"]
+
+
+def growth(now: Decimal, before: Decimal) -> Decimal | None:
+    """Year-on-year growth as a share (0.30 = +30%); None without last year's figure."""
+    if not before:
+        return None
+    return ((now - before) / before).quantize(Decimal("0.0001"))  # shown as 12.34%
+
+
+def breakdown(user, *, region: RegionUnit, by: str, day: date) -> list[dict]:
+    """The year-to-date statistics grouped `by`, each with the same months of the year before
+    and the year-on-year growth of transactions and online retail."""
+    first, last = year_to_date(day)
+    now = sales_by(user, region=region, first=first, last=last, by=by)
+    before = {
+        item["key"]: item
+        for item in sales_by(
+            user, region=region, first=add_months(first, -12), last=add_months(last, -12), by=by
+        )
+    }
+    zero = {"transactions": Decimal(0), "online_retail": Decimal(0), "parcels": None}
+    return [
+        {
+            **item,
+            "last_year": before.get(item["key"], zero),
+            "transactions_growth": growth(
+                item["transactions"], before.get(item["key"], zero)["transactions"]
+            ),
+            "online_retail_growth": growth(
+                item["online_retail"], before.get(item["key"], zero)["online_retail"]
+            ),
+        }
+        for item in now
+    ]

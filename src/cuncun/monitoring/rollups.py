@@ -1,17 +1,24 @@
-"""The monthly sales rollup, rebuilt one month at a time from the records: the market's own
-orders (paid, not refunded) and the accepted sales reports of outside platforms. A month is
-rebuilt whole, so rebuilding it again (a retried task) gives the same rows."""
+"""The rollups, rebuilt from the records: the monthly sales (the market's own orders, paid and
+not refunded, and the accepted sales reports of outside platforms), one month at a time, and the
+daily parcels delivered, one day at a time. A month or a day is rebuilt whole, so rebuilding it
+again (a retried task) gives the same rows."""
 
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from cuncun.merchants.models import Merchant
-from cuncun.monitoring.models import MARKET, MonthlySales
-from cuncun.monitoring.periods import month_start, months
-from cuncun.monitoring.queries import market_sales_by_merchant, reported_sales_by_merchant
+from cuncun.monitoring.models import MARKET, DailyParcels, MonthlySales, RollupVersion
+from cuncun.monitoring.periods import days, month_start, months
+from cuncun.monitoring.queries import (
+    delivered_parcels_by_region,
+    market_sales_by_merchant,
+    reported_sales_by_merchant,
+)
 from cuncun.regions.models import RegionUnit
 
 
@@ -27,11 +34,49 @@ def rebuild_month(month: date) -> int:
     with transaction.atomic():
         MonthlySales.objects.filter(month=month).delete()
         MonthlySales.objects.bulk_create(rows, batch_size=2000)
+        _new_version()
     return len(rows)
 
 
 def rebuild_all(first: date, last: date) -> int:
     return sum(rebuild_month(month) for month in months(first, last))
+
+
+def rebuild_day_of_parcels(day: date) -> int:
+    """Replace the parcels rollup rows of `day` by what the tracking events say now."""
+    counts = delivered_parcels_by_region(day)
+    units = RegionUnit.objects.in_bulk({region_id for region_id, _d in counts})
+    rows = [
+        DailyParcels(
+            day=day,
+            region=units[region_id],
+            region_path=units[region_id].path,
+            township_id=units[region_id].township_id,
+            direction=direction,
+            parcels=parcels,
+        )
+        for (region_id, direction), parcels in sorted(counts.items())
+    ]
+    with transaction.atomic():
+        DailyParcels.objects.filter(day=day).delete()
+        DailyParcels.objects.bulk_create(rows, batch_size=2000)
+        _new_version()
+    return len(rows)
+
+
+def _new_version() -> None:
+    """The rollups changed: cached figures keyed on the old version are no longer read."""
+    moved = RollupVersion.objects.filter(pk=1).update(
+        version=F("version") + 1, changed_at=timezone.now()
+    )
+    if not moved:
+        RollupVersion.objects.get_or_create(
+            pk=1, defaults={"version": 1, "changed_at": timezone.now()}
+        )
+
+
+def rebuild_parcels(first: date, last: date) -> int:
+    return sum(rebuild_day_of_parcels(day) for day in days(first, last))
 
 
 def _rows(month: date, amounts: dict) -> list[MonthlySales]:

@@ -40,6 +40,9 @@ class SalesItem(Schema):
     transactions: Decimal
     online_retail: Decimal
     farm_products: Decimal
+    parcels: int | None = Field(
+        None, description="Parcels delivered; null when grouped by something parcels lack"
+    )
 
 
 class SalesOut(Schema):

@@ -23,3 +23,16 @@ def sales_changed(when: date | datetime) -> None:
     day = timezone.localtime(when).date() if isinstance(when, datetime) else when
     month = month_start(day).isoformat()
     transaction.on_commit(lambda: refresh_sales_rollup.enqueue(month))
+
+
+@task()
+def refresh_parcels_rollup(day: str) -> int:
+    """Rebuild one day of the parcels rollup after a parcel was delivered that day."""
+    return rollups.rebuild_day_of_parcels(date.fromisoformat(day))
+
+
+def parcel_delivered(when: date | datetime) -> None:
+    """A parcel was delivered at `when`: rebuild that day's parcels once the caller's
+    transaction commits."""
+    day = (timezone.localtime(when).date() if isinstance(when, datetime) else when).isoformat()
+    transaction.on_commit(lambda: refresh_parcels_rollup.enqueue(day))

@@ -24,5 +24,6 @@ urlpatterns = [
         views.enterprise_compilation,
         name="enterprise_compilation",
     ),
+    path("monitoring/statistics/<str:by>/", views.statistics, name="statistics"),
     path("monitoring/values/", views.reported_values, name="reported_values"),
 ]

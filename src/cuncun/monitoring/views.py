@@ -2,13 +2,16 @@
 report with its revisions and review, the import sheet) and the dashboard. Thin: the rules are in
 services.py, the reads in queries.py and dashboard.py."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError, NotFound
@@ -19,7 +22,7 @@ from cuncun.monitoring import dashboard as panels
 from cuncun.monitoring import exports, forms, queries, services
 from cuncun.monitoring.apps import FIGURE_READERS, REPORTERS
 from cuncun.monitoring.models import ReviewStatus
-from cuncun.monitoring.periods import add_months, month_start
+from cuncun.monitoring.periods import add_months, month_start, year_to_date
 from cuncun.regions.queries import browse_root
 
 
@@ -224,7 +227,7 @@ def dashboard(request):
             "demo_figures": queries.has_demo_reports(),
             "labels": {
                 "transactions": _("E-commerce transactions (yuan)"),
-                "parcels": _("Parcels per village"),
+                "parcels": _("Parcels delivered"),
             },
         },
     )
@@ -237,6 +240,59 @@ def dashboard_data(request):
         return JsonResponse(panels.board(request.user).as_json())
     except NotFound as error:
         return JsonResponse(error.as_dict(), status=404)
+
+
+# --- transaction statistics ---------------------------------------------------------------
+
+BREAKDOWN_TITLES = {
+    "township": gettext_lazy("by township"),
+    "category": gettext_lazy("by goods"),
+    "platform": gettext_lazy("by platform"),
+    "kind": gettext_lazy("by kind of business"),
+    "poor_village": gettext_lazy("poor villages and others"),
+    "poverty_registered": gettext_lazy("poverty-registered households and others"),
+}
+
+
+@login_required
+def statistics(request, by: str):
+    """The transaction statistics of the year to date broken down one way (poor villages,
+    poverty-registered households, townships …), against the same months of the year before."""
+    _require_role(request.user, FIGURE_READERS)
+    if by not in queries.BREAKDOWNS:
+        raise Http404
+    region = browse_root(request.user)
+    if region is None:
+        raise Http404
+    today = timezone.localdate()
+    year = _year(request.GET.get("year"), today)
+    day = date(year + 1, 1, 1) if year < today.year else today
+    first, last = year_to_date(day)
+    return render(
+        request,
+        "monitoring/statistics.html",
+        {
+            "region": region,
+            "by": by,
+            "tabs": [(key, BREAKDOWN_TITLES[key]) for key in queries.BREAKDOWNS],
+            "title": BREAKDOWN_TITLES[by],
+            "first": first,
+            "last": last,
+            "year": year,
+            "years": list(range(today.year, today.year - 4, -1)),
+            "rows": queries.breakdown(request.user, region=region, by=by, day=day),
+            "demo_figures": queries.has_demo_reports(),
+        },
+    )
+
+
+def _year(text: str | None, today: date) -> int:
+    """The year asked for, or this one (a year to come or unreadable reads as this one)."""
+    try:
+        year = int(text or today.year)
+    except ValueError:
+        return today.year
+    return year if 2000 <= year <= today.year else today.year
 
 
 # --- reported indicators --------------------------------------------------------------------

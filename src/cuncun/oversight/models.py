@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.oversight.periods import PeriodType
 from cuncun.plans.models import MemberUnit, Milestone, Plan, PlanEntry
@@ -289,3 +290,56 @@ class AssessmentPublication(models.Model):
 
     def __str__(self):
         return f"{self.plan} {self.year}"
+
+
+class PackStatus:
+    QUEUED = "queued"  # asked for, waiting for a worker
+    BUILDING = "building"  # the worker is writing its parts
+    DONE = "done"  # the zip is ready
+    FAILED = "failed"  # the worker stopped on an error; ask again
+
+    choices = [
+        (QUEUED, pgettext_lazy("evaluation pack", "waiting for a worker")),
+        (BUILDING, pgettext_lazy("evaluation pack", "building")),
+        (DONE, pgettext_lazy("evaluation pack", "ready")),
+        (FAILED, pgettext_lazy("evaluation pack", "failed")),
+    ]
+    RUNNING = {QUEUED, BUILDING}
+
+
+class EvaluationPackBuild(models.Model):
+    """One click on "evaluation pack": the year asked for, the progress of the task building it
+    and, when done, the zip (kept in the database so any app server can hand it out)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked for at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PackStatus.choices, default=PackStatus.QUEUED
+    )
+    parts_done = models.PositiveSmallIntegerField(_("parts written"), default=0)
+    parts_total = models.PositiveSmallIntegerField(_("parts"), default=0)
+    step = models.CharField(_("last part written"), max_length=40, blank=True)
+    content = models.BinaryField(_("zip"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation pack build")
+        verbose_name_plural = _("evaluation pack builds")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.year} · {self.status}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in PackStatus.RUNNING
+
+    @property
+    def percent(self) -> int:
+        if self.status == PackStatus.DONE:
+            return 100
+        return int(self.parts_done * 100 / self.parts_total) if self.parts_total else 0

@@ -6,10 +6,16 @@
 - milestones.xlsx and milestone-evidence/: each milestone's state and the accepted evidence files;
 - reports.xlsx: each form's completeness and timeliness per period of the year;
 - onsite-checklist.xlsx: a random sample of serving village points to visit, drawn with a seed made
-  of the plan and the year, so the same data gives the same sample.
+  of the plan and the year, so the same data gives the same sample;
+- training.xlsx: the year's training sessions with their rosters summarised (trainees, women,
+  person-days), no personal data;
+- enterprises.xlsx: the enterprise statistics compilation (monthly online sales per business) and
+  every sales report of the year with its revision, state and lateness;
+- summary.pdf: one page of the headline figures, for reading before opening the workbooks.
 
-The same data gives the same bytes: entries are sorted and dated on the measuring day, and each
-workbook's save time is set to that day as well.
+The same data gives the same bytes: entries are sorted and dated on the measuring day, each
+workbook's save time is set to that day as well, and the PDF is written "invariant" (reportlab's
+fixed creation date and document id).
 """
 
 import io
@@ -17,13 +23,18 @@ import random
 import re
 import zipfile
 from datetime import date
+from decimal import Decimal
 
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cuncun.core.exports import xlsx_bytes
 from cuncun.core.indicators import registry
 from cuncun.core.personal import mask_phone
+from cuncun.merchants.models import Merchant
+from cuncun.monitoring.exports import enterprise_rows
+from cuncun.monitoring.models import SalesReport
 from cuncun.network.models import Site, SiteKind
 from cuncun.oversight.periods import periods_between
 from cuncun.oversight.queries import (
@@ -34,8 +45,10 @@ from cuncun.oversight.queries import (
     report_lines,
 )
 from cuncun.oversight.scoring import measuring_day
+from cuncun.oversight.summary import Summary, summary_pdf
 from cuncun.plans.models import Plan
 from cuncun.plans.progress import evaluate
+from cuncun.training.models import Gender, TrainingSession
 
 ONSITE_SAMPLE = 20  # village points an evaluator can visit in a few days
 DONE = {MilestoneStatus.DONE, MilestoneStatus.DONE_LATE}
@@ -221,6 +234,95 @@ def _onsite(plan: Plan, year: int, sites) -> tuple:
     return header, rows
 
 
+def _training(plan: Plan, year: int) -> tuple:
+    """The year's sessions, each roster summarised: trainees, of whom women, person-days."""
+    sessions = (
+        TrainingSession.objects.filter(
+            starts_on__year=year, region__path__startswith=plan.county.path
+        )
+        .select_related("course", "region")
+        .annotate(
+            trainees=Count("attendances__trainee", distinct=True),
+            women=Count(
+                "attendances__trainee",
+                filter=Q(attendances__trainee__gender=Gender.FEMALE),
+                distinct=True,
+            ),
+            person_days=Count("attendances"),
+        )
+        .order_by("starts_on", "code")
+    )
+    header = [
+        _("Session"),
+        _("Course"),
+        _("First day"),
+        _("Last day"),
+        _("Place"),
+        _("Division"),
+        _("Trainees"),
+        _("Women"),
+        _("Person-days"),
+    ]
+    rows = [
+        [
+            s.code,
+            s.course.name,
+            s.starts_on,
+            s.ends_on,
+            s.place,
+            s.region.name,
+            s.trainees,
+            s.women,
+            s.person_days,
+        ]
+        for s in sessions
+    ]
+    return header, rows
+
+
+def _sales_reports(plan: Plan, year: int) -> tuple:
+    reports = (
+        SalesReport.objects.filter(
+            month__year=year, merchant__region__path__startswith=plan.county.path
+        )
+        .select_related("merchant")
+        .annotate(farm=Sum("lines__farm_sales"), other=Sum("lines__other_sales"))
+        .order_by("merchant__name", "month", "revision")
+    )
+    header = [
+        _("Business"),
+        _("Month"),
+        _("Revision"),
+        _("State"),
+        _("Counted"),
+        _("Late"),
+        _("Farm products (yuan)"),
+        _("Other goods (yuan)"),
+    ]
+    rows = [
+        [
+            r.merchant.name,
+            f"{r.month:%Y-%m}",
+            r.revision,
+            r.get_status_display(),
+            _("yes") if r.counts else _("no"),
+            _("yes") if r.is_late else _("no"),
+            r.farm or Decimal(0),
+            r.other or Decimal(0),
+        ]
+        for r in reports
+    ]
+    return header, rows
+
+
+def _enterprises(plan: Plan, year: int) -> dict:
+    merchants = Merchant.objects.filter(region__path__startswith=plan.county.path)
+    return {
+        _("Enterprises %s") % year: enterprise_rows(merchants, year),
+        _("Sales reports"): _sales_reports(plan, year),
+    }
+
+
 def evaluation_pack(*, year: int, plan: Plan, today: date | None = None, progress=None) -> bytes:
     """The pack as zip bytes. `progress(done, total, step)` is told after each part."""
     day = measuring_day(year, today)
@@ -232,12 +334,31 @@ def evaluation_pack(*, year: int, plan: Plan, today: date | None = None, progres
         ("milestones.xlsx", lambda: {_("Milestones"): milestone_sheet}),
         ("reports.xlsx", lambda: {_("Reports"): _reports(plan, year)}),
         ("onsite-checklist.xlsx", lambda: {_("On-site check"): _onsite(plan, year, sites)}),
+        ("training.xlsx", lambda: {_("Training"): _training(plan, year)}),
+        ("enterprises.xlsx", lambda: _enterprises(plan, year)),
     ]
-    files = dict(evidence)
+    files, built = dict(evidence), {}
+    total = len(parts) + 1  # and the summary
     for done, (name, sheets) in enumerate(parts, start=1):
-        files[name] = _stable(xlsx_bytes(sheets()), day)
+        workbook = sheets()
+        built[name] = list(workbook.values())  # (header, rows) per sheet, for the summary
+        files[name] = _stable(xlsx_bytes(workbook), day)
         if progress:
-            progress(done, len(parts), name)
+            progress(done, total, name)
+    files["summary.pdf"] = summary_pdf(
+        Summary(
+            county=plan.county.name,
+            year=year,
+            day=day,
+            indicators=built["indicators.xlsx"][0][1],
+            sites=len(sites),
+            milestones=[row[3] for row in milestone_sheet[1]],
+            training=built["training.xlsx"][0][1],
+            enterprises=built["enterprises.xlsx"][0][1],
+        )
+    )
+    if progress:
+        progress(total, total, "summary.pdf")
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as pack:
         for name in sorted(files):

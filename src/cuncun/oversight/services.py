@@ -10,13 +10,21 @@ from django.utils.translation import gettext as _
 
 from cuncun.core import audit
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
-from cuncun.oversight.access import Reporter, is_office, may_report_for, require_office
+from cuncun.oversight.access import (
+    Reporter,
+    is_office,
+    may_report_for,
+    reads_everything,
+    require_office,
+)
 from cuncun.oversight.models import (
     AssessmentItem,
     AssessmentPublication,
+    EvaluationPackBuild,
     FieldType,
     ManualScore,
     MilestoneCompletion,
+    PackStatus,
     ReportForm,
     ReviewStatus,
     ScoringMethod,
@@ -315,3 +323,52 @@ def publish_assessment(*, actor, plan, year: int) -> AssessmentPublication:
             after={"year": year, "subjects": len(results["townships"] + results["departments"])},
         )
     return publication
+
+
+# --- the evaluation pack, built by a task ---------------------------------------------------
+
+
+def start_evaluation_pack(*, actor, year: int) -> EvaluationPackBuild:
+    """Queue the year's evaluation pack; the page follows its progress and offers the zip."""
+    if not reads_everything(actor):
+        require_office(actor)
+    if not 2000 <= year <= timezone.localdate().year:
+        raise InvalidInput(_("Choose a year that has begun."), details={"year": year})
+    with transaction.atomic():
+        build = EvaluationPackBuild.objects.create(year=year, requested_by=actor)
+        audit.record(
+            actor=actor, action="oversight.evaluation_pack", obj=build, after={"year": year}
+        )
+        transaction.on_commit(lambda: _enqueue_pack(build.pk))
+    return build
+
+
+def _enqueue_pack(build_id: int) -> None:
+    from cuncun.oversight.tasks import build_evaluation_pack
+
+    build_evaluation_pack.enqueue(build_id)
+
+
+def process_evaluation_pack(*, build_id: int) -> str:
+    """Build a queued pack (the background task), telling its progress part by part."""
+    from cuncun.oversight.pack import evaluation_pack
+    from cuncun.oversight.queries import current_plan
+
+    claimed = EvaluationPackBuild.objects.filter(pk=build_id, status=PackStatus.QUEUED).update(
+        status=PackStatus.BUILDING
+    )
+    build = EvaluationPackBuild.objects.get(pk=build_id)
+    if not claimed:
+        return build.status
+    rows = EvaluationPackBuild.objects.filter(pk=build_id)
+
+    def progress(done: int, total: int, step: str) -> None:
+        rows.update(parts_done=done, parts_total=total, step=step[:40])
+
+    try:
+        content = evaluation_pack(year=build.year, plan=current_plan(), progress=progress)
+    except Exception as error:  # the page says it failed, and the office may ask again
+        rows.update(status=PackStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        raise
+    rows.update(status=PackStatus.DONE, content=content, finished_at=timezone.now())
+    return PackStatus.DONE

@@ -22,8 +22,14 @@ from cuncun.oversight.access import (
     require_office,
     require_reader,
 )
-from cuncun.oversight.models import Assessed, MilestoneCompletion, ReportForm, ReviewStatus
-from cuncun.oversight.pack import evaluation_pack
+from cuncun.oversight.models import (
+    Assessed,
+    EvaluationPackBuild,
+    MilestoneCompletion,
+    PackStatus,
+    ReportForm,
+    ReviewStatus,
+)
 from cuncun.oversight.periods import PeriodType, parse_period, period_containing
 from cuncun.regions.models import RegionUnit
 
@@ -462,11 +468,46 @@ def assessment_xlsx(request, year: int):
 
 
 @login_required
+@require_POST
 def pack(request, year: int):
-    """绩效评价: the year's evaluation pack, built on the spot (one click)."""
+    """绩效评价 in one click: the pack is built by a task; its page follows the progress."""
+    started = []
+    if not carry_out(
+        request,
+        lambda: started.append(services.start_evaluation_pack(actor=request.user, year=year)),
+    ):
+        return redirect("oversight:home")
+    return redirect("oversight:pack_build", pk=started[0].pk)
+
+
+def _pack_build(request, pk: int) -> EvaluationPackBuild:
     if not reads_everything(request.user):
         require_office(request.user)
-    data = evaluation_pack(year=year, plan=queries.current_plan())
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="evaluation-pack-{year}.zip"'
+    build = EvaluationPackBuild.objects.defer("content").filter(pk=pk).first()
+    if build is None:
+        raise NotFound(details={"pack": pk})
+    return build
+
+
+@login_required
+def pack_build(request, pk: int):
+    build = _pack_build(request, pk)
+    return render(request, "oversight/pack.html", {"build": build, "statuses": PackStatus})
+
+
+@login_required
+def pack_progress(request, pk: int):
+    """The progress card the pack page polls (htmx) until the pack is ready."""
+    build = _pack_build(request, pk)
+    return render(request, "oversight/_pack_status.html", {"build": build, "statuses": PackStatus})
+
+
+@login_required
+def pack_download(request, pk: int):
+    build = _pack_build(request, pk)
+    if build.status != PackStatus.DONE:
+        raise NotFound(_("This pack is not ready yet."), details={"pack": pk})
+    content = EvaluationPackBuild.objects.values_list("content", flat=True).get(pk=pk)
+    response = HttpResponse(bytes(content), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-pack-{build.year}.zip"'
     return response

@@ -8,6 +8,7 @@
     charts[id] = charts[id] || echarts.init(document.getElementById(id));
     return charts[id];
   }
+  function share(v) { return v == null ? "—" : Math.round(v * 100) + "%"; }
   function yuan(v) { return v == null ? "—" : "¥" + Number(v).toLocaleString("zh-CN"); }
   function bars(id, items, field, seriesName) {
     chart(id).setOption({
@@ -40,6 +41,24 @@
       yAxis: {type: "value"},
       series: [{name: labels.parcels, type: "bar", data: data.parcels.map(function (p) { return p.value; })}]
     });
+    chart("chart-parcels-daily").setOption({
+      tooltip: {trigger: "axis"},
+      legend: {top: 0, data: [labels.parcels]},
+      grid: {left: 40, right: 12, top: 36, bottom: 30},
+      xAxis: {type: "category", data: data.parcels_daily.days},
+      yAxis: {type: "value", minInterval: 1},
+      series: [{name: labels.parcels, type: "bar", data: data.parcels_daily.values}]
+    });
+    chart("chart-coverage").setOption({
+      tooltip: {trigger: "axis", valueFormatter: share},
+      legend: {top: 0, type: "scroll"},
+      grid: {left: 44, right: 12, top: 40, bottom: 30},
+      xAxis: {type: "category", data: data.coverage.quarters},
+      yAxis: {type: "value", max: 1, axisLabel: {formatter: share}},
+      series: data.coverage.series.map(function (s) {
+        return {name: s.name, type: "line", data: s.values};
+      })
+    }, true);
     document.getElementById("rolled-up-at").textContent =
       data.rolled_up_at ? data.rolled_up_at.slice(0, 16).replace("T", " ") : "—";
   }

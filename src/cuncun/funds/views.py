@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, NotFound
+from cuncun.core.money import to_money
 from cuncun.core.pages import carry_out
 from cuncun.funds import access, exports, queries, services
+from cuncun.funds.allocation import Basis, competitive_allocation
 from cuncun.funds.budget_file import check_budget_file
 from cuncun.funds.forms import (
     AmendForm,
@@ -367,3 +369,74 @@ def export(request, what):
     if what not in makers:
         raise Http404
     return makers[what](request.user, fund)
+
+
+def _allocation_pool(request):
+    """The sum to share out as typed (?pool=), or None when none or not an amount."""
+    raw = (request.POST.get("pool") or request.GET.get("pool") or "").strip()
+    try:
+        pool = to_money(raw) if raw else None
+    except (ValueError, TypeError):
+        return None
+    return pool if pool is not None and pool > 0 else None
+
+
+def _allocation_of(request, fund):
+    access.require_workflow_role(request.user)
+    year = _award_year(request)
+    return year, competitive_allocation(fund.plan, year, _allocation_pool(request))
+
+
+@login_required
+def allocation(request):
+    """The competitive allocation to townships of a year: each one's score, share and amount,
+    with how the score was reached; the office proposes it into the fund's workflow."""
+    fund = _fund()
+    year, result = _allocation_of(request, fund)
+    projects = queries.projects_visible_to(request.user, fund).filter(status=ProjectStatus.ACTIVE)
+    return render(
+        request,
+        "funds/allocation.html",
+        {
+            "fund": fund,
+            "year": year,
+            "allocation": result,
+            "from_assessment": result is not None and result.basis == Basis.ASSESSMENT,
+            "pool_text": request.GET.get("pool", ""),
+            "projects": projects,
+            "proposed": queries.allocation_disbursements(request.user, fund, year),
+            **_rights(request.user),
+        },
+    )
+
+
+@login_required
+def allocation_export(request):
+    fund = _fund()
+    _year, result = _allocation_of(request, fund)
+    if result is None:
+        raise Http404
+    return exports.competitive_allocation(result)
+
+
+@login_required
+@require_POST
+def allocation_propose(request):
+    fund = _fund()
+    year = _award_year(request)
+    project = queries.project_for(request.user, fund, request.POST.get("project", ""))
+    pool = request.POST.get("pool", "")
+    if project is None:
+        messages.error(request, _("Choose the budget line the money comes from."))
+    else:
+        carry_out(
+            request,
+            lambda: services.propose_competitive_allocation(
+                actor=request.user, project=project, year=year, pool=pool
+            ),
+            _(
+                "The allocation is proposed: one disbursement per township, each waiting for "
+                "review."
+            ),
+        )
+    return redirect(f"{reverse('funds:allocation')}?year={year}&pool={pool}")

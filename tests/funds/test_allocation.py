@@ -116,7 +116,7 @@ def test_the_allocation_may_not_take_more_than_the_line_has_left(
         "township_station", support="100000", total="100000", site=station_in_gasa
     )
 
-    with pytest.raises(Conflict, match="100,000.01"):
+    with pytest.raises(Conflict, match=r"100,000\.01"):
         propose_competitive_allocation(
             actor=commerce, project=project, year=NO_ASSESSMENT_YEAR, pool="100000.01"
         )

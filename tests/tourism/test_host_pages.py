@@ -23,6 +23,12 @@ from tests.conftest import PASSWORD, township, village
 from tests.merchants.factories import merchant
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+SPRING_FESTIVAL = {
+    "name": "春节",
+    "starts_on": "2027-02-01",
+    "ends_on": "2027-02-10",
+    "price": "350",
+}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -132,7 +138,7 @@ def test_the_host_page_edits_rooms_seasons_and_rules(client, stay):
 
     client.post(
         f"/tourism/host/rooms/{stay.room.pk}/seasons/",
-        {"name": "春节", "starts_on": "2027-02-01", "ends_on": "2027-02-10", "price": "350"},
+        {f"season{stay.room.pk}-{k}": v for k, v in SPRING_FESTIVAL.items()},
     )
     client.post(
         f"/tourism/host/h/{stay.homestay.pk}/rules/",

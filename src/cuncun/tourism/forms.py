@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.orders.payments import PROVIDERS
 
@@ -58,7 +59,7 @@ class RoomForm(forms.Form):
 
 class SeasonForm(forms.Form):
     name = forms.CharField(label=_("Season"), max_length=60, help_text=_("e.g. 泼水节"))
-    starts_on = forms.DateField(label=_("From"), widget=DATE)
+    starts_on = forms.DateField(label=pgettext_lazy("season", "From"), widget=DATE)
     ends_on = forms.DateField(label=_("To (included)"), widget=DATE)
     price = forms.DecimalField(
         label=_("Price a night (yuan)"), max_digits=10, decimal_places=2, min_value=0.01

@@ -303,11 +303,14 @@ def host_homestay(request, pk: int):
             "homestay": homestay,
             "history": homestay.status_changes.order_by("-recorded_at", "-id")[:5],
             "rooms": [
-                (room, RoomForm(initial=_room_initial(room), prefix=f"room{room.pk}"))
+                (
+                    room,
+                    RoomForm(initial=_room_initial(room), prefix=f"room{room.pk}"),
+                    SeasonForm(prefix=f"season{room.pk}"),
+                )
                 for room in homestay.rooms.all()
             ],
             "new_room": RoomForm(prefix="new"),
-            "season_form": SeasonForm(),
             "rules_form": RulesForm(initial=terms),
             "photo_form": PhotoForm(),
             "photos": homestay.photos.all(),
@@ -379,7 +382,7 @@ def room_change(request, room_id: int):
 @require_POST
 def season_add(request, room_id: int):
     room = queries.hosted_room(request.user, room_id)
-    form = SeasonForm(request.POST)
+    form = SeasonForm(request.POST, prefix=f"season{room.pk}")
     if not form.is_valid():
         _form_problems(request, form)
         return _back(room.homestay)

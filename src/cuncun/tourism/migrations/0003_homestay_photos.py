@@ -5,26 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tourism', '0002_tourism_routes'),
+        ("tourism", "0002_tourism_routes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HomestayPhoto',
+            name="HomestayPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to='tourism/photos/%Y/%m/', verbose_name='photo')),
-                ('content_type', models.CharField(max_length=20)),
-                ('caption', models.CharField(blank=True, max_length=100, verbose_name='caption')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
-                ('homestay', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='tourism.homestay')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "image",
+                    models.FileField(upload_to="tourism/photos/%Y/%m/", verbose_name="photo"),
+                ),
+                ("content_type", models.CharField(max_length=20)),
+                ("caption", models.CharField(blank=True, max_length=100, verbose_name="caption")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="uploaded at"),
+                ),
+                (
+                    "homestay",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="tourism.homestay",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'homestay photo',
-                'verbose_name_plural': 'homestay photos',
-                'ordering': ['uploaded_at', 'id'],
+                "verbose_name": "homestay photo",
+                "verbose_name_plural": "homestay photos",
+                "ordering": ["uploaded_at", "id"],
             },
         ),
     ]

@@ -19,9 +19,11 @@ class MonitoringConfig(AppConfig):
     ]
 
     def ready(self):
-        from cuncun.core.sales import follow_sales
+        from cuncun.core.sales import follow_sales, register_reported_sales
         from cuncun.monitoring import indicators
+        from cuncun.monitoring.queries import accepted_monthly_reports
         from cuncun.monitoring.tasks import sales_changed
 
         indicators.register()
         follow_sales(sales_changed)
+        register_reported_sales(accepted_monthly_reports)

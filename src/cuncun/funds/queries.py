@@ -33,7 +33,7 @@ from cuncun.funds.rules import (
     plan_categories,
     plan_years,
 )
-from cuncun.merchants.models import Merchant
+from cuncun.merchants.models import Merchant, SupportRequest, SupportRequestStatus
 from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import FundRuleKind, Plan
 from cuncun.plans.queries import fund_rules, plan_in_force, subsidy_rules
@@ -323,4 +323,13 @@ def allocation_disbursements(user, fund: Fund, year: int):
         .exclude(state=DisbursementState.CANCELLED)
         .select_related("payee_township")
         .order_by("payee_township__code", "id")
+    )
+
+
+def support_requests_waiting(user):
+    """The center's and the parks' requests for support not answered yet, for the proposers."""
+    if not access.may_propose(user):
+        return SupportRequest.objects.none()
+    return SupportRequest.objects.filter(status=SupportRequestStatus.SUBMITTED).select_related(
+        "site"
     )

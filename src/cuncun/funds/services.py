@@ -44,6 +44,7 @@ from cuncun.funds.rules import (
     plan_years,
     worsened,
 )
+from cuncun.merchants.services import settle_support_request
 from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import Plan
 from cuncun.plans.queries import fund_rules, subsidy_rules
@@ -773,3 +774,37 @@ def propose_competitive_allocation(*, actor, project: Project, year: int, pool) 
             },
         )
     return proposed
+
+
+# --- the incubation center's and the parks' requests for support --------------------------------
+
+
+def take_support_request(
+    *, actor, fund: Fund, request, category: str, source: str = FundSource.LOCAL
+) -> Project:
+    """A park's request for support taken into the budget: a project owned by the park, at the
+    park, for the support it asked, checked against every rule like any other line; the request
+    records the project's code. Both in one transaction."""
+    access.require_proposer(actor)
+    with transaction.atomic():
+        project = add_project(
+            actor=actor,
+            fund=fund,
+            draft=ProjectDraft(
+                name=_("Support for %(site)s") % {"site": request.site.name},
+                category=category,
+                total_investment=request.total_investment,
+                support=request.amount,
+                source=source,
+                use=request.purpose,
+                owner_site=request.site,
+                site=request.site,
+            ),
+        )
+        settle_support_request(actor=actor, request=request, taken_as=project.code)
+    return project
+
+
+def decline_support_request(*, actor, request, reason: str):
+    access.require_proposer(actor)
+    return settle_support_request(actor=actor, request=request, reason=reason or "")

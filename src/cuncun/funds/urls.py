@@ -12,6 +12,7 @@ urlpatterns = [
     path("allocation/export.xlsx", views.allocation_export, name="allocation_export"),
     path("allocation/propose/", views.allocation_propose, name="allocation_propose"),
     path("export/<str:what>.xlsx", views.export, name="export"),
+    path("support-requests/<int:pk>/", views.support_request, name="support_request"),
     path("projects/new/", views.project_new, name="project_new"),
     path("projects/<str:code>/", views.project_detail, name="project"),
     path("projects/<str:code>/edit/", views.project_edit, name="project_edit"),

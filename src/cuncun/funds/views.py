@@ -25,8 +25,16 @@ from cuncun.funds.forms import (
     ProjectForm,
     ReasonForm,
 )
-from cuncun.funds.models import AwardKind, Disbursement, DisbursementState, ProjectStatus
+from cuncun.funds.models import (
+    AwardKind,
+    Disbursement,
+    DisbursementState,
+    FundSource,
+    ProjectStatus,
+)
+from cuncun.funds.rules import category_name, plan_categories
 from cuncun.merchants.models import Merchant
+from cuncun.plans.queries import fund_rules
 
 
 def _fund():
@@ -65,6 +73,11 @@ def home(request):
                 if c.budgeted
             ],
             "waiting": queries.waiting_for(request.user, fund),
+            "support_requests": queries.support_requests_waiting(request.user),
+            "categories": [
+                (key, category_name(key)) for key in plan_categories(fund_rules(fund.plan))
+            ],
+            "sources": FundSource.choices,
             **_rights(request.user),
         },
     )
@@ -440,3 +453,37 @@ def allocation_propose(request):
             ),
         )
     return redirect(f"{reverse('funds:allocation')}?year={year}&pool={pool}")
+
+
+@login_required
+@require_POST
+def support_request(request, pk: int):
+    """Take a park's request for support into the budget, or decline it with a reason."""
+    fund = _fund()
+    found = queries.support_requests_waiting(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if request.POST.get("decision") == "decline":
+        carry_out(
+            request,
+            lambda: services.decline_support_request(
+                actor=request.user, request=found, reason=request.POST.get("reason", "")
+            ),
+            _("Request declined; the park sees why."),
+        )
+        return redirect("funds:home")
+    done = carry_out(
+        request,
+        lambda: services.take_support_request(
+            actor=request.user,
+            fund=fund,
+            request=found,
+            category=request.POST.get("category", ""),
+            source=request.POST.get("source", FundSource.LOCAL),
+        ),
+        _("Taken into the budget as a project."),
+    )
+    found.refresh_from_db()
+    if done and found.fund_project:
+        return redirect("funds:project", found.fund_project)
+    return redirect("funds:home")

@@ -104,7 +104,7 @@ def _indicator_part(code: str, plan: Plan, township: RegionUnit, day: date) -> t
     return part, _("%(name)s %(value)s of %(target)s") % {
         "name": indicator.name,
         "value": value,
-        "target": target.value.normalize(),
+        "target": format(target.value.normalize(), "f"),
     }
 
 

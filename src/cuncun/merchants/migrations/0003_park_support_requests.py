@@ -8,33 +8,86 @@ import cuncun.core.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('merchants', '0002_tenancy'),
-        ('network', '0006_site_handling_minutes'),
+        ("merchants", "0002_tenancy"),
+        ("network", "0006_site_handling_minutes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupportRequest',
+            name="SupportRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.TextField(verbose_name='what the support is for')),
-                ('total_investment', cuncun.core.models.MoneyField(decimal_places=2, max_digits=14, verbose_name='total investment (yuan)')),
-                ('amount', cuncun.core.models.MoneyField(decimal_places=2, max_digits=14, verbose_name='support asked for (yuan)')),
-                ('status', models.CharField(choices=[('submitted', 'submitted'), ('taken', "taken into the fund's budget"), ('declined', 'declined')], default='submitted', max_length=12, verbose_name='status')),
-                ('fund_project', models.CharField(blank=True, max_length=20, verbose_name='fund project')),
-                ('decision_note', models.TextField(blank=True, verbose_name='why declined')),
-                ('requested_on', models.DateField(verbose_name='requested on')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network.site', verbose_name='center or park')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purpose", models.TextField(verbose_name="what the support is for")),
+                (
+                    "total_investment",
+                    cuncun.core.models.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="total investment (yuan)"
+                    ),
+                ),
+                (
+                    "amount",
+                    cuncun.core.models.MoneyField(
+                        decimal_places=2, max_digits=14, verbose_name="support asked for (yuan)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "submitted"),
+                            ("taken", "taken into the fund's budget"),
+                            ("declined", "declined"),
+                        ],
+                        default="submitted",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "fund_project",
+                    models.CharField(blank=True, max_length=20, verbose_name="fund project"),
+                ),
+                ("decision_note", models.TextField(blank=True, verbose_name="why declined")),
+                ("requested_on", models.DateField(verbose_name="requested on")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="network.site",
+                        verbose_name="center or park",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'support request',
-                'verbose_name_plural': 'support requests',
-                'ordering': ['-requested_on', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('total_investment__gte', models.F('amount'))), name='support_request_amounts')],
+                "verbose_name": "support request",
+                "verbose_name_plural": "support requests",
+                "ordering": ["-requested_on", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("amount__gt", 0), ("total_investment__gte", models.F("amount"))
+                        ),
+                        name="support_request_amounts",
+                    )
+                ],
             },
         ),
     ]

@@ -145,3 +145,40 @@ def test_only_the_owner_applies_for_a_business(lending):
         apply_for_loan(
             actor=lending.agency, merchant=lending.garden, amount="1000", purpose="x", term_months=6
         )
+
+
+def test_an_application_carries_the_accepted_monthly_reports_of_the_last_twelve_months(
+    lending, plan
+):
+    from django.utils import timezone
+
+    from cuncun.monitoring.periods import add_months, month_start
+    from cuncun.monitoring.services import (
+        PlatformSales,
+        accept_sales_report,
+        submit_sales_report,
+    )
+
+    last_month = add_months(month_start(timezone.localdate()), -1)
+    accepted = submit_sales_report(
+        actor=lending.applicant,
+        merchant=lending.garden,
+        month=last_month,
+        lines=[PlatformSales("taobao", Decimal("30000"), Decimal("2000"), 40, Decimal("500"))],
+    )
+    accept_sales_report(actor=lending.office, report=accepted)
+    submit_sales_report(  # not accepted yet: not attached
+        actor=lending.applicant,
+        merchant=lending.garden,
+        month=add_months(last_month, -1),
+        lines=[PlatformSales("jd", Decimal("99999"), Decimal("0"), 1)],
+    )
+
+    application = apply(lending)
+
+    [report] = application.sales_record["reports"]
+    assert report["month"] == last_month.strftime("%Y-%m")
+    assert report["online_retail"] == "32000.00"
+    assert report["b2b"] == "500.00"
+    assert report["orders"] == 40
+    assert application.sales_record["reported_total"] == "32000.00"

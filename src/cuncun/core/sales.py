@@ -37,3 +37,21 @@ sales_changed = _sales.tell
 # A parcel was delivered (signed for) at `when`: the parcels of that day changed.
 follow_deliveries = _deliveries.follow
 parcel_delivered = _deliveries.tell
+
+
+# The monthly sales a business reported (monitoring keeps them) for an app above `core` but
+# below `monitoring` that attaches them to a record (financing: a loan application's sales
+# record). (merchant id, first day, last day) -> one dict a month, oldest first.
+ReportedSales = Callable[[int, date, date], list[dict]]
+
+_reported_sales: list[ReportedSales] = []
+
+
+def register_reported_sales(source: ReportedSales) -> None:
+    if source not in _reported_sales:
+        _reported_sales.append(source)
+
+
+def reported_sales(merchant_id: int, since: date, until: date) -> list[dict]:
+    """The business's accepted monthly reports of the months from `since` to `until`."""
+    return [month for source in _reported_sales for month in source(merchant_id, since, until)]

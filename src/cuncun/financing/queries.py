@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from cuncun.accounts.roles import Role
 from cuncun.core.errors import NotFound
+from cuncun.core.sales import reported_sales
 from cuncun.financing.models import ApplicationStatus, Loan, LoanApplication
 from cuncun.orders.models import Order, OrderStatus
 from cuncun.training.models import Attendance
@@ -19,7 +20,8 @@ SALES_MONTHS = 12
 
 def sales_record(merchant, *, until: date) -> dict:
     """The merchant's paid (not refunded) market orders in the 12 months before `until`, by
-    month. (The monthly sales reports the monitoring app collects join this at the merge.)"""
+    month, and its accepted monthly sales reports of those months (kept by monitoring, read
+    through `core.sales`): what it sold on the outside platforms."""
     since = until - timedelta(days=365)
     rows = (
         Order.objects.filter(
@@ -35,12 +37,15 @@ def sales_record(merchant, *, until: date) -> dict:
         {"month": r["month"].strftime("%Y-%m"), "orders": r["orders"], "total": str(r["total"])}
         for r in rows
     ]
+    reports = reported_sales(merchant.pk, since, until)
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "orders": sum(m["orders"] for m in months),
         "total": str(sum((Decimal(m["total"]) for m in months), Decimal("0.00"))),
         "months": months,
+        "reports": reports,
+        "reported_total": str(sum((Decimal(r["online_retail"]) for r in reports), Decimal("0.00"))),
     }
 
 

@@ -22,3 +22,8 @@ class FundsConfig(AppConfig):
             },
         )
     ]
+
+    def ready(self):
+        from cuncun.funds.plan_sections import register_sections
+
+        register_sections()

@@ -82,18 +82,23 @@ def eligible_subsidies(rules, sales: MonthlySales) -> dict[int, Subsidy]:
     return found
 
 
+def share_out(pool: Decimal, weights: dict) -> dict:
+    """`pool` shared in proportion to positive weights, to the fen, rounding down; the fen left
+    go one each to the largest weights (ties: the smaller key) so the shares add up to the pool
+    exactly. Nothing for a key whose weight is not positive."""
+    weights = {k: w for k, w in weights.items() if w > 0}
+    total = sum(weights.values(), ZERO)
+    if not weights or total <= 0 or pool <= 0:
+        return {}
+    shares = {k: (pool * w / total).quantize(CENT, rounding=ROUND_DOWN) for k, w in weights.items()}
+    left = int((pool - sum(shares.values())) / CENT)
+    for key in sorted(weights, key=lambda k: (-weights[k], k))[:left]:
+        shares[key] += CENT
+    return shares
+
+
 def allocate_reward(pool: Decimal, rules, sales: MonthlySales) -> dict[int, Decimal]:
     """The year's reward pool shared by the businesses that reached the yearly threshold, in
     proportion to their sales; the fen left by rounding down go one each to the largest sales."""
     winners = eligible_subsidies(rules, sales)
-    total = sum((s.sales for s in winners.values()), ZERO)
-    if not winners or total <= 0:
-        return {}
-    shares = {
-        m: (pool * s.sales / total).quantize(CENT, rounding=ROUND_DOWN) for m, s in winners.items()
-    }
-    left = int((pool - sum(shares.values())) / CENT)
-    by_sales = sorted(winners, key=lambda m: (-winners[m].sales, m))
-    for merchant_id in by_sales[:left]:
-        shares[merchant_id] += CENT
-    return shares
+    return share_out(pool, {m: s.sales for m, s in winners.items()})

@@ -134,3 +134,38 @@ def disbursements_with_evidence(user, fund):
         _("Paid on"), _("Evidence"), _("Reason for cancelling"),
     ]  # fmt: skip
     return xlsx_response("fund-disbursements.xlsx", {_("Disbursements"): (header, rows)})
+
+
+def competitive_allocation(allocation):
+    """The year's competitive allocation: each township's score, share, amount and why."""
+    rows = [
+        [s.township.name, s.township.code, s.score, s.percent, s.amount, s.explanation]
+        for s in allocation.shares
+    ]
+    return xlsx_response(
+        f"competitive-allocation-{allocation.year}.xlsx",
+        {
+            _("Competitive allocation"): (
+                [
+                    _("Township"),
+                    _("Code"),
+                    _("Score"),
+                    _("Share (%)"),
+                    _("Amount (yuan)"),
+                    _("How the score was reached"),
+                ],
+                rows,
+            ),
+            _("Rule"): (
+                [_("Year"), _("Basis"), _("Sum shared"), _("Rule of the plan")],
+                [
+                    [
+                        allocation.year,
+                        allocation.basis_label,
+                        allocation.pool,
+                        allocation.rule.sentence,
+                    ]
+                ],
+            ),
+        },
+    )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
+from cuncun.plans.models import PlanEntry
 
 
 class FundSource:
@@ -216,6 +217,16 @@ class Disbursement(models.Model):
         _("award"), max_length=8, choices=AwardKind.choices, blank=True, default=""
     )
     award_year = models.PositiveSmallIntegerField(_("award year"), null=True, blank=True)
+    payee_township = models.ForeignKey(
+        "regions.RegionUnit",
+        verbose_name=_("payee (township)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("A competitive allocation: the township it is paid to."),
+    )
+    allocation_year = models.PositiveSmallIntegerField(_("allocation year"), null=True, blank=True)
     amount = MoneyField(_("amount (yuan)"))
     purpose = models.TextField(_("purpose"))
     state = models.CharField(
@@ -265,6 +276,16 @@ class Disbursement(models.Model):
                 | (Q(payee_merchant__isnull=False) & Q(award_year__isnull=False)),
                 name="award_has_payee_and_year",
             ),
+            # A township gets one competitive allocation a year (a correction is a new version).
+            models.UniqueConstraint(
+                fields=["payee_township", "allocation_year"],
+                condition=Q(allocation_year__isnull=False) & ~Q(state=DisbursementState.CANCELLED),
+                name="one_allocation_a_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(allocation_year__isnull=True) | Q(payee_township__isnull=False),
+                name="allocation_has_township",
+            ),
             models.CheckConstraint(
                 condition=~Q(state=DisbursementState.PAID)
                 | (~Q(voucher_number="") & Q(paid_on__isnull=False)),
@@ -306,3 +327,25 @@ class LedgerEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class CompetitiveAllocationRule(PlanEntry):
+    """The plan's competitive allocation of money to townships (竞争性分配资金): by the year's
+    assessment of townships where the plan has one for that year, otherwise by the indicators it
+    names here, each counting equally (its value against the target in force, at most 100%)."""
+
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.CASCADE, related_name="competitive_allocations"
+    )
+    label = models.CharField(_("label"), max_length=200)
+    indicators = models.JSONField(_("indicators without an assessment"), default=list)
+
+    class Meta(PlanEntry.Meta):
+        verbose_name = _("competitive allocation rule")
+        verbose_name_plural = _("competitive allocation rules")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="competitive_allocation_key")
+        ]
+
+    def __str__(self):
+        return self.label

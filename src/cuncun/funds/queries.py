@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
 
 from cuncun.funds import access
 from cuncun.funds.awards import (
@@ -16,6 +17,7 @@ from cuncun.funds.models import (
     Disbursement,
     DisbursementState,
     Fund,
+    FundSource,
     LedgerEntry,
     LedgerEntryKind,
     Project,
@@ -31,10 +33,11 @@ from cuncun.funds.rules import (
     plan_categories,
     plan_years,
 )
-from cuncun.merchants.models import Merchant
+from cuncun.merchants.models import Merchant, SupportRequest, SupportRequestStatus
 from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import FundRuleKind, Plan
 from cuncun.plans.queries import fund_rules, plan_in_force, subsidy_rules
+from cuncun.training.queries import training_fund
 
 
 def fund_of(plan: Plan | None) -> Fund | None:
@@ -61,13 +64,37 @@ def line_of(project: Project) -> Line:
 
 
 def budget_lines(fund: Fund) -> list[Line]:
-    """The active lines of the budget, read as plain values: every change reads them twice."""
+    """The active lines of the budget, read as plain values: every change reads them twice.
+    The training sessions paid from the fund are a line of their own (see
+    `training_sessions_line`)."""
     rows = fund.projects.active().order_by("code").values_list(*LINE_FIELDS)
-    return [
+    lines = [
         Line(key=key, category=category, support=support, total_investment=total,
              source=source, site_code=site_code or "", name=name)
         for key, category, support, total, source, site_code, name in rows
     ]  # fmt: skip
+    sessions = training_sessions_line(fund.plan)
+    return [*lines, sessions] if sessions else lines
+
+
+TRAINING_SESSIONS_KEY = "training-sessions"
+
+
+def training_sessions_line(plan: Plan) -> Line | None:
+    """What the training office's sessions paid from the special fund cost (scheduling one
+    commits its cost), as one line of the plan's training category: the rule checker counts it
+    against the training cap beside the fund's own training projects."""
+    spent = training_fund(plan)
+    if spent is None or not spent.committed:
+        return None
+    return Line(
+        key=TRAINING_SESSIONS_KEY,
+        category=spent.cap.category,
+        support=spent.committed,
+        total_investment=spent.committed,
+        source=FundSource.CENTRAL,
+        name=_("Training sessions paid from the fund"),
+    )
 
 
 def budget_violations(fund: Fund) -> list[Violation]:
@@ -191,6 +218,7 @@ class CategoryPosition:
     paid: Decimal
     projects: int
     rules: list
+    sessions: Decimal = ZERO  # the training sessions paid from the fund, within `budgeted`
 
 
 def fund_position(user, fund: Fund) -> dict:
@@ -199,14 +227,17 @@ def fund_position(user, fund: Fund) -> dict:
     rules = fund_rules(fund.plan)
     size = next((r.amount for r in rules if r.kind == FundRuleKind.FUND_SIZE), None)
     positions = line_positions(projects_visible_to(user, fund).filter(status=ProjectStatus.ACTIVE))
+    sessions = training_sessions_line(fund.plan)
     categories = []
     for key in plan_categories(rules):
         mine = [p for p in positions if in_category(line_of(p.project), key)]
+        spent = sessions.support if sessions and in_category(sessions, key) else ZERO
         categories.append(
             CategoryPosition(
                 key=key,
                 name=category_name(key),
-                budgeted=sum((p.project.support for p in mine), ZERO),
+                budgeted=sum((p.project.support for p in mine), spent),
+                sessions=spent,
                 committed=sum((p.committed for p in mine), ZERO),
                 paid=sum((p.paid for p in mine), ZERO),
                 projects=len(mine),
@@ -216,7 +247,9 @@ def fund_position(user, fund: Fund) -> dict:
     violations = budget_violations(fund)
     return {
         "size": size,
-        "budgeted": sum((p.project.support for p in positions), ZERO),
+        "budgeted": sum((p.project.support for p in positions), ZERO)
+        + (sessions.support if sessions else ZERO),
+        "training_sessions": sessions.support if sessions else ZERO,
         "committed": sum((p.committed for p in positions), ZERO),
         "paid": sum((p.paid for p in positions), ZERO),
         "categories": categories,
@@ -280,3 +313,23 @@ def sales_awards(user, fund: Fund, year: int) -> list[AwardRow]:
         for m in merchant_ids
     ]
     return sorted(rows, key=lambda r: (-r.year_sales, r.merchant.name))
+
+
+def allocation_disbursements(user, fund: Fund, year: int):
+    """The disbursements (not cancelled) of the year's competitive allocation, by township."""
+    return (
+        disbursements_visible_to(user, fund)
+        .filter(allocation_year=year)
+        .exclude(state=DisbursementState.CANCELLED)
+        .select_related("payee_township")
+        .order_by("payee_township__code", "id")
+    )
+
+
+def support_requests_waiting(user):
+    """The center's and the parks' requests for support not answered yet, for the proposers."""
+    if not access.may_propose(user):
+        return SupportRequest.objects.none()
+    return SupportRequest.objects.filter(status=SupportRequestStatus.SUBMITTED).select_related(
+        "site"
+    )

@@ -15,6 +15,7 @@ from cuncun.core import audit
 from cuncun.core.errors import Conflict, InvalidInput
 from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access, queries
+from cuncun.funds.allocation import competitive_allocation
 from cuncun.funds.awards import (
     allocate_reward,
     eligible_subsidies,
@@ -43,6 +44,7 @@ from cuncun.funds.rules import (
     plan_years,
     worsened,
 )
+from cuncun.merchants.services import settle_support_request
 from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import Plan
 from cuncun.plans.queries import fund_rules, subsidy_rules
@@ -364,7 +366,16 @@ def propose_disbursement(
 
 
 def _submit(
-    *, actor, project, amount, purpose, payee_merchant, is_demo, amends=None, award=("", None)
+    *,
+    actor,
+    project,
+    amount,
+    purpose,
+    payee_merchant,
+    is_demo,
+    amends=None,
+    award=("", None),
+    allocation=(None, None),
 ):
     amount, problem = _money_problem(amount, _("The amount"))
     problems = [problem] if problem else []
@@ -389,6 +400,8 @@ def _submit(
             payee_merchant=payee_merchant,
             award_kind=award[0],
             award_year=award[1],
+            payee_township=allocation[0],
+            allocation_year=allocation[1],
             amount=amount,
             purpose=purpose.strip(),
             proposed_by=_person(actor),
@@ -594,6 +607,7 @@ def amend_disbursement(
             is_demo=cancelled.is_demo,
             amends=cancelled,
             award=(cancelled.award_kind, cancelled.award_year),
+            allocation=(cancelled.payee_township, cancelled.allocation_year),
         )
 
 
@@ -686,3 +700,111 @@ def _refuse_second_award_or_past_the_pool(
             },
             details={"taken": str(taken), "pool": str(pool.amount)},
         )
+
+
+# --- competitive allocation to townships -------------------------------------------------------
+
+
+class AllocationAlreadyProposed(Conflict):
+    code = "allocation_already_proposed"
+
+
+def propose_competitive_allocation(*, actor, project: Project, year: int, pool) -> list:
+    """The year's competitive allocation of `pool` from one budget line, proposed as one
+    disbursement per township with a share (each then reviewed, approved and paid like any
+    other); all of them or none. The shares come from the plan's rule (`allocation`), never
+    from the caller."""
+    access.require_proposer(actor)
+    pool, problem = _money_problem(pool, _("The sum to allocate"))
+    _refuse([problem] if problem else [])
+    if pool <= 0:
+        raise InvalidInput(_("The sum to allocate must be more than zero."))
+    plan = project.fund.plan
+    result = competitive_allocation(plan, year, pool)
+    if result is None:
+        raise InvalidInput(_("The plan has no competitive allocation to townships."))
+    shares = [s for s in result.shares if s.amount]
+    if not shares:
+        raise InvalidInput(_("No township has a score for %(year)s yet.") % {"year": year})
+    with transaction.atomic():
+        lock_fund(project.fund)
+        taken = Disbursement.objects.filter(
+            allocation_year=year, project__fund=project.fund
+        ).exclude(state=DisbursementState.CANCELLED)
+        if taken.exists():
+            names = sorted({d.payee_township.name for d in taken.select_related("payee_township")})
+            raise AllocationAlreadyProposed(
+                _(
+                    "The competitive allocation of %(year)s is already proposed (%(names)s); "
+                    "cancel those disbursements first to propose it again."
+                )
+                % {"year": year, "names": "、".join(names)}
+            )
+        project = Project.objects.get(pk=project.pk)
+        _refuse_more_than_left(project, pool)
+        proposed = [
+            _submit(
+                actor=actor,
+                project=project,
+                amount=share.amount,
+                purpose=_(
+                    "%(year)s competitive allocation: %(township)s, %(score)s points (%(why)s)"
+                )
+                % {
+                    "year": year,
+                    "township": share.township.name,
+                    "score": share.score,
+                    "why": share.explanation,
+                },
+                payee_merchant=None,
+                is_demo=False,
+                allocation=(share.township, year),
+            )
+            for share in shares
+        ]
+        audit.record(
+            actor=actor,
+            action="funds.propose_competitive_allocation",
+            obj=project,
+            after={
+                "year": year,
+                "pool": str(pool),
+                "basis": result.basis,
+                "shares": {s.township.name: str(s.amount) for s in shares},
+            },
+        )
+    return proposed
+
+
+# --- the incubation center's and the parks' requests for support --------------------------------
+
+
+def take_support_request(
+    *, actor, fund: Fund, request, category: str, source: str = FundSource.LOCAL
+) -> Project:
+    """A park's request for support taken into the budget: a project owned by the park, at the
+    park, for the support it asked, checked against every rule like any other line; the request
+    records the project's code. Both in one transaction."""
+    access.require_proposer(actor)
+    with transaction.atomic():
+        project = add_project(
+            actor=actor,
+            fund=fund,
+            draft=ProjectDraft(
+                name=_("Support for %(site)s") % {"site": request.site.name},
+                category=category,
+                total_investment=request.total_investment,
+                support=request.amount,
+                source=source,
+                use=request.purpose,
+                owner_site=request.site,
+                site=request.site,
+            ),
+        )
+        settle_support_request(actor=actor, request=request, taken_as=project.code)
+    return project
+
+
+def decline_support_request(*, actor, request, reason: str):
+    access.require_proposer(actor)
+    return settle_support_request(actor=actor, request=request, reason=reason or "")

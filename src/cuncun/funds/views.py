@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, NotFound
+from cuncun.core.money import to_money
 from cuncun.core.pages import carry_out
 from cuncun.funds import access, exports, queries, services
+from cuncun.funds.allocation import Basis, competitive_allocation
 from cuncun.funds.budget_file import check_budget_file
 from cuncun.funds.forms import (
     AmendForm,
@@ -23,8 +25,16 @@ from cuncun.funds.forms import (
     ProjectForm,
     ReasonForm,
 )
-from cuncun.funds.models import AwardKind, Disbursement, DisbursementState, ProjectStatus
+from cuncun.funds.models import (
+    AwardKind,
+    Disbursement,
+    DisbursementState,
+    FundSource,
+    ProjectStatus,
+)
+from cuncun.funds.rules import category_name, plan_categories
 from cuncun.merchants.models import Merchant
+from cuncun.plans.queries import fund_rules
 
 
 def _fund():
@@ -63,6 +73,11 @@ def home(request):
                 if c.budgeted
             ],
             "waiting": queries.waiting_for(request.user, fund),
+            "support_requests": queries.support_requests_waiting(request.user),
+            "categories": [
+                (key, category_name(key)) for key in plan_categories(fund_rules(fund.plan))
+            ],
+            "sources": FundSource.choices,
             **_rights(request.user),
         },
     )
@@ -367,3 +382,108 @@ def export(request, what):
     if what not in makers:
         raise Http404
     return makers[what](request.user, fund)
+
+
+def _allocation_pool(request):
+    """The sum to share out as typed (?pool=), or None when none or not an amount."""
+    raw = (request.POST.get("pool") or request.GET.get("pool") or "").strip()
+    try:
+        pool = to_money(raw) if raw else None
+    except (ValueError, TypeError):
+        return None
+    return pool if pool is not None and pool > 0 else None
+
+
+def _allocation_of(request, fund):
+    access.require_workflow_role(request.user)
+    year = _award_year(request)
+    return year, competitive_allocation(fund.plan, year, _allocation_pool(request))
+
+
+@login_required
+def allocation(request):
+    """The competitive allocation to townships of a year: each one's score, share and amount,
+    with how the score was reached; the office proposes it into the fund's workflow."""
+    fund = _fund()
+    year, result = _allocation_of(request, fund)
+    projects = queries.projects_visible_to(request.user, fund).filter(status=ProjectStatus.ACTIVE)
+    return render(
+        request,
+        "funds/allocation.html",
+        {
+            "fund": fund,
+            "year": year,
+            "allocation": result,
+            "from_assessment": result is not None and result.basis == Basis.ASSESSMENT,
+            "pool_text": request.GET.get("pool", ""),
+            "projects": projects,
+            "proposed": queries.allocation_disbursements(request.user, fund, year),
+            **_rights(request.user),
+        },
+    )
+
+
+@login_required
+def allocation_export(request):
+    fund = _fund()
+    _year, result = _allocation_of(request, fund)
+    if result is None:
+        raise Http404
+    return exports.competitive_allocation(result)
+
+
+@login_required
+@require_POST
+def allocation_propose(request):
+    fund = _fund()
+    year = _award_year(request)
+    project = queries.project_for(request.user, fund, request.POST.get("project", ""))
+    pool = request.POST.get("pool", "")
+    if project is None:
+        messages.error(request, _("Choose the budget line the money comes from."))
+    else:
+        carry_out(
+            request,
+            lambda: services.propose_competitive_allocation(
+                actor=request.user, project=project, year=year, pool=pool
+            ),
+            _(
+                "The allocation is proposed: one disbursement per township, each waiting for "
+                "review."
+            ),
+        )
+    return redirect(f"{reverse('funds:allocation')}?year={year}&pool={pool}")
+
+
+@login_required
+@require_POST
+def support_request(request, pk: int):
+    """Take a park's request for support into the budget, or decline it with a reason."""
+    fund = _fund()
+    found = queries.support_requests_waiting(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if request.POST.get("decision") == "decline":
+        carry_out(
+            request,
+            lambda: services.decline_support_request(
+                actor=request.user, request=found, reason=request.POST.get("reason", "")
+            ),
+            _("Request declined; the park sees why."),
+        )
+        return redirect("funds:home")
+    done = carry_out(
+        request,
+        lambda: services.take_support_request(
+            actor=request.user,
+            fund=fund,
+            request=found,
+            category=request.POST.get("category", ""),
+            source=request.POST.get("source", FundSource.LOCAL),
+        ),
+        _("Taken into the budget as a project."),
+    )
+    found.refresh_from_db()
+    if done and found.fund_project:
+        return redirect("funds:project", found.fund_project)
+    return redirect("funds:home")

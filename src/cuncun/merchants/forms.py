@@ -111,3 +111,22 @@ class TenantServiceForm(forms.Form):
         self.fields["tenancy"].queryset = Tenancy.objects.filter(
             stage=TenancyStage.INCUBATING
         ).select_related("merchant", "site")
+
+
+class SupportRequestForm(forms.Form):
+    """The incubation center or a park asks the special fund for support."""
+
+    site = forms.ModelChoiceField(label=_("Center or park"), queryset=None)
+    purpose = forms.CharField(
+        label=_("What the support is for"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    total_investment = forms.DecimalField(
+        label=_("Total investment (yuan)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    amount = forms.DecimalField(
+        label=_("Support asked for (yuan)"), max_digits=14, decimal_places=2, min_value=0.01
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = Site.objects.filter(kind=SiteKind.INCUBATOR)

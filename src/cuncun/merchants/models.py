@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from cuncun.core.models import Timestamped
+from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_id_number, mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 from cuncun.regions.models import GroupCode, UnitGroupMembership
@@ -295,3 +295,53 @@ class TenantService(models.Model):
 
     def __str__(self):
         return f"{self.tenancy} {self.kind} {self.delivered_on}"
+
+
+class SupportRequestStatus:
+    SUBMITTED = "submitted"  # waiting for the fund's proposers
+    TAKEN = "taken"  # a budget line of the special fund now carries it (its project code)
+    DECLINED = "declined"  # not taken, with the reason
+    choices = [
+        (SUBMITTED, _("submitted")),
+        (TAKEN, _("taken into the fund's budget")),
+        (DECLINED, _("declined")),
+    ]
+
+
+class SupportRequest(models.Model):
+    """The incubation center's or a park's request for support (对…利用闲置厂房建设电商创业园…
+    给予适当扶持): what it will build or run, what it costs and what it asks for. The special
+    fund takes it into its budget as a project, or declines it with a reason."""
+
+    site = models.ForeignKey(
+        "network.Site", verbose_name=_("center or park"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.TextField(_("what the support is for"))
+    total_investment = MoneyField(_("total investment (yuan)"))
+    amount = MoneyField(_("support asked for (yuan)"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=SupportRequestStatus.choices,
+        default=SupportRequestStatus.SUBMITTED,
+    )
+    fund_project = models.CharField(_("fund project"), max_length=20, blank=True)
+    decision_note = models.TextField(_("why declined"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_on = models.DateField(_("requested on"))
+
+    class Meta:
+        verbose_name = _("support request")
+        verbose_name_plural = _("support requests")
+        ordering = ["-requested_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0) & Q(total_investment__gte=models.F("amount")),
+                name="support_request_amounts",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site} {self.amount}"

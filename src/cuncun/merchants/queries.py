@@ -3,7 +3,13 @@
 from django.db.models import Count, Prefetch, Q
 
 from cuncun.core.errors import NotFound
-from cuncun.merchants.models import Merchant, MerchantPlatformShop, Tenancy, TenantService
+from cuncun.merchants.models import (
+    Merchant,
+    MerchantPlatformShop,
+    SupportRequest,
+    Tenancy,
+    TenantService,
+)
 
 
 def visible_merchants(user):
@@ -88,3 +94,8 @@ def incubator_tenancies():
 
 def tenant_service_totals() -> dict[str, int]:
     return dict(TenantService.objects.values_list("kind").annotate(n=Count("id")))
+
+
+def support_requests():
+    """The center's and the parks' requests for support, newest first."""
+    return SupportRequest.objects.select_related("site")

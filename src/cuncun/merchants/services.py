@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -14,6 +15,7 @@ from cuncun.accounts.models import Role
 from cuncun.core import audit
 from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number, mask_phone
 from cuncun.core.scoping import require_in_scope, scope_of
 from cuncun.merchants.models import (
@@ -21,6 +23,8 @@ from cuncun.merchants.models import (
     MerchantKind,
     MerchantPlatformShop,
     Platform,
+    SupportRequest,
+    SupportRequestStatus,
     Tenancy,
     TenancyProgramme,
     TenancyStage,
@@ -559,3 +563,67 @@ def record_tenant_service(
             actor=actor, action="tenancy.service", obj=tenancy, after=audit.snapshot(service)
         )
     return service
+
+
+# --- the center's and the parks' requests for support --------------------------------------
+
+
+def request_park_support(
+    *, actor, site, purpose: str, total_investment, amount, on: date | None = None
+) -> SupportRequest:
+    """The incubation center or a park asks the special fund for support; the fund's proposers
+    take it into the budget or decline it."""
+    _require_tenancy_keeper(actor)
+    problems = []
+    if site.kind != SiteKind.INCUBATOR:
+        problems.append(_("the site is not the incubation center or a park"))
+    if not (purpose or "").strip():
+        problems.append(_("say what the support is for"))
+    try:
+        total, asked = to_money(total_investment), to_money(amount)
+    except (TypeError, ValueError):
+        total = asked = None
+        problems.append(_("the amounts must be sums of money"))
+    if asked is not None and (asked <= 0 or total < asked):
+        problems.append(_("the support must be above zero and no more than the total investment"))
+    if problems:
+        raise InvalidInput(_("The request cannot be filed: %s.") % "; ".join(problems))
+    with transaction.atomic():
+        request = SupportRequest.objects.create(
+            site=site,
+            purpose=purpose.strip(),
+            total_investment=total,
+            amount=asked,
+            requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            requested_on=on or timezone.localdate(),
+        )
+        audit.record(
+            actor=actor, action="park.request_support", obj=request, after=audit.snapshot(request)
+        )
+    return request
+
+
+def settle_support_request(
+    *, actor, request: SupportRequest, taken_as: str = "", reason: str = ""
+) -> SupportRequest:
+    """The fund's answer to a request: taken into its budget as project `taken_as`, or declined
+    with a reason. Called by the special fund inside its own transaction (it checks who may)."""
+    with transaction.atomic():
+        request = SupportRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != SupportRequestStatus.SUBMITTED:
+            raise Conflict(_("This request has already been answered."))
+        if not taken_as and not reason.strip():
+            raise InvalidInput(_("Say why the request is declined."))
+        before = audit.snapshot(request)
+        request.status = SupportRequestStatus.TAKEN if taken_as else SupportRequestStatus.DECLINED
+        request.fund_project = taken_as
+        request.decision_note = reason.strip()
+        request.save(update_fields=["status", "fund_project", "decision_note"])
+        audit.record(
+            actor=actor,
+            action="park.support_answered",
+            obj=request,
+            before=before,
+            after=audit.snapshot(request),
+        )
+    return request

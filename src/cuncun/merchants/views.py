@@ -17,6 +17,7 @@ from cuncun.merchants.forms import (
     ActiveForm,
     MerchantForm,
     PlatformShopForm,
+    SupportRequestForm,
     TenancyForm,
     TenantServiceForm,
 )
@@ -237,12 +238,17 @@ def tenancies(request):
             "tenancy_form": TenancyForm(),
             "service_form": TenantServiceForm(),
             "stages": [(TenancyStage.GRADUATED, _("graduated")), (TenancyStage.LEFT, _("left"))],
+            "support_form": SupportRequestForm(),
+            "support_requests": queries.support_requests()[:50],
         },
     )
 
 
 def _tenancy_post(request, tenancy_form, service_form):
     action = request.POST.get("action")
+    if action == "support":
+        _support_post(request)
+        return
     if action == "stage":
         tenancy = Tenancy.objects.filter(pk=request.POST.get("tenancy")).first()
         if tenancy is not None:
@@ -264,3 +270,15 @@ def _tenancy_post(request, tenancy_form, service_form):
     data = form.cleaned_data
     record = services.record_tenancy if action == "tenancy" else services.record_tenant_service
     carry_out(request, lambda: record(actor=request.user, **data), _("Recorded."))
+
+
+def _support_post(request):
+    form = SupportRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the form: %s") % form.errors.as_text())
+        return
+    carry_out(
+        request,
+        lambda: services.request_park_support(actor=request.user, **form.cleaned_data),
+        _("Request filed: the special fund's proposers will take it into the budget or answer."),
+    )

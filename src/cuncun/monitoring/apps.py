@@ -19,10 +19,12 @@ class MonitoringConfig(AppConfig):
     ]
 
     def ready(self):
-        from cuncun.core.sales import follow_deliveries, follow_sales
+        from cuncun.core.sales import follow_deliveries, follow_sales, register_reported_sales
         from cuncun.monitoring import indicators
+        from cuncun.monitoring.queries import accepted_monthly_reports
         from cuncun.monitoring.tasks import parcel_delivered, sales_changed
 
         indicators.register()
         follow_sales(sales_changed)
         follow_deliveries(parcel_delivered)
+        register_reported_sales(accepted_monthly_reports)

@@ -463,3 +463,31 @@ def breakdown(user, *, region: RegionUnit, by: str, day: date) -> list[dict]:
         }
         for item in now
     ]
+
+
+CENTS = Decimal("0.00")
+
+
+def accepted_monthly_reports(merchant_id: int, since: date, until: date) -> list[dict]:
+    """A business's accepted monthly reports (the latest accepted revision of each month) for
+    the months from `since` to `until`, oldest first, with each outside platform's figures.
+    Registered in `core.sales` for the loan applications of `financing`."""
+    reports = (
+        SalesReport.objects.counted()
+        .filter(merchant_id=merchant_id, month__gte=since.replace(day=1), month__lte=until)
+        .prefetch_related("lines")
+        .order_by("month")
+    )
+    return [
+        {
+            "month": report.month.strftime("%Y-%m"),
+            "revision": report.revision,
+            "online_retail": str(
+                sum((line.farm_sales + line.other_sales for line in report.lines.all()), CENTS)
+            ),
+            "b2b": str(sum((line.b2b_sales for line in report.lines.all()), CENTS)),
+            "orders": sum(line.orders for line in report.lines.all()),
+            "platforms": [line.get_platform_display() for line in report.lines.all()],
+        }
+        for report in reports
+    ]

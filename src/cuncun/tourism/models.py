@@ -118,6 +118,26 @@ class HomestayStatusChange(models.Model):
         return f"{self.homestay} {self.from_status}→{self.to_status} {self.effective_on}"
 
 
+class HomestayPhoto(models.Model):
+    """A photo of a homestay shown on its public page. Its kind was read from the file's own
+    bytes (JPEG, PNG or WebP) when it was uploaded; it is served by the tourism app itself, so it
+    needs no public media directory."""
+
+    homestay = models.ForeignKey(Homestay, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("photo"), upload_to="tourism/photos/%Y/%m/")
+    content_type = models.CharField(max_length=20)
+    caption = models.CharField(_("caption"), max_length=100, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("homestay photo")
+        verbose_name_plural = _("homestay photos")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.caption or self.image.name
+
+
 class CancellationRule(models.Model):
     """A published rule: cancelled at least `days_before` days before arrival, the guest gets
     `refund_percent` of the price back. The rule with the most days that still applies wins;

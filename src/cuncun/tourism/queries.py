@@ -7,14 +7,18 @@ from django.db.models import Count, Max, Min, Prefetch, Q
 from cuncun.accounts.roles import Role
 from cuncun.catalog.queries import market_products
 from cuncun.core.errors import NotFound
+from cuncun.merchants.models import Merchant
+from cuncun.regions.models import RegionUnit
 from cuncun.tourism.models import (
     BookedNight,
     Booking,
     BookingStatus,
     Homestay,
+    HomestayPhoto,
     HomestayStatus,
     Room,
     Route,
+    SeasonalPrice,
 )
 from cuncun.tourism.services import is_host, may_manage_homestays
 
@@ -33,6 +37,7 @@ def _with_rooms(queryset):
     return queryset.select_related("region__parent", "merchant").prefetch_related(
         Prefetch("rooms", queryset=Room.objects.prefetch_related("seasonal_prices")),
         "cancellation_rules",
+        "photos",
     )
 
 
@@ -177,3 +182,71 @@ def _plot(stops) -> dict | None:
         "line": " ".join(f"{p['x']},{p['y']}" for p in points),
         "unplaced": len(stops) - len(placed),
     }
+
+
+def host_merchants(user):
+    """The businesses a host owns: a homestay is run by one of them."""
+    if not getattr(user, "is_authenticated", False):
+        return Merchant.objects.none()
+    return Merchant.objects.filter(owner=user, is_active=True).select_related("region")
+
+
+def village(pk: int) -> RegionUnit:
+    found = RegionUnit.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def rules_initial(homestay: Homestay) -> dict:
+    initial = {"house_rules": homestay.house_rules}
+    for i, rule in enumerate(homestay.cancellation_rules.all()):
+        initial[f"days_{i}"] = rule.days_before
+        initial[f"percent_{i}"] = rule.refund_percent
+    return initial
+
+
+def hosted_room(user, room_id: int) -> Room:
+    room = (
+        Room.objects.select_related("homestay")
+        .filter(pk=room_id, homestay__in=hosted_homestays(user))
+        .first()
+    )
+    if room is None:
+        raise NotFound()
+    return room
+
+
+def hosted_season(user, season_id: int) -> SeasonalPrice:
+    season = (
+        SeasonalPrice.objects.select_related("room__homestay")
+        .filter(pk=season_id, room__homestay__in=hosted_homestays(user))
+        .first()
+    )
+    if season is None:
+        raise NotFound()
+    return season
+
+
+def hosted_photo(user, photo_id: int) -> HomestayPhoto:
+    photo = (
+        HomestayPhoto.objects.select_related("homestay")
+        .filter(pk=photo_id, homestay__in=hosted_homestays(user))
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    return photo
+
+
+def photo_for(user, photo_id: int) -> HomestayPhoto:
+    """A photo, if its homestay's page may be seen by `user`."""
+    photo = (
+        HomestayPhoto.objects.filter(pk=photo_id)
+        .only("homestay_id", "image", "content_type")
+        .first()
+    )
+    if photo is None:
+        raise NotFound()
+    homestay_for(user, photo.homestay_id)
+    return photo

@@ -27,6 +27,7 @@ from cuncun.tourism.models import (
     BookingStatus,
     CancellationRule,
     Homestay,
+    HomestayPhoto,
     HomestayStatus,
     HomestayStatusChange,
     RefundStatus,
@@ -234,6 +235,119 @@ def set_seasonal_price(
         )
         audit.record(actor=actor, action="room.season", obj=room, after=audit.snapshot(season))
     return season
+
+
+def change_room(
+    *, actor, room: Room, name: str, price, beds: int, guests: int, is_open: bool
+) -> Room:
+    """The host changes a room: its name, usual price, beds, guests, or closes it to bookings
+    (bookings already made stay)."""
+    _require_host(actor, room.homestay)
+    name = (name or "").strip()
+    try:
+        price = to_money(price)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(_("The price is not an amount of money.")) from error
+    if not name or price <= 0 or int(beds) < 1 or int(guests) < 1:
+        raise InvalidInput(_("A room needs a name, a price above zero, a bed and a guest."))
+    with transaction.atomic():
+        locks.lock_room(room.pk)
+        room = Room.objects.select_related("homestay").get(pk=room.pk)
+        if Room.objects.filter(homestay=room.homestay, name=name).exclude(pk=room.pk).exists():
+            raise InvalidInput(_("This homestay has a room of that name already."))
+        before = audit.snapshot(room)
+        room.name, room.price, room.beds, room.guests = name, price, int(beds), int(guests)
+        room.is_open = bool(is_open)
+        room.save()
+        audit.record(
+            actor=actor, action="room.change", obj=room, before=before, after=audit.snapshot(room)
+        )
+    return room
+
+
+def remove_seasonal_price(*, actor, season: SeasonalPrice) -> None:
+    """A season's price taken away: its nights go back to the room's usual price (bookings
+    already made keep what they cost)."""
+    _require_host(actor, season.room.homestay)
+    with transaction.atomic():
+        locks.lock_room(season.room_id)
+        audit.record(
+            actor=actor,
+            action="room.season_removed",
+            obj=season.room,
+            before=audit.snapshot(season),
+        )
+        season.delete()
+
+
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+PHOTOS_PER_HOMESTAY = 12
+# The first bytes of each kind of picture a phone takes or a host saves, and its media type.
+PHOTO_SIGNATURES = [
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+]
+
+
+def photo_type(head: bytes) -> str:
+    """The media type a file's first bytes show (JPEG, PNG, WebP), or ""."""
+    for signature, media_type in PHOTO_SIGNATURES:
+        if head.startswith(signature):
+            return media_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+def add_homestay_photo(*, actor, homestay: Homestay, upload, caption: str = "") -> HomestayPhoto:
+    """A photo for the homestay's public page: a JPEG, PNG or WebP file (read from its bytes,
+    not its name) of at most 5 MB, at most 12 a homestay."""
+    _require_host(actor, homestay)
+    if upload is None:
+        raise InvalidInput(_("Choose a photo to upload."))
+    if upload.size > PHOTO_MAX_BYTES:
+        raise InvalidInput(
+            _("The photo is %(mb).1f MB; at most 5 MB is taken.") % {"mb": upload.size / 2**20}
+        )
+    upload.seek(0)
+    media_type = photo_type(upload.read(12))
+    upload.seek(0)
+    if not media_type:
+        raise InvalidInput(_("Only JPEG, PNG or WebP photos can be shown."))
+    with transaction.atomic():
+        Homestay.objects.select_for_update().get(pk=homestay.pk)
+        if homestay.photos.count() >= PHOTOS_PER_HOMESTAY:
+            raise InvalidInput(
+                _("A homestay shows at most %(n)d photos; remove one first.")
+                % {"n": PHOTOS_PER_HOMESTAY}
+            )
+        photo = HomestayPhoto.objects.create(
+            homestay=homestay,
+            image=upload,
+            content_type=media_type,
+            caption=(caption or "").strip()[:100],
+        )
+        audit.record(
+            actor=actor,
+            action="homestay.photo_added",
+            obj=homestay,
+            after={"photo": photo.image.name, "caption": photo.caption},
+        )
+    return photo
+
+
+def remove_homestay_photo(*, actor, photo: HomestayPhoto) -> None:
+    _require_host(actor, photo.homestay)
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="homestay.photo_removed",
+            obj=photo.homestay,
+            before={"photo": photo.image.name, "caption": photo.caption},
+        )
+        name, storage = photo.image.name, photo.image.storage
+        photo.delete()
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def publish_cancellation_rules(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,8 +19,16 @@ from cuncun.core.errors import DomainError
 from cuncun.core.pages import carry_out
 from cuncun.orders.payments import get_provider
 from cuncun.tourism import queries, services
-from cuncun.tourism.forms import BookingForm
+from cuncun.tourism.forms import (
+    BookingForm,
+    PhotoForm,
+    RegistrationForm,
+    RoomForm,
+    RulesForm,
+    SeasonForm,
+)
 from cuncun.tourism.models import BookingStatus, HomestayStatus
+from cuncun.training.forms import village_choices
 
 CALENDAR_DAYS = 14
 
@@ -136,7 +145,7 @@ def my_bookings(request):
 def host(request):
     """The host's phone page: each room's next two weeks, and the bookings to come."""
     homestays = list(queries.hosted_homestays(request.user))
-    if not homestays:
+    if not homestays and not queries.host_merchants(request.user).exists():
         raise PermissionDenied
     today = timezone.localdate()
     return render(
@@ -221,3 +230,241 @@ def route_list(request):
 
 def route_page(request, code: str):
     return render(request, "tourism/route.html", queries.route_page(code))
+
+
+# --- the host's own pages: registration, rooms, seasons, rules, photos ---------------------------
+
+
+@login_required
+def register(request):
+    """A host applies for the homestay's certification (township staff check it, the office
+    certifies it)."""
+    merchants = list(queries.host_merchants(request.user))
+    if not merchants:
+        messages.error(request, _("Register your business first: a homestay is run by one."))
+        return redirect("merchants:register")
+    villages = village_choices(merchants[0].region.county())
+    initial = {"region": merchants[0].region_id}
+    form = RegistrationForm(
+        request.POST or None, merchants=merchants, villages=villages, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        merchant = next(m for m in merchants if m.pk == data["merchant"])
+        region = queries.village(data["region"])
+        homestay = _done(
+            request,
+            lambda: services.apply_for_homestay(
+                actor=request.user,
+                details=services.HomestayDetails(
+                    name=data["name"],
+                    merchant=merchant,
+                    region=region,
+                    address=data["address"],
+                    description=data["description"],
+                    house_rules=data["house_rules"],
+                ),
+            ),
+            _("Applied: township staff will check the homestay, then the office certifies it."),
+        )
+        if homestay is not None:
+            return redirect("tourism:host_homestay", homestay.pk)
+    return render(request, "tourism/register.html", {"form": form})
+
+
+def _done(request, action, success: str):
+    """Run a service for a page: its result, or None with the error shown."""
+    try:
+        result = action()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return None
+    messages.success(request, success)
+    return result
+
+
+def _hosted(request, pk: int):
+    homestay = queries.hosted_homestays(request.user).filter(pk=pk).first()
+    if homestay is None:
+        raise Http404
+    return homestay
+
+
+@login_required
+def host_homestay(request, pk: int):
+    """The host's page for one homestay, on the phone: its certification, photos, rooms with
+    their seasons, house rules and cancellation rules."""
+    homestay = _hosted(request, pk)
+    terms = queries.rules_initial(homestay)
+    return render(
+        request,
+        "tourism/host_homestay.html",
+        {
+            "homestay": homestay,
+            "history": homestay.status_changes.order_by("-recorded_at", "-id")[:5],
+            "rooms": [
+                (
+                    room,
+                    RoomForm(initial=_room_initial(room), prefix=f"room{room.pk}"),
+                    SeasonForm(prefix=f"season{room.pk}"),
+                )
+                for room in homestay.rooms.all()
+            ],
+            "new_room": RoomForm(prefix="new"),
+            "rules_form": RulesForm(initial=terms),
+            "photo_form": PhotoForm(),
+            "photos": homestay.photos.all(),
+        },
+    )
+
+
+def _room_initial(room) -> dict:
+    return {
+        "name": room.name,
+        "price": room.price,
+        "beds": room.beds,
+        "guests": room.guests,
+        "is_open": room.is_open,
+    }
+
+
+def _back(homestay):
+    return redirect("tourism:host_homestay", homestay.pk)
+
+
+def _form_problems(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+@login_required
+@require_POST
+def room_add(request, pk: int):
+    homestay = _hosted(request, pk)
+    form = RoomForm(request.POST, prefix="new")
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(homestay)
+    data = form.cleaned_data
+    carry_out(
+        request,
+        lambda: services.add_room(
+            actor=request.user,
+            homestay=homestay,
+            name=data["name"],
+            price=data["price"],
+            beds=data["beds"],
+            guests=data["guests"],
+        ),
+        _("Room added."),
+    )
+    return _back(homestay)
+
+
+@login_required
+@require_POST
+def room_change(request, room_id: int):
+    room = queries.hosted_room(request.user, room_id)
+    form = RoomForm(request.POST, prefix=f"room{room.pk}")
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(room.homestay)
+    carry_out(
+        request,
+        lambda: services.change_room(actor=request.user, room=room, **form.cleaned_data),
+        _("%(room)s saved.") % {"room": form.cleaned_data["name"]},
+    )
+    return _back(room.homestay)
+
+
+@login_required
+@require_POST
+def season_add(request, room_id: int):
+    room = queries.hosted_room(request.user, room_id)
+    form = SeasonForm(request.POST, prefix=f"season{room.pk}")
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(room.homestay)
+    carry_out(
+        request,
+        lambda: services.set_seasonal_price(actor=request.user, room=room, **form.cleaned_data),
+        _("Season price set for %(room)s.") % {"room": room.name},
+    )
+    return _back(room.homestay)
+
+
+@login_required
+@require_POST
+def season_remove(request, season_id: int):
+    season = queries.hosted_season(request.user, season_id)
+    homestay = season.room.homestay
+    carry_out(
+        request,
+        lambda: services.remove_seasonal_price(actor=request.user, season=season),
+        _("Season price removed: those nights cost the usual price again."),
+    )
+    return _back(homestay)
+
+
+@login_required
+@require_POST
+def rules(request, pk: int):
+    homestay = _hosted(request, pk)
+    form = RulesForm(request.POST)
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(homestay)
+    carry_out(
+        request,
+        lambda: services.publish_cancellation_rules(
+            actor=request.user,
+            homestay=homestay,
+            rules=form.rules(),
+            house_rules=form.cleaned_data["house_rules"],
+        ),
+        _("Rules published. Bookings already made keep the rules they were made under."),
+    )
+    return _back(homestay)
+
+
+@login_required
+@require_POST
+def photo_add(request, pk: int):
+    homestay = _hosted(request, pk)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_problems(request, form)
+        return _back(homestay)
+    carry_out(
+        request,
+        lambda: services.add_homestay_photo(
+            actor=request.user,
+            homestay=homestay,
+            upload=form.cleaned_data["photo"],
+            caption=form.cleaned_data["caption"],
+        ),
+        _("Photo added: it shows on the homestay's public page."),
+    )
+    return _back(homestay)
+
+
+@login_required
+@require_POST
+def photo_remove(request, photo_id: int):
+    photo = queries.hosted_photo(request.user, photo_id)
+    homestay = photo.homestay
+    carry_out(
+        request,
+        lambda: services.remove_homestay_photo(actor=request.user, photo=photo),
+        _("Photo removed."),
+    )
+    return _back(homestay)
+
+
+def photo(request, photo_id: int):
+    """A homestay's photo, to whoever may see the homestay's page."""
+    found = queries.photo_for(request.user, photo_id)
+    response = FileResponse(found.image.open("rb"), content_type=found.content_type)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

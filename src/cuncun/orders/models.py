@@ -273,6 +273,12 @@ class OrderLine(models.Model):
     unit = models.CharField(_("unit"), max_length=8)
     category = models.CharField(_("category"), max_length=50, blank=True)
     unit_price = MoneyField(_("unit price"))
+    # The SKU's list price at purchase; the unit price is lower when a campaign's festival price
+    # was in force the moment the units were reserved (`campaign_item` says which).
+    list_price = MoneyField(_("list price"), null=True, blank=True)
+    campaign_item = models.ForeignKey(
+        "promotions.CampaignItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     total = MoneyField(_("line total"))
     stock = models.ForeignKey(
@@ -302,6 +308,31 @@ class OrderLine(models.Model):
         from cuncun.catalog.models import Unit
 
         return Unit.short.get(self.unit, self.unit)
+
+
+class OrderDiscount(models.Model):
+    """A voucher taken off an order: the order's total is its lines less these. Kept with the
+    voucher's name and funder as they were, so the order explains itself line by line."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    voucher = models.ForeignKey(
+        "promotions.VoucherBatch", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("voucher"), max_length=60)
+    funder = models.CharField(_("funded by"), max_length=10)
+    amount = MoneyField(_("amount off (yuan)"))
+
+    class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_discount_positive"),
+            models.UniqueConstraint(fields=["order", "voucher"], name="order_discount_once"),
+        ]
+
+    def __str__(self):
+        return f"-{self.amount} {self.name}"
 
 
 class Reservation(models.Model):

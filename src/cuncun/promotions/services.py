@@ -125,7 +125,7 @@ def join_campaign(
     problems = []
     if campaign.cancelled_at is not None or campaign.ends_at <= now:
         raise Conflict(_("%s has ended: it takes no more goods.") % campaign.name)
-    if not (merchant.region.path + "/").startswith(campaign.region.path + "/"):
+    if not merchant.region.path.startswith(campaign.region.path):
         raise OutOfScope(
             _("%(campaign)s is for the merchants of %(area)s.")
             % {"campaign": campaign.name, "area": campaign.region.name}
@@ -135,16 +135,17 @@ def join_campaign(
         problems.append(
             _("the festival price must be above 0 and below the list price ¥%s") % sku.price
         )
+    counts_ok = _is_count(per_buyer_limit) and _is_count(set_aside)
     for value, what in (
         (per_buyer_limit, _("the limit per buyer")),
         (set_aside, _("the units set aside")),
     ):
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1_000_000:
+        if not _is_count(value):
             problems.append(_("%s must be a whole number of at least 1") % what)
-    if not problems and per_buyer_limit > min(set_aside, MAX_LIMIT):
+    if counts_ok and per_buyer_limit > min(set_aside, MAX_LIMIT):
         problems.append(_("the limit per buyer cannot exceed the units set aside"))
     free = sum(s.available for s in Stock.objects.filter(sku=sku))
-    if not problems and set_aside > free:
+    if counts_ok and set_aside > free:
         problems.append(
             _("only %(free)d units of %(sku)s are free to set aside") % {"free": free, "sku": sku}
         )
@@ -246,6 +247,10 @@ def issue_vouchers(
         )
         audit.record(actor=actor, action="voucher.issue", obj=batch, after=audit.snapshot(batch))
     return batch
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1_000_000
 
 
 def _money(value, problems: list, what, *, allow_zero=False) -> Decimal | None:

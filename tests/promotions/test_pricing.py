@@ -70,7 +70,7 @@ def test_a_festival_price_and_two_stacked_vouchers_computed_by_hand():
 
 def test_a_voucher_not_on_festival_prices_refuses_a_cart_all_at_festival_prices():
     lines = [LineToPrice(1, 1, D("50"), 3, festival_price=D("40"))]
-    with pytest.raises(InvalidInput, match="festival prices"):
+    with pytest.raises(InvalidInput, match="不能与活动价同享"):
         price_orders(lines, [shop_voucher(7, 1, "15", "100")])
 
 
@@ -82,9 +82,9 @@ def test_a_threshold_not_reached_is_refused_saying_how_far():
 
 def test_two_program_vouchers_or_two_of_one_shop_do_not_stack():
     lines = [LineToPrice(1, 1, D("500"), 1)]
-    with pytest.raises(InvalidInput, match="one program voucher"):
+    with pytest.raises(InvalidInput, match="一张平台券"):
         price_orders(lines, [program_voucher(1, "5"), program_voucher(2, "5")])
-    with pytest.raises(InvalidInput, match="one voucher of each shop"):
+    with pytest.raises(InvalidInput, match="一张店铺券"):
         price_orders(lines, [shop_voucher(1, 1, "5"), shop_voucher(2, 1, "5")])
 
 

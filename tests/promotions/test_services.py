@@ -200,5 +200,5 @@ def test_a_voucher_used_up_by_its_budget_is_refused_and_nothing_is_reserved(fest
 def test_a_program_voucher_needs_a_budget_line_and_the_office(festival):
     with pytest.raises(NotAllowed):
         vouchers(festival.tea_owner, budget_line="ZX-1")
-    with pytest.raises(InvalidInput, match="budget line"):
+    with pytest.raises(InvalidInput, match="预算科目"):
         vouchers(festival.office, budget_line="")

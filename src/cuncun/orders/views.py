@@ -66,6 +66,7 @@ def market(request):
             "page": page,
             "cart_count": queries.cart_count(request.user),
             "campaigns": promotions_queries.market_campaigns(timezone.now()),
+            "preorders": queries.open_preorders(timezone.now()),
         },
     )
 

@@ -147,13 +147,13 @@ def _buy_now(request) -> list[tuple[int, int]] | None:
     return [(_int(source.get("sku")), _int(source.get("quantity", 1)))]
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
 def _price_in_force(sku, offers):
     offer = offers.get(sku.pk)
     return offer.festival_price if offer else sku.price
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def checkout(request):
     buy_now = _buy_now(request)
     if buy_now is None:

@@ -484,7 +484,9 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
     cpu = time.process_time() - started
     if profile:
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("FLASH_PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("FLASH_PROFILE_TOP", "30")))
+        pstats.Stats(profile, stream=out).sort_stats(
+            os.environ.get("FLASH_PROFILE_SORT", "cumulative")
+        ).print_stats(int(os.environ.get("FLASH_PROFILE_TOP", "30")))
         log(out.getvalue())
     refused = [s for s in statuses if s != 201]
     if refused:

@@ -1,23 +1,29 @@
 """A shopping festival's flash sale on PostgreSQL, over real HTTP.
 
-One festival SKU with 1,000 units; the app served by gunicorn workers on loopback; 64 concurrent
-keep-alive HTTP clients make at least 10,000 "buy now" checkout attempts (POST /api/checkout/,
-logged in, with CSRF token and a fresh Idempotency-Key each). In the same run it measures
+One festival SKU with 1,000 units in a running campaign (festival price ¥79 instead of ¥99, at
+most 20 per buyer); the app served by gunicorn workers on loopback; 64 concurrent keep-alive HTTP
+clients make at least 10,000 "buy now" checkout attempts (POST /api/checkout/, logged in, with
+CSRF token and a fresh Idempotency-Key each). In the same run it measures
 
 - the same server's rate on a trivial JSON endpoint (GET /api/health), and
 - the database's own ceiling for the same work: a conditional UPDATE of a stock row plus an
-  order INSERT in one transaction, from a pool of 8 connections (psycopg, no Django).
+  order INSERT in one transaction, from a pool of 8 connections (psycopg, no Django), and
+- the server-side CPU of one checkout (`checkout_cpu_ms`): 300 sequential checkouts of a second
+  festival SKU handed to the WSGI application in this process (what gunicorn does after parsing
+  the request: sessions, authentication, CSRF, the API, the checkout and its statements), the
+  process's CPU time divided by the checkouts; `checkout_queries` is the statements of one.
 
 The database is created for the run and dropped after it. Prints one JSON line:
 {"bench": "flash_sale", "stock": 1000, "accepted": …, "oversold": …, "orders_per_s": …,
  "p50_ms": …, "p99_ms": …, "trivial_rps": …, "db_ceiling_tps": …, "ratio_to_trivial": …,
- "ratio_to_db": …}
+ "ratio_to_db": …, "checkout_cpu_ms": …, "checkout_queries": …}
 `orders_per_s` is accepted orders per second from the first attempt to the last acceptance;
 p50/p99 are over every checkout attempt (accepted or refused for lack of stock). Any answer that
 is neither 201 nor 409 (an error, a broken connection) is counted on stderr and fails the run
 (exit status 1), as do a shortfall of accepted orders and any oversell. Diagnostics go to
 stderr. Settings: CUNCUN_BENCH_DATABASE_URL (a PostgreSQL server to create the database on),
-FLASH_WORKERS, FLASH_THREADS, FLASH_ATTEMPTS.
+FLASH_WORKERS, FLASH_THREADS, FLASH_ATTEMPTS; FLASH_PROFILE=1 prints the cProfile of the
+sequential checkouts (cumulative, top 30) on stderr.
 """
 
 import asyncio
@@ -38,6 +44,8 @@ from pathlib import Path
 
 STOCK = 1000
 CLIENTS = 64
+PER_BUYER_LIMIT = 20  # 64 buyers × 20 > 1,000: the limit binds some buyers, the stock sells out
+CPU_CHECKOUTS = 300
 ATTEMPTS = int(os.environ.get("FLASH_ATTEMPTS", "10000"))
 TRIVIAL_REQUESTS = 6400
 CEILING_SECONDS = 5.0
@@ -90,7 +98,7 @@ def prepare_market() -> dict:
     """Migrate, then make through the services: the divisions, a county warehouse, a seller, the
     festival SKU with its stock, a second SKU for the database ceiling, and 64 logged-in buyers."""
     import io
-    from datetime import date
+    from datetime import date, timedelta
 
     import django
 
@@ -100,6 +108,7 @@ def prepare_market() -> dict:
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.db import connection
+    from django.utils import timezone
 
     from cuncun.accounts.models import User
     from cuncun.catalog.models import CategoryKind, Stock, Unit
@@ -120,6 +129,8 @@ def prepare_market() -> dict:
         change_site_status,
     )
     from cuncun.portal.demo import DIVISIONS_FILE
+    from cuncun.promotions.models import CampaignKind
+    from cuncun.promotions.services import create_campaign, join_campaign
     from cuncun.regions.models import Level, RegionUnit
     from cuncun.regions.services import load_divisions
 
@@ -160,11 +171,30 @@ def prepare_market() -> dict:
             skus=(
                 SkuDetails(unit=Unit.PIECE, price="99", name="357克"),
                 SkuDetails(unit=Unit.PIECE, price="99", name="数据库上限用"),
+                SkuDetails(unit=Unit.PIECE, price="99", name="200克（顺序结账用）"),
             ),
         ),
     )
-    sku, ceiling_sku = festival.skus.order_by("pk")
+    sku, ceiling_sku, cpu_sku = festival.skus.order_by("pk")
     set_stock(actor=None, sku=sku, site=site, quantity=STOCK)
+    set_stock(actor=None, sku=cpu_sku, site=site, quantity=CPU_CHECKOUTS)
+    campaign = create_campaign(
+        actor=None,
+        name="双十二网络购物节（压测）",
+        kind=CampaignKind.FESTIVAL,
+        region=county,
+        starts_at=timezone.now() - timedelta(minutes=5),
+        ends_at=timezone.now() + timedelta(days=1),
+    )
+    for festival_sku, units in ((sku, STOCK), (cpu_sku, CPU_CHECKOUTS)):
+        join_campaign(
+            actor=None,
+            campaign=campaign,
+            sku=festival_sku,
+            festival_price="79",
+            per_buyer_limit=PER_BUYER_LIMIT,
+            set_aside=units,
+        )
     ceiling_stock = set_stock(actor=None, sku=ceiling_sku, site=site, quantity=1)
     Stock.objects.filter(pk=ceiling_stock.pk).update(quantity=2_000_000_000)
     with connection.cursor() as cursor:
@@ -194,6 +224,7 @@ def prepare_market() -> dict:
         )
     market = {
         "sku": sku.pk,
+        "cpu_sku": cpu_sku.pk,
         "stock": Stock.objects.get(sku=sku).pk,
         "ceiling_stock": ceiling_stock.pk,
         "clients": cookies,
@@ -379,6 +410,92 @@ def db_ceiling(url: str, stock_id: int) -> float:
     return sum(counts) / elapsed
 
 
+# --- the server-side CPU of one checkout ---
+
+
+def checkout_cpu(market: dict) -> tuple[float, int]:
+    """Hand CPU_CHECKOUTS checkouts, one after another, to the WSGI application in this process
+    (each buyer in turn, with its session cookie and CSRF token). Answers the CPU milliseconds of
+    one checkout and the statements one checkout makes."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    app = WSGIHandler()
+    body = json.dumps(
+        {
+            "fulfilment": "delivery",
+            "payment_provider": "sandbox",
+            "recipient_name": "压测买家",
+            "recipient_phone": "13800000000",
+            "address": "昆明市五华区",
+            "lines": [{"sku": market["cpu_sku"], "quantity": 1}],
+        }
+    ).encode()
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(int(status.split()[0]))
+
+    def checkout(n: int) -> None:
+        client = market["clients"][n % len(market["clients"])]
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/checkout/",
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_COOKIE": client["cookie"],
+            "HTTP_X_CSRFTOKEN": client["csrf"],
+            "HTTP_IDEMPOTENCY_KEY": f"cpu-{n}",
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+        }
+        response = app(environ, start_response)
+        b"".join(response)
+        response.close()
+
+    statements = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        checkout(0)
+    profile = cProfile.Profile(time.process_time) if os.environ.get("FLASH_PROFILE") else None
+    started = time.process_time()
+    if profile:
+        profile.enable()
+    for n in range(1, CPU_CHECKOUTS):
+        checkout(n)
+    if profile:
+        profile.disable()
+    cpu = time.process_time() - started
+    if profile:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(
+            os.environ.get("FLASH_PROFILE_SORT", "cumulative")
+        ).print_stats(int(os.environ.get("FLASH_PROFILE_TOP", "30")))
+        log(out.getvalue())
+    refused = [s for s in statuses if s != 201]
+    if refused:
+        raise RuntimeError(f"{len(refused)} sequential checkouts refused: {sorted(set(refused))}")
+    if os.environ.get("FLASH_PROFILE"):
+        log("statements of one checkout:\n" + "\n".join(x[:160] for x in statements))
+    return cpu * 1000 / (CPU_CHECKOUTS - 1), len(statements)
+
+
 # --- the run ---
 
 
@@ -462,6 +579,7 @@ def main() -> int:
             log(f"mismatch: {orders} order lines in the database, {allocated} units promised")
 
         ceiling = db_ceiling(url, market["ceiling_stock"])
+        cpu_ms, queries = checkout_cpu(market)
         print(
             json.dumps(
                 {
@@ -476,6 +594,8 @@ def main() -> int:
                     "db_ceiling_tps": round(ceiling, 1),
                     "ratio_to_trivial": round(orders_per_s / trivial_rps, 3),
                     "ratio_to_db": round(orders_per_s / ceiling, 3),
+                    "checkout_cpu_ms": round(cpu_ms, 2),
+                    "checkout_queries": queries,
                 }
             )
         )

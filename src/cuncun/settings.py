@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cuncun.network",
     "cuncun.merchants",
     "cuncun.catalog",
+    "cuncun.promotions",
     "cuncun.trace",
     "cuncun.logistics",
     "cuncun.orders",

@@ -201,10 +201,9 @@ def test_a_buy_now_checkout_costs_a_fixed_number_of_queries(
         "address": "昆明市",
         "lines": [{"sku": market.tea.pk, "quantity": 1}],
     }
-    # session, user, stored key?, SKUs, stock; savepoint, checkout, orders, lines,
-    # reservations, audit, trace's held batches, stock update, trace's batches for the journey,
-    # release task, key, release (the two trace reads are one to merge when the checkout is
-    # made lean for the festivals)
+    # session, user, stored key?, SKUs and stock, festival offers; savepoint, checkout,
+    # orders, lines, reservations, audit, trace's batches (held? and for the journey), stock
+    # update, release task, key, release
     with django_assert_max_num_queries(16):
         response = buyer_client.post(
             "/api/checkout/",

@@ -112,6 +112,7 @@ def order_out(order: Order, lines=None) -> dict:
                 "variant": line.sku_name,
                 "unit": line.unit,
                 "unit_price": line.unit_price,
+                "list_price": line.list_price,
                 "quantity": line.quantity,
                 "total": line.total,
                 "site": line.stock.site.code,
@@ -148,6 +149,7 @@ def submit_checkout(
             assisted_site_id=_site_id(data.assisted_site),
             on_behalf_of_name=data.on_behalf_of_name,
             on_behalf_of_phone=data.on_behalf_of_phone,
+            voucher_ids=data.vouchers,
         ),
     )
     checkout = placed.checkout

@@ -3,14 +3,19 @@ demo operator's point, picked up with its code; a shopper's two-seller checkout 
 cash order waiting at the point's counter; an order waiting for pickup at a partner store.
 Safe to run twice (each checkout has a fixed idempotency key)."""
 
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
 from cuncun.accounts.models import User
 from cuncun.catalog.models import Sku
 from cuncun.catalog.services import InsufficientStock
 from cuncun.core.errors import DomainError
 from cuncun.network.models import Site, SiteKind
 from cuncun.orders import services
-from cuncun.orders.models import Order, OrderStatus, SandboxCharge
+from cuncun.orders.models import Order, OrderStatus, PreorderOffer, SandboxCharge
 from cuncun.orders.payments import PROVIDERS
+from cuncun.orders.preorders import open_preorder
 from cuncun.orders.services import CheckoutRequest
 
 
@@ -35,6 +40,7 @@ def load_demo() -> None:
         _cash_waiting(users["office"], point)
         if store is not None:
             _waiting_at_store(users["commerce"], store)
+        _spring_tea_preorder()
     except (InsufficientStock, DomainError) as error:
         print(f"orders demo: skipped a demo order ({error})")
 
@@ -164,3 +170,22 @@ def _waiting_at_store(buyer, store) -> None:
     ).first()
     for order in placed.orders:
         _advance(order, OrderStatus.AT_PICKUP_POINT, store_operator)
+
+
+def _spring_tea_preorder() -> None:
+    """The tea garden's spring tea, open for pre-order until the end of February."""
+    sku = _sku("春茶头采毛茶")
+    if sku is None or PreorderOffer.objects.filter(sku=sku).exists():
+        return
+    today = timezone.localdate()
+    harvest = date(today.year + 1, 3, 20)
+    closes = timezone.make_aware(datetime.combine(harvest - timedelta(days=20), time(20)))
+    open_preorder(
+        actor=None,
+        sku=sku,
+        price="108",
+        quota=50,
+        closes_at=closes,
+        expected_harvest=harvest,
+        expected_grade="特级",
+    )

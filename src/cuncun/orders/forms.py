@@ -22,9 +22,13 @@ class CheckoutForm(forms.Form):
     payment_provider = forms.ChoiceField(
         label=_("Payment"), choices=provider_choices, widget=forms.RadioSelect
     )
+    vouchers = forms.TypedMultipleChoiceField(
+        label=_("Vouchers"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
-    def __init__(self, *args, points=(), **kwargs):
+    def __init__(self, *args, points=(), vouchers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["vouchers"].choices = [(v.pk, voucher_label(v)) for v in vouchers]
         self.fields["pickup_site"].choices = [("", _("— choose a pickup point —"))] + [
             (township, [(p.pk, f"{p.name}（{p.region.name}）") for p in in_township])
             for township, in_township in points_by_township(points).items()
@@ -39,6 +43,20 @@ def points_by_township(points) -> dict[str, list]:
         township = point.region.parent if point.region.level == Level.VILLAGE else point.region
         groups.setdefault(township.name, []).append(point)
     return groups
+
+
+def voucher_label(batch) -> str:
+    """满100减20 · 刘家茶园: what it takes off, on what, and who pays it."""
+    if batch.kind == "threshold":
+        terms = _("¥%(amount)s off from ¥%(threshold)s") % {
+            "amount": batch.amount,
+            "threshold": batch.threshold,
+        }
+    else:
+        terms = _("¥%s off") % batch.amount
+    where = batch.merchant.name if batch.merchant_id else _("any shop, paid by the program")
+    festival = "" if batch.with_festival_prices else _(", not on festival prices")
+    return f"{batch.name}（{terms} · {where}{festival}）"
 
 
 class ShipForm(forms.Form):

@@ -1,6 +1,7 @@
 """Row locks of the orders app, always in one order so that two transactions cannot deadlock:
-payments, then the checkout, then its orders (by primary key), then stock rows (by primary key,
-taken by catalog's conditional updates)."""
+payments, then the checkout, then its orders (by primary key), then promotions' counters
+(campaign items, voucher budgets, buyers' tallies, each by primary key, taken by its conditional
+updates), then stock rows (by primary key, taken by catalog's conditional updates)."""
 
 from cuncun.orders.models import Checkout, Order, Payment
 

@@ -273,6 +273,12 @@ class OrderLine(models.Model):
     unit = models.CharField(_("unit"), max_length=8)
     category = models.CharField(_("category"), max_length=50, blank=True)
     unit_price = MoneyField(_("unit price"))
+    # The SKU's list price at purchase; the unit price is lower when a campaign's festival price
+    # was in force the moment the units were reserved (`campaign_item` says which).
+    list_price = MoneyField(_("list price"), null=True, blank=True)
+    campaign_item = models.ForeignKey(
+        "promotions.CampaignItem", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     total = MoneyField(_("line total"))
     stock = models.ForeignKey(
@@ -302,6 +308,31 @@ class OrderLine(models.Model):
         from cuncun.catalog.models import Unit
 
         return Unit.short.get(self.unit, self.unit)
+
+
+class OrderDiscount(models.Model):
+    """A voucher taken off an order: the order's total is its lines less these. Kept with the
+    voucher's name and funder as they were, so the order explains itself line by line."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    voucher = models.ForeignKey(
+        "promotions.VoucherBatch", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("voucher"), max_length=60)
+    funder = models.CharField(_("funded by"), max_length=10)
+    amount = MoneyField(_("amount off (yuan)"))
+
+    class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="order_discount_positive"),
+            models.UniqueConstraint(fields=["order", "voucher"], name="order_discount_once"),
+        ]
+
+    def __str__(self):
+        return f"-{self.amount} {self.name}"
 
 
 class Reservation(models.Model):
@@ -551,3 +582,88 @@ class SandboxRefund(models.Model):
 
     def __str__(self):
         return self.gateway_reference
+
+
+class PreorderStatus:
+    OPEN = "open"  # 预售中: buyers book and pay until it closes or the quota is booked
+    HARVESTED = "harvested"  # 已收获: the merchant confirmed quantity and grade; filled, refunded
+    choices = [(OPEN, _("open for pre-order")), (HARVESTED, _("harvested"))]
+
+
+class PreorderOffer(Timestamped):
+    """A seasonal product sold before its harvest (预售): buyers pay ahead for up to `quota`
+    units; at harvest the merchant says how many there really are and of what grade."""
+
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="preorder_offers"
+    )
+    price = MoneyField(_("pre-order price (yuan)"))
+    quota = models.PositiveIntegerField(_("quota"))
+    booked = models.PositiveIntegerField(_("booked"), default=0)
+    closes_at = models.DateTimeField(_("booking closes at"))
+    expected_harvest = models.DateField(_("expected harvest"))
+    expected_grade = models.CharField(_("expected grade"), max_length=20, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PreorderStatus.choices, default=PreorderStatus.OPEN
+    )
+    harvested_quantity = models.PositiveIntegerField(_("harvested units"), null=True, blank=True)
+    harvested_grade = models.CharField(_("harvested grade"), max_length=20, blank=True)
+    harvest_stock = models.ForeignKey(
+        "catalog.Stock", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pre-order offer")
+        verbose_name_plural = _("pre-order offers")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="preorder_price_positive"),
+            models.CheckConstraint(
+                condition=Q(booked__lte=models.F("quota")), name="preorder_booked_within_quota"
+            ),
+        ]
+
+    def __str__(self):
+        return f"预售 {self.sku_id}"
+
+    @property
+    def left(self) -> int:
+        return self.quota - self.booked
+
+
+class PreorderOutcome:
+    BOOKED = "booked"  # 已预订: awaiting payment, or paid and waiting for the harvest
+    FILLED = "filled"  # 已分配: the harvest covers it; the order goes on as any paid order
+    REFUNDED = "refunded"  # 未分到: the harvest ran short; the money went back in full
+    CANCELLED = "cancelled"  # never paid by the harvest
+    choices = [
+        (BOOKED, _("booked")),
+        (FILLED, _("filled from the harvest")),
+        (REFUNDED, _("not filled, refunded")),
+        (CANCELLED, pgettext_lazy("pre-order", "cancelled, never paid")),
+    ]
+
+
+class Preorder(models.Model):
+    """One buyer's booking: its order (one merchant, no lines until the harvest fills it) is
+    paid through the usual providers; at harvest it gets its line from the harvest's stock."""
+
+    offer = models.ForeignKey(PreorderOffer, on_delete=models.PROTECT, related_name="preorders")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="preorder")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=PreorderOutcome.choices, default=PreorderOutcome.BOOKED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pre-order")
+        verbose_name_plural = _("pre-orders")
+        ordering = ["id"]  # first come, first served
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="preorder_quantity_positive")
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.offer_id}"

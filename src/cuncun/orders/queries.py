@@ -23,6 +23,8 @@ from cuncun.orders.models import (
     OrderStatus,
     Payment,
     PaymentStatus,
+    PreorderOffer,
+    PreorderStatus,
     Refund,
     RefundStatus,
     Villager,
@@ -268,3 +270,12 @@ def assisted_villager(user, pk: int) -> Villager | None:
 def villages_around(site: Site):
     """The villages of a point's township, where the villagers it buys for live."""
     return RegionUnit.objects.filter(parent_id=site.region.township_id).order_by("name")
+
+
+def open_preorders(now):
+    """Pre-orders buyers may still book, for the market front."""
+    return (
+        PreorderOffer.objects.filter(status=PreorderStatus.OPEN, closes_at__gt=now)
+        .select_related("sku__product", "merchant")
+        .order_by("closes_at", "pk")
+    )

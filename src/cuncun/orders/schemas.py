@@ -1,7 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class CartLineIn(Schema):
@@ -44,6 +44,8 @@ class CheckoutIn(Schema):
     assisted_site: str | None = None  # site code: an operator buying for a villager (代购)
     on_behalf_of_name: str = ""
     on_behalf_of_phone: str = ""
+    # Voucher batches to use (promotions): one of each shop, one of the program.
+    vouchers: list[int] = Field(default_factory=list, max_length=10)
 
 
 class OrderLineOut(Schema):
@@ -52,6 +54,7 @@ class OrderLineOut(Schema):
     variant: str
     unit: str
     unit_price: Decimal
+    list_price: Decimal | None = None
     quantity: int
     total: Decimal
     site: str

@@ -50,6 +50,7 @@ from cuncun.orders.models import (
     Checkout,
     Fulfilment,
     Order,
+    OrderDiscount,
     OrderLine,
     OrderStatus,
     Payment,
@@ -68,6 +69,9 @@ from cuncun.orders.payments import (
     get_provider,
     other_payable,
 )
+from cuncun.promotions import queries as promotions_queries
+from cuncun.promotions import services as promotions
+from cuncun.promotions.pricing import LineToPrice, OrderPrice, price_orders
 from cuncun.trace import services as trace
 from cuncun.trace.models import BizStep
 
@@ -263,10 +267,14 @@ class CheckoutRequest:
     on_behalf_of_phone: str = ""
     # …for a villager the point registered (register_villager): the name and phone are theirs.
     villager_id: int | None = None
+    # Voucher batches the buyer chose (promotions.pricing says how they stack).
+    voucher_ids: list[int] = field(default_factory=list)
 
     def fingerprint(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "lines"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("lines", "voucher_ids")}
         data["lines"] = sorted(self.lines) if self.lines is not None else "cart"
+        if self.voucher_ids:
+            data["voucher_ids"] = sorted(self.voucher_ids)
         return data
 
 
@@ -279,9 +287,10 @@ class Placement:
 
 
 class _LostRace(Exception):
-    """A stock row chosen from a fresh read was taken meanwhile: choose again."""
+    """A stock row chosen from a fresh read was taken meanwhile, or a festival offer read changed:
+    read and choose again."""
 
-    def __init__(self, error: InsufficientStock):
+    def __init__(self, error: DomainError):
         self.error = error
 
 
@@ -359,6 +368,12 @@ class _Line:
     sku: Sku
     quantity: int
     stock: Stock | None = None
+    # The campaign whose festival price this line was read at (None: the list price).
+    offer: object = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.offer.festival_price if self.offer is not None else self.sku.price
 
 
 @dataclass
@@ -368,6 +383,8 @@ class _Prepared:
     pickup_site: Site | None
     assisted_site: Site | None
     lines: list[_Line]
+    prices: dict[int, OrderPrice] = field(default_factory=dict)  # by merchant id
+    vouchers: dict = field(default_factory=dict)  # VoucherBatch by id
 
 
 def _prepare(actor, request: CheckoutRequest) -> _Prepared:
@@ -386,10 +403,56 @@ def _prepare(actor, request: CheckoutRequest) -> _Prepared:
         lines = _check_lines(wanted, skus)
         short = _choose_stock(lines, stocks, pickup_site, own_only)
         if not short:
-            return _Prepared(now, provider, pickup_site, assisted_site, lines)
+            prepared = _Prepared(now, provider, pickup_site, assisted_site, lines)
+            _price(prepared, request.voucher_ids)
+            return prepared
         if not _free_expired_units([x["sku"] for x in short], now):
             break
     raise InsufficientStock(short)
+
+
+def _price(p: _Prepared, voucher_ids: list[int]) -> None:
+    """The price in force of every line (a running campaign's festival price, else the list
+    price) and the vouchers chosen, order by order (promotions.pricing's rules)."""
+    offers = promotions_queries.offers_in_force([line.sku.pk for line in p.lines], p.now)
+    for line in p.lines:
+        line.offer = offers.get(line.sku.pk)
+    batches = promotions_queries.vouchers_chosen(voucher_ids, p.now)
+    p.vouchers = {b.pk: b for b in batches}
+    p.prices = price_orders(
+        [
+            LineToPrice(
+                sku_id=line.sku.pk,
+                merchant_id=line.sku.product.merchant_id,
+                list_price=line.sku.price,
+                quantity=line.quantity,
+                festival_price=line.offer.festival_price if line.offer else None,
+            )
+            for line in p.lines
+        ],
+        [promotions_queries.terms_of(b) for b in batches],
+    )
+
+
+def _take_promotions(actor, p: _Prepared) -> None:
+    """Festival units, voucher budgets and the buyer's limits, taken at the moment of the
+    reservation (inside the checkout's transaction, before the stock rows)."""
+    items = [
+        promotions.ItemTake(item=line.offer, quantity=line.quantity)
+        for line in p.lines
+        if line.offer is not None
+    ]
+    vouchers = [
+        promotions.VoucherTake(batch=p.vouchers[terms.id], amount=amount)
+        for price in p.prices.values()
+        for terms, amount in price.discounts
+    ]
+    if not items and not vouchers:
+        return
+    try:
+        promotions.take_for_checkout(buyer_id=actor.pk, items=items, vouchers=vouchers, now=p.now)
+    except promotions.OfferChanged as error:
+        raise _LostRace(error) from None
 
 
 def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict:
@@ -398,7 +461,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     commit)."""
     lines = p.lines
     reserved_until = p.now + timedelta(minutes=p.provider.reservation_minutes)
-    total = sum((line.sku.price * line.quantity for line in lines), Decimal("0"))
+    total = sum((price.total for price in p.prices.values()), Decimal("0"))
     villager = Villager.objects.get(pk=request.villager_id) if request.villager_id else None
     checkout = Checkout.objects.create(
         buyer=actor,
@@ -422,9 +485,9 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         Order(
             checkout=checkout,
             merchant=group[0].sku.product.merchant,
-            total=to_money(sum((x.sku.price * x.quantity for x in group), Decimal("0"))),
+            total=to_money(p.prices[merchant_id].total),
         )
-        for _merchant_id, group in sorted(by_merchant.items())
+        for merchant_id, group in sorted(by_merchant.items())
     )
     order_lines = []
     for order in orders:
@@ -437,9 +500,11 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
                     sku_name=line.sku.name,
                     unit=line.sku.unit,
                     category=line.sku.product.category.name,
-                    unit_price=line.sku.price,
+                    unit_price=line.unit_price,
+                    list_price=line.sku.price,
+                    campaign_item=line.offer,
                     quantity=line.quantity,
-                    total=to_money(line.sku.price * line.quantity),
+                    total=to_money(line.unit_price * line.quantity),
                     stock=line.stock,
                 )
             )
@@ -448,6 +513,15 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         Reservation(line=ol, stock=ol.stock, quantity=ol.quantity, expires_at=reserved_until)
         for ol in order_lines
     )
+    discounts = [
+        OrderDiscount(
+            order=order, voucher_id=terms.id, name=terms.name, funder=terms.funder, amount=amount
+        )
+        for order in orders
+        for terms, amount in p.prices[order.merchant_id].discounts
+    ]
+    if discounts:
+        OrderDiscount.objects.bulk_create(discounts)
     for order in orders:
         audit.record(
             actor=actor,
@@ -464,7 +538,8 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
         )
     if request.lines is None:
         CartLine.objects.filter(cart__buyer=actor, sku__in=[x.sku for x in lines]).delete()
-    trace.refuse_held_stock([line.stock.pk for line in lines])
+    batches = trace.batches_for_sale([line.stock.pk for line in lines])
+    _take_promotions(actor, p)
     try:
         reserve_stock(
             [
@@ -481,10 +556,15 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     except InsufficientStock as error:
         raise _LostRace(error) from None
     for order in orders:
+        stock_ids = [ol.stock_id for ol in order_lines if ol.order is order]
         trace.record_order_step(
             order_ref=order.number,
-            stock_ids=[ol.stock_id for ol in order_lines if ol.order is order],
+            stock_ids=stock_ids,
             step=BizStep.RETAIL_SELLING,
+            batches=sorted(
+                {b.pk: b for s in stock_ids for b in batches.get(s, [])}.values(),
+                key=lambda b: b.pk,
+            ),
         )
     _schedule_release(reserved_until)
     written.update(
@@ -733,6 +813,7 @@ def _cancel_unpaid(checkout_id: int, *, actor, reason: str, now) -> list[Payment
         reservations = list(Reservation.objects.filter(line__order__checkout=checkout))
         if now is not None and any(r.expires_at > now for r in reservations):
             return None
+        _give_back_promotions(checkout.buyer_id, orders)
         release_stock([(r.stock_id, r.quantity) for r in reservations])
         Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
         for order in orders:
@@ -740,6 +821,21 @@ def _cancel_unpaid(checkout_id: int, *, actor, reason: str, now) -> list[Payment
         for payment in payments:
             _withdraw(payment, actor=actor, reason=reason)
     return payments
+
+
+def _give_back_promotions(buyer_id: int, orders: list[Order]) -> None:
+    """Orders cancelled or refunded give their festival units, voucher budgets and the buyer's
+    limits back (before the stock rows, as the checkout took them)."""
+    items = list(
+        OrderLine.objects.filter(order__in=orders, campaign_item__isnull=False).values_list(
+            "campaign_item_id", "quantity"
+        )
+    )
+    vouchers = list(
+        OrderDiscount.objects.filter(order__in=orders).values_list("voucher_id", "amount")
+    )
+    if items or vouchers:
+        promotions.give_back(buyer_id=buyer_id, items=items, vouchers=vouchers)
 
 
 def _withdraw(payment: Payment, *, actor, reason: str) -> None:
@@ -1470,6 +1566,7 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
         if payment is None or payment.status != PaymentStatus.SUCCEEDED:
             raise Conflict(_("No received payment to refund."))
         allocations = list(Allocation.objects.filter(line__order=order))
+        _give_back_promotions(checkout.buyer_id, [order])
         release_stock([(a.stock_id, a.quantity) for a in allocations])
         Allocation.objects.filter(pk__in=[a.pk for a in allocations]).delete()
         refund = Refund.objects.create(

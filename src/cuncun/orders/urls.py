@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cuncun.orders import views
+from cuncun.orders import preorder_views, views
 
 app_name = "orders"
 URL_PREFIX = "market/"
@@ -27,5 +27,7 @@ urlpatterns = [
     path("point/cash/<str:reference>/", views.confirm_cash, name="confirm_cash"),
     path("office/", views.office, name="office"),
     path("office/refunds/<int:pk>/retry/", views.retry_refund, name="retry_refund"),
+    path("preorders/<int:pk>/", preorder_views.preorder, name="preorder"),
+    path("preorders/<int:pk>/harvest/", preorder_views.harvest, name="preorder_harvest"),
     path("sandbox-gateway/<str:token>/", views.sandbox_gateway, name="sandbox_gateway"),
 ]

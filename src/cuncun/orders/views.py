@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from cuncun.orders.models import (
     SandboxCharge,
 )
 from cuncun.orders.payments import PROVIDERS
+from cuncun.promotions import queries as promotions_queries
 from cuncun.trace import queries as trace_queries
 
 S = OrderStatus
@@ -63,6 +65,8 @@ def market(request):
             ),
             "page": page,
             "cart_count": queries.cart_count(request.user),
+            "campaigns": promotions_queries.market_campaigns(timezone.now()),
+            "preorders": queries.open_preorders(timezone.now()),
         },
     )
 
@@ -143,6 +147,11 @@ def _buy_now(request) -> list[tuple[int, int]] | None:
     return [(_int(source.get("sku")), _int(source.get("quantity", 1)))]
 
 
+def _price_in_force(sku, offers):
+    offer = offers.get(sku.pk)
+    return offer.festival_price if offer else sku.price
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request):
@@ -173,7 +182,9 @@ def checkout(request):
     }
     if my_site is not None and any(p.pk == my_site.pk for p in points):
         initial["pickup_site"] = my_site.pk
-    form = CheckoutForm(request.POST or None, points=points, initial=initial)
+    now = timezone.now()
+    vouchers = promotions_queries.vouchers_open(now, {sku.product.merchant_id for sku, _q in lines})
+    form = CheckoutForm(request.POST or None, points=points, vouchers=vouchers, initial=initial)
     shortfall = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -193,6 +204,7 @@ def checkout(request):
                     lines=buy_now,
                     assisted_site_id=villager.site_id if villager else None,
                     villager_id=villager.pk if villager else None,
+                    voucher_ids=d["vouchers"],
                 ),
             )
         except InsufficientStock as error:
@@ -203,13 +215,15 @@ def checkout(request):
         else:
             request.session.pop(ASSISTED_VILLAGER, None)  # the next 代购 chooses its villager
             return _pay(request, placed.checkout)
-    total = sum((sku.price * q for sku, q in lines), 0)
+    offers = promotions_queries.offers_in_force([sku.pk for sku, _q in lines], now)
+    rows = [(sku, q, _price_in_force(sku, offers) * q, offers.get(sku.pk)) for sku, q in lines]
+    total = sum((amount for _s, _q, amount, _o in rows), 0)
     return render(
         request,
         "orders/checkout.html",
         {
             "form": form,
-            "rows": [(sku, q, sku.price * q) for sku, q in lines],
+            "rows": rows,
             "total": total,
             "buy_now": buy_now,
             "shortfall": shortfall,

@@ -639,16 +639,30 @@ def batches_filling(stock_ids) -> list[Batch]:
     )
 
 
-def refuse_held_stock(stock_ids) -> None:
-    """Refuse goods drawn from these stock rows if a batch that filled them is held: what orders
-    ask before a sale and a shipment."""
-    held = [b for b in batches_filling(stock_ids) if b.is_held]
+def batches_for_sale(stock_ids) -> dict[int, list[Batch]]:
+    """The batches that filled each of these stock rows, read once for a checkout: refused
+    (BatchHeld) if any is held, else handed back to `record_order_step` for each order."""
+    by_stock: dict[int, list[Batch]] = {}
+    for fill in BatchStock.objects.filter(stock_id__in=list(stock_ids)).select_related("batch"):
+        by_stock.setdefault(fill.stock_id, []).append(fill.batch)
+    _refuse_held({b.pk: b for batches in by_stock.values() for b in batches}.values())
+    return by_stock
+
+
+def _refuse_held(batches) -> None:
+    held = sorted((b for b in batches if b.is_held), key=lambda b: b.pk)
     if held:
         raise BatchHeld(
             _("Batch %(lots)s is %(status)s and may not be sold or shipped.")
             % {"lots": ", ".join(b.lot for b in held), "status": held[0].get_status_display()},
             details={"lots": [b.lot for b in held]},
         )
+
+
+def refuse_held_stock(stock_ids) -> None:
+    """Refuse goods drawn from these stock rows if a batch that filled them is held: what orders
+    ask before a sale and a shipment."""
+    _refuse_held(batches_filling(stock_ids))
 
 
 def refuse_held_order(order_ref: str) -> None:
@@ -691,9 +705,13 @@ def record_order_step(
     place: str = "",
     region=None,
     at: datetime | None = None,
+    batches: list[Batch] | None = None,
 ) -> list[TraceEvent]:
     """Orders record a sale or a shipment of an order into the journey of each batch its stock
-    came from (idempotent per order, batch and step)."""
+    came from (idempotent per order, batch and step); `batches`, when the caller has read them
+    (`batches_for_sale`), saves reading them again."""
+    if batches is None:
+        batches = batches_filling(stock_ids)
     return [
         _event(
             b,
@@ -705,7 +723,7 @@ def record_order_step(
             region=region,
             event_time=at or timezone.now(),
         )
-        for b in batches_filling(stock_ids)
+        for b in batches
     ]
 
 

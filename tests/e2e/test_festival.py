@@ -1,0 +1,100 @@
+"""Browser: a buyer in a running festival sees it on the market front with its countdown, buys
+the tea at its festival price with the program's voucher, and reads every price on the order.
+And a pre-order: a buyer books and pays, the merchant confirms the harvest, the order is filled."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cuncun.orders.models import Order, PreorderOffer
+from cuncun.orders.preorders import open_preorder
+from cuncun.orders.services import confirm_offline_payment
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import log_in
+from tests.orders.conftest import market  # noqa: F401  (the fixture)
+from tests.promotions.conftest import festival, office, vouchers  # noqa: F401  (fixtures)
+
+
+def test_a_buyer_uses_a_voucher_in_the_festival_and_reads_each_price_on_the_order(
+    live_server,
+    phone,
+    festival,  # noqa: F811
+):
+    vouchers(
+        festival.office,
+        budget_line="XM-2017-促销",
+        name="平台直降5元",
+        kind="direct",
+        amount="5",
+        threshold="0",
+        with_festival_prices=True,
+    )
+    log_in(phone, live_server, "buyer", PASSWORD)
+    phone.goto(f"{live_server.url}/market/")
+    campaigns = phone.locator("#campaigns")
+    assert "双十二网络购物节" in campaigns.inner_text() and "距结束" in campaigns.inner_text()
+    assert "每人限购3件" in campaigns.inner_text()
+    campaigns.get_by_role("link", name="普洱茶").click()
+    phone.get_by_role("button", name="加入购物车").first.click()
+    phone.wait_for_load_state()
+    phone.get_by_role("link", name="去购物车").click()
+    phone.get_by_role("link", name="去结算").click()
+    assert "¥40.00（原价¥50.00）" in phone.content()
+    phone.get_by_label("到服务点自提").check()
+    phone.get_by_label("取货点").select_option(label=f"{festival.point.name}（曼达村委会）")
+    phone.get_by_label("到服务点现金支付").check()
+    phone.locator("#vouchers").get_by_label("平台直降5元", exact=False).check()
+    phone.screenshot(path="/tmp/festival-checkout.png", full_page=True)
+    phone.get_by_role("button", name="提交订单").click()
+    phone.wait_for_load_state()
+    assert "¥35.00" in phone.locator("#payment").inner_text()
+
+    order = Order.objects.get()
+    phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
+    lines = phone.locator("#price-lines").inner_text()
+    assert "活动价，原价¥50.00" in lines and "平台直降5元" in lines and "−¥5.00" in lines
+    assert "平台券（专项资金出资）" in lines
+    phone.screenshot(path="/tmp/festival-order.png", full_page=True)
+
+
+def test_a_pre_order_booked_and_paid_is_filled_at_harvest(
+    live_server,
+    browser,
+    phone,
+    market,  # noqa: F811
+):
+    offer = open_preorder(
+        actor=market.coffee_owner,
+        sku=market.coffee,
+        price="60",
+        quota=10,
+        closes_at=timezone.now() + timedelta(days=1),
+        expected_harvest=timezone.localdate() + timedelta(days=10),
+        expected_grade="一级",
+    )
+    log_in(phone, live_server, "buyer", PASSWORD)
+    phone.goto(f"{live_server.url}/market/")
+    phone.locator("#preorders").get_by_role("link", name="小粒咖啡").click()
+    phone.get_by_label("数量").fill("2")
+    phone.get_by_label("到服务点自提").check()
+    phone.get_by_label("取货点").select_option(label=f"{market.point.name}（曼达村委会）")
+    phone.get_by_label("到服务点现金支付").check()
+    phone.get_by_role("button", name="预订并付款").click()
+    phone.wait_for_load_state()
+    assert "¥120.00" in phone.locator("#payment").inner_text()
+    order = Order.objects.get()
+    confirm_offline_payment(actor=market.operator, payment=order.checkout.payments.get())
+
+    seller = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    log_in(seller, live_server, "coffee", PASSWORD)
+    seller.goto(f"{live_server.url}/market/preorders/{offer.pk}/")
+    seller.get_by_label("实收数量").fill("5")
+    seller.get_by_label("等级").fill("特级")
+    seller.get_by_role("button", name="确认采收").click()
+    seller.wait_for_load_state()
+    assert "已分配 1 单" in seller.locator(".messages").inner_text()
+    seller.screenshot(path="/tmp/festival-harvest.png", full_page=True)
+
+    phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
+    assert "特级" in phone.locator("#price-lines").inner_text()
+    assert PreorderOffer.objects.get().harvested_quantity == 5

@@ -109,6 +109,7 @@ def test_a_mix_is_exported_as_a_transformation_from_its_sources(client, farm):
 def test_the_export_of_an_unknown_lot_is_not_found(client, db):
     response = client.get("/api/trace/batches/NOSUCHLOT/epcis")
     assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_a_courier_captures_a_shipment_once_however_often_it_is_sent(client, farm, make_user):

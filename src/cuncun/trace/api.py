@@ -5,12 +5,11 @@ capture of partners' EPCIS events (couriers and the county office, logged in). E
 import json
 
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.security import django_auth
 
-from cuncun.core.errors import InvalidInput
+from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.trace import epcis, services
 from cuncun.trace.models import Batch
 
@@ -27,7 +26,9 @@ def _root(request) -> str:
 def batch_epcis(request, lot: str):
     """The EPCISDocument (JSON-LD) of the lot's journey: every event trace recorded for it, the
     lot named by its GS1 Digital Link URI; no order, waybill or person."""
-    batch = get_object_or_404(Batch, lot=lot)
+    batch = Batch.objects.filter(lot=lot).first()
+    if batch is None:
+        raise NotFound(_("No batch has the lot %s.") % lot)
     return JsonResponse(
         epcis.batch_document(batch, _root(request)),
         content_type=EPCIS_JSON_LD,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -796,3 +796,127 @@ def recall_lot(*, actor, lot: str, reason: str) -> Recall:
             after={"recalled": [b.lot for b in recalled], "notices": len(phones)},
         )
     return Recall(batch=batch, recalled=recalled, notices=len(phones))
+
+
+# --- EPCIS capture -------------------------------------------------------------------------------
+
+# Partners report the journey's movements; what changes a batch (its harvest, packing, mixing,
+# inspection, hold or recall) is recorded through trace's own rules, never captured.
+CARRIER_STEPS = {
+    BizStep.SHIPPING,
+    BizStep.RECEIVING,
+    BizStep.DEPARTING,
+    BizStep.ARRIVING,
+    BizStep.ACCEPTING,
+    BizStep.STORING,
+    BizStep.REMOVING,
+}
+OFFICE_STEPS = CARRIER_STEPS | {BizStep.STOCKING, BizStep.RETAIL_SELLING}
+# Steps that pass goods on towards a buyer: refused for a held batch, as a shipment is.
+PASSING_ON_STEPS = {
+    BizStep.SHIPPING,
+    BizStep.DEPARTING,
+    BizStep.ACCEPTING,
+    BizStep.REMOVING,
+    BizStep.STOCKING,
+    BizStep.RETAIL_SELLING,
+}
+
+
+@dataclass
+class Capture:
+    captured: list[TraceEvent]
+    duplicates: list[str]  # event ids already recorded: nothing changed for them
+
+
+def capture_steps(actor) -> set[str]:
+    """The steps a caller may capture: couriers their movements, the county office also
+    stocking and sales; anyone else none."""
+    if not getattr(actor, "is_authenticated", False):
+        return set()
+    if actor.manages_reference_data:
+        return OFFICE_STEPS
+    return CARRIER_STEPS if actor.role == Role.COURIER else set()
+
+
+def _capture_problems(events, batches: dict, steps: set[str]) -> list[dict]:
+    problems = []
+    for e in events:
+        batch = batches.get((e.gtin, e.lot))
+        reason = ""
+        if batch is None:
+            reason = _("No batch has GTIN %(gtin)s and lot %(lot)s.") % {
+                "gtin": e.gtin,
+                "lot": e.lot,
+            }
+        elif e.biz_step not in steps:
+            reason = _("You may not capture the step %s.") % e.biz_step
+        elif batch.is_held and e.biz_step in PASSING_ON_STEPS:
+            reason = _("Batch %s is held: its goods may not be passed on.") % batch.lot
+        if reason:
+            problems.append({"index": e.index, "field": "", "reason": str(reason)})
+    return problems
+
+
+def capture_events(*, actor, events: list) -> Capture:
+    """Record partners' EPCIS events (epcis.read_events has checked their shape) into the
+    journey: all of them or none, each once by its eventID (a replay changes nothing)."""
+    steps = capture_steps(actor)
+    if not steps:
+        raise NotAllowed(_("Only the county office and couriers may capture events."))
+    source = f"user:{actor.username}"
+    try:
+        return _capture(actor, events, steps, source)
+    except IntegrityError as error:
+        # Another capture of the same eventID committed between our look and our write.
+        raise Conflict(
+            _("The same events are being captured by another request: send them again."),
+            code="epcis_concurrent",
+        ) from error
+
+
+def _capture(actor, events, steps, source) -> Capture:
+    wanted = {(e.gtin, e.lot) for e in events}
+    with transaction.atomic():
+        batches = {
+            (b.gtin, b.lot): b
+            for b in Batch.objects.filter(lot__in={lot for _g, lot in wanted})
+            if (b.gtin, b.lot) in wanted
+        }
+        problems = _capture_problems(events, batches, steps)
+        if problems:
+            raise InvalidInput(
+                _("%d of the events were refused: nothing was captured.") % len(problems),
+                details={"problems": problems},
+                code="epcis_refused",
+            )
+        known = set(
+            TraceEvent.objects.filter(event_id__in=[e.event_id for e in events]).values_list(
+                "event_id", flat=True
+            )
+        )
+        fresh = {e.event_id: e for e in events if e.event_id not in known}.values()
+        captured = TraceEvent.objects.bulk_create(
+            TraceEvent(
+                event_id=e.event_id,
+                event_type=EventType.OBJECT,
+                batch=batches[(e.gtin, e.lot)],
+                biz_step=e.biz_step,
+                disposition=e.disposition,
+                event_time=e.event_time,
+                place=e.place,
+                source=source[:40],
+            )
+            for e in fresh
+        )
+        for batch in {ev.batch for ev in captured}:
+            audit.record(
+                actor=actor,
+                action="trace.epcis.capture",
+                obj=batch,
+                after={
+                    "source": source,
+                    "events": [ev.event_id for ev in captured if ev.batch == batch],
+                },
+            )
+    return Capture(captured=captured, duplicates=sorted(known))

@@ -138,6 +138,15 @@ def waiting_at(site: Site):
     return Parcel.objects.on_shelf_at(site).select_related("carrier").order_by("shelf_slot")
 
 
+def last_at_point(site: Site, waybill: str) -> Parcel | None:
+    """The parcel with this waybill that last waited at this point and has left its shelf."""
+    return (
+        Parcel.objects.filter(pickup_site=site, waybill=waybill, on_shelf=False)
+        .order_by("-status_at", "-pk")
+        .first()
+    )
+
+
 # A parcel in one of these states is still on its way: the point will check it in when it comes.
 ON_THE_WAY = [
     ParcelStatus.REGISTERED,

@@ -20,6 +20,7 @@ class ConsoleButton:
     hint: str
     count: int
     url: str
+    offline: bool = False  # its page is kept on the phone and its actions queue offline
 
 
 def console_sites(user):
@@ -37,6 +38,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("parcels on the shelf"),
             logistics.waiting_at(site).count(),
             reverse("logistics:counter", args=[site.pk]),
+            offline=True,
         ),
         ConsoleButton(
             "check_in",
@@ -44,6 +46,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("parcels on their way here"),
             logistics.bound_for(site).count(),
             reverse("logistics:scan") + f"?site={site.pk}&action=check_in",
+            offline=True,
         ),
         ConsoleButton(
             "assisted_purchase",
@@ -77,6 +80,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("cash payments to confirm"),
             orders.pending_cash_payments(site).count(),
             reverse("orders:point") + f"?site={site.code}#cash",
+            offline=True,
         ),
         ConsoleButton(
             "ledger",

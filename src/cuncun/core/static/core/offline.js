@@ -120,7 +120,8 @@
     var label = form.getAttribute("data-offline-label") || "";
     if (subject && fields.get(subject)) label += " " + fields.get(subject).trim().toUpperCase();
     var item = {
-      key: newKey(), url: form.action, body: fields.toString(), label: label,
+      // Not form.action: a field named "action" (the scan form has one) hides it.
+      key: newKey(), url: new URL(form.getAttribute("action") || "", window.location.href).href, body: fields.toString(), label: label,
       queuedAt: Date.now(), state: "pending", message: ""
     };
     return put(item).then(function () {

@@ -55,8 +55,10 @@ function keep(request, response) {
 
 function fromCopy(request) {
   return caches.open(PAGE_CACHE).then(function (cache) {
-    return cache.match(request).then(function (found) {
-      return found || cache.match(request, { ignoreSearch: true });
+    // The page's Vary (Cookie, language) cannot match here: the cookies are not visible to the
+    // worker, and the copies are this phone's person's anyway (they go at logout).
+    return cache.match(request, { ignoreVary: true }).then(function (found) {
+      return found || cache.match(request, { ignoreVary: true, ignoreSearch: true });
     });
   }).then(function (found) {
     return found || new Response(OFFLINE_PAGE, {

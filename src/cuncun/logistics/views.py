@@ -203,6 +203,8 @@ def counter(request, pk: int):
             "fee": queries.pickup_fee(site),
             "form": HandoverForm(),
             "reason_form": ReasonForm(),
+            "undoable": queries.undoable_at(site, request.user, now - services.UNDO_WINDOW),
+            "undo_minutes": services.UNDO_WINDOW.seconds // 60,
         },
     )
 
@@ -275,6 +277,11 @@ def receipt(request, pk: int):
         raise NotFound(_("This parcel has not been handed over at a point."))
     charged = queries.handover_record(parcel)
     waived = charged is not None and queries.handover_fee_waived(parcel)
+    since = timezone.now() - services.UNDO_WINDOW
+    undoable = any(
+        e.parcel_id == parcel.pk
+        for e in queries.undoable_at(parcel.pickup_site, request.user, since)
+    )
     return render(
         request,
         "logistics/receipt.html",
@@ -284,6 +291,8 @@ def receipt(request, pk: int):
             "charged": charged,
             "waived": waived,
             "fee": queries.pickup_fee(parcel.pickup_site) if charged and not waived else None,
+            "undoable": undoable,
+            "undo_minutes": services.UNDO_WINDOW.seconds // 60,
         },
     )
 
@@ -316,6 +325,41 @@ def resend_code(request, pk: int):
         lambda p: services.resend_pickup_code(actor=request.user, parcel=p),
         _("A new pickup code was sent; the old one no longer works."),
     )
+
+
+# What an undo takes back, by the kind of the event it undoes.
+UNDO = {
+    EventKind.DELIVERED: (
+        services.undo_handover,
+        gettext_lazy("Handover undone: the parcel is back on shelf %(slot)s with a new code."),
+    ),
+    EventKind.AT_PICKUP_POINT: (
+        services.undo_check_in,
+        gettext_lazy("Check-in undone: %(waybill)s is no longer on the shelf."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def undo(request, pk: int):
+    """Take back this person's own check-in or handover of a few minutes ago (services.UNDO_WINDOW
+    says why only these, and only so long)."""
+    parcel = queries.parcel_for(request.user, pk)
+    site_id = parcel.pickup_site_id
+    take_back, done = UNDO.get(request.POST.get("what", ""), (None, ""))
+    if take_back is None:
+        messages.error(request, _("Only a check-in or a handover can be undone."))
+    else:
+        try:
+            parcel = take_back(actor=request.user, parcel=parcel)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, done % {"slot": parcel.shelf_slot, "waybill": parcel.waybill})
+    if site_id:
+        return redirect("logistics:counter", pk=site_id)
+    return redirect("logistics:parcel", pk=parcel.pk)
 
 
 @login_required

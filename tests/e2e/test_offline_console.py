@@ -180,3 +180,24 @@ def test_a_handover_the_server_refuses_on_sync_comes_back_to_resolve(live_server
     phone.get_by_role("button", name="已处理，从列表移除").click()
     phone.wait_for_function("() => document.getElementById('outbox-refused-box').hidden")
     assert queued_items(phone) == []
+
+
+def test_a_handover_by_mistake_is_undone_from_the_receipt(live_server, phone, county):
+    # Given a parcel handed over at the counter
+    point, _operator, codes = given_a_point_with_parcels(
+        county, on_shelf=["ZT300000001"], on_the_way=[]
+    )
+    log_in(phone, live_server, "manda", PASSWORD)
+    phone.goto(f"{live_server.url}/logistics/points/{point.pk}/")
+    hand_over(phone, "ZT300000001", codes["ZT300000001"])
+    expect(phone.locator("#receipt")).to_contain_text("取件成功")
+
+    # When the operator sees it was the wrong parcel and undoes it
+    phone.get_by_role("button", name="撤销这次交付").click()
+
+    # Then it is back on its shelf, waiting, and the recipient gets a new code
+    expect(phone.locator(".messages")).to_contain_text("已撤销交付")
+    phone.screenshot(path="/tmp/offline-undone.png", full_page=True)
+    parcel = Parcel.objects.get(waybill="ZT300000001")
+    assert parcel.on_shelf and parcel.status == EventKind.AT_PICKUP_POINT
+    assert "ZT300000001" in phone.locator("#waiting").inner_text()

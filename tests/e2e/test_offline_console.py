@@ -102,6 +102,7 @@ def test_offline_handovers_and_a_check_in_are_recorded_once_when_the_connection_
     hand_over(phone, "ZT100000001", codes["ZT100000001"])
     hand_over(phone, "ZT100000002", codes["ZT100000002"])
     expect(phone.locator("#outbox-count")).to_contain_text("待发送 2 项")
+    phone.screenshot(path="/tmp/offline-counter.png")
     phone.get_by_role("link", name="快件入库").click()
     phone.wait_for_url("**/logistics/scan/**")
     expect(phone.locator("#outbox-count")).to_contain_text("待发送 2 项")

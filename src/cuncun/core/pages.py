@@ -42,10 +42,13 @@ def confirm_page(
     back: str,
     reason_label: str = "",
     reason: str = "",
+    offline_label: str = "",
 ):
     """The page an action that moves money, parcels or status at one tap shows first: it says
     what will happen and posts to its own address (the action itself) only when confirmed; a
-    reason is asked for where the ledger keeps one."""
+    reason is asked for where the ledger keeps one. With an `offline_label` (what the queue
+    calls the action) the confirmation is kept on the phone when there is no connection and sent
+    later (core/offline.py)."""
     from django.shortcuts import render
 
     return render(
@@ -58,6 +61,7 @@ def confirm_page(
             "back": safe_next(request) or back,
             "reason_label": reason_label,
             "reason": reason,
+            "offline_label": offline_label,
         },
     )
 

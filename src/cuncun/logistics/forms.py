@@ -55,6 +55,7 @@ class ScanForm(forms.Form):
 
     def __init__(self, *args, sites=(), destinations=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.sites, self.destinations = sites, destinations
         self.fields["site"].choices = [
             (str(s.pk), f"{s.name}（{s.get_kind_display()}）") for s in sites
         ]

@@ -138,6 +138,15 @@ def waiting_at(site: Site):
     return Parcel.objects.on_shelf_at(site).select_related("carrier").order_by("shelf_slot")
 
 
+def last_at_point(site: Site, waybill: str) -> Parcel | None:
+    """The parcel with this waybill that last waited at this point and has left its shelf."""
+    return (
+        Parcel.objects.filter(pickup_site=site, waybill=waybill, on_shelf=False)
+        .order_by("-status_at", "-pk")
+        .first()
+    )
+
+
 # A parcel in one of these states is still on its way: the point will check it in when it comes.
 ON_THE_WAY = [
     ParcelStatus.REGISTERED,
@@ -187,13 +196,46 @@ def pickup_fee(site: Site) -> SiteFee | None:
     return fees.get(SiteService.PARCEL_HANDED_OVER) or fees.get(SiteService.PARCEL_RECEIVED)
 
 
+def parcel_ledger_rows(site_id: int, kind: str, parcel: Parcel):
+    """The point's ledger rows of one service for this parcel: its first, and after an undone
+    one (taken back by a correction row) the row of each redo, referenced `<parcel>~2`, `~3` …"""
+    return ServiceRecord.objects.filter(site_id=site_id, kind=kind).filter(
+        Q(reference=parcel.reference) | Q(reference__startswith=f"{parcel.reference}~")
+    )
+
+
 def handover_record(parcel: Parcel) -> ServiceRecord | None:
-    """The point's ledger row for handing this parcel over (its fee, 0 when waived)."""
-    return ServiceRecord.objects.filter(
-        site_id=parcel.pickup_site_id,
-        kind=SiteService.PARCEL_HANDED_OVER,
-        reference=parcel.reference,
-    ).first()
+    """The point's ledger row for handing this parcel over (its fee, 0 when waived): the one
+    standing, not one an undo took back."""
+    return (
+        parcel_ledger_rows(parcel.pickup_site_id, SiteService.PARCEL_HANDED_OVER, parcel)
+        .filter(correction__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def undoable_at(site: Site, user, since) -> list[TrackingEvent]:
+    """The check-ins and handovers this person recorded at this point since `since` that are
+    still the last thing that happened to their parcel: the ones an undo may take back."""
+    events = (
+        TrackingEvent.objects.in_timeline()
+        .filter(
+            site=site,
+            actor=user,
+            kind__in=[EventKind.AT_PICKUP_POINT, EventKind.DELIVERED],
+            recorded_at__gte=since,
+        )
+        .select_related("parcel", "parcel__carrier")
+        .order_by("-recorded_at")
+    )
+    return [
+        e
+        for e in events
+        if e.parcel.status == e.kind
+        and e.parcel.status_at == e.occurred_at
+        and e.parcel.pickup_site_id == site.pk
+    ]
 
 
 def handover_fee_waived(parcel: Parcel) -> bool:

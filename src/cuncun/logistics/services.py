@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core import audit
@@ -43,6 +44,7 @@ from cuncun.logistics.models import (
     EventSource,
     EventState,
     Parcel,
+    ParcelStatus,
     PickupPointSettings,
     RoadDistance,
     Route,
@@ -52,11 +54,16 @@ from cuncun.logistics.models import (
     TrackingEvent,
     normal_waybill,
 )
-from cuncun.logistics.queries import pickup_fee
+from cuncun.logistics.queries import parcel_ledger_rows, pickup_fee
 from cuncun.logistics.rules import Problem, Step, new_event_problem
 from cuncun.network.locks import lock_site
 from cuncun.network.models import Carrier, Site, SiteKind, SiteService
-from cuncun.network.services import ensure_carrier, is_operator_of, record_service
+from cuncun.network.services import (
+    correct_service,
+    ensure_carrier,
+    is_operator_of,
+    record_service,
+)
 from cuncun.trace import services as trace
 from cuncun.trace.models import BizStep
 
@@ -567,6 +574,9 @@ def _refresh_status(actor, parcel: Parcel) -> None:
         parcel.status_at = last.occurred_at
         if last.site_id:
             parcel.status_site_id = last.site_id
+    else:
+        # No event stands (the only one was dismissed or undone): known, not yet scanned.
+        parcel.status, parcel.status_at, parcel.status_site_id = ParcelStatus.REGISTERED, None, None
     if parcel.on_shelf and parcel.status in {K.DELIVERED, K.RETURNING, K.RETURNED, K.REFUSED}:
         # It left the shelf: the slot is free and the code is spent.
         parcel.on_shelf = False
@@ -754,7 +764,7 @@ def check_in_parcel(
             site=site,
             kind=SiteService.PARCEL_RECEIVED,
             day=timezone.localdate(at),
-            reference=parcel.reference,
+            reference=_ledger_reference(site, SiteService.PARCEL_RECEIVED, parcel),
             note=f"{carrier.code} {waybill} {parcel.shelf_slot}",
             authorized_by_caller=True,
         )
@@ -865,7 +875,7 @@ def hand_over_parcel(
                 kind=SiteService.PARCEL_HANDED_OVER,
                 day=day,
                 amount=amount,
-                reference=parcel.reference,
+                reference=_ledger_reference(site, SiteService.PARCEL_HANDED_OVER, parcel),
                 note=f"{parcel.carrier.code} {parcel.waybill} {slot}",
                 authorized_by_caller=True,
             )
@@ -899,6 +909,185 @@ def hand_over_parcel(
     if wrong is not None:
         raise wrong
     return Handover(parcel, receipt)
+
+
+# --- undo at the counter --------------------------------------------------------------------
+#
+# A check-in or a handover recorded by mistake (the wrong waybill typed, the wrong parcel taken
+# from the shelf) is taken back by the person who recorded it, within UNDO_WINDOW, while it is
+# still the last thing that happened to the parcel: long enough to notice at the counter, short
+# enough that the parcel is surely still in the room. The undo is a compensating record, never
+# an erasure: the event stays in the parcel's history, dismissed with the reason; the ledger row
+# is taken back by a correction row; the audit log has both.
+#
+# What is not undone here, and why:
+# - a return (return_parcel): the parcel is given to the carrier's courier, whose own system
+#   takes it from there; the counter cannot call it back;
+# - a cash confirmation (orders): the orders become paid, their sellers start packing and the
+#   stock is committed; money once received is put right by a refund, which its ledger keeps;
+# - an order's cancellation (orders): its goods go back on sale to others at once.
+UNDO_WINDOW = timedelta(minutes=10)
+UNDONE = gettext_lazy("undone at the counter")
+
+
+def _ledger_reference(site: Site, kind: str, parcel: Parcel) -> str:
+    """The reference of a new ledger row for this parcel: after an undone row (taken back by a
+    correction), the redo is a row of its own, since the ledger keeps one row per reference."""
+    taken_back = parcel_ledger_rows(site.pk, kind, parcel).filter(correction__isnull=False).count()
+    return parcel.reference if not taken_back else f"{parcel.reference}~{taken_back + 1}"
+
+
+def _undoable_event(actor, parcel: Parcel, site: Site, kind: str, now: datetime) -> TrackingEvent:
+    last = parcel.events.in_timeline().order_by("-occurred_at", "-id").first()
+    if last is None or last.kind != kind or last.site_id != site.pk:
+        raise Conflict(_("Only the last thing done with this parcel can be undone."))
+    if last.actor_id is None or last.actor_id != getattr(actor, "pk", None):
+        raise NotAllowed(_("Only the person who recorded it may undo it."))
+    if last.recorded_at < now - UNDO_WINDOW:
+        raise Conflict(
+            _("More than %(minutes)d minutes have passed: this can no longer be undone.")
+            % {"minutes": UNDO_WINDOW.seconds // 60}
+        )
+    return last
+
+
+def _dismiss(actor, event: TrackingEvent, now: datetime, reason: str) -> None:
+    event.state = EventState.DISMISSED
+    event.reviewed_by = _person(actor)
+    event.reviewed_at = now
+    event.review_note = reason[:200]
+    event.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_note"])
+
+
+def _take_back_ledger_row(actor, site: Site, kind: str, parcel: Parcel, reason: str) -> None:
+    row = parcel_ledger_rows(site.pk, kind, parcel).filter(correction__isnull=True).last()
+    if row is not None:
+        correct_service(actor=actor, site=site, kind=kind, reference=row.reference, reason=reason)
+
+
+def undo_handover(
+    *, actor, parcel: Parcel, reason: str = "", now: datetime | None = None
+) -> Parcel:
+    """A handover by mistake: the parcel goes back on the shelf (its slot, or a free one) with a
+    new pickup code sent to the recipient (the old one was spent); the fee's ledger row is taken
+    back."""
+    now = now or timezone.now()
+    reason = reason.strip() or str(UNDONE)
+    with transaction.atomic():
+        if parcel.pickup_site_id is None:
+            raise Conflict(_("This parcel was not handed over at a point."))
+        site = lock_site(parcel.pickup_site_id)
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        handed = _undoable_event(actor, parcel, site, K.DELIVERED, now)
+        _dismiss(actor, handed, now, reason)
+        _refresh_status(actor, parcel)
+        taken = set(Parcel.objects.on_shelf_at(site).values_list("shelf_slot", flat=True))
+        if not parcel.shelf_slot or parcel.shelf_slot in taken:
+            parcel.shelf_slot = _free_slot(site)
+        code = _new_code()
+        parcel.on_shelf = True
+        parcel.pickup_code_hash = _code_hash(parcel.pk, code)
+        parcel.pickup_code_attempts = 0
+        parcel.handed_over_at = None
+        parcel.save(
+            update_fields=[
+                "shelf_slot",
+                "on_shelf",
+                "pickup_code_hash",
+                "pickup_code_attempts",
+                "handed_over_at",
+                "updated_at",
+            ]
+        )
+        _notify_waiting(parcel, site, code)
+        _take_back_ledger_row(actor, site, SiteService.PARCEL_HANDED_OVER, parcel, reason)
+        if parcel.order_ref:
+            # The batches' journey is public and append-only: it says the goods are stored again.
+            trace.record_parcel_step(
+                order_ref=parcel.order_ref,
+                waybill=parcel.waybill,
+                step=BizStep.STORING,
+                key=f"{handed.dedupe_key}:undone",
+                place=site.name,
+                region=site.region,
+                at=now,
+            )
+        audit.record(
+            actor=actor,
+            action="parcel.handover.undo",
+            obj=parcel,
+            before={"event": handed.pk, "on_shelf": False},
+            after={"on_shelf": True, "slot": parcel.shelf_slot},
+            reason=reason,
+        )
+    return parcel
+
+
+def undo_check_in(
+    *, actor, parcel: Parcel, reason: str = "", now: datetime | None = None
+) -> Parcel:
+    """A check-in by mistake: the parcel leaves the shelf and the point, its code stops working
+    and the recipient is told to disregard it; the ledger row is taken back."""
+    now = now or timezone.now()
+    reason = reason.strip() or str(UNDONE)
+    with transaction.atomic():
+        if parcel.pickup_site_id is None:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        site = lock_site(parcel.pickup_site_id)
+        require_point_staff(actor, site)
+        parcel = lock_parcel(parcel.pk)
+        if not parcel.on_shelf:
+            raise Conflict(_("This parcel is not waiting at a pickup point."))
+        checked_in = _undoable_event(actor, parcel, site, K.AT_PICKUP_POINT, now)
+        if parcel.order_ref:
+            # Its arrival is already in the public journey of the goods it carries, which
+            # cannot be taken back: the parcel is returned or handed over instead.
+            raise Conflict(
+                _("This parcel carries a market order whose journey is published: return it.")
+            )
+        _dismiss(actor, checked_in, now, reason)
+        slot = parcel.shelf_slot
+        parcel.on_shelf = False
+        parcel.pickup_code_hash = ""
+        parcel.pickup_code_attempts = 0
+        parcel.pickup_site = None
+        parcel.shelf_slot = ""
+        parcel.checked_in_at = None
+        parcel.save(
+            update_fields=[
+                "on_shelf",
+                "pickup_code_hash",
+                "pickup_code_attempts",
+                "pickup_site",
+                "shelf_slot",
+                "checked_in_at",
+                "updated_at",
+            ]
+        )
+        _refresh_status(actor, parcel)
+        _notify_disregard(parcel, site)
+        _take_back_ledger_row(actor, site, SiteService.PARCEL_RECEIVED, parcel, reason)
+        audit.record(
+            actor=actor,
+            action="parcel.check_in.undo",
+            obj=parcel,
+            before={"event": checked_in.pk, "site": site.code, "slot": slot},
+            after={"on_shelf": False},
+            reason=reason,
+        )
+    return parcel
+
+
+def _notify_disregard(parcel: Parcel, site: Site) -> None:
+    if not is_valid_phone(parcel.person_phone):
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(
+            "Please disregard the pickup code for %(carrier)s parcel %(tail)s: it is not at "
+            "%(site)s yet. A new code comes when it arrives."
+        ) % {"carrier": parcel.carrier.name, "tail": parcel.waybill[-4:], "site": site.name}
+    send_sms(to=parcel.person_phone, text=text, reference=parcel.reference)
 
 
 def resend_pickup_code(*, actor, parcel: Parcel) -> Parcel:

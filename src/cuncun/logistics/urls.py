@@ -13,6 +13,7 @@ urlpatterns = [
     path("parcels/<int:pk>/remind/", views.remind, name="remind"),
     path("parcels/<int:pk>/new-code/", views.resend_code, name="resend_code"),
     path("parcels/<int:pk>/return/", views.send_back, name="send_back"),
+    path("parcels/<int:pk>/undo/", views.undo, name="undo"),
     path("review/", views.review, name="review"),
     path("carriers/", views.carriers, name="carriers"),
     path("manifest/", views.manifest, name="manifest"),

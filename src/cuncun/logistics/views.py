@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.accounts.models import Role
-from cuncun.core.errors import DomainError, InvalidInput, NotFound
+from cuncun.core import offline
+from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from cuncun.core.pages import carry_out, confirm_page
 from cuncun.logistics import manifest as manifest_file
 from cuncun.logistics import queries, routing, services
@@ -65,14 +66,21 @@ def home(request):
 def scan(request):
     sites = list(queries.scan_sites(request.user))
     destinations = list(queries.destination_points(request.user))
+    if offline.is_queued(request):
+        form = ScanForm(request.POST, sites=sites, destinations=destinations)
+        return offline.answer_once(
+            request, scope="logistics.scan", act=lambda: _scan_form(request, form)[1]
+        )
     if request.method == "POST":
         form = ScanForm(request.POST, sites=sites, destinations=destinations)
         if form.is_valid():
-            data = form.cleaned_data
-            site = next(s for s in sites if str(s.pk) == data["site"])
-            destination = next((s for s in destinations if str(s.pk) == data["destination"]), None)
-            carry_out(request, lambda: _scan(request, site, destination, data))
-            query = f"?site={site.pk}&action={data['action']}"
+            try:
+                level, text = _scan_form(request, form)
+            except DomainError as error:
+                messages.error(request, str(error.message))
+            else:
+                messages.add_message(request, level, text)
+            query = f"?site={form.cleaned_data['site']}&action={form.cleaned_data['action']}"
             return redirect(reverse("logistics:scan") + query)
     else:
         form = ScanForm(
@@ -86,7 +94,22 @@ def scan(request):
     return render(request, "logistics/scan.html", {"form": form, "has_sites": bool(sites)})
 
 
-def _scan(request, site, destination, data) -> None:
+def _scan_form(request, form: ScanForm) -> tuple[int, str]:
+    """The scan form, posted now or from the offline queue: what to tell the person (a message
+    level and its text); a refusal is raised."""
+    if not form.is_valid():
+        raise InvalidInput(
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+            details=form.errors.get_json_data(),
+        )
+    data = form.cleaned_data
+    sites, destinations = form.sites, form.destinations
+    site = next(s for s in sites if str(s.pk) == data["site"])
+    destination = next((s for s in destinations if str(s.pk) == data["destination"]), None)
+    return _scan(request, site, destination, data)
+
+
+def _scan(request, site, destination, data) -> tuple[int, str]:
     waybill = services.normal_waybill(data["waybill"])
     carrier = data["carrier"]
     if carrier is None:
@@ -107,25 +130,16 @@ def _scan(request, site, destination, data) -> None:
             consent_basis=data["consent"],
             details=details,
         )
-        parcel = result.parcel
         if result.already:
-            messages.info(request, _("Already on the shelf at %s.") % result.shelf_slot)
-        elif result.notified:
-            messages.success(
-                request,
-                _("%(waybill)s on shelf %(slot)s; the pickup code was sent to %(phone)s.")
-                % {"waybill": waybill, "slot": result.shelf_slot, "phone": parcel.masked_phone},
-            )
-        else:
-            messages.warning(
-                request,
-                _(
-                    "%(waybill)s on shelf %(slot)s. There is no mobile number: tell the "
-                    "recipient yourself; the handover will need an ID check."
-                )
-                % {"waybill": waybill, "slot": result.shelf_slot},
-            )
-        return
+            return messages.INFO, _("Already on the shelf at %s.") % result.shelf_slot
+        if result.notified:
+            return messages.SUCCESS, _(
+                "%(waybill)s on shelf %(slot)s; the pickup code was sent to %(phone)s."
+            ) % {"waybill": waybill, "slot": result.shelf_slot, "phone": result.parcel.masked_phone}
+        return messages.WARNING, _(
+            "%(waybill)s on shelf %(slot)s. There is no mobile number: tell the "
+            "recipient yourself; the handover will need an ID check."
+        ) % {"waybill": waybill, "slot": result.shelf_slot}
     # Scanned at a hub, a parcel new here is bound for the point the form names; without one the
     # service asks for it (or for the manifest).
     recorded = services.record_event(
@@ -139,27 +153,21 @@ def _scan(request, site, destination, data) -> None:
         details=_details(destination, data) if destination else None,
     )
     if recorded.outcome == "flagged":
-        messages.warning(
-            request, _("Recorded, but flagged for review: %s") % recorded.event.problem
-        )
-    elif recorded.outcome == "duplicate":
+        return messages.WARNING, _("Recorded, but flagged for review: %s") % recorded.event.problem
+    if recorded.outcome == "duplicate":
         first = recorded.event
-        messages.info(
-            request,
-            _("%(waybill)s: %(event)s was already recorded at %(site)s at %(time)s.")
-            % {
-                "waybill": waybill,
-                "event": first.get_kind_display(),
-                "site": first.site.name if first.site else first.location,
-                "time": date_format(timezone.localtime(first.occurred_at), "m-d H:i"),
-            },
-        )
-    else:
-        messages.success(
-            request,
-            _("%(waybill)s: %(event)s.")
-            % {"waybill": waybill, "event": recorded.event.get_kind_display()},
-        )
+        return messages.INFO, _(
+            "%(waybill)s: %(event)s was already recorded at %(site)s at %(time)s."
+        ) % {
+            "waybill": waybill,
+            "event": first.get_kind_display(),
+            "site": first.site.name if first.site else first.location,
+            "time": date_format(timezone.localtime(first.occurred_at), "m-d H:i"),
+        }
+    return messages.SUCCESS, _("%(waybill)s: %(event)s.") % {
+        "waybill": waybill,
+        "event": recorded.event.get_kind_display(),
+    }
 
 
 def _details(point, data) -> services.ParcelDetails:
@@ -195,6 +203,8 @@ def counter(request, pk: int):
             "fee": queries.pickup_fee(site),
             "form": HandoverForm(),
             "reason_form": ReasonForm(),
+            "undoable": queries.undoable_at(site, request.user, now - services.UNDO_WINDOW),
+            "undo_minutes": services.UNDO_WINDOW.seconds // 60,
         },
     )
 
@@ -202,34 +212,59 @@ def counter(request, pk: int):
 @login_required
 @require_POST
 def handover(request, pk: int):
+    if offline.is_queued(request):
+        return offline.answer_once(
+            request,
+            scope="logistics.handover",
+            act=lambda: (
+                _("%(waybill)s handed over.") % {"waybill": _hand_over(request, pk).parcel.waybill}
+            ),
+        )
+    try:
+        done = _hand_over(request, pk)
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("logistics:counter", pk=pk)
+    return redirect("logistics:receipt", pk=done.parcel.pk)
+
+
+def _hand_over(request, pk: int) -> services.Handover:
+    """The counter's handover form, posted now or from the offline queue."""
     site = _point(request.user, pk)
     form = HandoverForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter the waybill number."))
-        return redirect("logistics:counter", pk=site.pk)
+        raise InvalidInput(_("Enter the waybill number."))
     data = form.cleaned_data
-    waybill = services.normal_waybill(data["waybill"])
-    parcel = next((p for p in queries.waiting_at(site) if p.waybill == waybill), None)
-    if parcel is None:
-        messages.error(request, _("%s is not waiting at this point.") % waybill)
-        return redirect("logistics:counter", pk=site.pk)
     id_check = None
     if not data["code"] and data["id_number"]:
         id_check = services.IdCheck(id_number=data["id_number"], name=data["id_name"])
-    handed_over = carry_out(
-        request,
-        lambda: services.hand_over_parcel(
-            actor=request.user,
-            site=site,
-            parcel=parcel,
-            code=data["code"],
-            id_check=id_check,
-            proxy_name=data["proxy_name"],
-        ),
+    return services.hand_over_parcel(
+        actor=request.user,
+        site=site,
+        parcel=_waiting_parcel(site, services.normal_waybill(data["waybill"])),
+        code=data["code"],
+        id_check=id_check,
+        proxy_name=data["proxy_name"],
     )
-    if not handed_over:
-        return redirect("logistics:counter", pk=site.pk)
-    return redirect("logistics:receipt", pk=parcel.pk)
+
+
+def _waiting_parcel(site, waybill: str):
+    """The parcel on this point's shelf; one that left it meanwhile (handed over, returned) is
+    refused with what became of it, so that an action queued offline says why it failed."""
+    parcel = queries.waiting_at(site).filter(waybill=waybill).first()
+    if parcel is not None:
+        return parcel
+    gone = queries.last_at_point(site, waybill)
+    if gone is None:
+        raise Conflict(_("%s is not waiting at this point.") % waybill)
+    raise Conflict(
+        _("%(waybill)s is no longer waiting here: %(status)s on %(time)s.")
+        % {
+            "waybill": waybill,
+            "status": gone.get_status_display(),
+            "time": date_format(timezone.localtime(gone.status_at), "m-d H:i"),
+        }
+    )
 
 
 @login_required
@@ -242,6 +277,11 @@ def receipt(request, pk: int):
         raise NotFound(_("This parcel has not been handed over at a point."))
     charged = queries.handover_record(parcel)
     waived = charged is not None and queries.handover_fee_waived(parcel)
+    since = timezone.now() - services.UNDO_WINDOW
+    undoable = any(
+        e.parcel_id == parcel.pk
+        for e in queries.undoable_at(parcel.pickup_site, request.user, since)
+    )
     return render(
         request,
         "logistics/receipt.html",
@@ -251,6 +291,8 @@ def receipt(request, pk: int):
             "charged": charged,
             "waived": waived,
             "fee": queries.pickup_fee(parcel.pickup_site) if charged and not waived else None,
+            "undoable": undoable,
+            "undo_minutes": services.UNDO_WINDOW.seconds // 60,
         },
     )
 
@@ -283,6 +325,41 @@ def resend_code(request, pk: int):
         lambda p: services.resend_pickup_code(actor=request.user, parcel=p),
         _("A new pickup code was sent; the old one no longer works."),
     )
+
+
+# What an undo takes back, by the kind of the event it undoes.
+UNDO = {
+    EventKind.DELIVERED: (
+        services.undo_handover,
+        gettext_lazy("Handover undone: the parcel is back on shelf %(slot)s with a new code."),
+    ),
+    EventKind.AT_PICKUP_POINT: (
+        services.undo_check_in,
+        gettext_lazy("Check-in undone: %(waybill)s is no longer on the shelf."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def undo(request, pk: int):
+    """Take back this person's own check-in or handover of a few minutes ago (services.UNDO_WINDOW
+    says why only these, and only so long)."""
+    parcel = queries.parcel_for(request.user, pk)
+    site_id = parcel.pickup_site_id
+    take_back, done = UNDO.get(request.POST.get("what", ""), (None, ""))
+    if take_back is None:
+        messages.error(request, _("Only a check-in or a handover can be undone."))
+    else:
+        try:
+            parcel = take_back(actor=request.user, parcel=parcel)
+        except DomainError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, done % {"slot": parcel.shelf_slot, "waybill": parcel.waybill})
+    if site_id:
+        return redirect("logistics:counter", pk=site_id)
+    return redirect("logistics:parcel", pk=parcel.pk)
 
 
 @login_required

@@ -972,7 +972,12 @@ def _open_at_provider(provider: PaymentProvider, payment: Payment, return_url: s
 
 
 def confirm_offline_payment(*, actor, payment: Payment, amount=None) -> Payment:
-    """The point's operator took the cash: the checkout's orders become paid."""
+    """The point's operator took the cash: the checkout's orders become paid.
+
+    Not undoable, unlike a parcel's check-in or handover (logistics.services.UNDO_WINDOW): the
+    sellers start packing at once and the stock is committed to the buyer, so a mistake is put
+    right by a refund, which the money's ledger keeps. Confirming again is harmless: a confirmed
+    payment is answered as it is (an offline queue may send it twice)."""
     _authenticated(actor)
     provider = get_provider(payment.provider)
     if not provider.in_person:

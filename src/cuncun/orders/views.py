@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cuncun.catalog import queries as catalog
 from cuncun.catalog.models import Category, Sku
 from cuncun.catalog.services import InsufficientStock
+from cuncun.core import offline
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from cuncun.core.models import AuditEntry
 from cuncun.core.pages import carry_out, confirm_page, safe_next
@@ -568,15 +569,26 @@ def point(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def confirm_cash(request, reference: str):
+    if offline.is_queued(request):
+        return offline.answer_once(
+            request, scope="orders.cash", act=lambda: _take_cash(request, reference)
+        )
     payment = get_object_or_404(Payment, reference=reference, provider="offline")
     if request.method == "GET":
         return _confirm_cash_page(request, payment)
     carry_out(
-        request,
-        lambda: services.confirm_offline_payment(actor=request.user, payment=payment),
-        _("Cash received: the orders are paid."),
+        request, lambda: _take_cash(request, reference), _("Cash received: the orders are paid.")
     )
     return redirect(safe_next(request) or reverse("orders:point"))
+
+
+def _take_cash(request, reference: str) -> str:
+    """Cash confirmed now or from the offline queue; what the operator is told."""
+    payment = Payment.objects.filter(reference=reference, provider="offline").first()
+    if payment is None:
+        raise NotFound(_("There is no cash payment %s.") % reference)
+    services.confirm_offline_payment(actor=request.user, payment=payment)
+    return _("Cash received: %(amount)s yuan, the orders are paid.") % {"amount": payment.amount}
 
 
 def _confirm_cash_page(request, payment):
@@ -600,6 +612,8 @@ def _confirm_cash_page(request, payment):
         ],
         button=_("Cash received"),
         back=reverse("orders:point"),
+        offline_label=_("Cash received: %(amount)s yuan from %(payer)s")
+        % {"amount": payment.amount, "payer": checkout.on_behalf_of_name or checkout.buyer},
     )
 
 

@@ -29,6 +29,7 @@ class ConsoleButton:
     hint: str
     count: int
     url: str
+    offline: bool = False  # its page is kept on the phone and its actions queue offline
 
 
 def console_sites(user):
@@ -46,6 +47,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("parcels on the shelf"),
             logistics.waiting_at(site).count(),
             reverse("logistics:counter", args=[site.pk]),
+            offline=True,
         ),
         ConsoleButton(
             "check_in",
@@ -53,6 +55,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("parcels on their way here"),
             logistics.bound_for(site).count(),
             reverse("logistics:scan") + f"?site={site.pk}&action=check_in",
+            offline=True,
         ),
         ConsoleButton(
             "assisted_purchase",
@@ -86,6 +89,7 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("cash payments to confirm"),
             orders.pending_cash_payments(site).count(),
             reverse("orders:point") + f"?site={site.code}#cash",
+            offline=True,
         ),
         ConsoleButton(
             "ledger",

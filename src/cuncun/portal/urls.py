@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cuncun.portal import views
+from cuncun.portal import offline, views
 
 app_name = "portal"
 URL_PREFIX = ""
@@ -10,4 +10,6 @@ urlpatterns = [
     path("console/", views.console, name="console"),
     path("township/", views.township, name="township"),
     path("shop/", views.shop, name="shop"),
+    # At the root, so that its scope covers the console and the counters it links to.
+    path("sw.js", offline.service_worker, name="service_worker"),
 ]

@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from cuncun.logistics import queries as logistics
 from cuncun.network.models import Site
+from cuncun.orders import consignment
 from cuncun.orders import queries as orders
 from cuncun.orders.models import OrderStatus
 
@@ -60,6 +61,13 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("orders to pack"),
             orders.seller_orders(user, OrderStatus.PAID).count(),
             reverse("orders:sell"),
+        ),
+        ConsoleButton(
+            "consign_intake",
+            consignment.CONSOLE_LABEL,
+            consignment.CONSOLE_HINT,
+            consignment.farmers_to_pay(site),
+            reverse("orders:consign") + f"?site={site.code}",
         ),
         ConsoleButton(
             "pickup_orders",

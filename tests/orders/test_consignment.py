@@ -28,6 +28,7 @@ from cuncun.orders.services import (
 from tests.conftest import village
 from tests.merchants import factories as f
 from tests.orders.conftest import pickup_request
+from tests.races import at_once
 
 
 @pytest.fixture
@@ -182,6 +183,18 @@ def test_the_farmer_may_collect_once_the_buyer_has_the_goods(market, farm):
     assert audit.before == {"payable": "22.22"} and audit.actor == market.operator
 
 
+def test_the_console_counts_the_farmers_with_money_to_collect(market, farm):
+    intake(market, farm)
+    paid(market, farm, 7, key="a")
+    assert consignment.farmers_to_pay(market.point) == 0  # sold, not handed over yet
+
+    handed_over(market, paid(market, farm, 2, key="b"))
+
+    ((farmer, balance),) = consignment.farmers_with_balances(market.point)
+    assert farmer == farm.farmer and balance.payable == Decimal("6.35")  # 6.90 − 0.55
+    assert balance.owed == Decimal("28.57") and consignment.farmers_to_pay(market.point) == 1
+
+
 def test_a_payout_above_what_is_payable_is_refused_with_the_figures(market, farm):
     intake(market, farm)
     handed_over(market, paid(market, farm, 7, key="a"))  # ¥22.22 payable
@@ -282,3 +295,22 @@ def test_an_order_of_goods_not_consigned_owes_no_farmer(market, farm):
 
     assert Order.objects.get(pk=paid_order.orders[0].pk).status == OrderStatus.PAID
     assert not FarmerEntry.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_payouts_at_once_never_pay_more_than_is_payable(market, farm):
+    intake(market, farm)
+    handed_over(market, paid(market, farm, 7))  # ¥22.22 payable
+
+    def attempt(n):
+        try:
+            pay(market, farm, "10.00", key=f"race-{n}")
+            return "paid"
+        except PayoutTooLarge:
+            return "refused"
+
+    results = at_once(attempt, 8)
+
+    assert results.count("paid") == 2 and results.count("refused") == 6
+    assert consignment.balance_of(farm.farmer, market.point).owed == Decimal("2.22")

@@ -274,11 +274,12 @@ class Balance:
         return self.owed - self.payable
 
 
-def _money_sum(condition: Q | None = None):
-    return Coalesce(Sum("amount", filter=condition), ZERO)
+def _money_sum(condition: Q | None = None, field: str = "amount"):
+    return Coalesce(Sum(field, filter=condition), ZERO)
 
 
 PAYABLE = Q(kind=K.PAYOUT) | Q(order__status__in=HANDED_OVER)
+ENTRY_AMOUNT = "farmer_entries__amount"
 
 
 def balance_of(farmer: Merchant, site: Site) -> Balance:
@@ -288,17 +289,27 @@ def balance_of(farmer: Merchant, site: Site) -> Balance:
     return Balance(owed=to_money(totals["owed"]), payable=to_money(totals["payable"]))
 
 
+def owed_after(entry: FarmerEntry) -> Decimal:
+    """What the point still owed the farmer right after an entry (a reprinted slip says the
+    same as the first print)."""
+    totals = FarmerEntry.objects.filter(
+        farmer_id=entry.farmer_id, site_id=entry.site_id, pk__lte=entry.pk
+    ).aggregate(owed=_money_sum())
+    return to_money(totals["owed"])
+
+
 def farmers_with_balances(site: Site) -> list[tuple[Merchant, Balance]]:
     """Every farmer of the point with what it owes them, from one query."""
     farmers = list(
         farmers_of(site).annotate(
-            owed=_money_sum(Q(farmer_entries__site=site)),
+            owed=_money_sum(Q(farmer_entries__site=site), ENTRY_AMOUNT),
             payable=_money_sum(
                 Q(farmer_entries__site=site)
                 & (
                     Q(farmer_entries__kind=K.PAYOUT)
                     | Q(farmer_entries__order__status__in=HANDED_OVER)
-                )
+                ),
+                ENTRY_AMOUNT,
             ),
         )
     )

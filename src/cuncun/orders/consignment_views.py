@@ -138,19 +138,19 @@ def farmer_ledger(request, farmer: int):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def pay(request, farmer: int):
-    """The payout form posts here twice: first it shows what will happen, then (confirmed) it
-    pays, once however often the confirmation is sent."""
+    """The payout form asks with GET: the page says what will happen; confirmed, it posts to
+    this same address (with the same query) and pays, once however often it is sent."""
     site = _operated_site(request)
     farmer = consignment.represented_farmer(site, farmer)
-    form = PayoutForm(request.POST)
+    form = PayoutForm(request.GET)
     back = reverse("orders:consign_farmer", args=[farmer.pk]) + f"?site={site.code}"
     if not form.is_valid():
         messages.error(request, _("Check the amount and how it is paid."))
         return redirect(back)
     data = form.cleaned_data
-    if "confirmed" not in request.POST:
+    if request.method == "GET":
         return _payout_confirmation(request, site, farmer, data, back)
     try:
         entry = consignment.pay_farmer(
@@ -197,7 +197,7 @@ def slip(request, pk: int):
         kind=FarmerEntryKind.PAYOUT,
         site__in=sites,
     )
-    balance = consignment.balance_of(entry.farmer, entry.site)
+    owed_after = consignment.owed_after(entry)
     sales = (
         FarmerEntry.objects.filter(farmer=entry.farmer, site=entry.site, id__lt=entry.pk)
         .exclude(kind=FarmerEntryKind.PAYOUT)
@@ -207,7 +207,7 @@ def slip(request, pk: int):
     return render(
         request,
         "orders/consign/slip.html",
-        {"entry": entry, "paid": -entry.amount, "balance": balance, "sales": sales},
+        {"entry": entry, "paid": -entry.amount, "owed_after": owed_after, "sales": sales},
     )
 
 

@@ -115,6 +115,13 @@ class FeeForm(forms.Form):
     per = forms.CharField(label=_("Per"), max_length=20, initial="件")
 
 
+class CommissionForm(forms.Form):
+    percent = forms.DecimalField(
+        label=_("Commission (%)"), min_value=0, max_value=100, decimal_places=2, max_digits=5
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
 class LedgerForm(forms.Form):
     kind = forms.ChoiceField(label=_("Service"), choices=SiteService.choices)
     day = forms.DateField(label=_("Day"), initial=timezone.localdate, widget=date_input())

@@ -566,3 +566,43 @@ class SiteImport(FileImport):
 
     def __str__(self):
         return self.file_name
+
+
+# A point keeping more than half of a farmer's sale would be buying, not selling for them.
+COMMISSION_MAX_PERCENT = 50
+
+
+class CommissionRateQuerySet(models.QuerySet):
+    def in_force(self, site_id: int):
+        """The rate a point charges now: the last one set (the earlier ones are its history)."""
+        return self.filter(site_id=site_id).order_by("-set_at", "-id").first()
+
+
+class CommissionRate(models.Model):
+    """The share of a consigned sale (代售) a point keeps, as a percentage, set by the township's
+    staff or the county office. Never edited: a new rate is a new row, so the history shows who
+    set which rate when, and each intake receipt names the rate the farmer was shown."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="commission_rates")
+    percent = models.DecimalField(_("commission (%)"), max_digits=5, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommissionRateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commission rate")
+        verbose_name_plural = _("commission rates")
+        ordering = ["-set_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__gte=0, percent__lte=COMMISSION_MAX_PERCENT),
+                name="commission_rate_within_range",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.site_id}: {self.percent}%"

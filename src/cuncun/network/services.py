@@ -33,9 +33,11 @@ from cuncun.network import spreadsheet
 from cuncun.network.locks import lock_code_counter, lock_site
 from cuncun.network.models import (
     ACCEPTANCE_ITEMS,
+    COMMISSION_MAX_PERCENT,
     AcceptanceCheck,
     Carrier,
     CarrierService,
+    CommissionRate,
     PickupMode,
     ServiceRecord,
     Site,
@@ -81,6 +83,7 @@ STEPS = {
     "edit_profile": gettext_lazy("Edit the profile"),
     "set_fee": gettext_lazy("Publish fees"),
     "record_service": gettext_lazy("Record a service"),
+    "set_commission": gettext_lazy("Set the consignment commission"),
 }
 
 # --- who may do what ------------------------------------------------------------------------
@@ -125,6 +128,8 @@ STEP_ROLES: dict[str, tuple[frozenset, frozenset, frozenset]] = {
     "edit_profile": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
     "set_fee": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
     "record_service": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
+    # What a point keeps of a farmer's sale is set over the point, never by its operator.
+    "set_commission": (OFFICE_AND_TOWNSHIP, OFFICE_AND_TOWNSHIP, OFFICE),
 }
 # What a site's own operator may do there; of the profile, only OPERATOR_FIELDS.
 # A published contact number: a mobile or a landline with its area code (0691-1234567).
@@ -598,6 +603,52 @@ def set_site_fee(*, actor, site: Site, service: str, amount, per: str, note: str
             after={"service": service, "amount": str(amount), "per": fee.per},
         )
     return fee
+
+
+def set_commission_rate(*, actor, site: Site, percent, reason: str) -> CommissionRate:
+    """Set the share of a consigned sale (代售) the point keeps, from 0 to COMMISSION_MAX_PERCENT
+    percent with at most two decimals; the township's staff (in their township) or the county
+    office, with a reason. The rate in force before stays in the history."""
+    percent = _commission_percent(percent)
+    reason = (reason or "").strip()
+    problems = texts_too_long(CommissionRate, {"reason": reason})
+    if not reason:
+        problems.append(_("give a reason for the rate (a decision, a meeting, an agreement)"))
+    if problems:
+        raise _not_valid(problems)
+    with transaction.atomic():
+        site = lock_site(site.pk)
+        require_step(actor, "set_commission", site.kind, site.region)
+        before = CommissionRate.objects.in_force(site.pk)
+        rate = CommissionRate.objects.create(
+            site=site, percent=percent, reason=reason, set_by=actor
+        )
+        audit.record(
+            actor=actor,
+            action="site.commission",
+            obj=site,
+            before={"percent": str(before.percent)} if before else None,
+            after={"percent": str(percent)},
+            reason=reason,
+        )
+    return rate
+
+
+def _commission_percent(value) -> Decimal:
+    message = _("the commission is a percentage from 0 to %(max)d, at most two decimals") % {
+        "max": COMMISSION_MAX_PERCENT
+    }
+    try:
+        percent = Decimal(str(value).strip().rstrip("%"))
+    except (ArithmeticError, ValueError) as error:
+        raise InvalidInput(message) from error
+    if (
+        not percent.is_finite()
+        or not 0 <= percent <= COMMISSION_MAX_PERCENT
+        or percent != percent.quantize(Decimal("0.01"))
+    ):
+        raise InvalidInput(message, details={"percent": str(value)})
+    return percent.quantize(Decimal("0.01"))
 
 
 def remove_site_fee(*, actor, site: Site, service: str) -> None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("manage/<int:pk>/acceptance/", views.acceptance, name="acceptance"),
     path("manage/<int:pk>/profile/", views.profile, name="profile"),
     path("manage/<int:pk>/fee/", views.fee, name="fee"),
+    path("manage/<int:pk>/commission/", views.commission, name="commission"),
     path("manage/<int:pk>/ledger/", views.ledger, name="ledger"),
     path("mine/", views.my_point, name="mine"),
     path("manage/carriers/", views.carriers, name="carriers"),

@@ -24,6 +24,7 @@ from cuncun.network.forms import (
     AcceptanceForm,
     ApplicationForm,
     CarrierServiceForm,
+    CommissionForm,
     FeeForm,
     ImportForm,
     LedgerForm,
@@ -270,6 +271,9 @@ def manage_site(request, pk: int):
             "may_edit_profile": services.may_take_at(user, "edit_profile", site),
             "may_set_fees": services.may_take_at(user, "set_fee", site),
             "may_record": services.may_take_at(user, "record_service", site),
+            "may_set_commission": services.may_take(user, "set_commission", site.kind, site.region),
+            "commission_form": CommissionForm(),
+            "commission_rates": site.commission_rates.select_related("set_by")[:10],
             "steps": [
                 (to, services.STEPS[name], name)
                 for to, name in steps.items()
@@ -410,6 +414,22 @@ def fee(request, pk: int):
         site,
         lambda: services.set_site_fee(actor=request.user, site=site, **form.cleaned_data),
         _("Fee published."),
+    )
+
+
+@login_required
+@require_POST
+def commission(request, pk: int):
+    site = queries.managed_site(request.user, pk)
+    form = CommissionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the commission and its reason."))
+        return _back(site)
+    return _act(
+        request,
+        site,
+        lambda: services.set_commission_rate(actor=request.user, site=site, **form.cleaned_data),
+        _("Commission rate set."),
     )
 
 

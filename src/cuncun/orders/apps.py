@@ -12,6 +12,11 @@ class OrdersConfig(AppConfig):
     nav_items = [
         (_("Market"), "orders:market", {VISITOR, "", Role.VILLAGE_OPERATOR, Role.MERCHANT}),
         (_("Orders"), "orders:hub", Role.ANY_ACCOUNT - {Role.COURIER}),
+        (
+            _("Consignment statements"),
+            "orders:consign_points",
+            {Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICE},
+        ),
     ]
 
     def ready(self):

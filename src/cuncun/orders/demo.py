@@ -1,6 +1,7 @@
 """Demo orders, placed and moved through the real services: an assisted purchase (代购) at the
 demo operator's point, picked up with its code; a shopper's two-seller checkout paid online; a
-cash order waiting at the point's counter; an order waiting for pickup at a partner store.
+cash order waiting at the point's counter; an order waiting for pickup at a partner store; a
+farmer's rice taken in on consignment (代售) at 8% commission, part of it sold and picked up.
 Safe to run twice (each checkout has a fixed idempotency key)."""
 
 from datetime import date, datetime, time, timedelta
@@ -11,8 +12,10 @@ from cuncun.accounts.models import User
 from cuncun.catalog.models import Sku
 from cuncun.catalog.services import InsufficientStock
 from cuncun.core.errors import DomainError
-from cuncun.network.models import Site, SiteKind
-from cuncun.orders import services
+from cuncun.merchants.models import Merchant
+from cuncun.network.models import CommissionRate, Site, SiteKind
+from cuncun.network.services import set_commission_rate
+from cuncun.orders import consignment, services
 from cuncun.orders.models import Order, OrderStatus, PreorderOffer, SandboxCharge
 from cuncun.orders.payments import PROVIDERS
 from cuncun.orders.preorders import open_preorder
@@ -41,6 +44,7 @@ def load_demo() -> None:
         if store is not None:
             _waiting_at_store(users["commerce"], store)
         _spring_tea_preorder()
+        _consignment(users["office"], operator, point, users["commerce"])
     except (InsufficientStock, DomainError) as error:
         print(f"orders demo: skipped a demo order ({error})")
 
@@ -189,3 +193,35 @@ def _spring_tea_preorder() -> None:
         expected_harvest=harvest,
         expected_grade="特级",
     )
+
+
+def _consignment(office, operator, point, buyer) -> None:
+    """The county office sets the point's commission; the operator takes in 岩温's glutinous rice
+    and a shopper buys and collects 5 jin of it, so the farmer has money to collect."""
+    if not CommissionRate.objects.filter(site=point).exists():
+        set_commission_rate(actor=office, site=point, percent="8", reason="演示数据：示范佣金比例")
+    farmer = Merchant.objects.filter(name="岩温（演示）", represented_by=operator).first()
+    rice = _sku("傣家香糯米")
+    if farmer is None or rice is None or farmer.consignments.exists():
+        return
+    consignment.receive_consignment(
+        actor=operator, site=point, farmer=farmer, sku=rice, quantity=30, note="演示数据"
+    )
+    placed = _place(
+        buyer,
+        "consigned-1",
+        CheckoutRequest(
+            fulfilment="pickup",
+            payment_provider="offline",
+            pickup_site_id=point.pk,
+            lines=[(rice, 5)],
+        ),
+    )
+    if placed is None or placed.replayed:
+        return
+    _pay_cash(placed, operator)
+    for order in placed.orders:
+        _advance(order, OrderStatus.AT_PICKUP_POINT, operator)
+        order = Order.objects.get(pk=order.pk)
+        if order.status == OrderStatus.AT_PICKUP_POINT:
+            services.pick_up_order(actor=operator, order=order, code=order.pickup_code)

@@ -667,3 +667,126 @@ class Preorder(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.offer_id}"
+
+
+# --- 代售: a point sells a farmer's produce and owes them the proceeds less its commission --------
+
+
+class ConsignmentIntake(models.Model):
+    """Produce a farmer brought to a point (代售 收货): weighed or counted by the operator and put
+    into the point's stock of the farmer's SKU. Its number is on the receipt the farmer keeps,
+    with the commission the point charged that day."""
+
+    site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="+")
+    farmer = models.ForeignKey(
+        "merchants.Merchant",
+        verbose_name=_("farmer"),
+        on_delete=models.PROTECT,
+        related_name="consignments",
+    )
+    sku = models.ForeignKey("catalog.Sku", on_delete=models.PROTECT, related_name="+")
+    stock = models.ForeignKey("catalog.Stock", on_delete=models.PROTECT, related_name="intakes")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    commission_percent = models.DecimalField(_("commission (%)"), max_digits=5, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("consignment intake")
+        verbose_name_plural = _("consignment intakes")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="intake_quantity_positive")
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """DS260512-00012: the local day it was received and its id."""
+        return f"DS{timezone.localtime(self.received_at):%y%m%d}-{self.pk:05d}"
+
+
+class FarmerEntryKind:
+    SALE = "sale"  # 货款: a consigned line was paid for; owed to the farmer less the commission
+    REVERSAL = "reversal"  # 退款冲回: that line was refunded, so it is owed no more
+    PAYOUT = "payout"  # 付款: the point paid the farmer, in cash or by transfer
+
+    choices = [
+        (SALE, pgettext_lazy("consignment", "sale")),
+        (REVERSAL, _("refund reversal")),
+        (PAYOUT, _("payout")),
+    ]
+
+
+class PayoutMethod:
+    CASH = "cash"  # 现金: the farmer signs the printed slip
+    TRANSFER = "transfer"  # 转账: with the bank's or the wallet's transaction number
+
+    choices = [(CASH, _("cash")), (TRANSFER, _("bank or mobile transfer"))]
+
+
+class FarmerEntry(models.Model):
+    """One line of a farmer's payout ledger at a point, append-only: `amount` is what it adds to
+    what the point owes them (a sale +, a reversal or a payout −). A correction is a new entry."""
+
+    farmer = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="farmer_entries"
+    )
+    site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=FarmerEntryKind.choices)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    order_line = models.ForeignKey(
+        OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=0)
+    gross = MoneyField(_("sold for (yuan)"), default=0)
+    commission_percent = models.DecimalField(
+        _("commission (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    commission = MoneyField(_("commission (yuan)"), default=0)
+    amount = MoneyField(_("amount (yuan)"))
+    method = models.CharField(_("paid by"), max_length=10, choices=PayoutMethod.choices, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("farmer ledger entry")
+        verbose_name_plural = _("farmer ledger entries")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["farmer", "site"])]
+        constraints = [
+            # A line is owed once and reversed at most once, however often a step is retried.
+            models.UniqueConstraint(
+                fields=["order_line", "kind"],
+                condition=Q(order_line__isnull=False),
+                name="farmer_entry_once_per_line_and_kind",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=FarmerEntryKind.SALE) & Q(amount__gt=0))
+                | (~Q(kind=FarmerEntryKind.SALE) & Q(amount__lt=0)),
+                name="farmer_entry_sign_follows_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=FarmerEntryKind.PAYOUT) | ~Q(method=""),
+                name="farmer_entry_payout_has_method",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """FK260512-00012 (付款 slips and ledger lines): the local day and the id."""
+        return f"FK{timezone.localtime(self.created_at):%y%m%d}-{self.pk:05d}"

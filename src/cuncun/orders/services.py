@@ -42,7 +42,7 @@ from cuncun.core.sms import send_sms
 from cuncun.merchants.services import may_sell_for, require_seller
 from cuncun.network.models import PickupMode, ServiceRecord, Site, SiteKind, SiteService
 from cuncun.network.services import correct_service, is_operator_of, record_service
-from cuncun.orders import locks
+from cuncun.orders import consignment, locks
 from cuncun.orders.models import (
     Allocation,
     Cart,
@@ -1175,6 +1175,7 @@ def _pay_orders(
         _move(order, S.PAID, actor=actor, extra_fields=["paid_at"])
     sales_changed(now)  # the month's sales rollup is rebuilt after the commit
     _record_assisted_trade(checkout, orders)
+    consignment.record_consigned_sales(orders, actor=actor)
 
 
 def _refund_late_money(payment: Payment) -> None:
@@ -1593,6 +1594,7 @@ def refund_order(*, actor, order: Order, reason: str) -> Order:
             after={"refund": str(order.total), "provider": payment.provider},
         )
         _take_back_assisted_trade(order, actor, reason)
+        consignment.reverse_consigned_sales(order, actor=actor, reason=reason)
         _queue_refund(refund)
         sales_changed(order.paid_at)  # the month's sales rollup is rebuilt after the commit
     return order

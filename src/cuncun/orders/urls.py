@@ -1,5 +1,6 @@
 from django.urls import path
 
+from cuncun.orders import consignment_views as consign
 from cuncun.orders import preorder_views, views
 
 app_name = "orders"
@@ -25,6 +26,14 @@ urlpatterns = [
     path("assisted/", views.assisted, name="assisted"),
     path("assisted/end/", views.assisted_end, name="assisted_end"),
     path("point/cash/<str:reference>/", views.confirm_cash, name="confirm_cash"),
+    path("consign/", consign.home, name="consign"),
+    path("consign/farmer/<int:farmer>/receive/", consign.receive, name="consign_receive"),
+    path("consign/farmer/<int:farmer>/", consign.farmer_ledger, name="consign_farmer"),
+    path("consign/farmer/<int:farmer>/pay/", consign.pay, name="consign_pay"),
+    path("consign/intake/<int:pk>/", consign.receipt, name="consign_receipt"),
+    path("consign/payout/<int:pk>/", consign.slip, name="consign_slip"),
+    path("consign/points/", consign.points, name="consign_points"),
+    path("consign/points/<str:code>/statement.xlsx", consign.statement, name="consign_statement"),
     path("office/", views.office, name="office"),
     path("office/refunds/<int:pk>/retry/", views.retry_refund, name="retry_refund"),
     path("preorders/<int:pk>/", preorder_views.preorder, name="preorder"),

@@ -16,6 +16,7 @@ from cuncun.monitoring.periods import add_months, month_start
 from cuncun.network import queries as network
 from cuncun.network.models import Site, SiteStatus
 from cuncun.network.services import may_take_at
+from cuncun.orders import consignment
 from cuncun.orders import queries as orders
 from cuncun.orders.models import OrderStatus
 from cuncun.tourism import queries as tourism
@@ -72,6 +73,13 @@ def console_buttons(user, site: Site) -> list[ConsoleButton]:
             _("orders to pack"),
             orders.seller_orders(user, OrderStatus.PAID).count(),
             reverse("orders:sell"),
+        ),
+        ConsoleButton(
+            "consign_intake",
+            consignment.CONSOLE_LABEL,
+            consignment.CONSOLE_HINT,
+            consignment.farmers_to_pay(site),
+            reverse("orders:consign") + f"?site={site.code}",
         ),
         ConsoleButton(
             "pickup_orders",

@@ -9,6 +9,8 @@ import pytest
 from cuncun.funds.queries import TRAINING_SESSIONS_KEY, budget_lines, fund_position
 from cuncun.funds.services import FundRuleBroken
 from cuncun.training.models import FundingSource
+from cuncun.training.queries import training_fund
+from cuncun.training.services import TrainingFundCapExceeded
 from tests.training.conftest import awareness, make_session  # noqa: F401 (the fixture)
 
 
@@ -43,3 +45,26 @@ def test_a_training_project_may_take_only_what_the_sessions_left_of_the_cap(
     new_project("training", support="1700000", total="1700000")  # exactly the cap with them
     with pytest.raises(FundRuleBroken, match="培训"):
         new_project("training", support="0.01", total="0.01")
+
+
+def test_a_session_may_take_only_what_the_funds_training_projects_left_of_the_cap(
+    plan,
+    fund,
+    new_project,
+    awareness,  # noqa: F811
+):
+    # Given the fund's own training projects take 1,900,000 of the 2,000,000 cap
+    new_project("training", support="1900000", total="1900000")
+
+    # then a session paid from the fund may take the 100,000 left, and not a fen more
+    with pytest.raises(TrainingFundCapExceeded, match=r"100,000\.00") as refused:
+        make_session(awareness, code="2017-001", first=date(2017, 5, 12), cost="100000.01")
+    assert refused.value.details["committed"] == Decimal("1900000.00")
+    make_session(awareness, code="2017-002", first=date(2017, 5, 12), cost="100000")
+
+    fund_left = training_fund(plan)
+    assert (fund_left.sessions, fund_left.elsewhere, fund_left.left) == (
+        Decimal("100000.00"),
+        Decimal("1900000.00"),
+        Decimal("0.00"),
+    )

@@ -106,3 +106,23 @@ def test_the_auditors_workbooks_hold_the_budget_ledger_and_evidence(
     assert "'=HYPERLINK(1)" in values  # a text that looks like a formula stays text
     ledger = load_workbook(BytesIO(client.get("/funds/export/ledger.xlsx").content))
     assert ledger.worksheets[0]["A2"].value == project.code
+
+
+def test_the_program_dashboard_shows_the_funds_position_to_those_who_read_the_fund(
+    client, new_project, office_user, make_user
+):
+    from cuncun.accounts.models import Role
+
+    new_project("training", support="100000")
+    service_center = make_user("zhongxin", Role.SERVICE_CENTER)
+
+    page = login(client, office_user).get("/dashboard/").content.decode()
+    data = client.get("/dashboard/data/").json()
+
+    assert 'class="card glance"' in page and 'href="/funds/"' in page
+    assert "¥15,000,000.00" in page and "¥100,000.00" in page  # the fund, budgeted
+    assert "logistics_min_share" in page or "30%" in page  # the standing warning, in words
+    [glance] = data["glances"]
+    assert glance["url"] == "/funds/" and ["预算", "¥100,000.00"] in glance["figures"]
+    others = login(client, service_center).get("/dashboard/data/")
+    assert others.status_code == 403 or others.json()["glances"] == []

@@ -24,6 +24,11 @@ class FundsConfig(AppConfig):
     ]
 
     def ready(self):
+        from cuncun.core.commitments import register_commitments
+        from cuncun.core.glances import register_glance
         from cuncun.funds.plan_sections import register_sections
+        from cuncun.funds.queries import committed_in_category, fund_glance
 
         register_sections()
+        register_commitments(committed_in_category)
+        register_glance(fund_glance)

@@ -4,8 +4,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cuncun.core.glances import Glance
+from cuncun.core.money import format_yuan
 from cuncun.funds import access
 from cuncun.funds.awards import (
     allocate_reward,
@@ -85,16 +88,44 @@ def training_sessions_line(plan: Plan) -> Line | None:
     commits its cost), as one line of the plan's training category: the rule checker counts it
     against the training cap beside the fund's own training projects."""
     spent = training_fund(plan)
-    if spent is None or not spent.committed:
+    if spent is None or not spent.sessions:
         return None
     return Line(
         key=TRAINING_SESSIONS_KEY,
         category=spent.cap.category,
-        support=spent.committed,
-        total_investment=spent.committed,
+        support=spent.sessions,
+        total_investment=spent.sessions,
         source=FundSource.CENTRAL,
         name=_("Training sessions paid from the fund"),
     )
+
+
+def fund_glance(user) -> Glance | None:
+    """The fund's position on the program dashboard (registered in `core.glances`)."""
+    fund = current_fund()
+    if fund is None or not access.may_read(user):
+        return None
+    position = fund_position(user, fund)
+    figures = [
+        (_("budgeted"), format_yuan(position["budgeted"])),
+        (_("approved"), format_yuan(position["committed"])),
+        (_("paid"), format_yuan(position["paid"])),
+    ]
+    if position["size"]:
+        figures.insert(0, (_("the fund"), format_yuan(position["size"])))
+    return Glance(
+        title=str(_("Special fund")),
+        url=reverse("funds:home"),
+        figures=[(str(what), amount) for what, amount in figures],
+        warnings=[str(v.message) for v in position["warnings"] + position["violations"]],
+    )
+
+
+def committed_in_category(plan: Plan, category: str) -> Decimal:
+    """What the fund's active projects of a category take (registered in `core.commitments`
+    for training's cap check)."""
+    projects = Project.objects.active().filter(fund__plan=plan, category=category)
+    return projects.aggregate(total=Sum("support"))["total"] or ZERO
 
 
 def budget_violations(fund: Fund) -> list[Violation]:

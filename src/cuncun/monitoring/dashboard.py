@@ -2,7 +2,7 @@
 by township over time, by goods and by channel, parcels per village and training against plan.
 Sales come from the rollup; each figure names the page it was counted from."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, Sum
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.core.errors import NotFound
+from cuncun.core.glances import Glance, glances_for
 from cuncun.monitoring.models import DailyParcels
 from cuncun.monitoring.periods import add_months, days, month_start, year_to_date
 from cuncun.monitoring.queries import from_rollup, last_rollup_at, rollup_rows, sales_by
@@ -80,6 +81,7 @@ class Board:
     parcels_daily: dict
     coverage: dict
     rolled_up_at: object
+    glances: list[Glance]  # lower apps' figures (the special fund), `core.glances`
 
     def as_json(self) -> dict:
         return {
@@ -107,6 +109,7 @@ class Board:
             "parcels": self.parcels,
             "parcels_daily": self.parcels_daily,
             "coverage": self.coverage,
+            "glances": [asdict(glance) for glance in self.glances],
         }
 
 
@@ -267,4 +270,5 @@ def board(user, day: date | None = None) -> Board:
         parcels_daily=parcels_by_day(user, region, day),
         coverage=coverage_by_township(region, day),
         rolled_up_at=last_rollup_at(),
+        glances=glances_for(user),
     )

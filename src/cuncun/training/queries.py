@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, Sum
 
+from cuncun.core.commitments import committed_elsewhere
 from cuncun.core.errors import NotFound
 from cuncun.plans.models import FundRule, Plan, Target
 from cuncun.plans.progress import Evaluation, evaluate, target_in_force
@@ -294,12 +295,17 @@ def training_fund_cap(plan: Plan | None) -> FundRule | None:
 
 @dataclass(frozen=True)
 class TrainingFund:
-    """The plan's cap for training from the special fund, and what the county's sessions paid
-    from it take of it: every session of the plan's time, held or still to come (scheduling one
-    commits its cost)."""
+    """The plan's cap for training from the special fund, and what takes of it: the county's
+    sessions paid from it, every session of the plan's time, held or still to come (scheduling
+    one commits its cost), and the fund's own training projects (`core.commitments`)."""
 
     cap: FundRule
-    committed: Decimal
+    sessions: Decimal
+    elsewhere: Decimal = Decimal("0.00")
+
+    @property
+    def committed(self) -> Decimal:
+        return self.sessions + self.elsewhere
 
     @property
     def left(self) -> Decimal:
@@ -333,8 +339,8 @@ def training_fund(plan: Plan | None, *, excluding: int | None = None) -> Trainin
     sessions = sessions_under(plan).filter(funding_source=FundingSource.SPECIAL_FUND)
     if excluding is not None:
         sessions = sessions.exclude(pk=excluding)
-    committed = sessions.aggregate(total=Sum("cost"))["total"] or Decimal("0.00")
-    return TrainingFund(cap=cap, committed=committed)
+    spent = sessions.aggregate(total=Sum("cost"))["total"] or Decimal("0.00")
+    return TrainingFund(cap=cap, sessions=spent, elsewhere=committed_elsewhere(plan, cap.category))
 
 
 # --- against the plan ------------------------------------------------------------------------

@@ -28,7 +28,8 @@ class CategoryCount(Schema):
 
 class TrainingFundOut(Schema):
     cap: Decimal  # the plan's cap for training from the special fund
-    committed: Decimal  # the cost of the county's special-fund sessions of the plan's time
+    # the county's special-fund sessions of the plan's time, and the fund's training projects
+    committed: Decimal
     left: Decimal
     sentence: str  # the plan's words
 

@@ -155,5 +155,9 @@ def test_the_demo_settles_five_tenants_at_the_center_once(county, plan):
     merchants_demo.load_demo()
 
     assert Tenancy.objects.count() == len(merchants_demo.DEMO_TENANTS) == 5
+    from cuncun.merchants.models import SupportRequest, SupportRequestStatus
+
+    [request] = SupportRequest.objects.all()  # once, however often the demo runs
+    assert request.status == SupportRequestStatus.SUBMITTED and "演示" in request.purpose
     # four incubated (one of the five is a park tenant) by mid-2017
     assert registry.get("incubated_enterprises").compute(county, date(2017, 6, 1)).value == 4

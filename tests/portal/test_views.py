@@ -94,6 +94,10 @@ def test_load_demo_twice_makes_no_duplicates_and_marks_eight_poor_villages(db):
     from cuncun.training.access import is_training_office
 
     assert is_training_office(User.objects.get(username="training"))
+    from cuncun.financing.models import LoanApplication
+
+    # the loans' demo runs after the reports' demo: each application carries its monthly reports
+    assert all(a.sales_record["reports"] for a in LoanApplication.objects.filter(is_demo=True))
 
 
 def test_the_demo_banner_says_the_people_are_invented(plan, settings):

@@ -17,3 +17,6 @@ def test_the_tourism_demo_loads_once_and_its_host_has_confirmed_bookings(plan, m
     bookings = Booking.objects.filter(room__homestay__merchant__owner=host)
     assert bookings.count() == 2
     assert {b.status for b in bookings} == {BookingStatus.CONFIRMED}
+    hosts_homestay = Homestay.objects.get(merchant__owner=host, is_demo=True)
+    assert hosts_homestay.photos.count() == 2  # drawn pictures, said so in their captions
+    assert all("演示" in photo.caption for photo in hosts_homestay.photos.all())

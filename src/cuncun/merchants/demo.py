@@ -14,6 +14,7 @@ from cuncun.merchants.services import (
     record_tenancy,
     record_tenant_service,
     register_merchant,
+    request_park_support,
 )
 from cuncun.network.models import Site, SiteKind
 from cuncun.regions.models import Level, RegionUnit
@@ -188,3 +189,13 @@ def load_demo_tenancies() -> None:
             )
             for kind, day in services:
                 record_tenant_service(actor=None, tenancy=tenancy, kind=kind, delivered_on=day)
+        # The center asks the special fund to fit out its live-streaming room: it waits on the
+        # fund's page for the proposers to take it into the budget or decline it.
+        request_park_support(
+            actor=None,
+            site=center,
+            purpose="直播间与产品拍摄室装修（演示数据）",
+            total_investment="400000",
+            amount="150000",
+            on=date(2017, 6, 1),
+        )

@@ -110,9 +110,10 @@ def load_demo() -> list[DemoAccount]:
         _mark_demo_groups()
         for account in DEMO_ACCOUNTS:
             _ensure_account(account)
-    for config, module in modules_named("demo"):
-        if config.label != "portal":
-            module.load_demo()
+    demos = [module for config, module in modules_named("demo") if config.label != "portal"]
+    # In the apps' order, but a demo that records what other apps' demos make runs after them.
+    for module in sorted(demos, key=lambda m: getattr(m, "RUNS_AFTER_OTHERS", False)):
+        module.load_demo()
     return DEMO_ACCOUNTS
 
 

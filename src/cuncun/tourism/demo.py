@@ -5,7 +5,9 @@ Safe to run twice."""
 
 from datetime import date, timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from cuncun.tourism.services import (
     HomestayDetails,
     StayRequest,
     StopDetails,
+    add_homestay_photo,
     add_room,
     apply_for_homestay,
     book_room,
@@ -106,6 +109,7 @@ def load_demo() -> None:
                 actor=host, homestay=homestay, rules=RULES, house_rules=HOUSE_RULES
             )
     _demo_bookings(users.get("host"), users.get("13900000009"))
+    _demo_photos(users.get("host"))
     _demo_route()
 
 
@@ -222,3 +226,33 @@ def _demo_route() -> None:
         stops=stops,
         is_demo=True,
     )
+
+
+def _demo_photos(host) -> None:
+    """Two drawn pictures (not photographs: the demo has no real homestay) on the host's
+    homestay, uploaded as a host would."""
+    homestay = Homestay.objects.filter(is_demo=True, merchant__owner=host).first()
+    if host is None or homestay is None or homestay.photos.exists():
+        return
+    for n, (sky, caption) in enumerate(
+        [("#9fd3f0", "竹楼外景（演示图片）"), ("#f6d7a7", "客房（演示图片）")]
+    ):
+        picture = ContentFile(_drawn_house(sky), name=f"demo-{n}.png")
+        add_homestay_photo(actor=host, homestay=homestay, upload=picture, caption=caption)
+
+
+def _drawn_house(sky: str) -> bytes:
+    """A bamboo house under a roof, drawn with Pillow: enough to show where photos go."""
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGB", (640, 420), sky)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 330, 640, 420), fill="#5f9e4a")  # the ground
+    draw.polygon([(150, 190), (320, 80), (490, 190)], fill="#8a5a2b")  # the roof
+    draw.rectangle((180, 190, 460, 330), fill="#d9b26f")  # the walls
+    draw.rectangle((295, 250, 345, 330), fill="#6b4423")  # the door
+    for left in (205, 385):
+        draw.rectangle((left, 215, left + 50, 255), fill="#fff7e0")  # the windows
+    out = BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()

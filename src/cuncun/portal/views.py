@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.accounts.roles import Role
 from cuncun.core.errors import NotAllowed
@@ -101,6 +102,8 @@ def shop(request):
     )
 
 
+# The titles in their own context: Django's admin translates the same words otherwise, and an app
+# earlier in INSTALLED_APPS wins for the same message.
 def _error_page(request, status: int, title: str, message: str):
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -110,23 +113,36 @@ def _error_page(request, status: int, title: str, message: str):
 
 
 def bad_request(request, exception=None):
-    return _error_page(request, 400, _("Bad request"), _("The request could not be understood."))
+    return _error_page(
+        request,
+        400,
+        pgettext("error page", "Bad request"),
+        _("The request could not be understood."),
+    )
 
 
 def forbidden(request, exception=None):
     return _error_page(
-        request, 403, _("Not allowed"), _("You may not open this page with your account.")
+        request,
+        403,
+        pgettext("error page", "Not allowed"),
+        _("You may not open this page with your account."),
     )
 
 
 def not_found(request, exception=None):
-    return _error_page(request, 404, _("Page not found"), _("There is no page at this address."))
+    return _error_page(
+        request,
+        404,
+        pgettext("error page", "Page not found"),
+        _("There is no page at this address."),
+    )
 
 
 def server_error(request):
     return _error_page(
         request,
         500,
-        _("Something went wrong"),
+        pgettext("error page", "Something went wrong"),
         _("The server could not finish this request. Nothing was changed; please try again."),
     )

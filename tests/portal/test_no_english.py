@@ -34,7 +34,7 @@ ALLOWED = {
     "QR", "GS1", "xlsx", "csv", "CSV", "zip", "pdf", "PDF", "Excel", "SKU", "GTIN", "EPCIS",
     "API", "OpenAPI", "JSON", "GB", "kg", "km", "cm", "mm", "CNY", "cuncun", "ECharts", "htmx",
     "WiFi", "Wi", "Fi", "App", "APP", "EMS", "VROOM", "OSM", "GPS", "SMS", "English", "http",
-    "https", "www", "AGPL", "Django", "tel", "Mbps", "GAP",
+    "https", "www", "AGPL", "Django", "tel", "Mbps", "GAP", "JPEG", "PNG", "WebP",
     # the budget file's column names and values, which the file must hold as written
     "project", "category", "support", "source", "central", "local",
 }  # fmt: skip

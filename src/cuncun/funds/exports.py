@@ -2,6 +2,7 @@
 the budget against the plan's rules, the ledger per line, the disbursements with their evidence."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.core.exports import xlsx_response
 from cuncun.funds import queries
@@ -131,7 +132,7 @@ def disbursements_with_evidence(user, fund):
     header = [
         _("Number"), _("Version"), _("Project code"), _("Project"), _("Payee"), _("Amount"),
         _("State"), _("Purpose"), _("Proposed by"), _("Approved by"), _("Voucher number"),
-        _("Paid on"), _("Evidence"), _("Reason for cancelling"),
+        pgettext("fund payment", "Paid on"), _("Evidence"), _("Reason for cancelling"),
     ]  # fmt: skip
     return xlsx_response("fund-disbursements.xlsx", {_("Disbursements"): (header, rows)})
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.funds.models import FundSource
 from cuncun.funds.rules import category_name, plan_categories
@@ -104,7 +105,7 @@ class AmendForm(DisbursementForm):
 
 class PaymentForm(forms.Form):
     voucher_number = forms.CharField(label=_("Voucher number"), max_length=50)
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    paid_on = forms.DateField(label=pgettext_lazy("fund payment", "Paid on"), widget=DATE)
     attachment = forms.FileField(label=_("Payment evidence (bank slip, voucher scan)"))
 
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
@@ -251,7 +252,7 @@ class Disbursement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     voucher_number = models.CharField(_("voucher number"), max_length=50, blank=True)
-    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    paid_on = models.DateField(pgettext_lazy("fund payment", "paid on"), null=True, blank=True)
     evidence = models.FileField(_("payment evidence"), upload_to="funds/evidence/%Y/", blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)

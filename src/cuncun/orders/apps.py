@@ -17,10 +17,13 @@ class OrdersConfig(AppConfig):
             "orders:consign_points",
             {Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICE},
         ),
+        (_("Festival results"), "orders:festivals", {Role.TOWNSHIP_STAFF, Role.COUNTY_OFFICE}),
     ]
 
     def ready(self):
         from cuncun.core import reach
+        from cuncun.core.glances import register_glance
         from cuncun.orders import queries
 
         reach.register_finder(queries.reached_orders)  # a recall's buyers (trace asks)
+        register_glance(queries.festival_glance)

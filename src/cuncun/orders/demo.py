@@ -1,7 +1,8 @@
 """Demo orders, placed and moved through the real services: an assisted purchase (代购) at the
 demo operator's point, picked up with its code; a shopper's two-seller checkout paid online; a
 cash order waiting at the point's counter; an order waiting for pickup at a partner store; a
-farmer's rice taken in on consignment (代售) at 8% commission, part of it sold and picked up.
+farmer's rice taken in on consignment (代售) at 8% commission, part of it sold and picked up;
+a festival that has ended, with its orders (购物节成效 has something to count).
 Safe to run twice (each checkout has a fixed idempotency key)."""
 
 from datetime import date, datetime, time, timedelta
@@ -20,6 +21,9 @@ from cuncun.orders.models import Order, OrderStatus, PreorderOffer, SandboxCharg
 from cuncun.orders.payments import PROVIDERS
 from cuncun.orders.preorders import open_preorder
 from cuncun.orders.services import CheckoutRequest
+from cuncun.promotions.models import Campaign, CampaignKind
+from cuncun.promotions.services import create_campaign, join_campaign
+from cuncun.regions.models import Level, RegionUnit
 
 
 def _sku(product_name: str) -> Sku | None:
@@ -45,6 +49,7 @@ def load_demo() -> None:
             _waiting_at_store(users["commerce"], store)
         _spring_tea_preorder()
         _consignment(users["office"], operator, point, users["commerce"])
+        _past_festival(users["office"])
     except (InsufficientStock, DomainError) as error:
         print(f"orders demo: skipped a demo order ({error})")
 
@@ -225,3 +230,72 @@ def _consignment(office, operator, point, buyer) -> None:
         order = Order.objects.get(pk=order.pk)
         if order.status == OrderStatus.AT_PICKUP_POINT:
             services.pick_up_order(actor=operator, order=order, code=order.pickup_code)
+
+
+PAST_FESTIVAL = "金秋农产品网购节（演示数据）"
+# (product, festival price, per buyer, units set aside): a poverty-registered farmer's rice from a
+# village of 嘎洒镇, a family farm's bananas, 勐养's honey
+PAST_FESTIVAL_GOODS = [("曼达紫米", "10", 10, 30), ("香蕉", "32", 3, 10), ("百花蜜", "49", 2, 8)]
+# (buyer's username, key, [(product, units)]); the last one is refunded and so not counted
+PAST_FESTIVAL_ORDERS = [
+    ("13900000009", "festival-1", [("曼达紫米", 5), ("香蕉", 1)]),
+    ("commerce", "festival-2", [("曼达紫米", 3), ("百花蜜", 2)]),
+    ("finance", "festival-3", [("香蕉", 2), ("百花蜜", 1)]),
+    ("13900000009", "festival-4", [("百花蜜", 1)]),
+]
+PAST_FESTIVAL_REFUNDED = "festival-4"
+
+
+def _past_festival(office) -> None:
+    """A county festival that ends a minute after the demo is loaded. The checkout prices at the
+    moment of reservation and no service moves a campaign's window or closes it early, so its
+    orders are placed and paid through the services while it runs; it ends on its own, and the
+    results page then shows a past festival."""
+    county = RegionUnit.objects.filter(level=Level.COUNTY).first()
+    if county is None or Campaign.objects.filter(name=PAST_FESTIVAL).exists():
+        return
+    now = timezone.now()
+    campaign = create_campaign(
+        actor=office,
+        name=PAST_FESTIVAL,
+        kind=CampaignKind.FESTIVAL,
+        region=county,
+        starts_at=now - timedelta(days=3),
+        ends_at=now + timedelta(minutes=1),
+        description="演示数据：载入演示后一分钟结束",
+    )
+    for name, price, limit, units in PAST_FESTIVAL_GOODS:
+        sku = _sku(name)
+        if sku is not None:
+            join_campaign(
+                actor=None,
+                campaign=campaign,
+                sku=sku,
+                festival_price=price,
+                per_buyer_limit=limit,
+                set_aside=min(units, sum(s.available for s in sku.stocks.all())),
+            )
+    names = {username for username, _key, _lines in PAST_FESTIVAL_ORDERS}
+    buyers = {u.username: u for u in User.objects.filter(username__in=names)}
+    for username, key, lines in PAST_FESTIVAL_ORDERS:
+        if username not in buyers:
+            continue
+        placed = _place(
+            buyers[username],
+            key,
+            CheckoutRequest(
+                fulfilment="delivery",
+                payment_provider="sandbox",
+                recipient_name="陈小雨（演示）",
+                recipient_phone="13900000009",
+                address="云南省西双版纳州景洪市演示路8号",
+                lines=[(_sku(name), n) for name, n in lines],
+            ),
+        )
+        if placed is None or placed.replayed:
+            continue
+        _pay_online(placed)
+        if key == PAST_FESTIVAL_REFUNDED:
+            buyer = buyers[username]
+            for order in placed.orders:
+                services.refund_order(actor=buyer, order=order, reason="买重了（演示）")

@@ -1,13 +1,20 @@
 """Reads of carts and orders, from what each actor may see: a buyer their own, a seller their
 shop's, a point's operator what is picked up or bought at their point, staff their area's."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cuncun.accounts.roles import Role
 from cuncun.catalog.queries import serving_stock
-from cuncun.core.errors import NotFound
+from cuncun.core.errors import NotAllowed, NotFound
+from cuncun.core.glances import Glance
+from cuncun.core.money import format_yuan
 from cuncun.core.reach import Reached
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import EventState
@@ -30,6 +37,7 @@ from cuncun.orders.models import (
     Villager,
     follows_area_orders,
 )
+from cuncun.promotions.models import Campaign
 from cuncun.regions.models import RegionUnit
 
 
@@ -278,4 +286,177 @@ def open_preorders(now):
         PreorderOffer.objects.filter(status=PreorderStatus.OPEN, closes_at__gt=now)
         .select_related("sku__product", "merchant")
         .order_by("closes_at", "pk")
+    )
+
+
+# --- festival results: what a campaign sold, by merchant, township, poor village and
+# poverty-registered household (promotions may not read orders, so the reads live here)
+
+
+@dataclass
+class FestivalTally:
+    """Orders, buyers (distinct), units and sales (what was paid for the campaign's lines) of one
+    group of a campaign's paid, not refunded orders."""
+
+    name: str
+    orders: set = field(default_factory=set)
+    buyers: set = field(default_factory=set)
+    units: int = 0
+    sales: Decimal = Decimal("0")
+
+    def add(self, order_id: int, buyer_id: int, quantity: int, total: Decimal) -> None:
+        self.orders.add(order_id)
+        self.buyers.add(buyer_id)
+        self.units += quantity
+        self.sales += total
+
+    def as_row(self) -> dict:
+        return {
+            "name": self.name,
+            "orders": len(self.orders),
+            "buyers": len(self.buyers),
+            "units": self.units,
+            "sales": self.sales,
+        }
+
+
+@dataclass
+class FestivalResults:
+    campaign: Campaign
+    total: dict
+    by_merchant: list[dict]
+    by_township: list[dict]
+    by_poor_village: list[dict]
+    by_poverty_household: list[dict]
+
+
+def may_read_festival_results(user) -> bool:
+    """The county office reads every campaign's results, township staff their own fairs'."""
+    return getattr(user, "is_authenticated", False) and user.role in {
+        Role.COUNTY_OFFICE,
+        Role.TOWNSHIP_STAFF,
+    }
+
+
+def festivals_visible_to(user):
+    """Campaigns whose results this person may read: all for the office, a township's fairs for
+    its staff (a campaign's area is the county or one township)."""
+    if not may_read_festival_results(user):
+        raise NotAllowed(_("Festival results are read by the county office and township staff."))
+    campaigns = Campaign.objects.filter(cancelled_at__isnull=True).select_related("region")
+    if user.role == Role.COUNTY_OFFICE:
+        return campaigns
+    return campaigns.filter(region_id=user.region_id)
+
+
+def festival_visible(user, pk: int) -> Campaign:
+    campaign = festivals_visible_to(user).filter(pk=pk).first()
+    if campaign is None:
+        raise NotFound(_("There is no such festival in your area."))
+    return campaign
+
+
+CENT = Decimal("0.01")
+
+
+def _paid_share_of_goods(order_ids) -> dict[int, Decimal]:
+    """Per order, what was paid over what its goods cost: 1 without a voucher, less with one, so
+    that a festival line counts what the buyer paid for it after the order's vouchers."""
+    orders = (
+        Order.objects.filter(pk__in=order_ids)
+        .annotate(off=Sum("discounts__amount"))
+        .values_list("pk", "total", "off")
+    )
+    return {pk: total / (total + (off or 0)) for pk, total, off in orders}
+
+
+def festival_results(campaign: Campaign) -> FestivalResults:
+    """Count the campaign's lines on paid, not refunded orders (an order line keeps the campaign
+    item whose festival price it was sold at), each at what was paid for it. Grouped in Python:
+    buyers are counted once per group, so a group's buyers are not a sum of merchants' buyers."""
+    lines = list(
+        OrderLine.objects.filter(
+            campaign_item__campaign=campaign, order__status__in=OrderStatus.SOLD
+        ).values_list(
+            "order_id", "order__checkout__buyer_id", "order__merchant_id", "quantity", "total"
+        )
+    )
+    paid_share = _paid_share_of_goods({line[0] for line in lines})
+    merchants = {
+        m.pk: m
+        for m in Merchant.objects.with_flags()
+        .filter(pk__in={line[2] for line in lines})
+        .select_related("region")
+    }
+    townships = dict(
+        RegionUnit.objects.filter(
+            pk__in={m.region.township_id for m in merchants.values()}
+        ).values_list("pk", "name")
+    )
+    total = FestivalTally(str(campaign))
+    groups: dict[str, dict] = {
+        "merchant": {},
+        "township": {},
+        "poor_village": {},
+        "poverty_household": {},
+    }
+    for order_id, buyer_id, merchant_id, quantity, goods in lines:
+        amount = (goods * paid_share[order_id]).quantize(CENT)
+        merchant = merchants[merchant_id]
+        keys = {
+            "merchant": merchant.name,
+            "township": townships.get(merchant.region.township_id, merchant.region.name),
+            "poor_village": _("in a poor village")
+            if merchant.in_poor_village
+            else _("not in a poor village"),
+            "poverty_household": _("poverty-registered household")
+            if merchant.is_poverty_registered
+            else _("other sellers"),
+        }
+        total.add(order_id, buyer_id, quantity, amount)
+        for group, key in keys.items():
+            tally = groups[group].setdefault(str(key), FestivalTally(str(key)))
+            tally.add(order_id, buyer_id, quantity, amount)
+
+    def rows(group: str) -> list[dict]:
+        tallies = sorted(groups[group].values(), key=lambda t: (-t.sales, t.name))
+        return [t.as_row() for t in tallies]
+
+    return FestivalResults(
+        campaign=campaign,
+        total=total.as_row(),
+        by_merchant=rows("merchant"),
+        by_township=rows("township"),
+        by_poor_village=rows("poor_village"),
+        by_poverty_household=rows("poverty_household"),
+    )
+
+
+def glance_festival(user):
+    """The running festival, else the latest to have started, among those the person reads."""
+    if not may_read_festival_results(user):
+        return None
+    now = timezone.now()
+    started = festivals_visible_to(user).filter(starts_at__lte=now)
+    return started.order_by("-starts_at", "-id").first()
+
+
+def festival_glance(user) -> Glance | None:
+    """The running or latest festival's orders, sales and buyers on the program dashboard
+    (registered in `core.glances`)."""
+    campaign = glance_festival(user)
+    if campaign is None:
+        return None
+    total = festival_results(campaign).total
+    running = campaign.starts_at <= timezone.now() < campaign.ends_at
+    what = _("running") if running else _("ended")
+    return Glance(
+        title=f"{campaign.name} · {what}",
+        url=reverse("orders:festival", args=[campaign.pk]),
+        figures=[
+            (str(_("orders")), str(total["orders"])),
+            (str(_("sales")), format_yuan(total["sales"])),
+            (str(_("buyers")), str(total["buyers"])),
+        ],
+        warnings=[],
     )

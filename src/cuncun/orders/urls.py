@@ -1,7 +1,7 @@
 from django.urls import path
 
 from cuncun.orders import consignment_views as consign
-from cuncun.orders import preorder_views, views
+from cuncun.orders import festival_views, preorder_views, views
 
 app_name = "orders"
 URL_PREFIX = "market/"
@@ -38,5 +38,8 @@ urlpatterns = [
     path("office/refunds/<int:pk>/retry/", views.retry_refund, name="retry_refund"),
     path("preorders/<int:pk>/", preorder_views.preorder, name="preorder"),
     path("preorders/<int:pk>/harvest/", preorder_views.harvest, name="preorder_harvest"),
+    path("festivals/", festival_views.festivals, name="festivals"),
+    path("festivals/<int:pk>/", festival_views.festival, name="festival"),
+    path("festivals/<int:pk>/results.xlsx", festival_views.festival_export, name="festival_export"),
     path("sandbox-gateway/<str:token>/", views.sandbox_gateway, name="sandbox_gateway"),
 ]

@@ -186,3 +186,31 @@ def test_project_documents_are_kept_and_audited(new_project, commerce):
     )
     assert project.documents.get() == document
     assert AuditEntry.objects.filter(action="funds.add_document").count() == 1
+
+
+def test_a_line_with_a_paid_and_a_cancelled_disbursement_reconciles(
+    new_project, commerce, office_user, finance
+):
+    # Given one disbursement paid and a second approved then cancelled on the same line
+    project = new_project("training", support="100000")
+
+    def approved(amount):
+        proposed = propose_disbursement(
+            actor=commerce, project=project, amount=amount, purpose="拨付"
+        )
+        reviewed = review_disbursement(actor=office_user, disbursement=proposed)
+        return approve_disbursement(actor=finance, disbursement=reviewed)
+
+    evidence = PaymentEvidence(
+        voucher_number="记-1",
+        paid_on=date(2017, 5, 1),
+        attachment=SimpleUploadedFile("slip.pdf", b"%PDF"),
+    )
+    pay_disbursement(actor=finance, disbursement=approved("11.84"), evidence=evidence)
+    cancel_disbursement(actor=finance, disbursement=approved("23570.50"), reason="撤回")
+
+    # then the line's ledger and its disbursements tell the same story, whatever their order
+    [line] = queries.line_positions(project.fund.projects.filter(pk=project.pk))
+    assert (line.committed, line.committed_by_disbursements) == (Decimal("11.84"),) * 2
+    assert (line.paid, line.paid_by_disbursements) == (Decimal("11.84"),) * 2
+    assert line.reconciles

@@ -214,7 +214,10 @@ def line_positions(projects) -> list[LinePosition]:
     )
     by_project = {
         row["project"]: row
+        # order_by(): the model's ordering would otherwise join the GROUP BY and give one row
+        # per disbursement, of which the dict would keep the last.
         for row in Disbursement.objects.filter(project__in=[p.pk for p in projects])
+        .order_by()
         .values("project")
         .annotate(
             committed=Sum("amount", filter=Q(state__in=DisbursementState.COMMITTED), default=ZERO),

@@ -3,6 +3,8 @@ phone, are sent once when the connection comes back, and a refusal comes back to
 
 import re
 
+import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -14,7 +16,7 @@ from cuncun.logistics.services import ParcelDetails, check_in_parcel, register_p
 from cuncun.network.models import ServiceRecord, SiteService
 from cuncun.network.services import assign_operator, ensure_carrier
 from tests.conftest import PASSWORD, village
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, log_in
 from tests.factories import site_in
 
 
@@ -51,20 +53,45 @@ def given_a_point_with_parcels(county, on_shelf: list[str], on_the_way: list[str
     return point, operator, codes
 
 
+# Known flaky (issue #11): in headless Chromium the worker now and then answers an offline visit
+# of a counter it has kept with its "no copy" page. Until that is found, a failure is run again
+# (at most twice, reported as RERUN), so that a real breakage still fails.
+pytestmark = pytest.mark.flaky(reruns=2)
+
+
+@pytest.fixture
+def phone(browser):
+    """This file's phone runs in a browser of its own: a service worker registered in one test
+    must not meet the next test's pages, and a context alone did not keep them apart."""
+    own = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = own.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-US", is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    own.close()
+
+
 def open_the_console_online(page, live_server, point):
     """The first visit installs the worker and keeps the console's counters on the phone."""
     log_in(page, live_server, "manda", PASSWORD)
     page.goto(f"{live_server.url}/console/")
+    # This point's own counter: the phone may still hold an earlier test's point's pages.
     page.wait_for_function(
-        """async () => {
+        """async (counter) => {
           const names = await caches.keys();
           const pages = names.find(n => n.startsWith('cuncun-pages-'));
           if (!pages) return false;
           const kept = await (await caches.open(pages)).keys();
-          return kept.some(r => r.url.includes('/logistics/points/'))
+          return kept.some(r => new URL(r.url).pathname === counter)
               && kept.some(r => r.url.includes('/logistics/scan/'));
-        }"""
+        }""",
+        arg=reverse("logistics:counter", args=[point.pk]),
     )
+    # and the console itself answered by the worker, as it is on the phone from then on
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
 
 
 def queued_items(page) -> list[dict]:

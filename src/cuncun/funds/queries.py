@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cuncun.core.glances import Glance
-from cuncun.core.money import format_yuan
+from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access
 from cuncun.funds.awards import (
     allocate_reward,
@@ -225,12 +225,13 @@ def line_positions(projects) -> list[LinePosition]:
         )
     }
     return [
+        # to_money: SQLite sums decimals as floats (11.84 + 23570.5 - 23570.5 = 11.8400000000001)
         LinePosition(
             project=p,
-            committed=p.committed,
-            paid=p.paid,
-            committed_by_disbursements=by_project.get(p.pk, {}).get("committed", ZERO),
-            paid_by_disbursements=by_project.get(p.pk, {}).get("paid", ZERO),
+            committed=to_money(p.committed),
+            paid=to_money(p.paid),
+            committed_by_disbursements=to_money(by_project.get(p.pk, {}).get("committed", ZERO)),
+            paid_by_disbursements=to_money(by_project.get(p.pk, {}).get("paid", ZERO)),
         )
         for p in projects
     ]
@@ -240,7 +241,7 @@ def committed_to(project: Project) -> Decimal:
     entries = LedgerEntry.objects.filter(
         project=project, kind__in=[LedgerEntryKind.COMMITTED, LedgerEntryKind.RELEASED]
     )
-    return entries.aggregate(total=Sum("amount", default=ZERO))["total"]
+    return to_money(entries.aggregate(total=Sum("amount", default=ZERO))["total"])
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -47,6 +48,14 @@ def _version(static_urls: list[str]) -> str:
 @never_cache
 def service_worker(request):
     static_urls = [staticfiles_storage.url(name) for name in CONSOLE_STATIC]
+    # Always in the site's language: the browser fetches the worker with its own Accept-Language,
+    # not the page's, and a worker whose bytes changed with it would be installed anew, its
+    # activation dropping the pages the last one kept.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _worker(request, static_urls)
+
+
+def _worker(request, static_urls: list[str]):
     return render(
         request,
         "portal/sw.js",

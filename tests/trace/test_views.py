@@ -42,7 +42,9 @@ def test_the_resolver_answers_a_linkset_to_who_asks_for_one(client, farm):
 
 
 def test_the_resolver_refuses_a_broken_link_and_does_not_know_a_strange_lot(client, farm):
-    assert client.get(f"/01/{farm.batch.gtin[:-1]}0/10/{farm.batch.lot}").status_code in {400, 404}
+    wrong_check_digit = str((int(farm.batch.gtin[-1]) + 1) % 10)  # never the right one
+    broken = f"/01/{farm.batch.gtin[:-1]}{wrong_check_digit}/10/{farm.batch.lot}"
+    assert client.get(broken).status_code in {400, 404}
     assert client.get(f"/01/{farm.batch.gtin}/10/NOSUCHLOT").status_code == 404
     assert client.get(f"/01/{farm.batch.gtin}/21/S/10/{farm.batch.lot}").status_code == 400
 

@@ -129,7 +129,6 @@ def test_offline_handovers_and_a_check_in_are_recorded_once_when_the_connection_
     hand_over(phone, "ZT100000001", codes["ZT100000001"])
     hand_over(phone, "ZT100000002", codes["ZT100000002"])
     expect(phone.locator("#outbox-count")).to_contain_text("待发送 2 项")
-    phone.screenshot(path="/tmp/offline-counter.png")
     phone.get_by_role("link", name="快件入库").click()
     phone.wait_for_url("**/logistics/scan/**")
     expect(phone.locator("#outbox-count")).to_contain_text("待发送 2 项")
@@ -137,7 +136,6 @@ def test_offline_handovers_and_a_check_in_are_recorded_once_when_the_connection_
     phone.get_by_label("放在服务点代收的依据").select_option(value=ConsentBasis.STANDING_CONSENT)
     phone.get_by_role("button", name="登记").click()
     expect(phone.locator("#outbox-count")).to_contain_text("待发送 3 项")
-    phone.screenshot(path="/tmp/offline-queued.png")
     kept = queued_items(phone)
     assert len({item["key"] for item in kept}) == 3  # each action its own key
     # nothing reached the server yet
@@ -200,7 +198,6 @@ def test_a_handover_the_server_refuses_on_sync_comes_back_to_resolve(live_server
     # Then the refusal is shown to resolve, with why, and nothing was handed over
     text = refused.inner_text()
     assert "ZT200000001" in text and "已不在本点等待" in text
-    phone.screenshot(path="/tmp/offline-refused.png")
     parcel = Parcel.objects.get(waybill="ZT200000001")
     assert parcel.events.filter(kind=EventKind.DELIVERED).count() == 0
 
@@ -225,7 +222,6 @@ def test_a_handover_by_mistake_is_undone_from_the_receipt(live_server, phone, co
 
     # Then it is back on its shelf, waiting, and the recipient gets a new code
     expect(phone.locator(".messages")).to_contain_text("已撤销交付")
-    phone.screenshot(path="/tmp/offline-undone.png", full_page=True)
     parcel = Parcel.objects.get(waybill="ZT300000001")
     assert parcel.on_shelf and parcel.status == EventKind.AT_PICKUP_POINT
     assert "ZT300000001" in phone.locator("#waiting").inner_text()

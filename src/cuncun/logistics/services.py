@@ -965,6 +965,16 @@ def _take_back_ledger_row(actor, site: Site, kind: str, parcel: Parcel, reason: 
         correct_service(actor=actor, site=site, kind=kind, reference=row.reference, reason=reason)
 
 
+def _locked_at_its_point(actor, parcel: Parcel, not_at_a_point: str) -> tuple[Site, Parcel]:
+    """An undo's point and parcel, locked in that order (as every counter action takes them),
+    once the actor is known to work at that point."""
+    if parcel.pickup_site_id is None:
+        raise Conflict(not_at_a_point)
+    site = lock_site(parcel.pickup_site_id)
+    require_point_staff(actor, site)
+    return site, lock_parcel(parcel.pk)
+
+
 def undo_handover(
     *, actor, parcel: Parcel, reason: str = "", now: datetime | None = None
 ) -> Parcel:
@@ -974,11 +984,9 @@ def undo_handover(
     now = now or timezone.now()
     reason = reason.strip() or str(UNDONE)
     with transaction.atomic():
-        if parcel.pickup_site_id is None:
-            raise Conflict(_("This parcel was not handed over at a point."))
-        site = lock_site(parcel.pickup_site_id)
-        require_point_staff(actor, site)
-        parcel = lock_parcel(parcel.pk)
+        site, parcel = _locked_at_its_point(
+            actor, parcel, _("This parcel was not handed over at a point.")
+        )
         handed = _undoable_event(actor, parcel, site, K.DELIVERED, now)
         _dismiss(actor, handed, now, reason)
         _refresh_status(actor, parcel)
@@ -1032,11 +1040,9 @@ def undo_check_in(
     now = now or timezone.now()
     reason = reason.strip() or str(UNDONE)
     with transaction.atomic():
-        if parcel.pickup_site_id is None:
-            raise Conflict(_("This parcel is not waiting at a pickup point."))
-        site = lock_site(parcel.pickup_site_id)
-        require_point_staff(actor, site)
-        parcel = lock_parcel(parcel.pk)
+        site, parcel = _locked_at_its_point(
+            actor, parcel, _("This parcel is not waiting at a pickup point.")
+        )
         if not parcel.on_shelf:
             raise Conflict(_("This parcel is not waiting at a pickup point."))
         checked_in = _undoable_event(actor, parcel, site, K.AT_PICKUP_POINT, now)

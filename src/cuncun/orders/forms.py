@@ -34,6 +34,20 @@ class CheckoutForm(forms.Form):
             for township, in_township in points_by_township(points).items()
         ]
 
+    def delivery(self) -> dict:
+        """How the goods reach the buyer, as `CheckoutRequest` takes it: the point only for a
+        pickup, the address only for a delivery."""
+        d = self.cleaned_data
+        pickup = d["fulfilment"] == Fulfilment.PICKUP
+        return {
+            "fulfilment": d["fulfilment"],
+            "payment_provider": d["payment_provider"],
+            "pickup_site_id": d["pickup_site"] if pickup else None,
+            "recipient_name": d["recipient_name"],
+            "recipient_phone": d["recipient_phone"],
+            "address": d["address"] if d["fulfilment"] == Fulfilment.DELIVERY else "",
+        }
+
 
 def points_by_township(points) -> dict[str, list]:
     """The points under the name of their township (a county-level site under the county's),

@@ -63,14 +63,7 @@ def preorder(request, pk: int):
                 offer=offer,
                 quantity=d["quantity"],
                 request=CheckoutRequest(
-                    fulfilment=d["fulfilment"],
-                    payment_provider=d["payment_provider"],
-                    pickup_site_id=d["pickup_site"]
-                    if d["fulfilment"] == Fulfilment.PICKUP
-                    else None,
-                    recipient_name=d["recipient_name"],
-                    recipient_phone=d["recipient_phone"],
-                    address=d["address"] if d["fulfilment"] == Fulfilment.DELIVERY else "",
+                    **form.delivery(),
                 ),
             )
         except DomainError as error:

@@ -194,14 +194,7 @@ def checkout(request):
                 actor=request.user,
                 idempotency_key=d["idempotency_key"],
                 request=services.CheckoutRequest(
-                    fulfilment=d["fulfilment"],
-                    payment_provider=d["payment_provider"],
-                    pickup_site_id=d["pickup_site"]
-                    if d["fulfilment"] == Fulfilment.PICKUP
-                    else None,
-                    recipient_name=d["recipient_name"],
-                    recipient_phone=d["recipient_phone"],
-                    address=d["address"] if d["fulfilment"] == Fulfilment.DELIVERY else "",
+                    **form.delivery(),
                     lines=buy_now,
                     assisted_site_id=villager.site_id if villager else None,
                     villager_id=villager.pk if villager else None,

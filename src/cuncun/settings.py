@@ -291,6 +291,13 @@ CUNCUN_RATE_LIMITS = {
     "login": _rate("LOGIN", "30/300"),  # per address; wrong passwords also lock (django-axes)
     "signup": _rate("SIGNUP", "10/3600"),  # per address
     "carrier_api": _rate("CARRIER_API", "600/60"),  # per key or account: batches of events
+    # Failures only: wrong pickup codes per counter account (each parcel also locks after 5),
+    # so that nobody tries codes across a whole shelf.
+    "pickup_code": _rate("PICKUP_CODE", "20/600"),
+    # Failures only, per address: check-ins that matched no trainee (the way to probe who is
+    # registered). A classroom shares one address and each first-timer fails once before
+    # registering, hence a limit above a class's size.
+    "checkin": _rate("CHECKIN", "60/600"),
 }
 # /metrics answers a scraper with this bearer token; without one, only requests from this machine.
 CUNCUN_METRICS_TOKEN = os.environ.get("CUNCUN_METRICS_TOKEN", "")

@@ -13,6 +13,7 @@ from cuncun.accounts.models import Role
 from cuncun.core.errors import Conflict, InvalidInput, OutOfScope
 from cuncun.core.models import AuditEntry, OutboxMessage
 from cuncun.core.personal import id_check_char
+from cuncun.core.ratelimit import RateLimited
 from cuncun.logistics import queries
 from cuncun.logistics.models import ConsentBasis, EventKind, EventSource, EventState, Parcel
 from cuncun.logistics.services import (
@@ -482,3 +483,36 @@ def test_a_recipient_without_a_phone_is_not_silently_notified(
     )
     assert not result.notified and result.shelf_slot
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_counter_trying_codes_across_its_shelf_is_held_back_whatever_the_parcel(
+    carriers, manda_point, manda_operator, to_manda, settings
+):
+    settings.CUNCUN_RATE_LIMITS = {**settings.CUNCUN_RATE_LIMITS, "pickup_code": (3, 600)}
+    parcels = [
+        check_in(
+            carriers, manda_point, manda_operator, waybill=f"ZT30000{n}", details=to_manda
+        ).parcel
+        for n in range(4)
+    ]
+    for parcel in parcels[:3]:  # one wrong code each: no parcel is near its own lock
+        with pytest.raises(WrongPickupCode):
+            hand_over_parcel(actor=manda_operator, site=manda_point, parcel=parcel, code="x")
+
+    with pytest.raises(RateLimited):
+        hand_over_parcel(
+            actor=manda_operator,
+            site=manda_point,
+            parcel=parcels[3],
+            code=code_sent_for(parcels[3]),
+        )
+    handed = hand_over_parcel(
+        actor=manda_operator,
+        site=manda_point,
+        parcel=parcels[3],
+        id_check=IdCheck(id_number=an_id_number(), name="玉香南"),
+    )
+
+    parcels[3].refresh_from_db()
+    assert parcels[3].pickup_code_attempts == 0  # the refused code was never tried
+    assert handed.receipt["verified_by"] == "id_check" and not parcels[3].on_shelf

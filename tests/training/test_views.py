@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -425,3 +426,23 @@ def test_a_stalled_import_stops_polling_and_offers_to_run_again_or_discard(
     client.post(reverse("training:import_retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == RosterImportStatus.QUEUED and not job.is_stalled
+
+
+def test_check_ins_that_match_no_trainee_are_held_back_per_address(
+    client, county, awareness, settings
+):
+    settings.CUNCUN_RATE_LIMITS = {**settings.CUNCUN_RATE_LIMITS, "checkin": (2, 600)}
+    today = timezone.localdate()
+    session = make_session(awareness, code="T-2", first=today, last=today)
+    url = _checkin_url(session, today)
+    for n in (6, 7):  # probing: numbers nobody registered
+        asked = client.post(url, {"id_number": id_number(n), "name": "岩温"}).content.decode()
+        assert 'name="village"' in asked
+
+    held = client.post(url, {"id_number": id_number(8), "name": "岩温"}).content.decode()
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7").post(
+        url, {"id_number": id_number(8), "name": "岩温"}
+    )
+
+    assert "短时间内尝试次数过多" in held and 'name="village"' not in held
+    assert 'name="village"' in elsewhere.content.decode()  # another address is not held back

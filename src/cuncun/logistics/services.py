@@ -31,6 +31,7 @@ from cuncun.core.errors import (
     row_problem,
 )
 from cuncun.core.personal import is_valid_id_number, is_valid_phone, mask_id_number
+from cuncun.core.ratelimit import count_failure, refuse_if_limited
 from cuncun.core.sales import parcel_delivered
 from cuncun.core.scoping import require_in_scope
 from cuncun.core.sms import send_sms
@@ -805,6 +806,9 @@ def hand_over_parcel(
         if not is_valid_id_number(id_check.id_number):
             raise InvalidInput(_("This is not a valid resident ID number."))
     at = at or timezone.now()
+    counter = f"user:{actor.pk}"
+    if code:
+        refuse_if_limited("pickup_code", counter)
     wrong: WrongPickupCode | None = None
     with transaction.atomic():
         site = lock_site(site.pk)
@@ -824,6 +828,7 @@ def hand_over_parcel(
             if not hmac.compare_digest(parcel.pickup_code_hash, _code_hash(parcel.pk, code)):
                 parcel.pickup_code_attempts += 1
                 parcel.save(update_fields=["pickup_code_attempts", "updated_at"])
+                count_failure("pickup_code", counter)
                 audit.record(
                     actor=actor,
                     action="parcel.pickup_code.wrong",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
 from cuncun.core.exports import xlsx_file_response
 from cuncun.core.pages import carry_out, day_param
+from cuncun.core.ratelimit import client_address, count_failure, refuse_if_limited
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.regions.queries import browse_root, find_unit
 from cuncun.training import codes, queries, services
@@ -395,9 +396,12 @@ def checkin(request, code: str, day: str, token: str):
                 person.phone = extra["phone"]
                 person.ethnicity = extra["ethnicity"]
                 person.categories = extra["categories"]
+            address = client_address(request)
             try:
+                refuse_if_limited("checkin", address)
                 result = services.check_in(session=session, day=when, token=token, person=person)
             except services.RegistrationNeeded as needed:
+                count_failure("checkin", address)
                 error = needed.message
                 registration = registration or RegistrationForm(county=county)
             except DomainError as refused:

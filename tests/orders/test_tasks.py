@@ -76,3 +76,25 @@ def test_a_checkout_asks_the_queue_to_release_it_when_its_reservation_expires(
 
     queued = DBTaskResult.objects.get(task_path__endswith="release_expired_reservations")
     assert queued.run_after > placed.checkout.reserved_until
+
+
+def test_the_checkouts_of_one_minute_share_one_release_task(
+    market, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    placed = []
+    for key in ("a", "b", "c"):
+        with django_capture_on_commit_callbacks(execute=True):
+            placed.append(
+                place_order(
+                    actor=market.buyer,
+                    idempotency_key=key,
+                    request=delivery_request([(market.tea.pk, 1)]),
+                )
+            )
+
+    queued = DBTaskResult.objects.filter(task_path__endswith="release_expired_reservations")
+    expiries = {p.checkout.reserved_until.replace(second=0, microsecond=0) for p in placed}
+    assert queued.count() == len(expiries)  # one per minute of expiry, not one per checkout
+    assert all(any(t.run_after > p.checkout.reserved_until for t in queued) for p in placed)

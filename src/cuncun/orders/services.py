@@ -737,11 +737,24 @@ def _schedule_release(reserved_until: datetime) -> None:
     it is short of, so a busy SKU never waits for the queue.) Queued inside the checkout's own
     transaction: with the database queue the task row commits with the order or not at all, and
     costs no second commit in a flash sale; a queue elsewhere may run it early, which is harmless
-    (it releases only what has expired, and `cuncun release_expired_reservations` sweeps)."""
+    (it releases only what has expired, and `cuncun release_expired_reservations` sweeps).
+
+    One task per minute of expiry is enough, since each releases everything expired by then: in
+    a flash sale the checkouts of a minute share one task instead of writing one row each. The
+    cache remembers the minutes whose task has committed (marked on commit, so a checkout rolled
+    back with its row never stands for the others; checkouts racing before the first commit may
+    queue a few twins, which release nothing more)."""
     from cuncun.orders.tasks import release_expired_reservations as release
 
-    if release.get_backend().supports_defer:
-        release.using(run_after=reserved_until + RELEASE_GRACE).enqueue()
+    if not release.get_backend().supports_defer:
+        return
+    minute = reserved_until.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    queued = f"orders.release-queued.{minute:%Y%m%d%H%M}"
+    if cache.get(queued):
+        return
+    release.using(run_after=minute + RELEASE_GRACE).enqueue()
+    timeout = max(60, int((minute - timezone.now()).total_seconds()) + 60)
+    transaction.on_commit(lambda: cache.set(queued, True, timeout))
 
 
 def _free_expired_units(sku_ids: list[int], now: datetime) -> int:

@@ -124,6 +124,9 @@
       key: newKey(), url: new URL(form.getAttribute("action") || "", window.location.href).href, body: fields.toString(), label: label,
       queuedAt: Date.now(), state: "pending", message: ""
     };
+    // Emptied at once, not once the phone has saved it: the operator typing the next waybill
+    // meanwhile (a slow phone takes a moment) would have it wiped under their fingers.
+    form.reset();
     return put(item).then(function () {
       var notice = text("queued", { label: label });
       var next = form.querySelector("input[name=next]");
@@ -132,11 +135,17 @@
         window.location.href = next.value;
         return;
       }
-      form.reset();
       say(notice);
       render();
       var first = form.querySelector("input:not([type=hidden])");
       if (first) first.focus();
+    }, function () {
+      // Not kept (the phone's storage full or refused): the fields come back to send again.
+      fields.forEach(function (value, name) {
+        var field = form.elements[name];
+        if (field && field.type !== "hidden" && "value" in field) field.value = value;
+      });
+      say(text("not-kept"));
     });
   }
 

@@ -44,13 +44,26 @@ function isConsolePage(url) {
   });
 }
 
-function keep(request, response) {
+function worthKeeping(response) {
   // Only a page the person really saw: not a login page they were sent to, not an error.
-  if (response.ok && !response.redirected && response.type === "basic") {
-    var copy = response.clone();
-    caches.open(PAGE_CACHE).then(function (cache) { cache.put(request, copy); });
-  }
+  return response.ok && !response.redirected && response.type === "basic";
+}
+
+function keep(request, response) {
+  if (worthKeeping(response)) store(request, response.clone());
   return response;
+}
+
+function store(request, response) {
+  // The whole page is read before it replaces the copy: Chromium's cache.put drops the old entry
+  // when it starts writing a streamed body, so a connection lost halfway through a refresh would
+  // leave the phone with no copy at all (the operator's "no copy here" page).
+  return response.blob().then(function (body) {
+    var whole = new Response(body, {
+      status: response.status, statusText: response.statusText, headers: response.headers
+    });
+    return caches.open(PAGE_CACHE).then(function (cache) { return cache.put(request, whole); });
+  }).catch(function () {});
 }
 
 function fromCopy(request) {
@@ -97,6 +110,8 @@ self.addEventListener("message", function (event) {
     var url = new URL(href, self.location.origin);
     if (!isConsolePage(url)) return null;
     var request = new Request(url.href, { credentials: "same-origin" });
-    return fetch(request).then(function (response) { keep(request, response); }, function () {});
+    return fetch(request).then(function (response) {
+      if (worthKeeping(response)) return store(request, response);
+    }, function () {});
   })));
 });

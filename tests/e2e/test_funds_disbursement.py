@@ -53,7 +53,7 @@ def test_a_proposal_is_reviewed_approved_and_paid_on_a_phone(
     phone.get_by_label("拨付凭证（银行回单、凭证扫描件）").set_input_files(str(slip))
     phone.get_by_role("button", name="登记拨付").click()
     phone.wait_for_load_state()
-    assert phone.locator("#state").inner_text() == "已付款"
+    assert phone.locator("#state").inner_text() == "已拨付"
     assert phone.locator("#voucher").inner_text() == "记-2017-0042"
 
     disbursement.refresh_from_db()

@@ -145,7 +145,7 @@ def test_a_suspended_points_counter_hands_over_what_is_left_free_of_charge(
         follow=True,
     ).content.decode()
 
-    assert "本服务点目前暂停：不再代收新快件，但货架上剩下的快件仍可免费交付或退回。" in counter
+    assert "本服务点目前已暂停：不再代收新快件，但货架上剩下的快件仍可免费交付或退回。" in counter
     assert "YD3100000001" in counter
     assert "服务点当时未在运营：不收费。" in receipt
     assert Parcel.objects.get().status == EventKind.DELIVERED

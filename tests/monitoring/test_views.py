@@ -131,7 +131,7 @@ def test_the_monthly_statistics_compare_with_the_same_period_last_year(client, r
     response = client.get("/monitoring/exports/monthly.xlsx", {"month": "2018-03"})
 
     rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert rows[1] == ("勐龙镇", "农特产品", 100, 150, 100, 0.5)
+    assert rows[1] == ("勐龙镇", "农产品", 100, 150, 100, 0.5)
 
 
 def test_the_enterprise_compilation_lists_each_business_by_month(client, reporters):

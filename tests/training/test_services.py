@@ -379,7 +379,7 @@ def test_texts_longer_than_their_columns_and_costs_out_of_range_say_which_and_ho
             actor=None, plan=_plan(awareness, title="长" * 151, trainer="长" * 101, cost="-1")
         )
     problems = refused.value.details["problems"]
-    assert "标题有151个字，最多150个" in problems and "授课老师有101个字，最多100个" in problems
+    assert "班名有151个字，最多150个" in problems and "授课老师有101个字，最多100个" in problems
     assert any(p.startswith("费用（元）必须在 0 到 ") for p in problems)
     with pytest.raises(InvalidInput, match="费用（元）不是数字：很多"):
         services.schedule_session(actor=None, plan=_plan(awareness, cost="很多"))

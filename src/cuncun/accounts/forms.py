@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.regions.models import Level
 
@@ -19,7 +20,9 @@ class AccountForm(forms.Form):
     """Who an account is and where it acts. The choices offered are the actor's; the services
     decide what is allowed (a role at the wrong level, another township's village)."""
 
-    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    display_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=50, required=False
+    )
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     role = forms.ChoiceField(label=_("Role"))
     region = forms.ModelChoiceField(label=_("Area of responsibility"), queryset=None)
@@ -51,5 +54,7 @@ def _region_label(unit) -> str:
 
 class SignUpForm(forms.Form):
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
-    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    display_name = forms.CharField(
+        label=pgettext_lazy("person", "Name"), max_length=50, required=False
+    )
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)

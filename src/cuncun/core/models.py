@@ -51,7 +51,8 @@ class AuditEntry(models.Model):
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=100)
-    object_id = models.CharField(_("object id"), max_length=64)
+    # In context: Django's admin has its own word for its log's "object id".
+    object_id = models.CharField(pgettext_lazy("audit", "object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
@@ -113,9 +114,12 @@ class OutboxMessage(models.Model):
         ]
 
     channel = models.CharField(_("channel"), max_length=16, default="sms")
-    to = models.CharField(_("to"), max_length=20)
+    # In context: the shared catalogue outranks the apps', where "to" is a status change's.
+    to = models.CharField(pgettext_lazy("text message", "to"), max_length=20)
     text = models.TextField(_("text"))
-    reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True)
+    reference = models.CharField(
+        pgettext_lazy("related record", "reference"), max_length=100, blank=True, db_index=True
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 
@@ -24,7 +25,8 @@ class ApplicationStatus:
         (GUARANTEED, _("guaranteed, with the bank")),
         (LENT, _("loan granted")),
         (REPAID, _("repaid")),
-        (REFUSED, _("refused")),
+        # In context: an application is not approved (未通过), a payment notification refused.
+        (REFUSED, pgettext_lazy("loan application", "refused")),
     ]
 
 
@@ -113,7 +115,7 @@ class Loan(Timestamped):
     principal = MoneyField(_("principal (yuan)"))
     annual_rate_percent = models.DecimalField(_("annual rate (%)"), max_digits=5, decimal_places=2)
     lent_on = models.DateField(_("lent on"))
-    due_on = models.DateField(_("due on"))
+    due_on = models.DateField(pgettext_lazy("loan", "due on"))  # 到期, not a report's deadline
     repaid = MoneyField(_("repaid (yuan)"), default=0)
 
     class Meta:

@@ -37,7 +37,7 @@ def budget_against_rules(user, fund):
                     _("Projects"),
                     _("Budgeted"),
                     _("Committed"),
-                    _("Paid"),
+                    pgettext("fund payment", "Paid"),
                     _("Rules"),
                 ],
                 categories,
@@ -87,7 +87,7 @@ def ledger_per_line(user, fund):
                     _("Category"),
                     _("Support"),
                     _("Committed"),
-                    _("Paid"),
+                    pgettext("fund payment", "Paid"),
                     _("Left"),
                     _("Reconciles"),
                 ],
@@ -132,7 +132,8 @@ def disbursements_with_evidence(user, fund):
     header = [
         _("Number"), _("Version"), _("Project code"), _("Project"), _("Payee"), _("Amount"),
         _("State"), _("Purpose"), _("Proposed by"), _("Approved by"), _("Voucher number"),
-        pgettext("fund payment", "Paid on"), _("Evidence"), _("Reason for cancelling"),
+        pgettext("fund payment", "Paid on"), pgettext("fund payment", "Evidence"),
+        _("Reason for cancelling"),
     ]  # fmt: skip
     return xlsx_response("fund-disbursements.xlsx", {_("Disbursements"): (header, rows)})
 

@@ -19,7 +19,10 @@ def _owner_choices(plan) -> list:
     """Owners picked by name, in three groups: the plan's units, the county's businesses, sites."""
     return [
         ("", _("— choose the owner —")),
-        (_("Units"), [(f"unit:{u.pk}", u.name) for u in plan.member_units.order_by("id")]),
+        (
+            pgettext_lazy("member unit", "Units"),
+            [(f"unit:{u.pk}", u.name) for u in plan.member_units.order_by("id")],
+        ),
         (
             _("Businesses"),
             [(f"merchant:{m.pk}", m.name) for m in Merchant.objects.order_by("name")[:500]],

@@ -22,7 +22,8 @@ class FundSource:
 class ProjectStatus:
     ACTIVE = "active"  # a line of the budget: counts against every rule
     CANCELLED = "cancelled"  # withdrawn with a reason; kept, counts against nothing
-    choices = [(ACTIVE, _("in the budget")), (CANCELLED, _("cancelled"))]
+    # In context: an order or a booking is cancelled (已取消), a fund's record withdrawn (已撤销).
+    choices = [(ACTIVE, _("in the budget")), (CANCELLED, pgettext_lazy("fund record", "cancelled"))]
 
 
 class Fund(models.Model):
@@ -92,7 +93,9 @@ class Project(Timestamped):
     )
     total_investment = MoneyField(_("total investment (yuan)"))
     support = MoneyField(_("fund support (yuan)"))
-    source = models.CharField(_("source"), max_length=8, choices=FundSource.choices)
+    source = models.CharField(
+        pgettext_lazy("fund project", "source"), max_length=8, choices=FundSource.choices
+    )
     use = models.TextField(_("use of the support"))
     status = models.CharField(
         _("status"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE
@@ -177,8 +180,8 @@ class DisbursementState:
         (PROPOSED, _("proposed")),
         (REVIEWED, _("reviewed")),
         (APPROVED, _("approved")),
-        (PAID, _("paid")),
-        (CANCELLED, _("cancelled")),
+        (PAID, pgettext_lazy("fund payment", "paid")),
+        (CANCELLED, pgettext_lazy("fund record", "cancelled")),
     ]
     # States whose amount the ledger holds as committed.
     COMMITTED = (APPROVED, PAID)
@@ -306,7 +309,11 @@ class LedgerEntryKind:
     COMMITTED = "committed"  # an approval: the amount is promised to the line
     RELEASED = "released"  # an approved disbursement cancelled: the promise given back (negative)
     PAID = "paid"  # a payment with its voucher
-    choices = [(COMMITTED, _("committed")), (RELEASED, _("released")), (PAID, _("paid"))]
+    choices = [
+        (COMMITTED, _("committed")),
+        (RELEASED, _("released")),
+        (PAID, pgettext_lazy("fund payment", "paid")),
+    ]
 
 
 class LedgerEntry(models.Model):

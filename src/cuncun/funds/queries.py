@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.core.glances import Glance
 from cuncun.core.money import format_yuan, to_money
@@ -109,7 +110,7 @@ def fund_glance(user) -> Glance | None:
     figures = [
         (_("budgeted"), format_yuan(position["budgeted"])),
         (_("approved"), format_yuan(position["committed"])),
-        (_("paid"), format_yuan(position["paid"])),
+        (pgettext("fund payment", "paid"), format_yuan(position["paid"])),
     ]
     if position["size"]:
         figures.insert(0, (_("the fund"), format_yuan(position["size"])))

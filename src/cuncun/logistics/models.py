@@ -306,8 +306,13 @@ class TrackingEvent(models.Model):
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_note = models.CharField(_("review note"), max_length=200, blank=True)
+    # In context: a flagged scan is checked (核查), a report reviewed (审核).
+    reviewed_at = models.DateTimeField(
+        pgettext_lazy("flagged event", "reviewed at"), null=True, blank=True
+    )
+    review_note = models.CharField(
+        pgettext_lazy("flagged event", "review note"), max_length=200, blank=True
+    )
 
     objects = TrackingEventQuerySet.as_manager()
 

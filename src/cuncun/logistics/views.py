@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.accounts.models import Role
@@ -432,7 +432,7 @@ def review(request):
                     apply=form.cleaned_data["decision"] == "apply",
                     note=form.cleaned_data["note"],
                 ),
-                _("Reviewed."),
+                pgettext("flagged event", "Reviewed."),
             )
         return redirect("logistics:review")
     return render(

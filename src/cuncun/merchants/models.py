@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_id_number, mask_phone
@@ -123,7 +124,8 @@ class Merchant(Timestamped):
     is_incubated = models.BooleanField(_("incubated"), default=False)
     incubated_since = models.DateField(_("incubated since"), null=True, blank=True)
     is_park_tenant = models.BooleanField(_("e-commerce park tenant"), default=False)
-    is_active = models.BooleanField(_("active"), default=True)
+    # In context: Django's own "active" is an account's (有效); a business is open (营业中).
+    is_active = models.BooleanField(pgettext_lazy("business", "active"), default=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     objects = MerchantQuerySet.as_manager()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.merchants.models import Merchant
 from cuncun.monitoring.models import Goods
@@ -74,7 +75,13 @@ def enterprise_rows(merchants, year: int) -> tuple[list, list]:
     county's)."""
     merchants = merchants.select_related("region").order_by("region__path", "name")
     sales = monthly_online_sales(year=year, merchant_ids=[m.pk for m in merchants])
-    header = [_("Business"), _("Kind"), _("Division"), *[f"{m}月" for m in range(1, 13)], _("Year")]
+    header = [
+        _("Business"),
+        _("Kind"),
+        _("Division"),
+        *[f"{m}月" for m in range(1, 13)],
+        pgettext("year total", "Year"),
+    ]
     rows = []
     for m in merchants:
         months = sales.get(m.pk, {})

@@ -142,7 +142,8 @@ class SalesReportLine(models.Model):
     platform = models.CharField(_("platform"), max_length=16, choices=Platform.choices)
     farm_sales = MoneyField(_("farm products sold online (yuan)"))
     other_sales = MoneyField(_("other goods sold online (yuan)"))
-    orders = models.PositiveIntegerField(_("orders"))
+    # In context: a count here (订单数), the orders themselves elsewhere.
+    orders = models.PositiveIntegerField(pgettext_lazy("sales report", "orders"))
     b2b_sales = MoneyField(_("business-to-business sales (yuan)"), default=0)
 
     class Meta:

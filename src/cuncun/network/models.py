@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.accounts.models import Role
 from cuncun.core.models import FileImport, MoneyField, Timestamped
@@ -434,7 +435,8 @@ class Carrier(models.Model):
         _("code"), max_length=16, unique=True, help_text=_("e.g. YZPY, SF, ZTO")
     )
     name = models.CharField(_("name"), max_length=50)
-    is_active = models.BooleanField(_("active"), default=True)
+    # In context: Django's own "active" is an account's (有效); a carrier is in use (启用).
+    is_active = models.BooleanField(pgettext_lazy("carrier", "active"), default=True)
 
     class Meta:
         verbose_name = _("express carrier")
@@ -508,7 +510,7 @@ class ServiceRecord(models.Model):
     quantity = models.IntegerField(_("orders / items"), default=1)
     amount = MoneyField(_("amount (yuan)"), default=0)
     reference = models.CharField(
-        _("reference"),
+        pgettext_lazy("related record", "reference"),
         max_length=100,
         blank=True,
         help_text=_("What it records (an order, a parcel); the same reference is recorded once."),

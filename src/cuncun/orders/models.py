@@ -94,7 +94,7 @@ class Villager(models.Model):
     phone and village; chosen before the checkout so the order, its SMS and receipt are theirs."""
 
     site = models.ForeignKey("network.Site", on_delete=models.PROTECT, related_name="villagers")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)  # 姓名, not 名称
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     village = models.ForeignKey(
         "regions.RegionUnit", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"

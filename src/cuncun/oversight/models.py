@@ -22,7 +22,12 @@ class FieldType:
     NUMBER = "number"  # a decimal figure (yuan, percent …)
     INTEGER = "integer"  # a count
     TEXT = "text"  # a few sentences of work done
-    choices = [(NUMBER, _("number")), (INTEGER, _("whole number")), (TEXT, _("text"))]
+    # In context: elsewhere "number" is a document's (编号) and "text" a message's (内容).
+    choices = [
+        (NUMBER, pgettext_lazy("field type", "number")),
+        (INTEGER, _("whole number")),
+        (TEXT, pgettext_lazy("field type", "text")),
+    ]
 
 
 class ReviewStatus:
@@ -31,7 +36,8 @@ class ReviewStatus:
     RETURNED = "returned"  # sent back with a reason: the unit corrects and submits again
     choices = [
         (SUBMITTED, _("awaiting review")),
-        (ACCEPTED, _("accepted")),
+        # The review's words are monitoring's (已接收), not a site's acceptance check (已验收).
+        (ACCEPTED, pgettext_lazy("report review", "accepted")),
         (RETURNED, _("returned")),
     ]
     # What counts as received for completeness: a returned report is not in until resubmitted.
@@ -141,7 +147,9 @@ class MilestoneCheck(PlanEntry):
     milestone = models.CharField(_("milestone"), max_length=64)  # the milestone's key
     target = models.CharField(_("target"), max_length=64, blank=True)  # a target's key
     site_kind = models.CharField(_("kind of site"), max_length=32, blank=True)
-    site_count = models.PositiveSmallIntegerField(_("sites"), null=True, blank=True)
+    site_count = models.PositiveSmallIntegerField(
+        pgettext_lazy("milestone check", "sites"), null=True, blank=True
+    )
 
     class Meta(PlanEntry.Meta):
         verbose_name = _("milestone check")

@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.core.exports import xlsx_bytes
 from cuncun.core.indicators import registry
@@ -87,7 +88,7 @@ def _indicators(plan: Plan, day: date) -> tuple:
         _("Deadline"),
         _("Met"),
         _("How it is computed"),
-        _("Plan"),
+        pgettext("plan sentence", "Plan"),
     ]
     rows = []
     for ind in registry.all():
@@ -124,7 +125,7 @@ def _sites(sites) -> tuple:
         _("Code"),
         _("Name"),
         _("Kind"),
-        _("Place"),
+        pgettext("site", "Place"),
         _("Address"),
         _("Accepted on"),
         _("Photos"),
@@ -154,7 +155,15 @@ def _evidence_name(state) -> str:
 
 
 def _milestones(plan: Plan, day: date) -> tuple[tuple, dict[str, bytes]]:
-    header = [_("Key"), _("Milestone"), _("Due"), _("State"), _("From"), _("Detail"), _("Evidence")]
+    header = [
+        _("Key"),
+        _("Milestone"),
+        _("Due"),
+        _("State"),
+        pgettext("milestone state", "From"),
+        _("Detail"),
+        _("Evidence"),
+    ]
     rows, files = [], {}
     for s in milestone_states(plan, day):
         evidence = _evidence_name(s) if s.status in DONE else ""
@@ -180,7 +189,7 @@ def _reports(plan: Plan, year: int) -> tuple:
         _("Form"),
         _("Period"),
         _("Expected"),
-        _("Received"),
+        pgettext("reporting completeness", "Received"),
         _("On time"),
         _("Completeness %"),
         _("Timeliness %"),

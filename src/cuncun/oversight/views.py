@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import InvalidInput, NotFound
@@ -438,7 +439,14 @@ def assessment_xlsx(request, year: int):
     if publication is None and not reads_everything(request.user):
         raise NotFound(_("The %d assessment is not published yet.") % year)
     header = [_("Rank"), _("Unit"), _("Code"), _("Score"), _("Possible")]
-    detail_header = [_("Unit"), _("Item"), _("Points"), _("Of"), _("Explanation"), _("Plan")]
+    detail_header = [
+        _("Unit"),
+        _("Item"),
+        _("Points"),
+        _("Of"),
+        _("Explanation"),
+        pgettext("plan sentence", "Plan"),
+    ]
     sheets = {}
     for group, title in (("townships", _("Townships")), ("departments", _("Departments"))):
         rows = results[group]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField
 from cuncun.regions.models import Level
@@ -44,7 +45,7 @@ class TargetUnit:
         (PERCENT, "%"),
         (PERSON_TIMES, _("person-times")),
         (PERSONS, _("persons")),
-        (SESSIONS, _("sessions")),
+        (SESSIONS, pgettext_lazy("training", "sessions")),
         (COUNT, _("count")),
         (CNY, _("yuan")),
         (MBPS, "Mbps"),

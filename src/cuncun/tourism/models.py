@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_phone
@@ -23,7 +24,8 @@ class HomestayStatus:
     choices = [
         (APPLIED, _("applied")),
         (CHECKED, _("checked")),
-        (CERTIFIED, _("certified")),
+        # In context: the county office recognises a homestay (认定); a service point is certified.
+        (CERTIFIED, pgettext_lazy("homestay", "certified")),
         (SUSPENDED, _("suspended")),
     ]
     # Who may take each step: the township checks its villages' homestays, the office certifies.
@@ -192,9 +194,11 @@ class SeasonalPrice(models.Model):
     usual price: the Water-Splashing Festival, the Spring Festival, the rainy season."""
 
     room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="seasonal_prices")
-    name = models.CharField(_("season"), max_length=60)
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("to"))
+    # In context, as on its form: a season of prices, not a product's season (上市季节), and its
+    # dates, not a status change's.
+    name = models.CharField(pgettext_lazy("season", "season"), max_length=60)
+    starts_on = models.DateField(pgettext_lazy("season", "from"))
+    ends_on = models.DateField(pgettext_lazy("season", "to"))
     price = MoneyField(_("price per night (yuan)"))
 
     class Meta:
@@ -363,7 +367,7 @@ class RouteStop(models.Model):
     village itself (its sights)."""
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="stops")
-    day = models.PositiveSmallIntegerField(_("day"))
+    day = models.PositiveSmallIntegerField(pgettext_lazy("tour route", "day"))  # 第几天, not a date
     position = models.PositiveSmallIntegerField(_("order in the day"))
     name = models.CharField(_("name"), max_length=100)
     region = models.ForeignKey(

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.catalog.models import Product
 from cuncun.regions.models import RegionUnit
@@ -67,7 +68,9 @@ class InspectionForm(forms.Form):
     )
     item = forms.CharField(label=_("test item"), max_length=60)
     method = forms.CharField(label=_("method"), max_length=60, initial="酶抑制率法（速测卡）")
-    value = forms.DecimalField(label=_("value"), max_digits=9, decimal_places=3)
+    value = forms.DecimalField(
+        label=pgettext_lazy("inspection", "value"), max_digits=9, decimal_places=3
+    )
     limit = forms.DecimalField(label=_("limit"), max_digits=9, decimal_places=3, initial=50)
     value_unit = forms.CharField(label=_("unit"), max_length=20, initial="%")
     inspector = forms.CharField(label=_("inspector"), max_length=50)

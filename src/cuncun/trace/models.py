@@ -206,7 +206,7 @@ class BatchStock(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="stock_fills")
     stock = models.ForeignKey("catalog.Stock", on_delete=models.PROTECT, related_name="+")
-    quantity = models.PositiveIntegerField(_("units"))
+    quantity = models.PositiveIntegerField(pgettext_lazy("quantity", "units"))  # 件数
     filled_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -270,7 +270,10 @@ class Inspection(models.Model):
     station = models.ForeignKey(TestingStation, on_delete=models.PROTECT, related_name="+")
     item = models.CharField(_("test item"), max_length=60)
     method = models.CharField(_("method"), max_length=60)
-    value = models.DecimalField(_("value"), max_digits=9, decimal_places=3)
+    # In context: a test's measured value (检测值), not a target's or a report's.
+    value = models.DecimalField(
+        pgettext_lazy("inspection", "value"), max_digits=9, decimal_places=3
+    )
     limit = models.DecimalField(_("limit"), max_digits=9, decimal_places=3)
     value_unit = models.CharField(_("unit"), max_length=20)
     result = models.CharField(_("result"), max_length=4, choices=InspectionResult.choices)
@@ -305,7 +308,8 @@ class Certificate(models.Model):
     producer = models.CharField(_("producer"), max_length=100)
     contact_phone = models.CharField(_("contact phone"), max_length=20)
     issued_on = models.DateField(_("date issued"))
-    issuer = models.CharField(_("issued by"), max_length=50)
+    # In context: who writes out a certificate (开具人), not the office that issues a document.
+    issuer = models.CharField(pgettext_lazy("commitment certificate", "issued by"), max_length=50)
     keep_until = models.DateField(_("kept until"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

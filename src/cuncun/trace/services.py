@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Product, Stock
@@ -447,8 +448,12 @@ def record_inspection(*, actor, batch: Batch, details: InspectionDetails) -> Ins
         raise InvalidInput(problems[0])
     if not all(s.strip() for s in (d.item, d.method, d.inspector)):
         raise InvalidInput(_("Give the test item, the method and the inspector."))
-    value = _decimal(d.value, _("Value"), low=Decimal(0), high=Decimal("999999"))
-    limit = _decimal(d.limit, _("Limit"), low=Decimal(0), high=Decimal("999999"))
+    value = _decimal(
+        d.value, pgettext("inspection", "Value"), low=Decimal(0), high=Decimal("999999")
+    )
+    limit = _decimal(
+        d.limit, pgettext("inspection", "Limit"), low=Decimal(0), high=Decimal("999999")
+    )
     if d.inspected_on < batch.harvested_on or d.inspected_on > timezone.localdate():
         raise InvalidInput(_("The test date lies between the harvest and today."))
     result = InspectionResult.FAIL if value > limit else InspectionResult.PASS

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.training.models import Course, CourseKind, FundingSource, TraineeCategory
@@ -53,7 +54,9 @@ class SessionForm(forms.Form):
         required=False,
         help_text=_("Leave empty for the next number of the year, e.g. 2017-004."),
     )
-    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("training", "Title"), max_length=150, required=False
+    )
     starts_on = forms.DateField(label=_("First day"), widget=DATE)
     ends_on = forms.DateField(label=_("Last day"), widget=DATE)
     place = forms.CharField(label=_("Place"), max_length=150)

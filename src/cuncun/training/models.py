@@ -196,7 +196,7 @@ class TrainingSession(Timestamped):
     course = models.ForeignKey(
         Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions"
     )
-    title = models.CharField(_("title"), max_length=150, blank=True)
+    title = models.CharField(pgettext_lazy("training", "title"), max_length=150, blank=True)  # 班名
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     place = models.CharField(_("place"), max_length=150)
@@ -436,7 +436,8 @@ class Certificate(models.Model):
     objects = CertificateQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("certificate")
+        # In context: trace's certificate is a produce's commitment certificate (合格证).
+        verbose_name = pgettext_lazy("training certificate", "certificate")
         verbose_name_plural = _("certificates")
         ordering = ["number"]
         constraints = [

@@ -59,3 +59,11 @@ def test_the_api_docs_need_no_exception_their_script_is_a_static_file(db):
     assert page.count("<script") == page.count("<script src=") + page.count(
         '<script type="application/json"'
     )
+
+
+def test_in_debug_djangos_own_error_pages_keep_their_inline_looks(settings):
+    settings.DEBUG = True
+
+    assert "Content-Security-Policy" not in _answered_by_middleware(HttpResponse(status=404))
+    assert "Content-Security-Policy" not in _answered_by_middleware(HttpResponse(status=500))
+    assert "Content-Security-Policy" in _answered_by_middleware(HttpResponse(status=200))

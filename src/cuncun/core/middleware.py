@@ -55,6 +55,12 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if settings.CUNCUN_CSP and self.HEADER not in response:
+        if settings.CUNCUN_CSP and self.HEADER not in response and not _debug_page(response):
             response[self.HEADER] = settings.CUNCUN_CSP
         return response
+
+
+def _debug_page(response) -> bool:
+    """In DEBUG (make demo) a 404 or a 500 is Django's own page for developers, styled and
+    scripted inline; it keeps its looks. Outside DEBUG those are our templates, under the policy."""
+    return settings.DEBUG and response.status_code in {404, 500}

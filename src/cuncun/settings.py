@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "cuncun.core.observability.RequestIdMiddleware",
     "cuncun.core.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "cuncun.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed for a slow village link (static files come compressed from whitenoise);
     # Django pads each with random bytes against BREACH.
@@ -247,6 +248,17 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = _flag("SECURE_HSTS_PRELOAD", "1")
     SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy on every answer (core.middleware.ContentSecurityPolicyMiddleware): every
+# script and stylesheet is a static file of this site, so none inline, no eval (htmx is told so in
+# core/htmx.html) and no framing (as X-Frame-Options). `data:` images: the API docs' stylesheet
+# (Swagger UI) draws its icons with them. CUNCUN_CSP replaces the whole policy; empty sends none.
+CUNCUN_CSP = os.environ.get(
+    "CUNCUN_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -36,3 +36,14 @@ def test_debug_without_a_key_signs_with_one_made_on_this_machine(tmp_path):
     assert len(first) >= 50 and first == again  # the server and the task worker agree
     assert elsewhere and elsewhere != first
     assert first not in Path(settings_module.__file__).read_text()
+
+
+def test_the_content_security_policy_is_read_from_the_environment(tmp_path):
+    show_policy = [sys.executable, "-c", "from cuncun import settings; print(settings.CUNCUN_CSP)"]
+    policy = "default-src 'self'; img-src 'self' https://tiles.example.org"
+
+    given = _run(show_policy, tmp_path, SECRET_KEY="k", CUNCUN_CSP=policy).stdout.strip()
+    default = _run(show_policy, tmp_path, SECRET_KEY="k").stdout.strip()
+
+    assert given == policy
+    assert default.startswith("default-src 'self'; script-src 'self'; style-src 'self';")

@@ -177,6 +177,14 @@ def test_the_office_plans_todays_routes_and_opens_a_printable_sheet(
     phone.get_by_role("link", name="配送线路").click()
     phone.locator("#plans a").first.click()
     expect(phone.get_by_role("button", name="打印")).to_be_visible()
+    # Printing opens every stop's folded waybills first, so that the sheet prints whole.
+    assert phone.locator("details.waybills:not([open])").count() > 0
+    phone.evaluate(
+        "window.print = () => { document.body.dataset.foldedWhenPrinted ="
+        " document.querySelectorAll('details.waybills:not([open])').length; }"
+    )
+    phone.get_by_role("button", name="打印").click()
+    expect(phone.locator("body")).to_have_attribute("data-folded-when-printed", "0")
 
     # Printed, the sheet is the vans' tables only.
     phone.emulate_media(media="print")

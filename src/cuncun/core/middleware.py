@@ -1,5 +1,5 @@
-"""The page language, and a DomainError raised under a page shown as a clear page with its message,
-never a traceback."""
+"""The page language, a DomainError raised under a page shown as a clear page with its message
+(never a traceback), and the Content-Security-Policy every answer carries."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
@@ -40,3 +40,27 @@ class ChineseByDefaultMiddleware(LocaleMiddleware):
             chosen = settings.LANGUAGE_CODE
         translation.activate(chosen)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every answer carries the site's Content-Security-Policy (`settings.CUNCUN_CSP`): scripts,
+    styles, images and connections from this site only, no inline script or style, no eval, no
+    framing. An answer that already names its own policy keeps it, so that one page may carry a
+    narrower exception than the whole site ever gets."""
+
+    HEADER = "Content-Security-Policy"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.CUNCUN_CSP and self.HEADER not in response and not _debug_page(response):
+            response[self.HEADER] = settings.CUNCUN_CSP
+        return response
+
+
+def _debug_page(response) -> bool:
+    """In DEBUG (make demo) a 404 or a 500 is Django's own page for developers, styled and
+    scripted inline; it keeps its looks. Outside DEBUG those are our templates, under the policy."""
+    return settings.DEBUG and response.status_code in {404, 500}

@@ -15,7 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 # The static files the console's pages use: kept on the phone when the worker is installed.
-CONSOLE_STATIC = ["css/cuncun.css", "core/offline.js", "logistics/scan.js", "catalog/market.css"]
+CONSOLE_STATIC = [
+    "css/cuncun.css",
+    "core/behaviours.js",
+    "core/offline.js",
+    "logistics/scan.js",
+    "catalog/market.css",
+]
 
 
 def console_paths() -> list[str]:
@@ -66,6 +72,9 @@ def _worker(request, static_urls: list[str]):
             "static_prefix": settings.STATIC_URL,
             "logout": reverse("accounts:logout"),
             "home": reverse("portal:console"),
+            # Its page for "no copy here" is made on the phone: it carries the site's policy too.
+            "stylesheet": staticfiles_storage.url("css/cuncun.css"),
+            "content_security_policy": settings.CUNCUN_CSP,
         },
         content_type="text/javascript; charset=utf-8",
     )

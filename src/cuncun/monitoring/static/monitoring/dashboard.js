@@ -2,16 +2,11 @@
 (function () {
   var root = document.getElementById("dashboard");
   if (root.classList.contains("big-screen-mode")) document.body.classList.add("big-screen");
-  var labels = JSON.parse(document.getElementById("board-labels").textContent);
-  var charts = {};
-  function chart(id) {
-    charts[id] = charts[id] || echarts.init(document.getElementById(id));
-    return charts[id];
-  }
+  var labels = cuncunCharts.data("board-labels");
+  var draw = cuncunCharts.draw, yuan = cuncunCharts.yuan;
   function share(v) { return v == null ? "—" : Math.round(v * 100) + "%"; }
-  function yuan(v) { return v == null ? "—" : "¥" + Number(v).toLocaleString("zh-CN"); }
   function bars(id, items, field, seriesName) {
-    chart(id).setOption({
+    draw(id, {
       tooltip: {trigger: "axis", valueFormatter: yuan},
       legend: {top: 0, data: [seriesName]},
       grid: {left: 60, right: 12, top: 36, bottom: 40},
@@ -20,8 +15,8 @@
       series: [{name: seriesName, type: "bar", data: items.map(function (i) { return i[field]; })}]
     });
   }
-  function draw(data) {
-    chart("chart-townships").setOption({
+  function drawAll(data) {
+    draw("chart-townships", {
       tooltip: {trigger: "axis", valueFormatter: yuan},
       legend: {top: 0, type: "scroll"},
       grid: {left: 60, right: 12, top: 40, bottom: 30},
@@ -33,7 +28,7 @@
     }, true);
     bars("chart-goods", data.goods_sales, "transactions", labels.transactions);
     bars("chart-channels", data.channel_sales, "transactions", labels.transactions);
-    chart("chart-parcels").setOption({
+    draw("chart-parcels", {
       tooltip: {trigger: "axis"},
       legend: {top: 0, data: [labels.parcels]},
       grid: {left: 40, right: 12, top: 36, bottom: 60},
@@ -41,7 +36,7 @@
       yAxis: {type: "value"},
       series: [{name: labels.parcels, type: "bar", data: data.parcels.map(function (p) { return p.value; })}]
     });
-    chart("chart-parcels-daily").setOption({
+    draw("chart-parcels-daily", {
       tooltip: {trigger: "axis"},
       legend: {top: 0, data: [labels.parcels]},
       grid: {left: 40, right: 12, top: 36, bottom: 30},
@@ -49,7 +44,7 @@
       yAxis: {type: "value", minInterval: 1},
       series: [{name: labels.parcels, type: "bar", data: data.parcels_daily.values}]
     });
-    chart("chart-coverage").setOption({
+    draw("chart-coverage", {
       tooltip: {trigger: "axis", valueFormatter: share},
       legend: {top: 0, type: "scroll"},
       grid: {left: 44, right: 12, top: 40, bottom: 30},
@@ -62,15 +57,12 @@
     document.getElementById("rolled-up-at").textContent =
       data.rolled_up_at ? data.rolled_up_at.slice(0, 16).replace("T", " ") : "—";
   }
-  draw(JSON.parse(document.getElementById("board-data").textContent));
-  window.addEventListener("resize", function () {
-    Object.keys(charts).forEach(function (id) { charts[id].resize(); });
-  });
+  drawAll(cuncunCharts.data("board-data"));
   // Figures and charts refresh without a reload; the targets table with the page, hourly.
   setInterval(function () {
     fetch(root.dataset.refreshUrl, {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) { if (data) draw(data); });
+      .then(function (data) { if (data) drawAll(data); });
   }, 5 * 60 * 1000);
   setTimeout(function () { location.reload(); }, 60 * 60 * 1000);
 })();

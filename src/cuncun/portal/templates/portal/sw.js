@@ -12,13 +12,15 @@ var PAGES = [{% for path in pages %}"{{ path|escapejs }}"{% if not forloop.last 
 var STATIC_PREFIX = "{{ static_prefix|escapejs }}";
 var LOGOUT = "{{ logout|escapejs }}";
 var HOME = "{{ home|escapejs }}";
+var CONTENT_SECURITY_POLICY = "{{ content_security_policy|escapejs }}";
 var OFFLINE_PAGE =
   '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">' +
   '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+  '<link rel="stylesheet" href="{{ stylesheet|escapejs }}">' +
   "<title>{% translate "No connection"|escapejs %}</title></head>" +
-  '<body style="font:18px sans-serif;padding:1em"><h1>{% translate "No connection"|escapejs %}</h1>' +
+  '<body><main class="page"><h1>{% translate "No connection"|escapejs %}</h1>' +
   "<p>{% translate "This page was not opened on this phone before, so there is no copy of it here."|escapejs %}</p>" +
-  '<p><a href="' + HOME + '">{% translate "Back to the console"|escapejs %}</a></p></body></html>';
+  '<p><a href="' + HOME + '">{% translate "Back to the console"|escapejs %}</a></p></main></body></html>';
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -74,9 +76,9 @@ function fromCopy(request) {
       return found || cache.match(request, { ignoreVary: true, ignoreSearch: true });
     });
   }).then(function (found) {
-    return found || new Response(OFFLINE_PAGE, {
-      status: 503, headers: { "Content-Type": "text/html; charset=utf-8" }
-    });
+    var headers = { "Content-Type": "text/html; charset=utf-8" };
+    if (CONTENT_SECURITY_POLICY) headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY;
+    return found || new Response(OFFLINE_PAGE, { status: 503, headers: headers });
   });
 }
 

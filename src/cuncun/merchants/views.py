@@ -63,14 +63,25 @@ def merchant_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def merchant_page(request, pk: int):
+    """The merchant's page; its contact phone masked, opened in full by a POST (audited)."""
     merchant = queries.visible_merchant(request.user, pk)
     user = request.user
+    revealed = {}
+    if request.method == "POST":
+        carry_out(
+            request,
+            lambda: revealed.update(
+                phone=services.reveal_contact_phone(actor=user, merchant=merchant)
+            ),
+        )
     return render(
         request,
         "merchants/merchant.html",
         {
             "merchant": merchant,
+            "revealed_phone": revealed.get("phone", ""),
             "sees_contact": services.sees_contact(user, merchant),
             "may_edit": user.is_authenticated and bool(services.editable_fields(user, merchant)),
             "may_record_shops": services.may_record_shops(user, merchant),

@@ -70,16 +70,21 @@ def reveal_personal_data(
 
 
 def record_personal_data_export(
-    *, actor, obj: models.Model, fields: Iterable[str], people: int, reason: str = ""
+    *,
+    actor,
+    fields: Iterable[str],
+    people: int,
+    reason: str,
+    obj: models.Model | None = None,
 ) -> None:
     """An export that carries full numbers (a recall's call list, a register for its keepers):
-    one audit row on what it is about, naming the fields and how many people it holds. The
-    caller has checked that the actor may make it."""
+    one audit row on what it is about (`obj`, else the person who took it), naming the fields
+    and how many people it holds. The caller has checked that the actor may make it."""
     with transaction.atomic():
         audit.record(
             actor=actor,
             action=EXPORTED,
-            obj=obj,
+            obj=obj if obj is not None else actor,
             after={"fields": sorted(set(fields)), "people": people},
             reason=reason,
         )

@@ -391,7 +391,10 @@ def register_trainee(*, actor, person: Person, is_demo: bool = False) -> Trainee
 
 def _insert_trainee(actor, person: Person, id_number: str, born: date, *, is_demo=False):
     """The new trainee, or None when the ID number is registered already (perhaps at this very
-    moment, by a roster or a check-in elsewhere)."""
+    moment, by a roster or a check-in elsewhere). Looked for first under every key: during a key
+    rotation the unique index on the current key's hash does not see a row under an old one."""
+    if Trainee.objects.with_id_number(id_number).exists():
+        return None
     try:
         with transaction.atomic():
             trainee = Trainee.objects.create(

@@ -63,7 +63,7 @@ def test_a_value_sealed_under_a_key_no_longer_known_says_which_key_is_missing():
     sealed = _ring(1).seal(ID, crypto.ID_NUMBER)
     missing = _ring(1).current.id
 
-    with pytest.raises(PersonalDataKeyError, match=f"sealed with key {missing}.*CUNCUN_PII_OLD"):
+    with pytest.raises(PersonalDataKeyError, match=rf"sealed with key {missing}.*CUNCUN_PII_OLD"):
         _ring(2).open(sealed, crypto.ID_NUMBER)
 
 
@@ -82,7 +82,7 @@ def test_an_altered_ciphertext_or_one_from_another_kind_of_column_does_not_open(
 
 @pytest.mark.parametrize("text", ["", "not base64!", base64.b64encode(b"short").decode()])
 def test_a_master_key_that_is_not_32_bytes_of_base64_is_refused_saying_how_to_make_one(text):
-    with pytest.raises(PersonalDataKeyError, match="base64 of 32 random bytes.*token_bytes"):
+    with pytest.raises(PersonalDataKeyError, match=r"base64 of 32 random bytes.*token_bytes"):
         decode_master_key(text)
 
 

@@ -28,7 +28,7 @@ def _migrate(targets):
 
 def _rows(table: str, columns: str) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")  # noqa: S608 (ours)
+        cursor.execute(f"SELECT {columns} FROM {table} ORDER BY id")
         return cursor.fetchall()
 
 

@@ -58,7 +58,11 @@ def test_the_training_office_sees_lists_masked_and_opens_one_id_number_in_full_a
 
     assert YUXIANG in shown and "13800000001" in shown
     entry = AuditEntry.objects.for_object(yuxiang).get(action="personal_data.shown")
-    assert entry.actor == training_office
+    assert entry.actor == training_office and entry.after == {"fields": ["id_number", "phone"]}
+    # the page lists who saw the full numbers, and the list pages stay masked
+    seen = _page(client, training_office, url)
+    assert YUXIANG not in seen and str(training_office) in seen.split('id="views"')[1]
+    assert YUXIANG not in _page(client, training_office, reverse("training:trainees"))
 
 
 def test_only_the_training_office_may_open_an_id_number_in_full(client, trained, office_user):

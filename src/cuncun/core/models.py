@@ -50,7 +50,7 @@ class SealedIdNumber(models.Model):
     """A resident ID number sealed at rest (core.crypto): the ciphertext, with the id of the key
     that sealed it, and its keyed hash for lookups and uniqueness. `id_number` reads and sets it
     in clear (empty stays empty); querysets find it with `with_id_number`. Read in full, it is
-    shown only through `cuncun.core.personal.reveal_personal_data`, which audits the look."""
+    shown only through `cuncun.core.reveal.reveal_personal_data`, which audits the look."""
 
     id_number_encrypted = models.CharField(
         _("ID number (encrypted)"), max_length=120, blank=True, editable=False

@@ -198,3 +198,20 @@ def test_the_office_records_and_removes_an_outside_shop_from_the_page(client, of
 
     assert not merchant.platform_shops.exists()
     assert AuditEntry.objects.filter(action="merchant.platform_shop.remove").count() == 1
+
+
+def test_the_edit_form_never_shows_the_numbers_in_full_and_keeps_them_when_left_empty(
+    client, office_user
+):
+    merchant = make()
+    client.force_login(office_user)
+    form = client.get(f"/merchants/{merchant.pk}/edit/").content.decode()
+    assert "13912345678" not in form and "139****5678" in form
+
+    client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {"name": "版纳山韵茶业", "kind": MerchantKind.ENTERPRISE, "region": merchant.region_id},
+    )
+
+    merchant.refresh_from_db()
+    assert merchant.contact_phone == "13912345678"

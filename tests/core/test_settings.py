@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cuncun import settings as settings_module
+from cuncun.core.crypto import development_master_key
 
 
 def _run(code_or_args: list[str], tmp_path, **env):
@@ -36,3 +37,19 @@ def test_debug_without_a_key_signs_with_one_made_on_this_machine(tmp_path):
     assert len(first) >= 50 and first == again  # the server and the task worker agree
     assert elsewhere and elsewhere != first
     assert first not in Path(settings_module.__file__).read_text()
+
+
+def test_debug_without_a_personal_data_key_derives_one_from_the_machines_secret_key(tmp_path):
+    show = [sys.executable, "-c", "from cuncun import settings; print(settings.CUNCUN_PII_KEY)"]
+    environment = {k: v for k, v in os.environ.items() if k != "CUNCUN_PII_KEY"}
+
+    result = subprocess.run(
+        show,
+        capture_output=True,
+        text=True,
+        env={**environment, "CUNCUN_DEBUG": "1", "SECRET_KEY": "one machine's key"},
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert result.stdout.strip() == development_master_key("one machine's key"), result.stderr

@@ -15,6 +15,7 @@ The database is created for the run and dropped after it. Settings: CUNCUN_BENCH
 DASHBOARD_PARCELS.
 """
 
+import base64
 import io
 import json
 import os
@@ -105,10 +106,11 @@ def prepare() -> dict:
         c.execute(
             """
             INSERT INTO merchants_merchant (name, kind, region_id, address, contact_name,
-              contact_phone, id_number, description, is_poverty_registered, is_incubated,
-              is_park_tenant, is_active, is_demo, created_at, updated_at)
+              contact_phone, id_number_encrypted, id_number_digest, description,
+              is_poverty_registered, is_incubated, is_park_tenant, is_active, is_demo,
+              created_at, updated_at)
             SELECT 'bench ' || g, (ARRAY['enterprise','cooperative','family_farm',
-              'online_shop'])[1 + g %% 4], v.ids[1 + g %% v.n], '', '', '', '', '', g %% 7 = 0,
+              'online_shop'])[1 + g %% 4], v.ids[1 + g %% v.n], '', '', '', '', '', '', g %% 7 = 0,
               false, false, true, true, now(), now()
             FROM generate_series(1, %s) g,
               (SELECT array_agg(id ORDER BY id) ids, count(*) n FROM regions_regionunit
@@ -382,6 +384,8 @@ def main() -> int:
             "DATABASE_URL": _with_db(SERVER_URL, name),
             "DJANGO_SETTINGS_MODULE": "cuncun.settings",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+            "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+            or base64.b64encode(os.urandom(32)).decode(),
             "CUNCUN_DEBUG": "0",
             "CUNCUN_LOG_LEVEL": "ERROR",
         }

@@ -27,6 +27,7 @@ sequential checkouts (cumulative, top 30) on stderr.
 """
 
 import asyncio
+import base64
 import itertools
 import json
 import os
@@ -523,6 +524,8 @@ def main() -> int:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "cuncun.settings",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+        or base64.b64encode(os.urandom(32)).decode(),
         "CUNCUN_DEBUG": "0",
         "CUNCUN_LOG_LEVEL": "ERROR",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

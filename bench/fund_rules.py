@@ -25,6 +25,7 @@ def _setup_django(directory: str) -> None:
         "CUNCUN_BENCH_DATABASE_URL", f"sqlite:///{directory}/bench.sqlite3"
     )
     os.environ.setdefault("SECRET_KEY", "cuncun-bench-only-not-a-secret")
+    os.environ.setdefault("CUNCUN_PII_KEY", "Y3VuY3VuLWJlbmNoLW9ubHktbm90LWEtcGlpLWtleSE=")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cuncun.settings")
     os.environ["CUNCUN_LOG_LEVEL"] = "WARNING"
     os.environ["CUNCUN_VAR_DIR"] = directory

@@ -8,6 +8,7 @@ Prints {"bench": "operator_pages", "pages": N, "max_kb": …, "max_load_s": …,
 the chart page on its own. Bytes are what crossed the wire (compressed), every request counted.
 """
 
+import base64
 import json
 import os
 import socket
@@ -39,6 +40,8 @@ def main() -> None:
         "CUNCUN_DEMO": "1",
         "CUNCUN_DEBUG": "0",
         "SECRET_KEY": "bench-only-" + os.urandom(8).hex(),
+        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+        or base64.b64encode(os.urandom(32)).decode(),
         "DJANGO_SETTINGS_MODULE": "cuncun.settings",
     }
     env.pop("DATABASE_URL", None)  # a fresh SQLite file, as `make demo`

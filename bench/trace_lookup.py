@@ -16,6 +16,7 @@ TRACE_BATCHES, TRACE_LOOKUPS, FLASH_WORKERS/FLASH_THREADS (the gunicorn of bench
 """
 
 import asyncio
+import base64
 import itertools
 import json
 import os
@@ -266,6 +267,8 @@ def main() -> int:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "cuncun.settings",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+        or base64.b64encode(os.urandom(32)).decode(),
         "CUNCUN_DEBUG": "0",
         "CUNCUN_LOG_LEVEL": "ERROR",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

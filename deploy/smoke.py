@@ -14,6 +14,7 @@ Prints one JSON line `{"smoke": "production", "ok": true, …}`; exits 1 on any 
 Settings: CUNCUN_SMOKE_DATABASE_URL (a PostgreSQL server), CUNCUN_SMOKE_REDIS_URL.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -378,6 +379,8 @@ def main() -> int:
         "DATABASE_URL": _with_db(SERVER_URL, name),
         "DJANGO_SETTINGS_MODULE": "cuncun.settings",
         "SECRET_KEY": secrets.token_urlsafe(40),
+        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+        or base64.b64encode(os.urandom(32)).decode(),
         "CUNCUN_REDIS_URL": REDIS_URL,
         "CUNCUN_CACHE_PREFIX": name,
         "CUNCUN_DEBUG": "0",

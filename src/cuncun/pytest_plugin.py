@@ -1,6 +1,7 @@
 """Loaded by pytest before Django is configured (`-p cuncun.pytest_plugin` in pyproject).
 
-Tests run with DEBUG off, like production, so they need a SECRET_KEY of their own.
+Tests run with DEBUG off, like production, so they need a SECRET_KEY and a personal-data key
+of their own.
 """
 
 import os
@@ -8,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "cuncun-tests-only-not-a-secret")
+# base64 of 32 bytes, as deploy/cuncun.env.example says; for tests only.
+os.environ.setdefault("CUNCUN_PII_KEY", "Y3VuY3VuLXRlc3RzLW9ubHktbm90LWEtcGlpLWtleSE=")
 os.environ.setdefault("CUNCUN_LOGIN_MAX_FAILURES", "5")
 # Playwright's sync API keeps an event loop in the test thread; the ORM calls in e2e tests are
 # still synchronous, so Django's async-safety guard would refuse them without this.

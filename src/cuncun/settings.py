@@ -1,7 +1,8 @@
 """Settings, read from the environment.
 
 DEBUG is on only when CUNCUN_DEBUG=1 (make demo sets it). Outside DEBUG the server refuses to start
-without SECRET_KEY (one sentence, from `cuncun.manage`), and cookies are secure with HSTS on.
+without SECRET_KEY or CUNCUN_PII_KEY (one sentence, from `cuncun.manage`), and cookies are secure
+with HSTS on.
 """
 
 import os
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from cuncun.core.crypto import GENERATE_KEY, decode_master_key, development_master_key
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("CUNCUN_VAR_DIR", Path.cwd() / "var"))
@@ -51,6 +54,24 @@ if not SECRET_KEY:
             "SECRET_KEY is not set: set it in the environment (or CUNCUN_DEBUG=1 for local use)."
         )
     SECRET_KEY = _local_secret_key()
+
+# The master key that seals resident ID numbers (cuncun.core.crypto). Outside DEBUG it must be
+# given: one derived from SECRET_KEY would lose every ID number the day SECRET_KEY changes.
+CUNCUN_PII_KEY = os.environ.get("CUNCUN_PII_KEY", "").strip()
+if not CUNCUN_PII_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "CUNCUN_PII_KEY is not set: set it in the environment (make one with: "
+            f"{GENERATE_KEY}), or CUNCUN_DEBUG=1 for local use."
+        )
+    CUNCUN_PII_KEY = development_master_key(SECRET_KEY)
+# Keys replaced by CUNCUN_PII_KEY, kept (comma-separated) until `cuncun rotate_pii_key` has run.
+CUNCUN_PII_OLD_KEYS = [
+    k.strip() for k in os.environ.get("CUNCUN_PII_OLD_KEYS", "").split(",") if k.strip()
+]
+decode_master_key(CUNCUN_PII_KEY)  # a malformed key stops the start, saying how to make one
+for _old in CUNCUN_PII_OLD_KEYS:
+    decode_master_key(_old, "CUNCUN_PII_OLD_KEYS")
 
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h

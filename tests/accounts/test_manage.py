@@ -178,3 +178,25 @@ def test_a_refused_account_change_is_said_on_the_page_and_changes_nothing(
     assert "errorlist" in page
     manda_operator.refresh_from_db()
     assert manda_operator.role == Role.VILLAGE_OPERATOR and manda_operator.phone == "13900000111"
+
+
+def test_the_account_page_shows_the_phone_masked_and_keeps_it_when_left_empty(
+    client, office_user, manda_operator
+):
+    client.force_login(office_user)
+    url = f"/accounts/manage/{manda_operator.pk}/"
+    page = client.get(url).content.decode()
+    assert "13900000111" not in page and "139****0111" in page
+
+    client.post(
+        url,
+        {
+            "role": Role.VILLAGE_OPERATOR,
+            "region": village("嘎洒镇", "曼达村委会").pk,
+            "display_name": "岩罕",
+            "phone": "",
+        },
+    )
+
+    manda_operator.refresh_from_db()
+    assert manda_operator.display_name == "岩罕" and manda_operator.phone == "13900000111"

@@ -1,6 +1,7 @@
 """The production shape: `cuncun check --deploy` is clean with the environment deploy/ documents,
 the gunicorn configuration loads, and the units start what the README says."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -19,6 +20,7 @@ def production_environment(tmp_path) -> dict:
     }
     environment.update(
         SECRET_KEY=secrets.token_urlsafe(50),
+        CUNCUN_PII_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         DATABASE_URL=f"sqlite:///{tmp_path / 'cuncun.sqlite3'}",
         CUNCUN_REDIS_URL="redis://127.0.0.1:6379/0",
         ALLOWED_HOSTS="cuncun.example.gov.cn",
@@ -66,6 +68,7 @@ def test_the_env_example_names_every_setting_the_production_check_needs(tmp_path
 
     for name in (
         "SECRET_KEY",
+        "CUNCUN_PII_KEY",
         "DATABASE_URL",
         "CUNCUN_REDIS_URL",
         "ALLOWED_HOSTS",
@@ -106,3 +109,44 @@ def test_the_units_run_gunicorn_with_the_config_and_the_task_worker():
 
     assert "gunicorn -c /opt/cuncun/deploy/gunicorn.conf.py cuncun.wsgi" in web
     assert "cuncun db_worker" in worker and "EnvironmentFile=/etc/cuncun/cuncun.env" in worker
+
+
+def test_the_env_example_says_how_to_make_the_personal_data_key():
+    example = (DEPLOY / "cuncun.env.example").read_text()
+
+    assert "base64.b64encode(secrets.token_bytes(32))" in example
+    assert "CUNCUN_PII_OLD_KEYS" in example
+
+
+def test_without_the_personal_data_key_the_production_check_refuses_in_one_sentence(tmp_path):
+    environment = production_environment(tmp_path)
+    del environment["CUNCUN_PII_KEY"]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cuncun.manage", "check", "--deploy"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("cuncun: CUNCUN_PII_KEY is not set")
+    assert "secrets.token_bytes(32)" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_malformed_personal_data_key_is_refused_saying_what_it_must_be(tmp_path):
+    environment = {**production_environment(tmp_path), "CUNCUN_PII_KEY": "too-short"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cuncun.manage", "check", "--deploy"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert "CUNCUN_PII_KEY must be the base64 of 32 random bytes" in result.stderr

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cuncun import settings as settings_module
+from cuncun.core.crypto import development_master_key
 
 
 def _run(code_or_args: list[str], tmp_path, **env):
@@ -47,3 +48,19 @@ def test_the_content_security_policy_is_read_from_the_environment(tmp_path):
 
     assert given == policy
     assert default.startswith("default-src 'self'; script-src 'self'; style-src 'self';")
+
+
+def test_debug_without_a_personal_data_key_derives_one_from_the_machines_secret_key(tmp_path):
+    show = [sys.executable, "-c", "from cuncun import settings; print(settings.CUNCUN_PII_KEY)"]
+    environment = {k: v for k, v in os.environ.items() if k != "CUNCUN_PII_KEY"}
+
+    result = subprocess.run(
+        show,
+        capture_output=True,
+        text=True,
+        env={**environment, "CUNCUN_DEBUG": "1", "SECRET_KEY": "one machine's key"},
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+    assert result.stdout.strip() == development_master_key("one machine's key"), result.stderr

@@ -25,6 +25,35 @@ def test_the_public_list_shows_contacts_masked(client, county):
     assert "139****5678" in detail and "13912345678" not in detail
 
 
+def test_the_office_opens_a_merchants_number_in_full_and_the_look_is_audited(
+    client, county, office_user
+):
+    merchant = make()
+    client.force_login(office_user)
+    page = client.get(f"/merchants/{merchant.pk}/").content.decode()
+    assert "139****5678" in page and "13912345678" not in page and 'id="reveal"' in page
+
+    shown = client.post(f"/merchants/{merchant.pk}/").content.decode()
+
+    assert 'href="tel:13912345678"' in shown
+    (entry,) = AuditEntry.objects.for_object(merchant).filter(action="personal_data.shown")
+    assert entry.actor == office_user and entry.after == {"fields": ["contact_phone"]}
+
+
+def test_someone_who_does_not_sell_for_a_merchant_cannot_open_its_number(client, gasa_staff):
+    merchant = make()
+    client.force_login(gasa_staff)  # sees the township's merchants, not their numbers
+    assert 'id="reveal"' not in client.get(f"/merchants/{merchant.pk}/").content.decode()
+
+    refused = client.post(f"/merchants/{merchant.pk}/").content.decode()
+    client.logout()
+    anonymous = client.post(f"/merchants/{merchant.pk}/")
+
+    assert "13912345678" not in refused and "只有" in refused
+    assert "13912345678" not in anonymous.content.decode()
+    assert not AuditEntry.objects.filter(action="personal_data.shown").exists()
+
+
 def test_the_office_sees_counts_by_flag(client, county, office_user):
     make(is_poverty_registered=True, kind=MerchantKind.FARMER, name="岩温")
     client.force_login(office_user)
@@ -169,3 +198,20 @@ def test_the_office_records_and_removes_an_outside_shop_from_the_page(client, of
 
     assert not merchant.platform_shops.exists()
     assert AuditEntry.objects.filter(action="merchant.platform_shop.remove").count() == 1
+
+
+def test_the_edit_form_never_shows_the_numbers_in_full_and_keeps_them_when_left_empty(
+    client, office_user
+):
+    merchant = make()
+    client.force_login(office_user)
+    form = client.get(f"/merchants/{merchant.pk}/edit/").content.decode()
+    assert "13912345678" not in form and "139****5678" in form
+
+    client.post(
+        f"/merchants/{merchant.pk}/edit/",
+        {"name": "版纳山韵茶业", "kind": MerchantKind.ENTERPRISE, "region": merchant.region_id},
+    )
+
+    merchant.refresh_from_db()
+    assert merchant.contact_phone == "13912345678"

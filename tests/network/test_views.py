@@ -10,6 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cuncun.accounts.models import Role
+from cuncun.core.models import AuditEntry
 from cuncun.network.models import ServiceRecord, Site, SiteKind, SiteService, SiteStatus
 from cuncun.network.services import (
     assign_operator,
@@ -331,6 +332,9 @@ def test_the_export_shows_phones_unmasked_only_to_the_sites_managers(make_user, 
 
     assert phones("office") == ["13912345678"]
     assert phones("op") == ["139****5678"]
+    # one audit row for the register with full numbers, naming how many; none for the masked one
+    (taken,) = AuditEntry.objects.filter(action="personal_data.exported")
+    assert taken.actor == office_user and taken.after == {"fields": ["operator_phone"], "people": 1}
 
 
 def test_an_operator_sees_only_their_own_point_in_the_console(make_user):

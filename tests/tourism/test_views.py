@@ -2,6 +2,7 @@
 host's phone page and the staff's certification list are theirs."""
 
 from cuncun.accounts.models import User
+from cuncun.core.models import AuditEntry
 from cuncun.tourism.models import HomestayStatus
 from cuncun.tourism.services import (
     HomestayDetails,
@@ -30,7 +31,16 @@ def test_a_booking_is_shown_to_its_guest_and_host_and_to_nobody_else(client, sta
 
     client.login(username="host", password=PASSWORD)
     page = client.get(url).content.decode()
-    assert "13800000001" in page  # the host needs the guest's number
+    assert "138****0001" in page and "13800000001" not in page
+    # the host needs the guest's number to call them: opened in full, and the look recorded
+    shown = client.post(url).content.decode()
+    assert 'href="tel:13800000001"' in shown
+    (entry,) = AuditEntry.objects.for_object(booking).filter(action="personal_data.shown")
+    assert entry.actor.username == "host" and entry.after == {"fields": ["guest_phone"]}
+    client.login(username="guest", password=PASSWORD)
+    assert "13800000001" in client.get(url).content.decode()  # their own number
+    client.post(url)  # nothing to open: it is theirs, and only the host's look is recorded
+    assert AuditEntry.objects.filter(action="personal_data.shown").count() == 1
 
     User.objects.create_user("nosy", password=PASSWORD, phone="13800000009")
     client.login(username="nosy", password=PASSWORD)
@@ -44,6 +54,7 @@ def test_the_host_page_is_the_hosts_and_shows_the_calendar_in_chinese(client, st
     page = client.get("/tourism/host/").content.decode()
 
     assert "游客王芳" in page and "保留中" in page and "空闲" in page
+    assert "13800000001" not in page and "138****0001" in page
     client.login(username="guest", password=PASSWORD)
     assert client.get("/tourism/host/").status_code == 403
 

@@ -267,5 +267,8 @@ def test_the_recall_command_lists_the_lot_and_recalls_it_for_the_named_office_us
     assert farm.batch.lot in text and order.number in text and farm.base.name in text
     farm.batch.refresh_from_db()
     assert farm.batch.status == BatchStatus.RECALLED
+    # the list carries the buyers' full numbers: taking it is recorded, for the named user
+    (taken,) = AuditEntry.objects.filter(action="personal_data.exported")
+    assert taken.actor == office_user and taken.after["people"] == 1
     with pytest.raises(CommandError):
         call_command("recall", "NOSUCHLOT", stdout=io.StringIO())

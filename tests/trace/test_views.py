@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 
+from cuncun.core.models import AuditEntry
 from cuncun.trace import gs1, services
 from cuncun.trace.models import Batch, BatchStatus
 from tests.orders.test_fulfilment import paid_pickup
@@ -106,9 +107,16 @@ def test_the_office_sees_a_recall_and_downloads_it_with_phones(client, farm, off
     (order,) = paid_pickup(farm.market, key="csv")
     client.force_login(office_user)
 
+    page = client.get(reverse("trace:recall"), {"lot": farm.batch.lot}).content.decode()
+    assert order.number in page and farm.market.buyer.phone not in page  # masked on the page
+    assert not AuditEntry.objects.filter(action="personal_data.exported").exists()
+
     response = client.get(reverse("trace:recall"), {"lot": farm.batch.lot, "format": "csv"})
     assert order.number in response.content.decode()
-    assert farm.market.buyer.phone in response.content.decode()
+    assert farm.market.buyer.phone in response.content.decode()  # to call them
+    (taken,) = AuditEntry.objects.filter(action="personal_data.exported")
+    assert taken.actor == office_user and taken.object_id == str(farm.batch.pk)
+    assert taken.after == {"fields": ["person", "phone"], "people": 1}
 
     client.post(reverse("trace:recall"), {"lot": farm.batch.lot, "reason": "农残超标"})
     farm.batch.refresh_from_db()

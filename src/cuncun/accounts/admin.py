@@ -15,10 +15,11 @@ class CuncunUserAdmin(UserAdmin):
     list_filter = ["role", "is_active"]
     fieldsets = [
         (None, {"fields": ["username"]}),
-        ("cuncun", {"fields": ["role", "region", "display_name", "phone"]}),
+        ("cuncun", {"fields": ["role", "region", "display_name", "masked_phone"]}),
         (_("rights"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("dates"), {"fields": ["last_login", "date_joined"]}),
     ]
+    readonly_fields = ["masked_phone"]  # personal data is shown masked here as everywhere
 
     def has_add_permission(self, request):
         return False

@@ -110,11 +110,15 @@ def account(request, pk: int):
     user = queries.manageable_user(request.user, pk)
     initial = {
         "display_name": user.display_name,
-        "phone": user.phone,
+        "phone": "",  # never shown in full: typed anew to change it
         "role": user.role,
         "region": user.region_id,
     }
     form = _form(AccountForm, request, initial=initial)
+    if user.phone:
+        form.fields["phone"].help_text = _("Now %(masked)s; leave empty to keep it.") % {
+            "masked": user.masked_phone
+        }
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -124,7 +128,7 @@ def account(request, pk: int):
                 role=data["role"],
                 region=data["region"],
                 display_name=data["display_name"],
-                phone=data["phone"],
+                phone=data["phone"] or user.phone,
             )
         except DomainError as error:
             form.add_error(None, str(error.message))

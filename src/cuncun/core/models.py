@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core import crypto
 from cuncun.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from cuncun.core.personal import mask_id_number
 
 
 class Timestamped(models.Model):
@@ -26,6 +28,125 @@ class MoneyField(models.DecimalField):
         kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
         kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
         super().__init__(*args, **kwargs)
+
+
+def id_number_q(id_numbers, path: str = "") -> models.Q:
+    """Rows (or rows related through `path`, e.g. "trainee__") holding one of these resident ID
+    numbers, found by their keyed hash under every known key (the column holds no ID)."""
+    keys = crypto.keyring()
+    digests = [d for n in id_numbers if n for d in keys.digests(n, crypto.ID_NUMBER)]
+    return models.Q(**{f"{path}id_number_digest__in": digests})
+
+
+class SealedIdNumberQuerySet(models.QuerySet):
+    def with_id_number(self, id_number: str):
+        return self.filter(id_number_q([id_number]))
+
+    def with_id_numbers(self, id_numbers):
+        return self.filter(id_number_q(id_numbers))
+
+
+class SealedIdNumber(models.Model):
+    """A resident ID number sealed at rest (core.crypto): the ciphertext, with the id of the key
+    that sealed it, and its keyed hash for lookups and uniqueness. `id_number` reads and sets it
+    in clear (empty stays empty); querysets find it with `with_id_number`. Read in full, it is
+    shown only through `cuncun.core.reveal.reveal_personal_data`, which audits the look."""
+
+    id_number_encrypted = models.CharField(
+        _("ID number (encrypted)"), max_length=120, blank=True, editable=False
+    )
+    id_number_digest = models.CharField(
+        _("ID number (keyed hash)"), max_length=64, blank=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def id_number(self) -> str:
+        sealed = self.id_number_encrypted
+        opened = self.__dict__.get("_id_number_opened")
+        if opened is None or opened[0] != sealed:
+            opened = (sealed, crypto.open_id_number(sealed))
+            self.__dict__["_id_number_opened"] = opened
+        return opened[1]
+
+    @id_number.setter
+    def id_number(self, value: str) -> None:
+        value = (value or "").strip().upper()
+        keys = crypto.keyring()
+        self.id_number_encrypted = keys.seal(value, crypto.ID_NUMBER) if value else ""
+        self.id_number_digest = keys.digest(value, crypto.ID_NUMBER) if value else ""
+        self.__dict__["_id_number_opened"] = (self.id_number_encrypted, value)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+SEAL_BATCH = 500  # rows sealed or re-sealed per transaction
+
+
+def _pk_batches(queryset, batch_size: int):
+    """The rows of `queryset` in primary-key order, a batch at a time, each batch read afresh
+    (so a long run neither holds every row in memory nor one transaction open)."""
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        batch = list(page[:batch_size])
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].pk
+
+
+def seal_clear_id_numbers(model, batch_size: int = SEAL_BATCH) -> None:
+    """For the migration that seals a table: fill each row's sealed pair from its clear
+    `id_number` (a historical model, which has no `SealedIdNumber` property)."""
+    keys = crypto.keyring()
+    for batch in _pk_batches(
+        model.objects.exclude(id_number="").exclude(id_number=None), batch_size
+    ):
+        for row in batch:
+            value = row.id_number.strip().upper()
+            row.id_number_encrypted = keys.seal(value, crypto.ID_NUMBER)
+            row.id_number_digest = keys.digest(value, crypto.ID_NUMBER)
+        with transaction.atomic():
+            model.objects.bulk_update(batch, ["id_number_encrypted", "id_number_digest"])
+
+
+def unseal_id_numbers(model, batch_size: int = SEAL_BATCH) -> None:
+    """The way back (the migration's reverse): the clear `id_number` from the sealed pair."""
+    keys = crypto.keyring()
+    for batch in _pk_batches(model.objects.exclude(id_number_encrypted=""), batch_size):
+        for row in batch:
+            row.id_number = keys.open(row.id_number_encrypted, crypto.ID_NUMBER)
+        with transaction.atomic():
+            model.objects.bulk_update(batch, ["id_number"])
+
+
+def reseal_id_numbers(model, batch_size: int = SEAL_BATCH) -> int:
+    """Seal again under the current key every row of `model` sealed under an old one; returns
+    how many. Each row is written only if it still holds what was read (a row changed meanwhile
+    is already under the current key), so it is safe beside the servers and to run again."""
+    keys = crypto.keyring()
+    stale = model.objects.exclude(id_number_encrypted="").exclude(
+        id_number_encrypted__startswith=f"{keys.current.id}:"
+    )
+    resealed = 0
+    for batch in _pk_batches(stale.only("pk", "id_number_encrypted"), batch_size):
+        with transaction.atomic():
+            for row in batch:
+                value = keys.open(row.id_number_encrypted, crypto.ID_NUMBER)
+                resealed += model.objects.filter(
+                    pk=row.pk, id_number_encrypted=row.id_number_encrypted
+                ).update(
+                    id_number_encrypted=keys.seal(value, crypto.ID_NUMBER),
+                    id_number_digest=keys.digest(value, crypto.ID_NUMBER),
+                )
+    return resealed
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -10,6 +10,7 @@ from django.db.models.functions import TruncMonth
 
 from cuncun.accounts.roles import Role
 from cuncun.core.errors import NotFound
+from cuncun.core.models import id_number_q
 from cuncun.core.sales import reported_sales
 from cuncun.financing.models import ApplicationStatus, Loan, LoanApplication
 from cuncun.orders.models import Order, OrderStatus
@@ -55,7 +56,7 @@ def training_record(merchant) -> list[dict]:
     phones = {p for p in (merchant.contact_phone, getattr(merchant.owner, "phone", "")) if p}
     match = Q(trainee__phone__in=phones) if phones else Q(pk__in=[])
     if merchant.id_number:
-        match |= Q(trainee__id_number=merchant.id_number)
+        match |= id_number_q([merchant.id_number], "trainee__")
     # One row per person and session (人次), however many days they attended.
     sessions = (
         Attendance.objects.filter(match)

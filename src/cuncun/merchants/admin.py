@@ -25,5 +25,5 @@ class MerchantAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "region", "is_poverty_registered", "is_incubated", "is_active"]
     list_filter = ["kind", "is_poverty_registered", "is_incubated", "is_park_tenant", "is_active"]
     search_fields = ["name"]
-    exclude = ["contact_phone", "id_number"]
+    exclude = ["contact_phone"]  # the ID number is sealed (editable=False): never in a form
     inlines = [PlatformShopInline]

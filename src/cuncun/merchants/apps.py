@@ -19,6 +19,15 @@ class MerchantsConfig(AppConfig):
     ]
 
     def ready(self):
+        from cuncun.core.reveal import allow_reveal
         from cuncun.merchants import indicators
+        from cuncun.merchants.models import Merchant
+        from cuncun.merchants.services import sees_contact
 
         indicators.register()
+        allow_reveal(
+            Merchant,
+            ["contact_phone"],
+            may_see=sees_contact,
+            refusal=_("Only the county office and whoever sells for this merchant see its number."),
+        )

@@ -8,8 +8,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cuncun.core.models import MoneyField, Timestamped
-from cuncun.core.personal import mask_id_number, mask_phone
+from cuncun.core.models import MoneyField, SealedIdNumber, SealedIdNumberQuerySet, Timestamped
+from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 from cuncun.regions.models import GroupCode, UnitGroupMembership
 
@@ -61,7 +61,7 @@ def poor_village_membership():
     )
 
 
-class MerchantQuerySet(ScopedQuerySet):
+class MerchantQuerySet(ScopedQuerySet, SealedIdNumberQuerySet):
     region_path_lookup = "region__path"
 
     def public(self):
@@ -82,7 +82,10 @@ class MerchantQuerySet(ScopedQuerySet):
         return self.filter(Q(owner=user) | Q(represented_by=user))
 
 
-class Merchant(Timestamped):
+class Merchant(Timestamped, SealedIdNumber):
+    """A business of the county. An individual's resident ID number is sealed at rest
+    (`id_number` opens it; `Merchant.objects.with_id_number` finds it); others have none."""
+
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=MerchantKind.choices)
     region = models.ForeignKey(
@@ -95,12 +98,6 @@ class Merchant(Timestamped):
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     # Stored once, here; shown masked (139****5678) on every page but to those who need it.
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
-    id_number = models.CharField(
-        _("resident ID number"),
-        max_length=18,
-        blank=True,
-        help_text=_("Only for individuals (farmers, family farms, online shops); shown masked."),
-    )
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -135,12 +132,21 @@ class Merchant(Timestamped):
         verbose_name_plural = _("merchants")
         ordering = ["name", "id"]
         constraints = [
+            # Under the current key's hash; during a key rotation the services also look under
+            # the old keys' (core.crypto).
             models.UniqueConstraint(
-                fields=["id_number"], condition=~Q(id_number=""), name="merchant_id_number_once"
+                fields=["id_number_digest"],
+                condition=~Q(id_number_digest=""),
+                name="merchant_id_number_once",
             ),
             models.CheckConstraint(
-                condition=Q(id_number="") | Q(kind__in=sorted(MerchantKind.INDIVIDUAL)),
+                condition=Q(id_number_digest="") | Q(kind__in=sorted(MerchantKind.INDIVIDUAL)),
                 name="merchant_id_number_only_for_individuals",
+            ),
+            models.CheckConstraint(
+                condition=(Q(id_number_digest="") & Q(id_number_encrypted=""))
+                | (~Q(id_number_digest="") & ~Q(id_number_encrypted="")),
+                name="merchant_id_number_sealed_with_its_hash",
             ),
             models.CheckConstraint(
                 condition=Q(is_incubated=True) | Q(incubated_since__isnull=True),
@@ -166,10 +172,6 @@ class Merchant(Timestamped):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.contact_phone)
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
 
     @property
     def sells_through_operator(self) -> bool:

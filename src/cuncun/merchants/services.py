@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
-from cuncun.core import audit
+from cuncun.core import audit, reveal
 from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from cuncun.core.money import to_money
@@ -120,7 +120,8 @@ def sees_owner(actor) -> bool:
 
 
 def sees_contact(actor, merchant: Merchant) -> bool:
-    """Who sees a merchant's contact phone unmasked: the county office and whoever sells for it."""
+    """Who may open a merchant's contact phone in full (audited, core.reveal): the county office
+    and whoever sells for it."""
     if actor is None:
         return True
     if not getattr(actor, "is_authenticated", False):
@@ -208,7 +209,7 @@ def register_merchant(*, actor, details: MerchantDetails) -> Merchant:
             actor=actor,
             action="merchant.register",
             obj=merchant,
-            after=_masked(audit.snapshot(merchant)),
+            after=_masked(audit.snapshot(merchant, _audited_fields())),
         )
     return merchant
 
@@ -233,11 +234,11 @@ def update_merchant(*, actor, merchant: Merchant, changes: dict) -> Merchant:
             return merchant
         if "id_number" in changed:
             _check_unique_id_number(values["id_number"], exclude=merchant.pk)
-        fields = [Merchant._meta.get_field(k).attname for k in changed]
+        fields = [_attname(k) for k in changed]
         before = _masked(audit.snapshot(merchant, fields))
         for name, value in changed.items():
             setattr(merchant, name, value)
-        merchant.save(update_fields=[*changed, "updated_at"])
+        merchant.save(update_fields=[*_columns(changed), "updated_at"])
         audit.record(
             actor=actor,
             action="merchant.update",
@@ -280,7 +281,10 @@ def _clean(values: dict, owner_before: int | None = None) -> dict:
     values["id_number"] = values["id_number"].upper()
     if not values["name"]:
         problems.append(_("the name is empty"))
-    problems += texts_too_long(Merchant, {name: values[name] for name in TEXT_FIELDS})
+    # A sealed ID number has no column of its length: its check digit checks it below.
+    problems += texts_too_long(
+        Merchant, {name: values[name] for name in TEXT_FIELDS if name not in SEALED}
+    )
     if values["kind"] not in dict(MerchantKind.choices):
         problems.append(_("unknown kind of merchant %s") % values["kind"])
     if not isinstance(values.get("region"), RegionUnit):
@@ -325,10 +329,32 @@ def _check_county_only(actor, fields: set[str]) -> None:
         raise NotAllowed(COUNTY_ONLY[sorted(fields)[0]], details={"fields": sorted(fields)})
 
 
+# The ID number is sealed at rest (core.models.SealedIdNumber): two columns, never in the audit.
+SEALED = {"id_number": ["id_number_encrypted", "id_number_digest"]}
+
+
+def _attname(name: str) -> str:
+    return name if name in SEALED else Merchant._meta.get_field(name).attname
+
+
+def _columns(names) -> list[str]:
+    return [column for name in names for column in SEALED.get(name, [name])]
+
+
+def _audited_fields() -> list[str]:
+    """A merchant's values as its audit rows keep them: the ID number (masked by `_masked`),
+    not its ciphertext, which a key rotation would leave unreadable there."""
+    sealed = {column for columns in SEALED.values() for column in columns}
+    return [f.attname for f in Merchant._meta.concrete_fields if f.attname not in sealed] + [
+        *SEALED
+    ]
+
+
 def _check_unique_id_number(id_number: str, exclude: int | None) -> None:
+    """Once per person, under whichever key sealed the other row (core.crypto)."""
     if not id_number:
         return
-    taken = Merchant.objects.filter(id_number=id_number)
+    taken = Merchant.objects.with_id_number(id_number)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
@@ -627,3 +653,9 @@ def settle_support_request(
             after=audit.snapshot(request),
         )
     return request
+
+
+def reveal_contact_phone(*, actor, merchant: Merchant) -> str:
+    """The merchant's full contact phone, to call them (audited; who may: `sees_contact`)."""
+    shown = reveal.reveal_personal_data(actor=actor, subject=merchant, fields=["contact_phone"])
+    return shown["contact_phone"]

@@ -63,14 +63,25 @@ def merchant_list(request):
     )
 
 
+@require_http_methods(["GET", "POST"])
 def merchant_page(request, pk: int):
+    """The merchant's page; its contact phone masked, opened in full by a POST (audited)."""
     merchant = queries.visible_merchant(request.user, pk)
     user = request.user
+    revealed = {}
+    if request.method == "POST":
+        carry_out(
+            request,
+            lambda: revealed.update(
+                phone=services.reveal_contact_phone(actor=user, merchant=merchant)
+            ),
+        )
     return render(
         request,
         "merchants/merchant.html",
         {
             "merchant": merchant,
+            "revealed_phone": revealed.get("phone", ""),
             "sees_contact": services.sees_contact(user, merchant),
             "may_edit": user.is_authenticated and bool(services.editable_fields(user, merchant)),
             "may_record_shops": services.may_record_shops(user, merchant),
@@ -134,20 +145,24 @@ def edit(request, pk: int):
         raise NotAllowed(_("You may not change this merchant."))
     regions = list(_regions(request.user))
     initial = {name: getattr(merchant, name) for name in fields}
+    # Personal numbers are never shown in full here: typed anew to change them.
+    kept = {"id_number": merchant.masked_id_number, "contact_phone": merchant.masked_phone}
     initial.update(
         region=merchant.region_id,
-        id_number="",  # never shown again: typed anew to change it
         owner=merchant.owner.username if merchant.owner_id else "",
+        **dict.fromkeys(kept, ""),
     )
     form = MerchantForm(request.POST or None, regions=regions, fields=fields, initial=initial)
-    if merchant.id_number and "id_number" in form.fields:
-        form.fields["id_number"].help_text = _("Now %(masked)s; leave empty to keep it.") % {
-            "masked": merchant.masked_id_number
-        }
+    for name, masked in kept.items():
+        if masked and name in form.fields:
+            form.fields[name].help_text = _("Now %(masked)s; leave empty to keep it.") % {
+                "masked": masked
+            }
     if request.method == "POST" and form.is_valid():
         changes = _details(form, regions)
-        if not changes.get("id_number"):
-            changes.pop("id_number", None)
+        for name in kept:
+            if not changes.get(name):
+                changes.pop(name, None)
         try:
             services.update_merchant(actor=request.user, merchant=merchant, changes=changes)
         except DomainError as error:

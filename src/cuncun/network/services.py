@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.models import Role
-from cuncun.core import audit
+from cuncun.core import audit, reveal
 from cuncun.core.checks import number_out_of_range, texts_too_long
 from cuncun.core.errors import (
     Conflict,
@@ -208,8 +208,28 @@ def require_step_at(actor, step: str, site: Site) -> None:
 
 
 def manages_site(actor, site: Site) -> bool:
-    """Those who keep a site's whole profile: they see its operators' phones unmasked."""
+    """Those who keep a site's whole profile: the register they take carries its operators'
+    phones in full (to correct and import again), and the taking is audited."""
     return may_take(actor, "edit_profile", site.kind, site.region)
+
+
+def export_register(*, actor, sites) -> bytes:
+    """The register as an xlsx the import reads back: operators' phones in full on the sites the
+    actor keeps, masked on the others; one audit row says how many full numbers it carries."""
+    full = set()
+
+    def shows_phone(site: Site) -> bool:
+        if manages_site(actor, site):
+            full.add(site.pk)
+            return True
+        return False
+
+    content = spreadsheet.write_sites(sites, shows_phone=shows_phone)
+    if full:
+        reveal.record_personal_data_export(
+            actor=actor, fields=["operator_phone"], people=len(full), reason="site register"
+        )
+    return content
 
 
 def may_register_sites(actor) -> bool:

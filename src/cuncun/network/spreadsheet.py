@@ -255,6 +255,6 @@ def _first_day(site, status: str) -> date | None:
 
 
 def _phone(operator, site, shows_phone) -> str:
-    if operator is None:
+    if operator is None or not operator.phone:
         return ""
     return operator.phone if shows_phone(site) else mask_phone(operator.phone)

@@ -19,7 +19,7 @@ from cuncun.core.exports import csv_response, xlsx_file_response, xml_text
 from cuncun.core.indicators import registry
 from cuncun.core.models import ImportStatus
 from cuncun.core.pages import carry_out, day_param
-from cuncun.network import queries, services, spreadsheet
+from cuncun.network import queries, services
 from cuncun.network.forms import (
     AcceptanceForm,
     ApplicationForm,
@@ -468,10 +468,7 @@ def export_sites(request):
         .order_by("code")
     )
     return xlsx_file_response(
-        "sites.xlsx",
-        spreadsheet.write_sites(
-            sites, shows_phone=lambda site: services.manages_site(request.user, site)
-        ),
+        "sites.xlsx", services.export_register(actor=request.user, sites=sites)
     )
 
 

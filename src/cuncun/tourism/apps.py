@@ -17,7 +17,16 @@ class TourismConfig(AppConfig):
     ]
 
     def ready(self):
+        from cuncun.core.reveal import allow_reveal
         from cuncun.tourism import indicators, payments
+        from cuncun.tourism.models import Booking
+        from cuncun.tourism.services import is_host
 
         indicators.register()
         payments.register()
+        allow_reveal(
+            Booking,
+            ["guest_phone"],
+            may_see=lambda actor, booking: is_host(actor, booking.room.homestay),
+            refusal=_("Only the host sees the guest's number."),
+        )

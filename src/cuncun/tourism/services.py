@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cuncun.accounts.roles import Role
-from cuncun.core import audit
+from cuncun.core import audit, reveal
 from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone
@@ -65,6 +65,13 @@ def is_host(user, homestay: Homestay) -> bool:
         and user.pk is not None
         and homestay.merchant.owner_id == user.pk
     )
+
+
+def reveal_guest_phone(*, actor, booking: Booking) -> str:
+    """The guest's full phone number for the host, to call them (audited, core.reveal)."""
+    return reveal.reveal_personal_data(actor=actor, subject=booking, fields=["guest_phone"])[
+        "guest_phone"
+    ]
 
 
 def may_manage_homestays(user) -> bool:

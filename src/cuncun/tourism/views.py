@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError
 from cuncun.core.pages import carry_out
@@ -87,8 +87,19 @@ def _booking_url(booking) -> str:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def booking_page(request, reference: str):
+    """A booking; the guest sees their own number, the host the guest's masked until they open
+    it (a POST, audited) to call them."""
     booking = queries.booking_for(request.user, reference)
+    revealed = {}
+    if request.method == "POST":
+        carry_out(
+            request,
+            lambda: revealed.update(
+                phone=services.reveal_guest_phone(actor=request.user, booking=booking)
+            ),
+        )
     if booking.status == BookingStatus.HELD and not get_provider(booking.provider).in_person:
         with suppress(DomainError):  # back from the gateway: ask it how the payment stands
             booking = services.refresh_booking_payment(actor=request.user, booking=booking)
@@ -101,6 +112,7 @@ def booking_page(request, reference: str):
             "booking": booking,
             "homestay": homestay,
             "is_host": host,
+            "revealed_phone": revealed.get("phone", ""),
             "refund_now": services.refund_due(booking, timezone.localdate(), by_host=host),
             "cash": get_provider(booking.provider).in_person,
             "rules": booking.cancellation_terms,

@@ -13,6 +13,7 @@ from cuncun.catalog.models import CategoryKind
 from cuncun.core import reach
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import scope_of
+from cuncun.core.templatetags.personal import mask_name
 from cuncun.merchants.queries import merchants_of
 from cuncun.trace import lineage
 from cuncun.trace.models import (
@@ -255,7 +256,7 @@ def recall_rows(scope: RecallScope, *, show_personal: bool) -> list[list[str]]:
         for s in scope.stocks
     ]
     for r in scope.reached:
-        person = r.person if show_personal else (r.person[:1] + "**" if r.person else "")
+        person = r.person if show_personal else mask_name(r.person)
         phone = r.phone if show_personal else mask_phone(r.phone)
         rows.append(
             [str(REACHED_KINDS.get(r.kind, r.kind)), r.reference, r.status, r.place, person, phone]

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Product, Stock
 from cuncun.catalog.services import adjust_stock
-from cuncun.core import audit, reach
+from cuncun.core import audit, reach, reveal
 from cuncun.core.checks import texts_too_long
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed
 from cuncun.core.personal import is_valid_phone
@@ -23,7 +23,7 @@ from cuncun.core.scoping import scope_of
 from cuncun.core.sms import send_sms
 from cuncun.merchants.models import Merchant
 from cuncun.merchants.services import may_sell_for
-from cuncun.trace import gs1, lineage
+from cuncun.trace import gs1, lineage, queries
 from cuncun.trace.models import (
     Batch,
     BatchInput,
@@ -764,6 +764,23 @@ class Recall:
     batch: Batch
     recalled: list[Batch]
     notices: int
+
+
+def export_recall_list(*, actor, scope) -> list[list[str]]:
+    """The recall as rows with the full names and phone numbers of the buyers and recipients it
+    reached, to call them: for the county office (or the command line, actor None). One audit
+    row says that it was taken and for how many people."""
+    if actor is not None and not may_recall(actor):
+        raise NotAllowed(_("Only the county office may recall a lot."))
+    rows = queries.recall_rows(scope, show_personal=True)
+    reveal.record_personal_data_export(
+        actor=actor,
+        obj=scope.batch,
+        fields=["person", "phone"],
+        people=len({(r.person, r.phone) for r in scope.reached if r.person or r.phone}),
+        reason="recall list",
+    )
+    return rows
 
 
 def recall_lot(*, actor, lot: str, reason: str) -> Recall:

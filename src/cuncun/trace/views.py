@@ -351,6 +351,6 @@ def recall(request):
             return csv_response(
                 f"recall-{scope.batch.lot}.csv",
                 [_("what"), _("reference"), _("state"), _("where"), _("person"), _("phone")],
-                queries.recall_rows(scope, show_personal=True),
+                services.export_recall_list(actor=request.user, scope=scope),
             )
     return render(request, "trace/recall.html", {"form": form, "scope": scope, "lot": lot})

@@ -116,10 +116,8 @@ def list_trainees(request, region: str | None = None, category: str = "", limit:
     summary="One trainee's full ID and phone number (training office; the look is audited)",
 )
 def reveal_trainee_personal_data(request, trainee_id: int):
-    trainee = services.reveal_personal_data(
-        actor=request.user, trainee=queries.trainee(request.user, trainee_id)
-    )
-    return {"id": trainee.pk, "id_number": trainee.id_number, "phone": trainee.phone}
+    trainee = queries.trainee(request.user, trainee_id)
+    return {"id": trainee.pk, **services.reveal_trainee(actor=request.user, trainee=trainee)}
 
 
 routes = [("/training/", router)]

@@ -17,6 +17,15 @@ class TrainingConfig(AppConfig):
     ]
 
     def ready(self):
+        from cuncun.core.reveal import allow_reveal
         from cuncun.training import indicators
+        from cuncun.training.access import sees_personal_data
+        from cuncun.training.models import Trainee
 
         indicators.register()
+        allow_reveal(
+            Trainee,
+            ["id_number", "phone"],
+            may_see=lambda actor, trainee: sees_personal_data(actor),
+            refusal=_("Only the training office sees ID numbers in full."),
+        )

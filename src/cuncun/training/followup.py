@@ -23,6 +23,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from cuncun.accounts.models import Role, User
+from cuncun.core import crypto
 from cuncun.merchants.models import Merchant
 from cuncun.network.models import ServiceRecord, SiteOperator, SiteService
 from cuncun.orders.queries import merchants_with_sales
@@ -222,13 +223,14 @@ class _Merchants:
 
 
 def _merchants() -> _Merchants:
-    return _Merchants(
-        list(
-            Merchant.objects.values(
-                "id", "name", "id_number", "contact_phone", "owner__phone", "created_at"
-            )
+    rows = list(
+        Merchant.objects.values(
+            "id", "name", "id_number_encrypted", "contact_phone", "owner__phone", "created_at"
         )
     )
+    for r in rows:
+        r["id_number"] = crypto.open_id_number(r.pop("id_number_encrypted"))
+    return _Merchants(rows)
 
 
 def _operators() -> dict[str, list[dict]]:

@@ -14,8 +14,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cuncun.core.models import FileImport, ImportStatus, MoneyField, Timestamped
-from cuncun.core.personal import mask_id_number, mask_phone
+from cuncun.core.models import (
+    FileImport,
+    ImportStatus,
+    MoneyField,
+    SealedIdNumber,
+    SealedIdNumberQuerySet,
+    Timestamped,
+)
+from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
 
 
@@ -264,7 +271,7 @@ class TrainingSession(Timestamped):
         return min(self.certificate_min_days or self.day_count, self.day_count)
 
 
-class TraineeQuerySet(ScopedQuerySet):
+class TraineeQuerySet(ScopedQuerySet, SealedIdNumberQuerySet):
     region_path_lookup = "region__path"
 
     def in_region(self, region):
@@ -276,10 +283,10 @@ class TraineeQuerySet(ScopedQuerySet):
         return self.filter(categories__category=category)
 
 
-class Trainee(Timestamped):
-    """A person trained, identified by their resident ID number across every roster."""
+class Trainee(Timestamped, SealedIdNumber):
+    """A person trained, identified by their resident ID number across every roster (sealed at
+    rest: `id_number` opens it, `Trainee.objects.with_id_number` finds it)."""
 
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)  # 姓名, not 名称
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("date of birth"))
@@ -300,13 +307,18 @@ class Trainee(Timestamped):
         verbose_name = _("trainee")
         verbose_name_plural = _("trainees")
         ordering = ["name", "id"]
+        constraints = [
+            # Under the current key's hash; during a key rotation the services also look under
+            # the old keys' (core.crypto).
+            models.UniqueConstraint(fields=["id_number_digest"], name="trainee_id_number_once"),
+            models.CheckConstraint(
+                condition=~Q(id_number_digest="") & ~Q(id_number_encrypted=""),
+                name="trainee_has_id_number",
+            ),
+        ]
 
     def __str__(self):
         return self.name
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
 
     @property
     def masked_phone(self) -> str:

@@ -31,7 +31,7 @@ from cuncun.core.personal import (
     mask_id_number,
 )
 from cuncun.regions.models import Level, RegionUnit
-from cuncun.training.models import Attendance, Gender, Trainee, TraineeCategory
+from cuncun.training.models import Gender, Trainee, TraineeCategory
 
 # The 56 ethnic groups (民族) as written on ID cards.
 ETHNIC_GROUPS = (  # noqa: SIM905 (a list of 56 reads better as one string)
@@ -413,9 +413,10 @@ class RosterChecker:
         ids = list(people)
         for start in range(0, len(ids), ID_QUERY_CHUNK):
             chunk = ids[start : start + ID_QUERY_CHUNK]
-            for id_number, name in Trainee.objects.filter(id_number__in=chunk).values_list(
-                "id_number", "name"
+            for trainee in Trainee.objects.with_id_numbers(chunk).only(
+                "id_number_encrypted", "name"
             ):
+                id_number, name = trainee.id_number, trainee.name
                 person = people[id_number]
                 if same_name(name, person.name):
                     continue
@@ -434,11 +435,12 @@ class RosterChecker:
         places = self.session.capacity
         if places is None:
             return []
-        attending = set(
-            Attendance.objects.filter(session=self.session)
-            .values_list("trainee__id_number", flat=True)
+        attending = {
+            trainee.id_number
+            for trainee in Trainee.objects.filter(attendances__session=self.session)
             .distinct()
-        )
+            .only("id_number_encrypted")
+        }
         left = places - len(attending)
         found = []
         for id_number, person in list(people.items()):

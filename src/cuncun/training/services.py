@@ -13,14 +13,14 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cuncun.core import audit
+from cuncun.core import audit, reveal
 from cuncun.core.checks import number_out_of_range, text_too_long, texts_too_long
-from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from cuncun.core.errors import Conflict, InvalidInput, NotFound
 from cuncun.core.money import format_yuan, to_money
 from cuncun.core.personal import is_valid_phone, mask_id_number, mask_phone
 from cuncun.regions.models import Level, RegionUnit
 from cuncun.training import codes, queries
-from cuncun.training.access import require_manager, sees_personal_data
+from cuncun.training.access import require_manager
 from cuncun.training.locks import (
     lock_roster_import,
     lock_session,
@@ -391,7 +391,10 @@ def register_trainee(*, actor, person: Person, is_demo: bool = False) -> Trainee
 
 def _insert_trainee(actor, person: Person, id_number: str, born: date, *, is_demo=False):
     """The new trainee, or None when the ID number is registered already (perhaps at this very
-    moment, by a roster or a check-in elsewhere)."""
+    moment, by a roster or a check-in elsewhere). Looked for first under every key: during a key
+    rotation the unique index on the current key's hash does not see a row under an old one."""
+    if Trainee.objects.with_id_number(id_number).exists():
+        return None
     try:
         with transaction.atomic():
             trainee = Trainee.objects.create(
@@ -405,7 +408,7 @@ def _insert_trainee(actor, person: Person, id_number: str, born: date, *, is_dem
                 is_demo=is_demo,
             )
     except IntegrityError:
-        if Trainee.objects.filter(id_number=id_number).exists():
+        if Trainee.objects.with_id_number(id_number).exists():
             return None
         raise
     TraineeCategoryMembership.objects.bulk_create(
@@ -536,7 +539,7 @@ def check_in(
         # Check-ins of one session queue here: a person's first check-in, sent twice at once,
         # registers them once and the second finds them registered.
         session = lock_session(session.pk)
-        trainee = Trainee.objects.filter(id_number=id_number).first()
+        trainee = Trainee.objects.with_id_number(id_number).first()
         known = trainee is not None and same_name(trainee.name, person.name)
         if not (known and _attends(session, trainee)):
             _refuse_when_full(session)  # before telling known from unknown people apart
@@ -544,7 +547,7 @@ def check_in(
         if trainee is None and registering:
             trainee = _insert_trainee(None, person, id_number, born)
             registered = trainee is not None
-            trainee = trainee or Trainee.objects.filter(id_number=id_number).first()
+            trainee = trainee or Trainee.objects.with_id_number(id_number).first()
         if trainee is None or not same_name(trainee.name, person.name):
             raise RegistrationNeeded(
                 _(
@@ -729,8 +732,9 @@ def _refuse_other_names(rows: list[RosterRow], registered: dict[str, Trainee]) -
 
 def _insert_new_trainees(rows: Iterable[RosterRow]) -> tuple[dict, dict]:
     """(inserted, taken): the trainees this import registered, and those another import or a
-    check-in registered at the same moment, whose row stands. Inserted in ID-number order, so
-    that two imports of the same people wait for each other instead of deadlocking."""
+    check-in registered at the same moment, whose row stands. Inserted in the order of the
+    unique index (the ID number's keyed hash), so that two imports of the same people wait for
+    each other instead of deadlocking."""
     pending = [
         Trainee(
             id_number=r.id_number,
@@ -741,8 +745,9 @@ def _insert_new_trainees(rows: Iterable[RosterRow]) -> tuple[dict, dict]:
             phone=r.phone,
             region_id=r.region_id,
         )
-        for r in sorted(rows, key=lambda r: r.id_number)
+        for r in rows
     ]
+    pending.sort(key=lambda t: t.id_number_digest)
     inserted: dict[str, Trainee] = {}
     taken: dict[str, Trainee] = {}
     for start in range(0, len(pending), TRAINEES_PER_INSERT):
@@ -843,9 +848,9 @@ def _categories_of(trainee_ids: list[int]) -> dict[int, set[str]]:
 def _trainees_by_id_number(ids: list[str]) -> dict[str, Trainee]:
     found: dict[str, Trainee] = {}
     for start in range(0, len(ids), ID_QUERY_CHUNK):
-        for trainee in Trainee.objects.filter(
-            id_number__in=ids[start : start + ID_QUERY_CHUNK]
-        ).only("id", "id_number", "name", "phone", "ethnicity"):
+        for trainee in Trainee.objects.with_id_numbers(ids[start : start + ID_QUERY_CHUNK]).only(
+            "id", "id_number_encrypted", "name", "phone", "ethnicity"
+        ):
             found[trainee.id_number] = trainee
     return found
 
@@ -1186,11 +1191,7 @@ def revoke_certificate(
     return certificate
 
 
-def reveal_personal_data(*, actor, trainee: Trainee) -> Trainee:
+def reveal_trainee(*, actor, trainee: Trainee) -> dict[str, str]:
     """The training office opens one trainee's full ID and phone number (to check them against
-    the card or call them): no one else may, and every look is kept in the audit log."""
-    if actor is None or not sees_personal_data(actor):
-        raise NotAllowed(_("Only the training office sees ID numbers in full."))
-    with transaction.atomic():
-        audit.record(actor=actor, action="trainee.personal_data_shown", obj=trainee)
-    return trainee
+    the card or call them): the rule and the audit row are core.reveal's (training.apps)."""
+    return reveal.reveal_personal_data(actor=actor, subject=trainee, fields=["id_number", "phone"])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cuncun.core import reveal
 from cuncun.core.errors import DomainError, InvalidInput, NotFound
 from cuncun.core.exports import xlsx_file_response
 from cuncun.core.pages import carry_out, day_param
@@ -24,7 +25,6 @@ from cuncun.training.access import (
     may_see_trainees,
     require_manager,
     require_reader,
-    sees_personal_data,
 )
 from cuncun.training.followup import follow_up
 from cuncun.training.forms import (
@@ -61,10 +61,8 @@ def _region(request) -> RegionUnit:
 
 def _people_context(request) -> dict:
     # Every page shows ID and phone numbers masked; the training office opens one trainee's in
-    # full on their page, and that look is audited (services.reveal_personal_data).
+    # full on their page, and that look is audited (cuncun.core.reveal).
     return {
-        "unmasked": False,
-        "may_reveal": sees_personal_data(request.user),
         "may_manage": may_manage_training(request.user),
         "may_see_people": may_see_trainees(request.user),
     }
@@ -302,7 +300,7 @@ def record_attendance(request, code: str):
         messages.error(request, _("Give an ID number and a day."))
         return redirect("training:session", code=code)
     id_number = form.cleaned_data["id_number"].strip().upper()
-    trainee = Trainee.objects.filter(id_number=id_number).first()
+    trainee = Trainee.objects.with_id_number(id_number).first()
     if trainee is None:
         messages.error(
             request,
@@ -542,9 +540,13 @@ def trainees(request):
 @login_required
 def trainee_detail(request, pk: int):
     person = queries.trainee(request.user, pk)
-    revealed = request.method == "POST" and carry_out(
-        request, lambda: services.reveal_personal_data(actor=request.user, trainee=person)
-    )
+    revealed = {}
+    if request.method == "POST":
+        carry_out(
+            request,
+            lambda: revealed.update(services.reveal_trainee(actor=request.user, trainee=person)),
+        )
+    may_reveal = reveal.may_reveal(request.user, person)
     return render(
         request,
         "training/trainee.html",
@@ -553,7 +555,9 @@ def trainee_detail(request, pk: int):
             "sessions": queries.trainee_sessions(person),
             "category_labels": dict(TraineeCategory.choices),
             **_people_context(request),
-            "unmasked": revealed,
+            "revealed": revealed,
+            "may_reveal": may_reveal,
+            "views": reveal.views_of(person)[:20] if may_reveal else [],
         },
     )
 

@@ -1,21 +1,10 @@
-"""Showing personal data as the viewer may see it, and the plan's figures."""
+"""The plan's figures as people read them."""
 
 from decimal import Decimal
 
 from django import template
 
 register = template.Library()
-
-
-@register.filter
-def id_number_for(trainee, unmasked: bool) -> str:
-    """The ID number in full for the training office, masked for everyone else."""
-    return trainee.id_number if unmasked else trainee.masked_id_number
-
-
-@register.filter
-def phone_for(person, unmasked: bool) -> str:
-    return person.phone if unmasked else person.masked_phone
 
 
 @register.filter

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             scope = queries.recall_scope(lot)
         except Http404:
             raise CommandError(f"no batch has the lot {lot}") from None
-        rows = queries.recall_rows(scope, show_personal=True)
+        rows = services.export_recall_list(actor=self._actor(by), scope=scope)
         text = _csv_text(rows)
         if csv:
             with open(csv, "w", newline="", encoding="utf-8-sig") as out:
@@ -46,8 +46,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write(text, ending="")
 
+    def _actor(self, by: str):
+        """The person named by --by, or the system itself (None) for a listing without it."""
+        return User.objects.filter(username=by).first() if by else None
+
     def _recall(self, lot: str, reason: str, by: str) -> None:
-        actor = User.objects.filter(username=by).first()
+        actor = self._actor(by)
         if actor is None:
             raise CommandError("name the county office's user with --by")
         try:

@@ -47,3 +47,15 @@ def test_the_content_security_policy_is_read_from_the_environment(tmp_path):
 
     assert given == policy
     assert default.startswith("default-src 'self'; script-src 'self'; style-src 'self';")
+
+
+def test_a_media_accel_path_without_its_slashes_is_refused_in_one_sentence(tmp_path):
+    result = _run(
+        [sys.executable, "-m", "cuncun.manage", "check"],
+        tmp_path,
+        CUNCUN_DEBUG="1",
+        CUNCUN_MEDIA_ACCEL="protected-media",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("cuncun: CUNCUN_MEDIA_ACCEL must be a path")

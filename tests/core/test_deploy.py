@@ -26,6 +26,7 @@ def production_environment(tmp_path) -> dict:
         SECURE_SSL_REDIRECT="1",
         CUNCUN_VAR_DIR=str(tmp_path),
         CUNCUN_STATIC_ROOT=str(tmp_path / "static"),
+        CUNCUN_MEDIA_ACCEL="/protected-media/",
     )
     return environment
 
@@ -72,6 +73,7 @@ def test_the_env_example_names_every_setting_the_production_check_needs(tmp_path
         "CSRF_TRUSTED_ORIGINS",
         "SECURE_SSL_REDIRECT",
         "CUNCUN_STATIC_ROOT",
+        "CUNCUN_MEDIA_ACCEL",
     ):
         assert f"{name}=" in example
 
@@ -106,3 +108,16 @@ def test_the_units_run_gunicorn_with_the_config_and_the_task_worker():
 
     assert "gunicorn -c /opt/cuncun/deploy/gunicorn.conf.py cuncun.wsgi" in web
     assert "cuncun db_worker" in worker and "EnvironmentFile=/etc/cuncun/cuncun.env" in worker
+
+
+def test_uploads_are_sent_by_nginx_only_from_its_internal_location():
+    site = (DEPLOY / "nginx" / "cuncun.conf").read_text()
+    example = (DEPLOY / "cuncun.env.example").read_text()
+
+    assert "location /media/" not in site  # no public folder of uploads
+    accel = next(
+        line.split("=", 1)[1] for line in example.splitlines() if line.startswith("CUNCUN_MEDIA_")
+    )
+    internal = site.split(f"location {accel} {{", 1)[1].split("}", 1)[0]
+    assert "internal;" in internal and "alias /var/lib/cuncun/media/;" in internal
+    assert "X-Content-Type-Options nosniff" in internal

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cuncun.accounts.models import Role
+from cuncun.funds.models import Disbursement, DisbursementState
 from cuncun.funds.services import (
     PaymentEvidence,
     add_project_document,
@@ -138,3 +139,16 @@ def test_behind_nginx_the_evidence_is_handed_to_the_internal_location(
     assert served.status_code == 200 and served.content == b""
     assert served["X-Accel-Redirect"].startswith("/protected-media/funds/evidence/")
     assert served["X-Accel-Redirect"].endswith(".pdf")
+
+
+def test_the_demos_bank_slip_opens_from_its_disbursement_page(client, fund_demo):
+    paid = Disbursement.objects.get(state=DisbursementState.PAID)
+    address = reverse("funds:evidence_file", args=[paid.pk])
+    client.force_login(fund_demo)
+
+    page = client.get(reverse("funds:disbursement", args=[paid.pk])).content.decode()
+    served = client.get(address)
+
+    assert f'href="{address}"' in page
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content).startswith(b"%PDF")

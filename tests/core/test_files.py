@@ -106,3 +106,9 @@ def test_behind_nginx_the_answer_names_the_file_in_the_internal_location(setting
     assert response["Content-Disposition"].startswith("inline;")
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_app_has_no_public_folder_of_uploads(client, db):
+    stored("funds/evidence/2017/slip.pdf")
+
+    assert client.get("/media/funds/evidence/2017/slip.pdf").status_code == 404

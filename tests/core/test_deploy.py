@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cuncun.core.files import UPLOAD_POLICY
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
@@ -121,3 +123,4 @@ def test_uploads_are_sent_by_nginx_only_from_its_internal_location():
     internal = site.split(f"location {accel} {{", 1)[1].split("}", 1)[0]
     assert "internal;" in internal and "alias /var/lib/cuncun/media/;" in internal
     assert "X-Content-Type-Options nosniff" in internal
+    assert f'Content-Security-Policy "{UPLOAD_POLICY}" always' in internal  # as the app sends it

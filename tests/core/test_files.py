@@ -8,8 +8,10 @@ from django.core.files.storage import default_storage
 from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
+from django.test import RequestFactory
 
 from cuncun.core.files import stored_file_response
+from cuncun.core.middleware import ContentSecurityPolicyMiddleware
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -43,6 +45,7 @@ def test_the_kind_comes_from_the_stored_name_and_a_page_is_downloaded_not_shown(
     assert response["Content-Type"] == "text/html"
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'none'" in response["Content-Security-Policy"]
 
 
 def test_an_svg_picture_is_downloaded_since_it_can_carry_scripts():
@@ -112,3 +115,15 @@ def test_the_app_has_no_public_folder_of_uploads(client, db):
     stored("funds/evidence/2017/slip.pdf")
 
     assert client.get("/media/funds/evidence/2017/slip.pdf").status_code == 404
+
+
+def test_an_uploaded_file_keeps_its_own_policy_over_the_sites():
+    """The site's policy lets a page run the site's scripts; an uploaded file runs none."""
+    page = stored("oversight/evidence/notes.html", b"<script src='/static/x.js'></script>")
+    site = ContentSecurityPolicyMiddleware(lambda request: stored_file_response(page, public=False))
+
+    answered = site(RequestFactory().get("/"))
+
+    assert answered["Content-Security-Policy"] == (
+        "script-src 'none'; form-action 'none'; frame-ancestors 'none'"
+    )

@@ -30,6 +30,10 @@ UNKNOWN_TYPE = "application/octet-stream"
 # names one row, and a row's file is never replaced in place, so a cached copy is never stale.
 PUBLIC_CACHE = "public, max-age=86400"
 PRIVATE_CACHE = "private, no-store"
+# An uploaded file opened on the site runs no script and posts nowhere, whatever it holds (the
+# site's own policy would let it run the site's scripts); no stricter, so that a PDF still shows.
+# nginx's internal location repeats it (deploy/nginx/cuncun.conf).
+UPLOAD_POLICY = "script-src 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
 def stored_type(name: str) -> str:
@@ -61,5 +65,6 @@ def stored_file_response(
         as_attachment=kind not in INLINE_TYPES, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = UPLOAD_POLICY
     response["Cache-Control"] = PUBLIC_CACHE if public else PRIVATE_CACHE
     return response

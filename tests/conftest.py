@@ -41,6 +41,13 @@ def _postgres_races_only(request):
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to a temporary folder, not var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def county(db) -> RegionUnit:
     return load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes()).county
 

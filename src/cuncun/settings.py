@@ -233,6 +233,16 @@ WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads are never served from a public folder: each app's view checks who may see the file
+# (core.files). Behind nginx, set this to the path of nginx's `internal` location for MEDIA_ROOT
+# (e.g. /protected-media/): the view then answers X-Accel-Redirect and nginx sends the bytes.
+CUNCUN_MEDIA_ACCEL = os.environ.get("CUNCUN_MEDIA_ACCEL", "").strip()
+if CUNCUN_MEDIA_ACCEL and not (
+    CUNCUN_MEDIA_ACCEL.startswith("/") and CUNCUN_MEDIA_ACCEL.endswith("/")
+):
+    raise ImproperlyConfigured(
+        "CUNCUN_MEDIA_ACCEL must be a path that starts and ends with /, such as /protected-media/."
+    )
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cuncun.core.files import UPLOAD_POLICY
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 
@@ -28,6 +30,7 @@ def production_environment(tmp_path) -> dict:
         SECURE_SSL_REDIRECT="1",
         CUNCUN_VAR_DIR=str(tmp_path),
         CUNCUN_STATIC_ROOT=str(tmp_path / "static"),
+        CUNCUN_MEDIA_ACCEL="/protected-media/",
     )
     return environment
 
@@ -75,6 +78,7 @@ def test_the_env_example_names_every_setting_the_production_check_needs(tmp_path
         "CSRF_TRUSTED_ORIGINS",
         "SECURE_SSL_REDIRECT",
         "CUNCUN_STATIC_ROOT",
+        "CUNCUN_MEDIA_ACCEL",
     ):
         assert f"{name}=" in example
 
@@ -150,3 +154,17 @@ def test_a_malformed_personal_data_key_is_refused_saying_what_it_must_be(tmp_pat
 
     assert result.returncode == 1
     assert "CUNCUN_PII_KEY must be the base64 of 32 random bytes" in result.stderr
+
+
+def test_uploads_are_sent_by_nginx_only_from_its_internal_location():
+    site = (DEPLOY / "nginx" / "cuncun.conf").read_text()
+    example = (DEPLOY / "cuncun.env.example").read_text()
+
+    assert "location /media/" not in site  # no public folder of uploads
+    accel = next(
+        line.split("=", 1)[1] for line in example.splitlines() if line.startswith("CUNCUN_MEDIA_")
+    )
+    internal = site.split(f"location {accel} {{", 1)[1].split("}", 1)[0]
+    assert "internal;" in internal and "alias /var/lib/cuncun/media/;" in internal
+    assert "X-Content-Type-Options nosniff" in internal
+    assert f'Content-Security-Policy "{UPLOAD_POLICY}" always' in internal  # as the app sends it

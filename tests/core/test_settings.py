@@ -64,3 +64,15 @@ def test_debug_without_a_personal_data_key_derives_one_from_the_machines_secret_
     )
 
     assert result.stdout.strip() == development_master_key("one machine's key"), result.stderr
+
+
+def test_a_media_accel_path_without_its_slashes_is_refused_in_one_sentence(tmp_path):
+    result = _run(
+        [sys.executable, "-m", "cuncun.manage", "check"],
+        tmp_path,
+        CUNCUN_DEBUG="1",
+        CUNCUN_MEDIA_ACCEL="protected-media",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("cuncun: CUNCUN_MEDIA_ACCEL must be a path")

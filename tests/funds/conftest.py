@@ -56,3 +56,24 @@ def new_project(fund, commerce, unit):
         )
 
     return make
+
+
+@pytest.fixture
+def fund_demo(plan, make_user, commerce):
+    """The fund's demo loaded once, with the office, the finance bureau and the sites its
+    projects name; returns the office's user."""
+    from cuncun.funds import demo
+    from cuncun.network.models import SiteKind
+    from cuncun.regions.models import RegionUnit
+    from tests.conftest import township
+    from tests.factories import site_in
+
+    office = make_user("office", Role.COUNTY_OFFICE)
+    make_user("finance", Role.FINANCE_BUREAU)
+    county = RegionUnit.objects.get(level="county")
+    site_in(county, SiteKind.COUNTY_CENTER, name="公共服务中心")
+    site_in(county, SiteKind.COUNTY_WAREHOUSE, name="仓储中心")
+    for name in ("嘎洒镇", "勐龙镇"):
+        site_in(township(name), SiteKind.TOWNSHIP_STATION, name=f"{name}服务站")
+    demo.load_demo()
+    return office

@@ -1,27 +1,11 @@
 """The fund's demo keeps every rule but the logistics minimum (its warning shows), has a
 disbursement at each step, and loading it twice changes nothing."""
 
-from cuncun.accounts.models import Role
 from cuncun.funds import demo, queries
 from cuncun.funds.models import Disbursement, DisbursementState, LedgerEntry, Project
-from cuncun.network.models import SiteKind
-from cuncun.regions.models import RegionUnit
-from tests.conftest import township
-from tests.factories import site_in
 
 
-def test_the_demo_budget_keeps_the_rules_and_loading_it_twice_changes_nothing(
-    plan, make_user, commerce
-):
-    make_user("office", Role.COUNTY_OFFICE)
-    make_user("finance", Role.FINANCE_BUREAU)
-    county = RegionUnit.objects.get(level="county")
-    site_in(county, SiteKind.COUNTY_CENTER, name="公共服务中心")
-    site_in(county, SiteKind.COUNTY_WAREHOUSE, name="仓储中心")
-    for name in ("嘎洒镇", "勐龙镇"):
-        site_in(township(name), SiteKind.TOWNSHIP_STATION, name=f"{name}服务站")
-
-    demo.load_demo()
+def test_the_demo_budget_keeps_the_rules_and_loading_it_twice_changes_nothing(fund_demo):
     demo.load_demo()
 
     fund = queries.current_fund()

@@ -28,9 +28,10 @@ DEMO_USERNAMES = [
     "agriculture",
     "13900000009",
 ]
-# What is not a page: files, the admin, the API, and the links that change something.
+# What is not a page: files (uploads open at /<app>/files/…), the admin, the API, and the links
+# that change something.
 SKIPPED = re.compile(
-    r"^/(admin|api|static|media|accounts/logout|i18n)/|\.(xlsx|csv|zip|pdf|png|svg)$"
+    r"^/(admin|api|static|media|accounts/logout|i18n)/|/files/|\.(xlsx|csv|zip|pdf|png|svg)$"
 )
 PAGES_PER_ROLE = 80
 

@@ -58,6 +58,8 @@ def test_a_host_adds_a_photo_that_the_public_page_shows(client, stay):
     served = client.get(f"/tourism/photos/{photo.pk}/")
     assert served["Content-Type"] == "image/jpeg"
     assert b"".join(served.streaming_content) == JPEG
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Cache-Control"] == "public, max-age=86400"  # a certified homestay's
 
 
 def test_a_file_that_is_not_a_photo_is_refused_whatever_its_name(stay):
@@ -87,7 +89,9 @@ def test_photos_of_a_homestay_not_certified_are_not_served_to_the_public(client,
     )
     assert client.get(f"/tourism/photos/{photo.pk}/").status_code == 404
     client.login(username="host", password=PASSWORD)
-    assert client.get(f"/tourism/photos/{photo.pk}/").status_code == 200
+    served = client.get(f"/tourism/photos/{photo.pk}/")
+    assert served.status_code == 200
+    assert served["Cache-Control"] == "private, no-store"
 
 
 def test_the_host_changes_a_room_and_closes_it(stay):

@@ -1,6 +1,7 @@
 """/api/catalog/: the market's categories and products (public), and a seller's writes
 (products, prices, stock counts)."""
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.security import django_auth
@@ -90,7 +91,7 @@ def _product_out(p):
             }
             for w in p.season_windows.all()
         ],
-        "photos": [photo.image.url for photo in p.photos.all()],
+        "photos": [reverse("catalog:product_photo", args=[photo.pk]) for photo in p.photos.all()],
         "skus": [
             {
                 "id": s.id,

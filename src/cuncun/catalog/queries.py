@@ -158,6 +158,23 @@ def low_stock(merchants):
     )
 
 
+def product_photo_for(user, pk: int) -> ProductPhoto:
+    """A product's photo: anyone's while the product is on the market, otherwise only its
+    seller's (a draft or withdrawn product is nobody else's business)."""
+    photo = (
+        ProductPhoto.objects.filter(
+            Q(product__in=Product.objects.on_market())
+            | Q(product__merchant__in=Merchant.objects.acted_for_by(user))
+        )
+        .select_related("product__merchant")
+        .filter(pk=pk)
+        .first()
+    )
+    if photo is None:
+        raise NotFound(details={"photo": pk})
+    return photo
+
+
 def seller_product(merchants, pk: int) -> Product:
     product = seller_products(merchants).filter(pk=pk).first()
     if product is None:

@@ -56,7 +56,7 @@ class ProductOut(Schema):
     origin: str | None
     in_season: bool
     seasons: list[SeasonOut]
-    photos: list[str]
+    photos: list[str]  # each photo's address on this site (/catalog/files/photos/<id>/)
     skus: list[SkuOut]
 
 

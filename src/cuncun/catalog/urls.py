@@ -16,4 +16,5 @@ urlpatterns = [
     path("console/p/<int:pk>/seasons/", views.seasons, name="seasons"),
     path("console/p/<int:pk>/status/", views.status, name="status"),
     path("console/p/<int:pk>/photo/", views.photo, name="photo"),
+    path("files/photos/<int:pk>/", views.product_photo, name="product_photo"),
 ]

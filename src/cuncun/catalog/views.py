@@ -22,6 +22,7 @@ from cuncun.catalog.forms import (
 )
 from cuncun.catalog.models import LOW_STOCK_DEFAULT, Product, Sku
 from cuncun.core.errors import DomainError, NotAllowed
+from cuncun.core.files import stored_file_response
 from cuncun.core.pages import carry_out
 from cuncun.merchants.queries import merchants_of
 
@@ -268,6 +269,12 @@ def status(request, pk: int):
         ),
         _("Saved."),
     )
+
+
+def product_photo(request, pk: int):
+    """A product's photo: public while the product is on the market, else for its seller."""
+    photo = queries.product_photo_for(request.user, pk)
+    return stored_file_response(photo.image, public=photo.product.is_on_market)
 
 
 @login_required

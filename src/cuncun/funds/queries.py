@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from cuncun.core.errors import NotFound
 from cuncun.core.glances import Glance
 from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access
@@ -25,6 +26,7 @@ from cuncun.funds.models import (
     LedgerEntry,
     LedgerEntryKind,
     Project,
+    ProjectDocument,
     ProjectStatus,
 )
 from cuncun.funds.rules import (
@@ -152,6 +154,35 @@ def disbursements_visible_to(user, fund: Fund):
         "project", "payee_merchant", "proposed_by", "approved_by"
     )
     return found if user is None else found.visible_to(user)
+
+
+def _fund_for_files(user) -> Fund:
+    """The fund whose files the person may open: the current one, for its readers (404 for
+    anyone else, so that a file's address says nothing about whether it exists)."""
+    fund = current_fund()
+    if fund is None or not access.may_read(user):
+        raise NotFound()
+    return fund
+
+
+def document_for(user, pk: int) -> ProjectDocument:
+    """A project's document, for whoever may see the project's page."""
+    fund = _fund_for_files(user)
+    found = ProjectDocument.objects.filter(project__in=projects_visible_to(user, fund), pk=pk)
+    document = found.only("file").first()
+    if document is None:
+        raise NotFound()
+    return document
+
+
+def payment_evidence_for(user, pk: int) -> Disbursement:
+    """A paid disbursement's evidence (the bank slip), for whoever may see the disbursement."""
+    fund = _fund_for_files(user)
+    found = disbursements_visible_to(user, fund).filter(pk=pk).exclude(evidence="")
+    disbursement = found.select_related(None).only("evidence").first()
+    if disbursement is None:
+        raise NotFound()
+    return disbursement
 
 
 def ledger_visible_to(user, fund: Fund):

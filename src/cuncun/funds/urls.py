@@ -23,4 +23,6 @@ urlpatterns = [
     path("disbursements/<int:pk>/pay/", views.disbursement_pay, name="disbursement_pay"),
     path("disbursements/<int:pk>/amend/", views.disbursement_amend, name="disbursement_amend"),
     path("disbursements/<int:pk>/<str:step>/", views.disbursement_step, name="disbursement_step"),
+    path("files/documents/<int:pk>/", views.document_file, name="document_file"),
+    path("files/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
 ]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, NotFound
+from cuncun.core.files import stored_file_response
 from cuncun.core.money import to_money
 from cuncun.core.pages import carry_out
 from cuncun.funds import access, exports, queries, services
@@ -287,6 +288,18 @@ def disbursement_detail(request, pk):
             **_rights(request.user),
         },
     )
+
+
+def document_file(request, pk):
+    """A project's document, for whoever may see the project (404 for anyone else)."""
+    document = queries.document_for(request.user, pk)
+    return stored_file_response(document.file, public=False)
+
+
+def evidence_file(request, pk):
+    """A disbursement's payment evidence, for whoever may see the disbursement."""
+    disbursement = queries.payment_evidence_for(request.user, pk)
+    return stored_file_response(disbursement.evidence, public=False)
 
 
 @login_required

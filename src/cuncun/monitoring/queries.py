@@ -32,6 +32,7 @@ from cuncun.core.money import to_money
 from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import EventKind, TrackingEvent
 from cuncun.merchants.models import Merchant, MerchantKind
+from cuncun.monitoring.apps import FIGURE_READERS
 from cuncun.monitoring.models import (
     SALES_CHANNELS,
     DailyParcels,
@@ -256,10 +257,18 @@ def revisions_of(report: SalesReport) -> list[SalesReport]:
 
 def reported_values(user):
     """Reported values are the county's figures: every county-wide role and township staff
-    read them."""
-    if scope_of(user).is_public:
+    read them (FIGURE_READERS), with their evidence."""
+    if scope_of(user).is_public or not (user.is_superuser or user.role in FIGURE_READERS):
         return ReportedValue.objects.none()
     return ReportedValue.objects.select_related("entered_by", "reviewed_by")
+
+
+def reported_value_for(user, pk: int) -> ReportedValue:
+    """One reported value (for its evidence file), if the person reads reported values."""
+    entry = reported_values(user).filter(pk=pk).first()
+    if entry is None:
+        raise NotFound()
+    return entry
 
 
 def indicator_reporting_rules():

@@ -26,4 +26,5 @@ urlpatterns = [
     ),
     path("monitoring/statistics/<str:by>/", views.statistics, name="statistics"),
     path("monitoring/values/", views.reported_values, name="reported_values"),
+    path("monitoring/files/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
 ]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError, NotFound
 from cuncun.core.exports import xlsx_response
+from cuncun.core.files import stored_file_response
 from cuncun.core.pages import carry_out
 from cuncun.merchants.models import Platform
 from cuncun.monitoring import dashboard as panels
@@ -342,3 +343,9 @@ def reported_values(request):
             "is_reviewer": services.is_reviewer(user),
         },
     )
+
+
+def evidence_file(request, pk: int):
+    """A reported value's evidence, for those who read reported values (404 for anyone else)."""
+    entry = queries.reported_value_for(request.user, pk)
+    return stored_file_response(entry.evidence, public=False)

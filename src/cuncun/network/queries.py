@@ -15,6 +15,7 @@ from cuncun.network.models import (
     SiteImport,
     SiteKind,
     SiteOperator,
+    SitePhoto,
     SiteService,
     SiteStatusChange,
 )
@@ -48,6 +49,7 @@ def public_site(code: str) -> Site:
         Site.objects.select_related("region", "region__parent")
         .prefetch_related(
             "fees",
+            "photos",
             Prefetch("operators", queryset=SiteOperator.objects.filter(until__isnull=True)),
             Prefetch(
                 "carrier_services",
@@ -64,10 +66,26 @@ def public_site(code: str) -> Site:
     return site
 
 
+def site_photo_for(user, pk: int) -> SitePhoto:
+    """A site's photo: anyone's while the site serves (its public page shows them), otherwise
+    only for those who manage the site."""
+    photo = (
+        SitePhoto.objects.filter(
+            Q(site__in=Site.objects.public()) | Q(site__in=Site.objects.in_console_of(user)),
+            pk=pk,
+        )
+        .select_related("site")
+        .first()
+    )
+    if photo is None:
+        raise NotFound(details={"photo": pk})
+    return photo
+
+
 def managed_site(user, pk: int) -> Site:
     site = (
         console_sites(user)
-        .prefetch_related("fees", "operators", "status_changes", "acceptance_checks")
+        .prefetch_related("fees", "operators", "status_changes", "acceptance_checks", "photos")
         .filter(pk=pk)
         .first()
     )

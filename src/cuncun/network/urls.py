@@ -8,6 +8,7 @@ urlpatterns = [
     path("s/<str:code>/", views.site_page, name="site"),
     path("s/<str:code>/qr.svg", views.site_qr, name="site_qr"),
     path("s/<str:code>/sign/", views.site_sign, name="site_sign"),
+    path("files/photos/<int:pk>/", views.site_photo, name="site_photo"),
     path("coverage/", views.coverage, name="coverage"),
     path("report/daily/", views.daily_report, name="daily_report"),
     path("manage/", views.manage, name="manage"),

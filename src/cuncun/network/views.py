@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import DomainError, InvalidInput, NotAllowed
 from cuncun.core.exports import csv_response, xlsx_file_response, xml_text
+from cuncun.core.files import stored_file_response
 from cuncun.core.indicators import registry
 from cuncun.core.models import ImportStatus
 from cuncun.core.pages import carry_out, day_param
@@ -79,6 +80,12 @@ def site_page(request, code: str):
     return render(
         request, "network/site.html", {"site": site, "page_url": _site_url(request, site)}
     )
+
+
+def site_photo(request, pk: int):
+    """A site's photo: public while the site serves, else for those who manage it."""
+    photo = queries.site_photo_for(request.user, pk)
+    return stored_file_response(photo.image, public=photo.site.is_serving)
 
 
 def _site_url(request, site: Site) -> str:

@@ -1,6 +1,7 @@
 """/api/oversight/: milestones with their state, reporting completeness and timeliness for a
 period, the year's assessment ranking. Read with the same rights as the pages."""
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -14,6 +15,12 @@ router = Router(tags=["oversight"])
 
 def _number(value):
     return None if value is None else float(value)
+
+
+def _score_evidence_url(score_id: int | None) -> str | None:
+    """A manual score's evidence file, where the sheet shows one (older publications did not
+    name it)."""
+    return reverse("oversight:score_evidence_file", args=[score_id]) if score_id else None
 
 
 @router.get("/milestones/", summary="The plan's milestones and their state")
@@ -101,6 +108,7 @@ def assessment(request, year: int):
                         "points": _number(line["points"]),
                         "value": _number(line["value"]),
                         "target": _number(line["target"]),
+                        "evidence": _score_evidence_url(line.get("evidence")),
                     }
                     for line in row["lines"]
                 ],

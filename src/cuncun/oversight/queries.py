@@ -18,8 +18,15 @@ from cuncun.core.errors import NotFound
 from cuncun.core.indicators import registry
 from cuncun.network.indicators import townships_counted_in
 from cuncun.network.models import Site
-from cuncun.oversight.access import Reporter, reads_everything, reporters_for
+from cuncun.oversight.access import (
+    Reporter,
+    may_open_oversight,
+    reads_everything,
+    reporters_for,
+)
 from cuncun.oversight.models import (
+    AssessmentPublication,
+    ManualScore,
     MilestoneCheck,
     MilestoneCompletion,
     ReportForm,
@@ -368,6 +375,18 @@ def record_derived(milestone: Milestone) -> bool:
     return checks.exists() and not any(_computable(c, milestone.plan) for c in checks)
 
 
+def completion_evidence_for(user, pk: int) -> MilestoneCompletion:
+    """A milestone completion's evidence: the roles that read everything see every one, a
+    unit's staff those of their own unit."""
+    completion = MilestoneCompletion.objects.select_related("milestone__plan").filter(pk=pk).first()
+    if completion is None:
+        raise NotFound()
+    own = {r.unit.pk for r in reporters_for(user, completion.milestone.plan)}
+    if not reads_everything(user) and completion.unit_id not in own:
+        raise NotFound()
+    return completion
+
+
 def completions_to_review(plan: Plan | None = None):
     plan = plan or current_plan()
     return (
@@ -403,6 +422,38 @@ def assessment_scores(*, year: int, plan: Plan | None = None) -> list[tuple]:
             if row["unit"] in subjects:
                 found.append((subjects[row["unit"]], Decimal(str(row["score"])), row["rank"]))
     return found
+
+
+def score_evidence_for(user, pk: int) -> ManualScore:
+    """The evidence of a manual score: for the roles that read everything, and for the other
+    readers of oversight once a published sheet shows that score."""
+    score = (
+        ManualScore.objects.select_related("item")
+        .filter(pk=pk, item__plan=current_plan())
+        .exclude(evidence="")
+        .first()
+    )
+    if score is None:
+        raise NotFound()
+    if reads_everything(user):
+        return score
+    publication = AssessmentPublication.objects.filter(
+        plan_id=score.item.plan_id, year=score.item.year
+    ).first()
+    if may_open_oversight(user) and publication and pk in evidence_shown(publication.results):
+        return score
+    raise NotFound()
+
+
+def evidence_shown(results: dict) -> set[int]:
+    """The manual scores whose evidence the sheets of a year's results show."""
+    return {
+        line["evidence"]
+        for group in ("townships", "departments")
+        for sheet in results[group]
+        for line in sheet["lines"]
+        if line.get("evidence")
+    }
 
 
 def subject_code_of(township) -> str:

@@ -43,6 +43,7 @@ class Line:
     explanation: str
     value: Decimal | None = None
     target: Decimal | None = None
+    evidence: int | None = None  # the manual score whose evidence file backs the points
 
     @property
     def computable(self) -> bool:
@@ -218,7 +219,7 @@ def _manual_line(item: AssessmentItem, subject, scores: dict) -> Line:
     score = scores.get((item.pk, subject_kind_of(subject), subject.pk))
     if score is None:
         return Line(item, None, _("not scored by the office yet"))
-    return Line(item, score.points, score.reason)
+    return Line(item, score.points, score.reason, evidence=score.pk if score.evidence else None)
 
 
 def _manual_scores(plan: Plan, year: int) -> dict:
@@ -311,6 +312,7 @@ def sheet_as_dict(sheet: Sheet) -> dict:
                 "target": line.target,
                 "explanation": str(line.explanation),
                 "sentence": line.item.sentence,
+                "evidence": line.evidence,
             }
             for line in sheet.lines
         ],

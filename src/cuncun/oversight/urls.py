@@ -27,4 +27,11 @@ urlpatterns = [
     path("assessment/<int:year>/export.xlsx", views.assessment_xlsx, name="assessment_xlsx"),
     path("assessment/<int:year>/<str:kind>/<str:code>/", views.score_sheet, name="sheet"),
     path("assessment/<int:year>/<str:kind>/<str:code>/score/", views.score_item, name="score"),
+    path("files/attachments/<int:pk>/", views.attachment_file, name="attachment_file"),
+    path(
+        "files/milestone-evidence/<int:pk>/",
+        views.completion_evidence_file,
+        name="completion_evidence_file",
+    ),
+    path("files/score-evidence/<int:pk>/", views.score_evidence_file, name="score_evidence_file"),
 ]

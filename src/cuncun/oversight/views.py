@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from cuncun.core.errors import InvalidInput, NotFound
 from cuncun.core.exports import xlsx_response
+from cuncun.core.files import stored_file_response
 from cuncun.core.pages import carry_out, day_param
 from cuncun.oversight import queries, scoring, services
 from cuncun.oversight.access import (
@@ -155,6 +156,12 @@ def complete_milestone(request, key: str):
     return redirect(reverse("oversight:milestones") + f"#m-{key}")
 
 
+def completion_evidence_file(request, pk: int):
+    """The evidence of a milestone completion, for the readers of everything and its unit."""
+    completion = queries.completion_evidence_for(request.user, pk)
+    return stored_file_response(completion.evidence, public=False)
+
+
 @login_required
 @require_POST
 def review_completion(request, pk: int, verdict: str):
@@ -287,6 +294,12 @@ def submission(request, pk: int):
     )
 
 
+def attachment_file(request, pk: int):
+    """A report's attachment, for whoever may see the report (404 for anyone else)."""
+    row = queries.submission_visible_to(request.user, pk)
+    return stored_file_response(row.attachment, public=False)
+
+
 @login_required
 @require_POST
 def review_report(request, pk: int, verdict: str):
@@ -387,6 +400,12 @@ def score_sheet(request, year: int, kind: str, code: str):
             publication=publication,
         ),
     )
+
+
+def score_evidence_file(request, pk: int):
+    """The evidence of a manual score, for those who may read the sheet that shows it."""
+    score = queries.score_evidence_for(request.user, pk)
+    return stored_file_response(score.evidence, public=False)
 
 
 @login_required

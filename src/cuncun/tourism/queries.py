@@ -248,5 +248,5 @@ def photo_for(user, photo_id: int) -> HomestayPhoto:
     )
     if photo is None:
         raise NotFound()
-    homestay_for(user, photo.homestay_id)
+    photo.homestay = homestay_for(user, photo.homestay_id)
     return photo

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cuncun.core.errors import DomainError
+from cuncun.core.files import stored_file_response
 from cuncun.core.pages import carry_out
 from cuncun.orders.payments import get_provider
 from cuncun.tourism import queries, services
@@ -475,8 +476,10 @@ def photo_remove(request, photo_id: int):
 
 
 def photo(request, photo_id: int):
-    """A homestay's photo, to whoever may see the homestay's page."""
+    """A homestay's photo, to whoever may see the homestay's page (anyone's once certified)."""
     found = queries.photo_for(request.user, photo_id)
-    response = FileResponse(found.image.open("rb"), content_type=found.content_type)
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return stored_file_response(
+        found.image,
+        public=found.homestay.status == HomestayStatus.CERTIFIED,
+        content_type=found.content_type,
+    )

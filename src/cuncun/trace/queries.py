@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cuncun.accounts.roles import Role
 from cuncun.catalog.models import CategoryKind
 from cuncun.core import reach
+from cuncun.core.errors import NotFound
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import scope_of
 from cuncun.core.templatetags.personal import mask_name
@@ -177,6 +179,26 @@ def office_batches(user, search: str = ""):
 
 def office_batch(user, pk: int) -> Batch:
     return get_object_or_404(office_batches(user), pk=pk)
+
+
+def is_quality_staff(user) -> bool:
+    """The quality pages are the county office's and the township staff's (their area's)."""
+    return getattr(user, "is_authenticated", False) and (
+        user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF
+    )
+
+
+def inspection_photo_for(user, pk: int) -> Inspection:
+    """The photo of an inspection's strip: for the quality staff of the batch's area, who see
+    the inspection on their page, and for the batch's producer. The public page shows the
+    result, not the photo."""
+    seen = Q(batch__product__merchant__in=merchants_of(user))
+    if is_quality_staff(user):
+        seen |= Q(batch__in=_area_batches(user))
+    inspection = Inspection.objects.filter(seen, pk=pk).exclude(photo="").only("photo").first()
+    if inspection is None:
+        raise NotFound(details={"inspection": pk})
+    return inspection
 
 
 def stations():

@@ -21,4 +21,5 @@ urlpatterns = [
     path("trace/office/", views.office, name="office"),
     path("trace/office/batches/<int:pk>/inspect/", views.inspect, name="inspect"),
     path("trace/office/recall/", views.recall, name="recall"),
+    path("trace/files/inspections/<int:pk>/", views.inspection_photo, name="inspection_photo"),
 ]

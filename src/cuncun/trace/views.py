@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Product
 from cuncun.core.errors import NotAllowed
 from cuncun.core.exports import csv_response
+from cuncun.core.files import stored_file_response
 from cuncun.core.pages import carry_out
 from cuncun.merchants.queries import merchants_of
 from cuncun.trace import gs1, queries, services
@@ -292,7 +292,7 @@ def _form_errors(request, form) -> None:
 
 
 def _require_quality_staff(user) -> None:
-    if not (user.manages_reference_data or user.role == Role.TOWNSHIP_STAFF):
+    if not queries.is_quality_staff(user):
         raise NotAllowed(_("Only the county office and township staff see quality pages."))
 
 
@@ -328,6 +328,12 @@ def inspect(request, pk: int):
     else:
         _form_errors(request, form)
     return redirect(reverse("trace:office") + f"?q={batch.lot}")
+
+
+def inspection_photo(request, pk: int):
+    """The photo of an inspection's strip, for those who see the inspection (404 for others)."""
+    inspection = queries.inspection_photo_for(request.user, pk)
+    return stored_file_response(inspection.photo, public=False)
 
 
 @login_required

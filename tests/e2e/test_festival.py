@@ -12,17 +12,23 @@ from cuncun.orders.services import confirm_offline_payment
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
 from tests.orders.conftest import market  # noqa: F401  (the fixture)
-from tests.promotions.conftest import festival, office, vouchers  # noqa: F401  (fixtures)
+from tests.promotions.conftest import (  # noqa: F401  (fixtures)
+    budget_line,
+    festival,
+    office,
+    vouchers,
+)
 
 
 def test_a_buyer_uses_a_voucher_in_the_festival_and_reads_each_price_on_the_order(
     live_server,
     phone,
     festival,  # noqa: F811
+    budget_line,  # noqa: F811
 ):
     vouchers(
         festival.office,
-        budget_line="XM-2017-促销",
+        budget_line=budget_line,
         name="平台直降5元",
         kind="direct",
         amount="5",

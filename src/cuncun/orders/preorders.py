@@ -130,7 +130,13 @@ def book_preorder(
             payment_provider=provider.code,
             reserved_until=now + timedelta(minutes=provider.reservation_minutes),
         )
-        order = Order.objects.create(checkout=checkout, merchant=offer.merchant, total=total)
+        order = Order.objects.create(
+            checkout=checkout,
+            merchant=offer.merchant,
+            total=total,
+            # Handed over at a point, it pays the point's fee there as any market order.
+            pickup_fee=(pickup_site.service_fee if pickup_site else None) or 0,
+        )
         preorder = Preorder.objects.create(offer=offer, order=order, quantity=quantity)
         audit.record(
             actor=actor,

@@ -71,6 +71,7 @@ from cuncun.orders.payments import (
 )
 from cuncun.promotions import queries as promotions_queries
 from cuncun.promotions import services as promotions
+from cuncun.promotions.models import Funder, VoucherKind
 from cuncun.promotions.pricing import LineToPrice, OrderPrice, price_orders
 from cuncun.trace import services as trace
 from cuncun.trace.models import BizStep
@@ -413,12 +414,14 @@ def _prepare(actor, request: CheckoutRequest) -> _Prepared:
 
 def _price(p: _Prepared, voucher_ids: list[int]) -> None:
     """The price in force of every line (a running campaign's festival price, else the list
-    price) and the vouchers chosen, order by order (promotions.pricing's rules)."""
+    price), the pickup point's fee for handing an order over (网订店取: its published fee for
+    order pickup) and the vouchers chosen, order by order (promotions.pricing's rules)."""
     offers = promotions_queries.offers_in_force([line.sku.pk for line in p.lines], p.now)
     for line in p.lines:
         line.offer = offers.get(line.sku.pk)
     batches = promotions_queries.vouchers_chosen(voucher_ids, p.now)
     p.vouchers = {b.pk: b for b in batches}
+    pickup_fee = p.pickup_site.service_fee if p.pickup_site is not None else None
     p.prices = price_orders(
         [
             LineToPrice(
@@ -431,6 +434,7 @@ def _price(p: _Prepared, voucher_ids: list[int]) -> None:
             for line in p.lines
         ],
         [promotions_queries.terms_of(b) for b in batches],
+        pickup_fee=pickup_fee or Decimal("0.00"),
     )
 
 
@@ -445,7 +449,7 @@ def _take_promotions(actor, p: _Prepared) -> None:
     vouchers = [
         promotions.VoucherTake(batch=p.vouchers[terms.id], amount=amount)
         for price in p.prices.values()
-        for terms, amount in price.discounts
+        for terms, amount in price.taken
     ]
     if not items and not vouchers:
         return
@@ -486,6 +490,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
             checkout=checkout,
             merchant=group[0].sku.product.merchant,
             total=to_money(p.prices[merchant_id].total),
+            pickup_fee=p.prices[merchant_id].pickup_fee,
         )
         for merchant_id, group in sorted(by_merchant.items())
     )
@@ -515,10 +520,15 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     )
     discounts = [
         OrderDiscount(
-            order=order, voucher_id=terms.id, name=terms.name, funder=terms.funder, amount=amount
+            order=order,
+            voucher_id=terms.id,
+            name=terms.name,
+            funder=terms.funder,
+            amount=amount,
+            on_pickup_fee=terms.kind == VoucherKind.FREE_PICKUP,
         )
         for order in orders
-        for terms, amount in p.prices[order.merchant_id].discounts
+        for terms, amount in p.prices[order.merchant_id].taken
     ]
     if discounts:
         OrderDiscount.objects.bulk_create(discounts)
@@ -534,6 +544,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
                     [ol.sku_id, ol.quantity, ol.stock_id] for ol in order_lines if ol.order == order
                 ],
                 "reserved_until": reserved_until.isoformat(),
+                **({"pickup_fee": str(order.pickup_fee)} if order.pickup_fee else {}),
             },
         )
     if request.lines is None:
@@ -583,7 +594,12 @@ def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
     problems = texts_too_long(Checkout, {name: getattr(r, name).strip() for name in CHECKOUT_TEXTS})
     pickup_site = assisted_site = None
     if r.fulfilment == Fulfilment.PICKUP:
-        pickup_site = Site.objects.select_related("region").filter(pk=r.pickup_site_id).first()
+        pickup_site = (
+            Site.objects.with_fee(SiteService.PICKUP)
+            .select_related("region")
+            .filter(pk=r.pickup_site_id)
+            .first()
+        )
         if pickup_site is None:
             problems.append(_("choose a pickup point"))
         elif not pickup_site.is_serving or pickup_site.pickup_mode == PickupMode.DISABLED:
@@ -1219,7 +1235,7 @@ def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
     if checkout.assisted_site_id:
         site = Site.objects.get(pk=checkout.assisted_site_id)
         for order in orders:
-            _ledger(site, SiteService.ASSISTED_PURCHASE, order, day, checkout.buyer)
+            _ledger(site, SiteService.ASSISTED_PURCHASE, order, day, checkout.buyer, order.total)
     merchants = {
         o.merchant_id: o.merchant
         for o in Order.objects.filter(pk__in=[o.pk for o in orders]).select_related("merchant")
@@ -1235,10 +1251,14 @@ def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
             .first()
         )
         if site is not None:
-            _ledger(site, SiteService.ASSISTED_SALE, order, day, merchant.represented_by)
+            _ledger(
+                site, SiteService.ASSISTED_SALE, order, day, merchant.represented_by, order.total
+            )
 
 
-def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
+def _ledger(site: Site, kind: str, order: Order, day, actor, amount, note: str = "") -> None:
+    """A row of the point's ledger for this order: the trade's value for 代购/代售, the fee the
+    point earns for a pickup."""
     if not site.is_serving:
         logger.info(
             "site %s not serving: %s of order %s not in its ledger", site.pk, kind, order.pk
@@ -1250,12 +1270,33 @@ def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
         site=site,
         kind=kind,
         day=day,
-        amount=order.total if kind != SiteService.PICKUP else 0,
+        amount=amount,
         category=category[:50],
         quantity=1,
         reference=_ledger_reference(order),
+        note=note,
         authorized_by_caller=True,
     )
+
+
+def _pickup_fee_note(order: Order) -> str:
+    """Who pays the point's fee for a handover in the buyer's place, for the point's ledger: the
+    free-pickup voucher and its funder (the shop, or the program's budget line), from whom the
+    point has the money to claim, and what was collected at the counter."""
+    notes = []
+    for paid in order.discounts.filter(on_pickup_fee=True).select_related("voucher"):
+        funded_by = (
+            _("the program's budget line %s") % paid.voucher.budget_line
+            if paid.funder == Funder.PROGRAM
+            else order.merchant.name
+        )
+        notes.append(
+            _("voucher “%(name)s” pays ¥%(amount)s, funded by %(funder)s")
+            % {"name": paid.name, "amount": paid.amount, "funder": funded_by}
+        )
+    if notes:
+        notes.append(_("¥%s collected at the counter") % order.pickup_fee_due)
+    return "; ".join(notes)[: ServiceRecord._meta.get_field("note").max_length]
 
 
 def _ledger_reference(order: Order) -> str:
@@ -1548,8 +1589,22 @@ def pick_up_order(*, actor, order: Order, code: str) -> Order:
             )
         else:
             order.pickup_code_used_at = now
-            _move(order, S.COMPLETED, actor=actor, extra_fields=["pickup_code_used_at"])
-            _ledger(checkout.pickup_site, SiteService.PICKUP, order, timezone.localdate(), actor)
+            fee = (
+                {"pickup_fee": str(order.pickup_fee), "collected": str(order.pickup_fee_due)}
+                if order.pickup_fee
+                else {}
+            )
+            _move(order, S.COMPLETED, actor=actor, extra_fields=["pickup_code_used_at"], after=fee)
+            # The point earns its whole fee: the buyer pays what no voucher pays.
+            _ledger(
+                checkout.pickup_site,
+                SiteService.PICKUP,
+                order,
+                timezone.localdate(),
+                actor,
+                order.pickup_fee,
+                note=_pickup_fee_note(order),
+            )
     if refusal is not None:
         raise refusal  # after the commit: the wrong try is counted
     return order

@@ -20,6 +20,7 @@ from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Sku, Stock
 from cuncun.core import audit
 from cuncun.core.checks import texts_too_long
+from cuncun.core.commitments import hold_budget_line
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope
 from cuncun.core.money import to_money
 from cuncun.merchants.services import require_seller
@@ -197,7 +198,8 @@ def issue_vouchers(
     *, actor, terms: VoucherTermsInput, merchant=None, budget_line: str = ""
 ) -> VoucherBatch:
     """A merchant issues vouchers on its own goods, paid by itself; the county office issues
-    program vouchers paid from a budget line of the special fund (its project code)."""
+    program vouchers paid from a budget line of the special fund (its project code), which must
+    have the whole budget left: the fund counts it as committed from now on."""
     if merchant is not None:
         require_seller(actor, merchant)
         funder = Funder.MERCHANT
@@ -228,7 +230,14 @@ def issue_vouchers(
         problems.append(_("the vouchers must end after they start"))
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
+    money_off = terms.kind in VoucherKind.MONEY_OFF
     with transaction.atomic():
+        if funder == Funder.PROGRAM:
+            hold_budget_line(
+                line=budget_line.strip(),
+                amount=budget,
+                starts_on=timezone.localdate(terms.starts_at),
+            )
         batch = VoucherBatch.objects.create(
             name=name,
             kind=terms.kind,
@@ -239,7 +248,8 @@ def issue_vouchers(
             amount=amount,
             budget=budget,
             per_buyer_limit=terms.per_buyer_limit,
-            with_festival_prices=terms.with_festival_prices,
+            # A free-pickup voucher takes nothing off the goods, at whatever price.
+            with_festival_prices=terms.with_festival_prices and money_off,
             budget_line=budget_line.strip(),
             starts_at=terms.starts_at,
             ends_at=terms.ends_at,

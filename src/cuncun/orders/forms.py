@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.core.money import to_money
 from cuncun.orders.models import Fulfilment
 from cuncun.orders.payments import provider_choices
 from cuncun.promotions.models import VoucherKind
@@ -66,7 +67,7 @@ def point_label(point) -> str:
     fee = getattr(point, "service_fee", None)
     if not fee:
         return label
-    return _("%(point)s · pickup fee ¥%(fee)s") % {"point": label, "fee": fee}
+    return _("%(point)s · pickup fee ¥%(fee)s") % {"point": label, "fee": to_money(fee)}
 
 
 def voucher_label(batch) -> str:

@@ -43,6 +43,7 @@ from cuncun.orders.services import (
     _cancel_unpaid,
     _check_request,
     _withdraw_at_providers,
+    point_fee,
     refund_order,
 )
 
@@ -135,7 +136,7 @@ def book_preorder(
             merchant=offer.merchant,
             total=total,
             # Handed over at a point, it pays the point's fee there as any market order.
-            pickup_fee=(pickup_site.service_fee if pickup_site else None) or 0,
+            pickup_fee=point_fee(pickup_site),
         )
         preorder = Preorder.objects.create(offer=offer, order=order, quantity=quantity)
         audit.record(

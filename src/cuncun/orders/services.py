@@ -421,7 +421,6 @@ def _price(p: _Prepared, voucher_ids: list[int]) -> None:
         line.offer = offers.get(line.sku.pk)
     batches = promotions_queries.vouchers_chosen(voucher_ids, p.now)
     p.vouchers = {b.pk: b for b in batches}
-    pickup_fee = p.pickup_site.service_fee if p.pickup_site is not None else None
     p.prices = price_orders(
         [
             LineToPrice(
@@ -434,8 +433,15 @@ def _price(p: _Prepared, voucher_ids: list[int]) -> None:
             for line in p.lines
         ],
         [promotions_queries.terms_of(b) for b in batches],
-        pickup_fee=pickup_fee or Decimal("0.00"),
+        pickup_fee=point_fee(p.pickup_site),
     )
+
+
+def point_fee(pickup_site: Site | None) -> Decimal:
+    """What a point chosen for pickup charges for handing an order over (`Site.with_fee`); 0 for
+    a delivery or a point that publishes no fee."""
+    fee = pickup_site.service_fee if pickup_site is not None else None
+    return to_money(fee) if fee else Decimal("0.00")
 
 
 def _take_promotions(actor, p: _Prepared) -> None:

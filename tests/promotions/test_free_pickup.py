@@ -174,3 +174,24 @@ def test_a_refund_before_the_handover_gives_the_voucher_back(festival, fee, budg
     assert order.refund.amount == D("80")  # what was paid for the goods; the fee never was
     assert batch.spent == 0 and BuyerTally.objects.get(scope=f"voucher:{batch.pk}").used == 0
     assert not ServiceRecord.objects.filter(kind=SiteService.PICKUP).exists()
+
+
+def test_a_program_voucher_paying_two_orders_is_one_use_until_both_are_refunded(
+    festival, fee, budget_line
+):
+    batch = free_pickup(festival, budget_line, per_buyer_limit=1)
+    placed = buy(festival, [(festival.tea.pk, 1), (festival.coffee.pk, 1)], voucher_ids=[batch.pk])
+    tally = BuyerTally.objects.get(scope=f"voucher:{batch.pk}")
+    batch.refresh_from_db()
+    assert (batch.spent, tally.used) == (2 * fee, 1)  # both orders' fees, one use
+    first, second = paid_and_waiting(festival, placed)
+
+    refund_order(actor=festival.operator, order=first, reason="买家不要了")
+    batch.refresh_from_db()
+    tally.refresh_from_db()
+    assert (batch.spent, tally.used) == (fee, 1)  # the other order still holds it
+
+    refund_order(actor=festival.operator, order=second, reason="买家不要了")
+    batch.refresh_from_db()
+    tally.refresh_from_db()
+    assert (batch.spent, tally.used) == (0, 0)

@@ -869,8 +869,18 @@ def _give_back_promotions(buyer_id: int, orders: list[Order]) -> None:
     vouchers = list(
         OrderDiscount.objects.filter(order__in=orders).values_list("voucher_id", "amount")
     )
-    if items or vouchers:
-        promotions.give_back(buyer_id=buyer_id, items=items, vouchers=vouchers)
+    if not items and not vouchers:
+        return
+    # A voucher is used once a checkout: its use ends when no other live order of the checkout
+    # holds it (a free pickup paying two orders, one of them refunded, is still used).
+    still_held = set(
+        OrderDiscount.objects.filter(order__checkout_id__in={o.checkout_id for o in orders})
+        .exclude(order__in=orders)
+        .exclude(order__status__in=[S.CANCELLED, S.REFUNDED])
+        .values_list("voucher_id", flat=True)
+    )
+    uses = sorted({voucher_id for voucher_id, _amount in vouchers} - still_held)
+    promotions.give_back(buyer_id=buyer_id, items=items, vouchers=vouchers, uses=uses)
 
 
 def _withdraw(payment: Payment, *, actor, reason: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from cuncun.accounts.models import User
 from cuncun.core.errors import InvalidInput
-from cuncun.core.models import AuditEntry
+from cuncun.core.models import AuditEntry, OutboxMessage
 from cuncun.network.models import ServiceRecord, SiteService
 from cuncun.network.services import set_site_fee
 from cuncun.orders.models import Order, OrderDiscount
@@ -92,6 +92,8 @@ def test_with_a_program_voucher_the_buyer_collects_free_and_the_point_earns_its_
     assert batch.spent == fee
     [order] = paid_and_waiting(festival, placed)
     assert order.pickup_fee_due == 0
+    sms = OutboxMessage.objects.get(reference=f"orders.Order:{order.pk}")
+    assert "取件费已由您的优惠券支付" in sms.text
 
     pick_up_order(actor=festival.operator, order=order, code=order.pickup_code)
 
@@ -107,6 +109,8 @@ def test_without_a_voucher_the_buyer_pays_the_points_fee_at_the_handover(festiva
     placed = buy(festival, [(festival.coffee.pk, 1)])
     [order] = paid_and_waiting(festival, placed)
     assert (order.total, order.pickup_fee_due) == (D("80"), fee)
+    sms = OutboxMessage.objects.get(reference=f"orders.Order:{order.pk}")
+    assert "取件费¥2.00，取货时付给服务点" in sms.text
 
     pick_up_order(actor=festival.operator, order=order, code=order.pickup_code)
 

@@ -1514,20 +1514,23 @@ def _send_pickup_sms(order: Order, checkout: Checkout) -> None:
     if not phone:
         return  # no phone: the code is on the buyer's order page
     site = checkout.pickup_site
-    send_sms(
-        to=phone,
-        text=_(
-            "[Cuncun] Order %(number)s is at %(site)s. Pickup code %(code)s, valid until "
-            "%(until)s. Do not give the code to anyone but the point's operator."
+    text = _(
+        "[Cuncun] Order %(number)s is at %(site)s. Pickup code %(code)s, valid until "
+        "%(until)s. Do not give the code to anyone but the point's operator."
+    ) % {
+        "number": order.number,
+        "site": site.name,
+        "code": order.pickup_code,
+        "until": timezone.localtime(order.pickup_code_expires_at).strftime("%m-%d %H:%M"),
+    }
+    if order.pickup_fee:
+        due = order.pickup_fee_due
+        text += (
+            _("Pickup fee ¥%s, to pay at the point.") % due
+            if due
+            else _("The pickup fee is paid by your voucher.")
         )
-        % {
-            "number": order.number,
-            "site": site.name,
-            "code": order.pickup_code,
-            "until": timezone.localtime(order.pickup_code_expires_at).strftime("%m-%d %H:%M"),
-        },
-        reference=f"orders.Order:{order.pk}",
-    )
+    send_sms(to=phone, text=text, reference=f"orders.Order:{order.pk}")
 
 
 def reissue_pickup_code(*, actor, order: Order) -> Order:

@@ -1,28 +1,39 @@
 """Browser: a buyer in a running festival sees it on the market front with its countdown, buys
 the tea at its festival price with the program's voucher, and reads every price on the order.
-And a pre-order: a buyer books and pays, the merchant confirms the harvest, the order is filled."""
+A buyer with the program's free-pickup voucher collects at the village point without paying its
+fee, and the operator hands over with nothing to collect. And a pre-order: a buyer books and
+pays, the merchant confirms the harvest, the order is filled."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
-from cuncun.orders.models import Order, PreorderOffer
+from cuncun.network.models import ServiceRecord, SiteService
+from cuncun.network.services import set_site_fee
+from cuncun.orders.models import Order, OrderStatus, PreorderOffer
 from cuncun.orders.preorders import open_preorder
-from cuncun.orders.services import confirm_offline_payment
+from cuncun.orders.services import confirm_offline_payment, pack_order, ship_order
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
 from tests.orders.conftest import market  # noqa: F401  (the fixture)
-from tests.promotions.conftest import festival, office, vouchers  # noqa: F401  (fixtures)
+from tests.promotions.conftest import (  # noqa: F401  (fixtures)
+    budget_line,
+    festival,
+    office,
+    vouchers,
+)
 
 
 def test_a_buyer_uses_a_voucher_in_the_festival_and_reads_each_price_on_the_order(
     live_server,
     phone,
     festival,  # noqa: F811
+    budget_line,  # noqa: F811
 ):
     vouchers(
         festival.office,
-        budget_line="XM-2017-促销",
+        budget_line=budget_line,
         name="平台直降5元",
         kind="direct",
         amount="5",
@@ -55,6 +66,76 @@ def test_a_buyer_uses_a_voucher_in_the_festival_and_reads_each_price_on_the_orde
     assert "活动价，原价¥50.00" in lines and "平台直降5元" in lines and "−¥5.00" in lines
     assert "平台券（专项资金出资）" in lines
     phone.screenshot(path="/tmp/festival-order.png", full_page=True)
+
+
+def test_a_buyer_collects_with_a_free_pickup_voucher_and_the_counter_collects_no_fee(
+    live_server,
+    browser,
+    phone,
+    festival,  # noqa: F811
+    budget_line,  # noqa: F811
+):
+    # Given the village point charges ¥1.50 for handing an order over, and the festival offers
+    # the program's free-pickup voucher
+    point = festival.point
+    set_site_fee(actor=None, site=point, service=SiteService.PICKUP, amount="1.5", per="单")
+    vouchers(
+        festival.office,
+        budget_line=budget_line,
+        name="购物节免取件费券",
+        kind="free_pickup",
+        amount="2",
+        threshold="0",
+    )
+    # When the buyer orders the coffee for pickup there with the voucher
+    log_in(phone, live_server, "buyer", PASSWORD)
+    phone.goto(f"{live_server.url}/market/")
+    phone.get_by_role("link", name="小粒咖啡").first.click()
+    phone.get_by_role("button", name="加入购物车").first.click()
+    phone.wait_for_load_state()
+    phone.get_by_role("link", name="去购物车").click()
+    phone.get_by_role("link", name="去结算").click()
+    phone.get_by_label("到服务点自提").check()
+    phone.get_by_label("取货点").select_option(
+        label=f"{festival.point.name}（曼达村委会） · 取件费¥1.50"
+    )
+    phone.get_by_label("到服务点现金支付").check()
+    vouchers_box = phone.locator("#vouchers")
+    assert "代付服务点取件费，每单最多¥2.00" in vouchers_box.inner_text()
+    vouchers_box.get_by_label("购物节免取件费券", exact=False).check()
+    phone.get_by_role("button", name="提交订单").click()
+    phone.wait_for_load_state()
+    # then the goods cost what they cost, and the order says the voucher pays the point's fee
+    assert "¥80.00" in phone.locator("#payment").inner_text()
+    order = Order.objects.get()
+    phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
+    fee = phone.locator("#pickup-fee").inner_text()
+    assert "服务点取件费" in fee and "¥1.50" in fee
+    assert "购物节免取件费券" in fee and "平台券（专项资金出资）" in fee and "−¥1.50" in fee
+    due = phone.locator("#pickup-fee + .row").inner_text()
+    assert "取货时应付" in due and "¥0.00" in due
+
+    # When it is paid, shipped and checked in at the point
+    confirm_offline_payment(actor=festival.operator, payment=order.checkout.payments.get())
+    pack_order(actor=festival.coffee_owner, order=order)
+    ship_order(actor=festival.coffee_owner, order=order, tracking_number="YZ0001")
+    counter = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    log_in(counter, live_server, "operator", PASSWORD)
+    counter.goto(f"{live_server.url}/market/point/")
+    counter.locator("#incoming").get_by_role("button", name="签收").click()
+    counter.wait_for_load_state()
+    # then the counter sees there is no fee to collect, and hands it over with the buyer's code
+    assert "取件费已由优惠券支付，无需收取" in counter.locator("#waiting").inner_text()
+    order.refresh_from_db()
+    counter.get_by_label(f"买家取货码 {order.number}").fill(order.pickup_code)
+    counter.get_by_label(f"买家取货码 {order.number}").press("Enter")
+    counter.wait_for_load_state()
+    done = counter.locator(".messages").inner_text()
+    assert "已交付，订单完成" in done and "无需收取" in done
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED
+    row = ServiceRecord.objects.get(site=festival.point, kind=SiteService.PICKUP)
+    assert row.amount == Decimal("1.50") and budget_line in row.note
 
 
 def test_a_pre_order_booked_and_paid_is_filled_at_harvest(

@@ -64,6 +64,7 @@ def fund_demo(plan, make_user, commerce):
     projects name; returns the office's user."""
     from cuncun.funds import demo
     from cuncun.network.models import SiteKind
+    from cuncun.promotions import demo as promotions_demo
     from cuncun.regions.models import RegionUnit
     from tests.conftest import township
     from tests.factories import site_in
@@ -75,5 +76,6 @@ def fund_demo(plan, make_user, commerce):
     site_in(county, SiteKind.COUNTY_WAREHOUSE, name="仓储中心")
     for name in ("嘎洒镇", "勐龙镇"):
         site_in(township(name), SiteKind.TOWNSHIP_STATION, name=f"{name}服务站")
+    promotions_demo.load_demo()  # the running festival, whose program vouchers the fund pays
     demo.load_demo()
     return office

@@ -49,10 +49,10 @@ def test_parallel_checkouts_of_two_units_take_only_whole_orders_within_the_limit
 
 
 @pytest.mark.django_db(transaction=True)
-def test_parallel_checkouts_use_a_voucher_only_as_often_as_a_buyer_may(festival):
+def test_parallel_checkouts_use_a_voucher_only_as_often_as_a_buyer_may(festival, budget_line):
     batch = vouchers(
         festival.office,
-        budget_line="ZX-2017-07",
+        budget_line=budget_line,
         name="平台直降5元",
         kind="direct",
         amount="5",

@@ -139,7 +139,7 @@ def test_a_cancelled_checkout_gives_the_units_and_the_limit_back(festival):
     buy(festival, [(festival.tea.pk, 3)], key="b")  # the limit is whole again
 
 
-def test_a_refund_gives_back_what_was_paid_and_the_vouchers_budget(festival):
+def test_a_refund_gives_back_what_was_paid_and_the_vouchers_budget(festival, budget_line):
     shop = vouchers(
         festival.tea_owner,
         merchant=festival.tea_garden,
@@ -149,7 +149,7 @@ def test_a_refund_gives_back_what_was_paid_and_the_vouchers_budget(festival):
     )
     program = vouchers(
         festival.office,
-        budget_line="ZX-2017-07",
+        budget_line=budget_line,
         name="平台直降5元",
         kind="direct",
         amount="5",

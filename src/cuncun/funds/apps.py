@@ -24,11 +24,13 @@ class FundsConfig(AppConfig):
     ]
 
     def ready(self):
-        from cuncun.core.commitments import register_commitments
+        from cuncun.core.commitments import register_commitments, register_line_check
         from cuncun.core.glances import register_glance
         from cuncun.funds.plan_sections import register_sections
         from cuncun.funds.queries import committed_in_category, fund_glance
+        from cuncun.funds.services import hold_line_for_vouchers
 
         register_sections()
         register_commitments(committed_in_category)
+        register_line_check(hold_line_for_vouchers)
         register_glance(fund_glance)

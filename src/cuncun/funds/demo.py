@@ -1,6 +1,8 @@
 """The special fund's demo: a budget that keeps every rule of the plan but the logistics minimum
 (so its standing warning shows), and disbursements at each step — one paid with evidence, one
-approved, one waiting for the finance bureau, one just proposed.
+approved, one waiting for the finance bureau, one just proposed; and a line of the county's own
+money that pays the running festival's program vouchers (¥5 off, and a free pickup at the village
+points), issued here once the line is in the budget.
 
 The amounts, project names and vouchers are invented; the categories and rules are the plan's.
 Safe to run twice: a fund that already has demo projects is left as it is."""
@@ -26,6 +28,9 @@ from cuncun.funds.services import (
 from cuncun.network.models import Site, SiteKind
 from cuncun.plans.models import MemberUnitTask
 from cuncun.plans.queries import member_units_carrying_out, plan_in_force
+from cuncun.promotions.demo import FESTIVAL
+from cuncun.promotions.models import Campaign, VoucherKind
+from cuncun.promotions.services import VoucherTermsInput, issue_vouchers
 
 # (name, category, site kind or None, total investment, support, use)
 DEMO_PROJECTS = [
@@ -39,6 +44,9 @@ DEMO_PROJECTS = [
     ("农产品追溯体系（演示）", "brand_trace_quality", None,
      "1600000", "800000", "追溯平台与检测设备"),
 ]  # fmt: skip
+# The festival's promotion: the county's own money (地方配套), not the central fund's.
+PROMOTION = ("网络购物节促销（演示）", "brand_trace_quality", "400000", "200000",
+             "购物节平台券：直降与免取件费")  # fmt: skip
 STATIONS = 4  # township stations given support in the demo
 STATION_SUPPORT = Decimal("80000")
 # (project index, amount, how far it goes: proposed / reviewed / approved / paid)
@@ -77,9 +85,16 @@ def load_demo() -> None:
             )
         for index, amount, reaches in DEMO_DISBURSEMENTS:
             _disburse(projects[index], amount, reaches, users)
+        name, category, total, support, use = PROMOTION
+        promotion = _project(
+            fund, units[0], name, category, None, total, support, use, source=FundSource.LOCAL
+        )
+        _festival_vouchers(promotion)
 
 
-def _project(fund, unit, name, category, site_kind, total, support, use, site=None):
+def _project(
+    fund, unit, name, category, site_kind, total, support, use, site=None, source=FundSource.CENTRAL
+):
     if site is None and site_kind:
         site = Site.objects.filter(kind=site_kind).order_by("code").first()
     return add_project(
@@ -90,13 +105,40 @@ def _project(fund, unit, name, category, site_kind, total, support, use, site=No
             category=category,
             total_investment=total,
             support=support,
-            source=FundSource.CENTRAL,
+            source=source,
             use=use,
             owner_unit=unit,
             site=site,
         ),
         is_demo=True,
     )
+
+
+def _festival_vouchers(line: Project) -> None:
+    """The running festival's program vouchers (promotions' demo), paid from this line."""
+    festival = Campaign.objects.filter(name=FESTIVAL).first()
+    if festival is None:
+        return
+    window = {"starts_at": festival.starts_at, "ends_at": festival.ends_at, "campaign": festival}
+    for terms in (
+        VoucherTermsInput(
+            name="购物节平台券直降5元",
+            kind=VoucherKind.DIRECT,
+            amount="5",
+            budget="2000",
+            per_buyer_limit=2,
+            **window,
+        ),
+        VoucherTermsInput(
+            name="购物节免取件费券",
+            kind=VoucherKind.FREE_PICKUP,
+            amount="1",
+            budget="1000",
+            per_buyer_limit=3,
+            **window,
+        ),
+    ):
+        issue_vouchers(actor=None, terms=terms, budget_line=line.code)
 
 
 def _disburse(project, amount, reaches, users) -> None:

@@ -1,15 +1,18 @@
 """Reads of the special fund, always starting from what the actor may see."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, F, Q, Sum, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from cuncun.core.errors import NotFound
 from cuncun.core.glances import Glance
+from cuncun.core.models import MoneyField
 from cuncun.core.money import format_yuan, to_money
 from cuncun.funds import access
 from cuncun.funds.awards import (
@@ -42,7 +45,8 @@ from cuncun.funds.rules import (
 from cuncun.merchants.models import Merchant, SupportRequest, SupportRequestStatus
 from cuncun.monitoring.queries import monthly_online_sales
 from cuncun.plans.models import FundRuleKind, Plan
-from cuncun.plans.queries import fund_rules, plan_in_force, subsidy_rules
+from cuncun.plans.queries import fund_rules, next_plan_starts, plan_in_force, subsidy_rules
+from cuncun.promotions.models import Funder, VoucherBatch
 from cuncun.training.queries import training_fund
 
 
@@ -52,6 +56,12 @@ def fund_of(plan: Plan | None) -> Fund | None:
 
 def current_fund() -> Fund | None:
     return fund_of(plan_in_force())
+
+
+def fund_governing(day: date) -> Fund | None:
+    """The fund of the plan whose time holds `day` (from its start until a newer plan's)."""
+    plan = plan_in_force(on=day)
+    return fund_of(plan) if plan is not None and plan.starts_on <= day else None
 
 
 LINE_FIELDS = ["code", "category", "support", "total_investment", "source", "site__code", "name"]
@@ -116,6 +126,9 @@ def fund_glance(user) -> Glance | None:
     ]
     if position["size"]:
         figures.insert(0, (_("the fund"), format_yuan(position["size"])))
+    vouchers = position["vouchers"]
+    if vouchers.committed:
+        figures.append((_("paid through program vouchers"), format_yuan(vouchers.paid)))
     return Glance(
         title=str(_("Special fund")),
         url=reverse("funds:home"),
@@ -210,15 +223,89 @@ def waiting_for(user, fund: Fund) -> list[Disbursement]:
     )
 
 
+# --- program vouchers paid from the fund's lines --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoucherSpending:
+    """What program voucher batches (promotions) take of one budget line: a batch's budget is
+    committed while its vouchers are valid, and once they end only what they paid stays
+    committed (the rest is given back to the line); what they paid out is `paid`."""
+
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+
+
+NO_VOUCHERS = VoucherSpending()
+
+
+def program_vouchers(fund: Fund):
+    """The program voucher batches paid from this fund: those naming a budget line whose
+    vouchers start in the plan's time (a project code belongs to one fund; the plan whose time
+    holds the first day is the one that pays, as `hold_line_for_vouchers` checked at issue)."""
+    plan = fund.plan
+    batches = VoucherBatch.objects.filter(
+        funder=Funder.PROGRAM, starts_at__date__gte=plan.starts_on
+    )
+    newer = next_plan_starts(plan)
+    return batches.filter(starts_at__date__lt=newer) if newer else batches
+
+
+def voucher_spending(fund: Fund, codes=None) -> dict[str, VoucherSpending]:
+    """Per budget line (project code), what the fund's program vouchers commit and paid: one
+    query. `codes`: only these lines."""
+    batches = program_vouchers(fund)
+    if codes is not None:
+        batches = batches.filter(budget_line__in=list(codes))
+    rows = (
+        batches.order_by()
+        .values("budget_line")
+        .annotate(
+            committed=Sum(
+                Case(
+                    When(ends_at__gt=timezone.now(), then=F("budget")),
+                    default=F("spent"),
+                    output_field=MoneyField(),
+                )
+            ),
+            paid=Sum("spent"),
+        )
+    )
+    return {
+        row["budget_line"]: VoucherSpending(to_money(row["committed"]), to_money(row["paid"]))
+        for row in rows
+    }
+
+
+def vouchers_of_lines(user, fund: Fund, code: str | None = None):
+    """The program voucher batches paid from the lines this person may read (or from one of
+    them), newest first."""
+    lines = projects_visible_to(user, fund)
+    if code is not None:
+        lines = lines.filter(code=code)
+    batches = program_vouchers(fund).filter(budget_line__in=lines.values_list("code", flat=True))
+    return batches.order_by("-starts_at", "-id")
+
+
 @dataclass(frozen=True)
 class LinePosition:
-    """One budget line against its ledger: what is budgeted, promised and paid."""
+    """One budget line against its ledger and its program vouchers: what is budgeted, promised
+    and paid."""
 
     project: Project
-    committed: Decimal
-    paid: Decimal
+    ledger_committed: Decimal
+    ledger_paid: Decimal
     committed_by_disbursements: Decimal
     paid_by_disbursements: Decimal
+    vouchers: VoucherSpending = NO_VOUCHERS
+
+    @property
+    def committed(self) -> Decimal:
+        return self.ledger_committed + self.vouchers.committed
+
+    @property
+    def paid(self) -> Decimal:
+        return self.ledger_paid + self.vouchers.paid
 
     @property
     def left(self) -> Decimal:
@@ -226,16 +313,18 @@ class LinePosition:
 
     @property
     def reconciles(self) -> bool:
-        """The ledger holds what the disbursements say, and never more than the line."""
+        """The ledger holds what the disbursements say, and the line never promises or pays
+        more than its support."""
         return (
-            self.committed == self.committed_by_disbursements
-            and self.paid == self.paid_by_disbursements
+            self.ledger_committed == self.committed_by_disbursements
+            and self.ledger_paid == self.paid_by_disbursements
             and ZERO <= self.paid <= self.committed <= self.project.support
         )
 
 
 def line_positions(projects) -> list[LinePosition]:
-    """Each project's ledger and disbursements, in two annotated queries' worth of reads."""
+    """Each project's ledger, disbursements and program vouchers, in a few annotated queries'
+    worth of reads."""
     projects = projects.annotate(
         committed=Sum(
             "ledger__amount",
@@ -256,24 +345,32 @@ def line_positions(projects) -> list[LinePosition]:
             paid=Sum("amount", filter=Q(state=DisbursementState.PAID), default=ZERO),
         )
     }
+    vouchers = {
+        fund.pk: voucher_spending(fund)
+        for fund in Fund.objects.filter(pk__in={p.fund_id for p in projects}).select_related("plan")
+    }
     return [
         # to_money: SQLite sums decimals as floats (11.84 + 23570.5 - 23570.5 = 11.8400000000001)
         LinePosition(
             project=p,
-            committed=to_money(p.committed),
-            paid=to_money(p.paid),
+            ledger_committed=to_money(p.committed),
+            ledger_paid=to_money(p.paid),
             committed_by_disbursements=to_money(by_project.get(p.pk, {}).get("committed", ZERO)),
             paid_by_disbursements=to_money(by_project.get(p.pk, {}).get("paid", ZERO)),
+            vouchers=vouchers[p.fund_id].get(p.code, NO_VOUCHERS),
         )
         for p in projects
     ]
 
 
 def committed_to(project: Project) -> Decimal:
+    """What is promised of a line: its approved disbursements and its program vouchers."""
     entries = LedgerEntry.objects.filter(
         project=project, kind__in=[LedgerEntryKind.COMMITTED, LedgerEntryKind.RELEASED]
     )
-    return to_money(entries.aggregate(total=Sum("amount", default=ZERO))["total"])
+    approved = to_money(entries.aggregate(total=Sum("amount", default=ZERO))["total"])
+    vouchers = voucher_spending(project.fund, codes=[project.code])
+    return approved + vouchers.get(project.code, NO_VOUCHERS).committed
 
 
 @dataclass(frozen=True)
@@ -290,7 +387,8 @@ class CategoryPosition:
 
 def fund_position(user, fund: Fund) -> dict:
     """The fund at a glance: its size, each category's budget, commitments and payments against
-    the category's rules, and the violations of the budget as a whole."""
+    the category's rules (program vouchers included, and on their own in `vouchers`), and the
+    violations of the budget as a whole."""
     rules = fund_rules(fund.plan)
     size = next((r.amount for r in rules if r.kind == FundRuleKind.FUND_SIZE), None)
     positions = line_positions(projects_visible_to(user, fund).filter(status=ProjectStatus.ACTIVE))
@@ -313,6 +411,10 @@ def fund_position(user, fund: Fund) -> dict:
         )
     violations = budget_violations(fund)
     return {
+        "vouchers": VoucherSpending(
+            committed=sum((p.vouchers.committed for p in positions), ZERO),
+            paid=sum((p.vouchers.paid for p in positions), ZERO),
+        ),
         "size": size,
         "budgeted": sum((p.project.support for p in positions), ZERO)
         + (sessions.support if sessions else ZERO),

@@ -226,7 +226,7 @@ def change_project(*, actor, project: Project, draft: ProjectDraft) -> Project:
         if values["support"] < committed:
             raise OverCommitted(
                 _(
-                    "%(committed)s of this project's support is already approved; the support "
+                    "%(committed)s of this project's support is already committed; the support "
                     "cannot be lower."
                 )
                 % {"committed": format_yuan(committed)},
@@ -266,7 +266,7 @@ def move_support(*, actor, source: Project, target: Project, amount) -> tuple[Pr
             raise Conflict(_("A cancelled project cannot be changed."))
         if source.support - amount < queries.committed_to(source):
             raise OverCommitted(
-                _("This would take the project below what is already approved for it.")
+                _("This would take the project below what is already committed of it.")
             )
         snapshots = [audit.snapshot(p, PROJECT_AUDIT_FIELDS) for p in (source, target)]
         before = queries.budget_lines(fund)
@@ -297,6 +297,11 @@ def cancel_project(*, actor, project: Project, reason: str) -> Project:
         project = Project.objects.get(pk=project.pk)
         if project.status == ProjectStatus.CANCELLED:
             raise Conflict(_("The project is already cancelled."))
+        vouchers = queries.voucher_spending(project.fund, codes=[project.code])
+        if project.code in vouchers and vouchers[project.code].committed:
+            raise Conflict(
+                _("Program vouchers are paid from this project: it stays in the budget.")
+            )
         if (
             queries.committed_to(project) > 0
             or project.disbursements.filter(state__in=DisbursementState.OPEN).exists()
@@ -416,6 +421,48 @@ def _submit(
     return disbursement
 
 
+def hold_line_for_vouchers(code: str, amount: Decimal, starts_on: date) -> None:
+    """A program voucher batch of `amount` paid from budget line `code` from `starts_on`
+    (registered in core.commitments: promotions calls it inside the transaction that issues the
+    batch). The fund of the plan whose time holds that day must have the line in its budget with
+    the amount left of its support, after what is approved and what other vouchers commit; the
+    fund stays locked until the batch is written, so two commitments cannot pass the line
+    together."""
+    fund = queries.fund_governing(starts_on)
+    if fund is None:
+        raise InvalidInput(
+            _("No special fund covers %(day)s: no budget line can pay vouchers from that day.")
+            % {"day": starts_on.isoformat()},
+            details={"starts_on": starts_on.isoformat()},
+        )
+    fund = lock_fund(fund)
+    project = Project.objects.active().filter(fund=fund, code=code).first()
+    if project is None:
+        raise InvalidInput(
+            _("The special fund has no budget line %(code)s: name a project of its budget.")
+            % {"code": code},
+            details={"budget_line": code},
+        )
+    committed = queries.committed_to(project)
+    left = project.support - committed
+    if amount > left:
+        raise OverCommitted(
+            _(
+                "The vouchers' budget of %(amount)s does not fit in budget line %(code)s: "
+                "%(left)s is left of its support of %(support)s (%(committed)s already "
+                "committed)."
+            )
+            % {
+                "amount": format_yuan(amount),
+                "code": code,
+                "left": format_yuan(left),
+                "support": format_yuan(project.support),
+                "committed": format_yuan(committed),
+            },
+            details={"budget_line": code, "amount": str(amount), "left": str(left)},
+        )
+
+
 def _refuse_more_than_left(project: Project, amount: Decimal) -> None:
     committed = queries.committed_to(project)
     left = project.support - committed
@@ -423,7 +470,7 @@ def _refuse_more_than_left(project: Project, amount: Decimal) -> None:
         raise OverCommitted(
             _(
                 "%(amount)s is more than is left of the project's support: %(left)s of %(support)s "
-                "(%(committed)s already approved)."
+                "(%(committed)s already committed)."
             )
             % {
                 "amount": format_yuan(amount),

@@ -74,6 +74,7 @@ def home(request):
                 if c.budgeted
             ],
             "waiting": queries.waiting_for(request.user, fund),
+            "program_vouchers": queries.vouchers_of_lines(request.user, fund),
             "support_requests": queries.support_requests_waiting(request.user),
             "categories": [
                 (key, category_name(key)) for key in plan_categories(fund_rules(fund.plan))
@@ -135,6 +136,9 @@ def project_detail(request, code):
         {
             "project": project,
             "line": line,
+            "program_vouchers": queries.vouchers_of_lines(
+                request.user, project.fund, code=project.code
+            ),
             "documents": project.documents.all(),
             "disbursements": project.disbursements.select_related("payee_merchant"),
             "ledger": project.ledger.select_related("disbursement"),

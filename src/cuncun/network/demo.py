@@ -275,6 +275,11 @@ def _village_points(township, seat, carriers, openings: dict[int, date]) -> None
                 actor=None, site=point, service=SiteService.PARCEL_RECEIVED, amount="0.50", per="件"
             )
         if (township.name, village.name) == DEMO_OPERATOR_VILLAGE:
+            # The demo operator's point charges for handing a market order over (网订店取), which
+            # the festival's free-pickup voucher pays in the buyer's place (funds' demo).
+            set_site_fee(
+                actor=None, site=point, service=SiteService.PICKUP, amount="1.00", per="单"
+            )
             continue
         if n % 29 == 1:
             change_site_status(

@@ -169,6 +169,12 @@ class SiteQuerySet(ScopedQuerySet):
     def serving_on(self, day):
         return self.with_status_on(day).filter(status_on__in=SiteStatus.SERVING)
 
+    def with_fee(self, service: str):
+        """Annotate each site with `service_fee`: what it charges for a service, as published
+        (None when it publishes no fee for it)."""
+        fee = SiteFee.objects.filter(site=OuterRef("pk"), service=service).values("amount")[:1]
+        return self.annotate(service_fee=Subquery(fee))
+
     def serving_in_outer_unit(self, kind: str, day):
         """Sites of a kind serving on a day in the region unit of the outer query, for
         `Exists(...)`: "this village has an operating point on that day"."""

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.core.money import to_money
 from cuncun.orders.models import Fulfilment
 from cuncun.orders.payments import provider_choices
+from cuncun.promotions.models import VoucherKind
 from cuncun.regions.models import Level
 
 
@@ -30,7 +32,7 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["vouchers"].choices = [(v.pk, voucher_label(v)) for v in vouchers]
         self.fields["pickup_site"].choices = [("", _("— choose a pickup point —"))] + [
-            (township, [(p.pk, f"{p.name}（{p.region.name}）") for p in in_township])
+            (township, [(p.pk, point_label(p)) for p in in_township])
             for township, in_township in points_by_township(points).items()
         ]
 
@@ -59,17 +61,29 @@ def points_by_township(points) -> dict[str, list]:
     return groups
 
 
+def point_label(point) -> str:
+    """曼达村服务点（曼达村委会） and, when it charges one, its fee for handing an order over."""
+    label = f"{point.name}（{point.region.name}）"
+    fee = getattr(point, "service_fee", None)
+    if not fee:
+        return label
+    return _("%(point)s · pickup fee ¥%(fee)s") % {"point": label, "fee": to_money(fee)}
+
+
 def voucher_label(batch) -> str:
     """满100减20 · 刘家茶园: what it takes off, on what, and who pays it."""
-    if batch.kind == "threshold":
+    if batch.kind == VoucherKind.THRESHOLD:
         terms = _("¥%(amount)s off from ¥%(threshold)s") % {
             "amount": batch.amount,
             "threshold": batch.threshold,
         }
+    elif batch.kind == VoucherKind.FREE_PICKUP:
+        terms = _("pays the point's pickup fee, up to ¥%s an order") % batch.amount
     else:
         terms = _("¥%s off") % batch.amount
     where = batch.merchant.name if batch.merchant_id else _("any shop, paid by the program")
-    festival = "" if batch.with_festival_prices else _(", not on festival prices")
+    on_goods = batch.kind in VoucherKind.MONEY_OFF
+    festival = "" if batch.with_festival_prices or not on_goods else _(", not on festival prices")
     return f"{batch.name}（{terms} · {where}{festival}）"
 
 

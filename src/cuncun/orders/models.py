@@ -231,6 +231,10 @@ class Order(Timestamped):
     pickup_code_expires_at = models.DateTimeField(null=True, blank=True)
     pickup_code_used_at = models.DateTimeField(null=True, blank=True)
     pickup_code_failures = models.PositiveSmallIntegerField(default=0)
+    # 网订店取: what the pickup point charges for handing this order over, as it published it when
+    # the order was placed. Not part of `total`: it is the point's, paid there at the handover,
+    # unless a free-pickup voucher pays it (a discount `on_pickup_fee`).
+    pickup_fee = MoneyField(_("pickup fee (yuan)"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = OrderQuerySet.as_manager()
@@ -242,6 +246,9 @@ class Order(Timestamped):
         indexes = [models.Index(fields=["merchant", "status"])]
         constraints = [
             models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=Q(pickup_fee__gte=0), name="order_pickup_fee_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(paid_at__isnull=False)
                 | Q(status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED]),
@@ -262,6 +269,21 @@ class Order(Timestamped):
     @property
     def is_pickup(self) -> bool:
         return self.checkout.fulfilment == Fulfilment.PICKUP
+
+    # What the order's discounts explain (read from `discounts.all()`, prefetched for a list).
+    @property
+    def goods_discounts(self) -> list["OrderDiscount"]:
+        return [d for d in self.discounts.all() if not d.on_pickup_fee]
+
+    @property
+    def pickup_fee_paid(self) -> list["OrderDiscount"]:
+        """The free-pickup voucher that pays the point's fee in the buyer's place, if any."""
+        return [d for d in self.discounts.all() if d.on_pickup_fee]
+
+    @property
+    def pickup_fee_due(self):
+        """What the buyer pays the point when the order is handed over."""
+        return self.pickup_fee - sum(d.amount for d in self.pickup_fee_paid)
 
 
 class OrderLine(models.Model):
@@ -311,8 +333,9 @@ class OrderLine(models.Model):
 
 
 class OrderDiscount(models.Model):
-    """A voucher taken off an order: the order's total is its lines less these. Kept with the
-    voucher's name and funder as they were, so the order explains itself line by line."""
+    """A voucher used on an order: the order's total is its lines less those off the goods; one
+    `on_pickup_fee` pays the pickup point's fee instead of the buyer. Kept with the voucher's
+    name and funder as they were, so the order explains itself line by line."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
     voucher = models.ForeignKey(
@@ -321,6 +344,7 @@ class OrderDiscount(models.Model):
     name = models.CharField(_("voucher"), max_length=60)
     funder = models.CharField(_("funded by"), max_length=10)
     amount = MoneyField(_("amount off (yuan)"))
+    on_pickup_fee = models.BooleanField(_("pays the pickup fee"), default=False)
 
     class Meta:
         verbose_name = _("order discount")

@@ -43,6 +43,7 @@ from cuncun.orders.services import (
     _cancel_unpaid,
     _check_request,
     _withdraw_at_providers,
+    point_fee,
     refund_order,
 )
 
@@ -130,7 +131,13 @@ def book_preorder(
             payment_provider=provider.code,
             reserved_until=now + timedelta(minutes=provider.reservation_minutes),
         )
-        order = Order.objects.create(checkout=checkout, merchant=offer.merchant, total=total)
+        order = Order.objects.create(
+            checkout=checkout,
+            merchant=offer.merchant,
+            total=total,
+            # Handed over at a point, it pays the point's fee there as any market order.
+            pickup_fee=point_fee(pickup_site),
+        )
         preorder = Preorder.objects.create(offer=offer, order=order, quantity=quantity)
         audit.record(
             actor=actor,

@@ -20,7 +20,7 @@ from cuncun.core.scoping import scope_of
 from cuncun.logistics.models import EventState
 from cuncun.logistics.queries import carrier_parcel
 from cuncun.merchants.models import Merchant
-from cuncun.network.models import PickupMode, Site
+from cuncun.network.models import PickupMode, Site, SiteService
 from cuncun.orders.models import (
     Cart,
     CartLine,
@@ -103,8 +103,13 @@ def seller_orders(user, status: str = ""):
 
 
 def orders_at_point(site: Site, status: str = ""):
-    """Orders to be picked up at, or bought through, a service point."""
-    orders = _orders().filter(Q(checkout__pickup_site=site) | Q(checkout__assisted_site=site))
+    """Orders to be picked up at, or bought through, a service point (with their vouchers: the
+    counter says what pickup fee to collect)."""
+    orders = (
+        _orders()
+        .filter(Q(checkout__pickup_site=site) | Q(checkout__assisted_site=site))
+        .prefetch_related("discounts")
+    )
     if status:
         orders = orders.filter(status=status)
     return orders.order_by("-id")
@@ -180,10 +185,12 @@ def office_summary(user) -> dict:
 
 
 def pickup_points(sku_ids=()):
-    """Serving points that take pickups; for points that take their own stock only, only those
-    that hold every SKU asked for."""
+    """Serving points that take pickups, each with its fee for handing an order over
+    (`service_fee`); for points that take their own stock only, only those that hold every SKU
+    asked for."""
     points = (
         Site.objects.serving()
+        .with_fee(SiteService.PICKUP)
         .exclude(pickup_mode=PickupMode.DISABLED)
         .select_related("region", "region__parent")
         .order_by("region__path", "name")
@@ -361,10 +368,11 @@ CENT = Decimal("0.01")
 
 def _paid_share_of_goods(order_ids) -> dict[int, Decimal]:
     """Per order, what was paid over what its goods cost: 1 without a voucher, less with one, so
-    that a festival line counts what the buyer paid for it after the order's vouchers."""
+    that a festival line counts what the buyer paid for it after the order's vouchers (those off
+    its goods: a free-pickup voucher pays the point, not the goods)."""
     orders = (
         Order.objects.filter(pk__in=order_ids)
-        .annotate(off=Sum("discounts__amount"))
+        .annotate(off=Sum("discounts__amount", filter=Q(discounts__on_pickup_fee=False)))
         .values_list("pk", "total", "off")
     )
     return {pk: total / (total + (off or 0)) for pk, total, off in orders}

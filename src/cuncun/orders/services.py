@@ -71,6 +71,7 @@ from cuncun.orders.payments import (
 )
 from cuncun.promotions import queries as promotions_queries
 from cuncun.promotions import services as promotions
+from cuncun.promotions.models import Funder, VoucherKind
 from cuncun.promotions.pricing import LineToPrice, OrderPrice, price_orders
 from cuncun.trace import services as trace
 from cuncun.trace.models import BizStep
@@ -413,7 +414,8 @@ def _prepare(actor, request: CheckoutRequest) -> _Prepared:
 
 def _price(p: _Prepared, voucher_ids: list[int]) -> None:
     """The price in force of every line (a running campaign's festival price, else the list
-    price) and the vouchers chosen, order by order (promotions.pricing's rules)."""
+    price), the pickup point's fee for handing an order over (网订店取: its published fee for
+    order pickup) and the vouchers chosen, order by order (promotions.pricing's rules)."""
     offers = promotions_queries.offers_in_force([line.sku.pk for line in p.lines], p.now)
     for line in p.lines:
         line.offer = offers.get(line.sku.pk)
@@ -431,7 +433,15 @@ def _price(p: _Prepared, voucher_ids: list[int]) -> None:
             for line in p.lines
         ],
         [promotions_queries.terms_of(b) for b in batches],
+        pickup_fee=point_fee(p.pickup_site),
     )
+
+
+def point_fee(pickup_site: Site | None) -> Decimal:
+    """What a point chosen for pickup charges for handing an order over (`Site.with_fee`); 0 for
+    a delivery or a point that publishes no fee."""
+    fee = pickup_site.service_fee if pickup_site is not None else None
+    return to_money(fee) if fee else Decimal("0.00")
 
 
 def _take_promotions(actor, p: _Prepared) -> None:
@@ -445,7 +455,7 @@ def _take_promotions(actor, p: _Prepared) -> None:
     vouchers = [
         promotions.VoucherTake(batch=p.vouchers[terms.id], amount=amount)
         for price in p.prices.values()
-        for terms, amount in price.discounts
+        for terms, amount in price.taken
     ]
     if not items and not vouchers:
         return
@@ -486,6 +496,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
             checkout=checkout,
             merchant=group[0].sku.product.merchant,
             total=to_money(p.prices[merchant_id].total),
+            pickup_fee=p.prices[merchant_id].pickup_fee,
         )
         for merchant_id, group in sorted(by_merchant.items())
     )
@@ -515,10 +526,15 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
     )
     discounts = [
         OrderDiscount(
-            order=order, voucher_id=terms.id, name=terms.name, funder=terms.funder, amount=amount
+            order=order,
+            voucher_id=terms.id,
+            name=terms.name,
+            funder=terms.funder,
+            amount=amount,
+            on_pickup_fee=terms.kind == VoucherKind.FREE_PICKUP,
         )
         for order in orders
-        for terms, amount in p.prices[order.merchant_id].discounts
+        for terms, amount in p.prices[order.merchant_id].taken
     ]
     if discounts:
         OrderDiscount.objects.bulk_create(discounts)
@@ -534,6 +550,7 @@ def _write(actor, request: CheckoutRequest, p: _Prepared, written: dict) -> dict
                     [ol.sku_id, ol.quantity, ol.stock_id] for ol in order_lines if ol.order == order
                 ],
                 "reserved_until": reserved_until.isoformat(),
+                **({"pickup_fee": str(order.pickup_fee)} if order.pickup_fee else {}),
             },
         )
     if request.lines is None:
@@ -583,7 +600,12 @@ def _check_request(actor, r: CheckoutRequest, provider: PaymentProvider):
     problems = texts_too_long(Checkout, {name: getattr(r, name).strip() for name in CHECKOUT_TEXTS})
     pickup_site = assisted_site = None
     if r.fulfilment == Fulfilment.PICKUP:
-        pickup_site = Site.objects.select_related("region").filter(pk=r.pickup_site_id).first()
+        pickup_site = (
+            Site.objects.with_fee(SiteService.PICKUP)
+            .select_related("region")
+            .filter(pk=r.pickup_site_id)
+            .first()
+        )
         if pickup_site is None:
             problems.append(_("choose a pickup point"))
         elif not pickup_site.is_serving or pickup_site.pickup_mode == PickupMode.DISABLED:
@@ -847,8 +869,18 @@ def _give_back_promotions(buyer_id: int, orders: list[Order]) -> None:
     vouchers = list(
         OrderDiscount.objects.filter(order__in=orders).values_list("voucher_id", "amount")
     )
-    if items or vouchers:
-        promotions.give_back(buyer_id=buyer_id, items=items, vouchers=vouchers)
+    if not items and not vouchers:
+        return
+    # A voucher is used once a checkout: its use ends when no other live order of the checkout
+    # holds it (a free pickup paying two orders, one of them refunded, is still used).
+    still_held = set(
+        OrderDiscount.objects.filter(order__checkout_id__in={o.checkout_id for o in orders})
+        .exclude(order__in=orders)
+        .exclude(order__status__in=[S.CANCELLED, S.REFUNDED])
+        .values_list("voucher_id", flat=True)
+    )
+    uses = sorted({voucher_id for voucher_id, _amount in vouchers} - still_held)
+    promotions.give_back(buyer_id=buyer_id, items=items, vouchers=vouchers, uses=uses)
 
 
 def _withdraw(payment: Payment, *, actor, reason: str) -> None:
@@ -1219,7 +1251,7 @@ def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
     if checkout.assisted_site_id:
         site = Site.objects.get(pk=checkout.assisted_site_id)
         for order in orders:
-            _ledger(site, SiteService.ASSISTED_PURCHASE, order, day, checkout.buyer)
+            _ledger(site, SiteService.ASSISTED_PURCHASE, order, day, checkout.buyer, order.total)
     merchants = {
         o.merchant_id: o.merchant
         for o in Order.objects.filter(pk__in=[o.pk for o in orders]).select_related("merchant")
@@ -1235,10 +1267,14 @@ def _record_assisted_trade(checkout: Checkout, orders: list[Order]) -> None:
             .first()
         )
         if site is not None:
-            _ledger(site, SiteService.ASSISTED_SALE, order, day, merchant.represented_by)
+            _ledger(
+                site, SiteService.ASSISTED_SALE, order, day, merchant.represented_by, order.total
+            )
 
 
-def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
+def _ledger(site: Site, kind: str, order: Order, day, actor, amount, note: str = "") -> None:
+    """A row of the point's ledger for this order: the trade's value for 代购/代售, the fee the
+    point earns for a pickup."""
     if not site.is_serving:
         logger.info(
             "site %s not serving: %s of order %s not in its ledger", site.pk, kind, order.pk
@@ -1250,12 +1286,33 @@ def _ledger(site: Site, kind: str, order: Order, day, actor) -> None:
         site=site,
         kind=kind,
         day=day,
-        amount=order.total if kind != SiteService.PICKUP else 0,
+        amount=amount,
         category=category[:50],
         quantity=1,
         reference=_ledger_reference(order),
+        note=note,
         authorized_by_caller=True,
     )
+
+
+def _pickup_fee_note(order: Order) -> str:
+    """Who pays the point's fee for a handover in the buyer's place, for the point's ledger: the
+    free-pickup voucher and its funder (the shop, or the program's budget line), from whom the
+    point has the money to claim, and what was collected at the counter."""
+    notes = []
+    for paid in order.discounts.filter(on_pickup_fee=True).select_related("voucher"):
+        funded_by = (
+            _("the program's budget line %s") % paid.voucher.budget_line
+            if paid.funder == Funder.PROGRAM
+            else order.merchant.name
+        )
+        notes.append(
+            _("voucher “%(name)s” pays ¥%(amount)s, funded by %(funder)s")
+            % {"name": paid.name, "amount": paid.amount, "funder": funded_by}
+        )
+    if notes:
+        notes.append(_("¥%s collected at the counter") % order.pickup_fee_due)
+    return "; ".join(notes)[: ServiceRecord._meta.get_field("note").max_length]
 
 
 def _ledger_reference(order: Order) -> str:
@@ -1457,20 +1514,23 @@ def _send_pickup_sms(order: Order, checkout: Checkout) -> None:
     if not phone:
         return  # no phone: the code is on the buyer's order page
     site = checkout.pickup_site
-    send_sms(
-        to=phone,
-        text=_(
-            "[Cuncun] Order %(number)s is at %(site)s. Pickup code %(code)s, valid until "
-            "%(until)s. Do not give the code to anyone but the point's operator."
+    text = _(
+        "[Cuncun] Order %(number)s is at %(site)s. Pickup code %(code)s, valid until "
+        "%(until)s. Do not give the code to anyone but the point's operator."
+    ) % {
+        "number": order.number,
+        "site": site.name,
+        "code": order.pickup_code,
+        "until": timezone.localtime(order.pickup_code_expires_at).strftime("%m-%d %H:%M"),
+    }
+    if order.pickup_fee:
+        due = order.pickup_fee_due
+        text += (
+            _("Pickup fee ¥%s, to pay at the point.") % due
+            if due
+            else _("The pickup fee is paid by your voucher.")
         )
-        % {
-            "number": order.number,
-            "site": site.name,
-            "code": order.pickup_code,
-            "until": timezone.localtime(order.pickup_code_expires_at).strftime("%m-%d %H:%M"),
-        },
-        reference=f"orders.Order:{order.pk}",
-    )
+    send_sms(to=phone, text=text, reference=f"orders.Order:{order.pk}")
 
 
 def reissue_pickup_code(*, actor, order: Order) -> Order:
@@ -1548,8 +1608,22 @@ def pick_up_order(*, actor, order: Order, code: str) -> Order:
             )
         else:
             order.pickup_code_used_at = now
-            _move(order, S.COMPLETED, actor=actor, extra_fields=["pickup_code_used_at"])
-            _ledger(checkout.pickup_site, SiteService.PICKUP, order, timezone.localdate(), actor)
+            fee = (
+                {"pickup_fee": str(order.pickup_fee), "collected": str(order.pickup_fee_due)}
+                if order.pickup_fee
+                else {}
+            )
+            _move(order, S.COMPLETED, actor=actor, extra_fields=["pickup_code_used_at"], after=fee)
+            # The point earns its whole fee: the buyer pays what no voucher pays.
+            _ledger(
+                checkout.pickup_site,
+                SiteService.PICKUP,
+                order,
+                timezone.localdate(),
+                actor,
+                order.pickup_fee,
+                note=_pickup_fee_note(order),
+            )
     if refusal is not None:
         raise refusal  # after the commit: the wrong try is counted
     return order

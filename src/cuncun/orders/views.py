@@ -493,10 +493,20 @@ def order_step(request, pk: int):
         kwargs = {"code": request.POST.get("code", "")}
     elif step == "refund":
         kwargs = {"reason": request.POST.get("reason", "")}
-    carry_out(
-        request, lambda: STEPS[step](actor=request.user, order=order, **kwargs), str(DONE[step])
-    )
+    done = str(DONE[step])
+    if step == "pickup" and order.pickup_fee:
+        done = f"{done} {pickup_fee_to_collect(order)}"
+    carry_out(request, lambda: STEPS[step](actor=request.user, order=order, **kwargs), done)
     return redirect(safe_next(request) or reverse("orders:order", args=[pk]))
+
+
+def pickup_fee_to_collect(order) -> str:
+    """What the counter collects for handing an order over: the point's fee, or what a
+    free-pickup voucher leaves of it."""
+    due = order.pickup_fee_due
+    if not due:
+        return _("The pickup fee is paid by a voucher: collect nothing.")
+    return _("Collect the pickup fee of ¥%s.") % due
 
 
 # --- the seller -----------------------------------------------------------------------------
@@ -553,7 +563,10 @@ def point(request):
             "sites": sites,
             "cash": queries.pending_cash_payments(site),
             "incoming": orders.filter(status=S.SHIPPED, checkout__pickup_site=site),
-            "waiting": orders.filter(status=S.AT_PICKUP_POINT, checkout__pickup_site=site),
+            "waiting": [
+                (order, pickup_fee_to_collect(order) if order.pickup_fee else "")
+                for order in orders.filter(status=S.AT_PICKUP_POINT, checkout__pickup_site=site)
+            ],
             "recent": orders.filter(status=S.COMPLETED)[:10],
         },
     )

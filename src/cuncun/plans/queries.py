@@ -29,6 +29,17 @@ def plan_in_force(county=None, on: date | None = None) -> Plan | None:
     return plans.order_by("-starts_on").first()
 
 
+def next_plan_starts(plan: Plan) -> date | None:
+    """The day a newer plan of the county starts, where this plan's time ends (None: it runs on
+    until one does)."""
+    return (
+        Plan.objects.filter(county_id=plan.county_id, starts_on__gt=plan.starts_on)
+        .order_by("starts_on")
+        .values_list("starts_on", flat=True)
+        .first()
+    )
+
+
 def targets_for(indicator: str, plan: Plan | None = None) -> list[Target]:
     """The targets that an indicator is measured against, earliest deadline first."""
     plan = plan or plan_in_force()

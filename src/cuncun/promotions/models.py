@@ -112,8 +112,16 @@ class CampaignItem(models.Model):
 class VoucherKind:
     THRESHOLD = "threshold"  # 满减: so much off once the goods reach a threshold
     DIRECT = "direct"  # 直降: so much off, no threshold
+    # 免取件费: pays the pickup point's fee for handing an order over (网订店取), up to its
+    # amount, so the buyer pays the point nothing; it takes nothing off the goods.
+    FREE_PICKUP = "free_pickup"
 
-    choices = [(THRESHOLD, _("money off above a threshold")), (DIRECT, _("money off"))]
+    choices = [
+        (THRESHOLD, _("money off above a threshold")),
+        (DIRECT, _("money off")),
+        (FREE_PICKUP, _("free pickup fee")),
+    ]
+    MONEY_OFF = (THRESHOLD, DIRECT)
 
 
 class Funder:
@@ -125,11 +133,13 @@ class Funder:
 
 class VoucherBatch(Timestamped):
     """A run of vouchers with one set of terms. Stacking rules (promotions.pricing): an order
-    takes at most one merchant voucher (its merchant's) and a checkout at most one program
-    voucher; both may stack; a batch not `with_festival_prices` counts only goods at list price."""
+    takes at most one money-off voucher of its merchant and a checkout at most one of the
+    program; both may stack; a batch not `with_festival_prices` counts only goods at list price.
+    A checkout takes at most one free-pickup voucher besides. `amount` is what one voucher takes
+    off (a free-pickup voucher: the most it pays of one order's pickup fee)."""
 
     name = models.CharField(_("name"), max_length=60)
-    kind = models.CharField(_("kind"), max_length=10, choices=VoucherKind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=VoucherKind.choices)
     funder = models.CharField(_("funded by"), max_length=10, choices=Funder.choices)
     merchant = models.ForeignKey(
         "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -144,7 +154,8 @@ class VoucherBatch(Timestamped):
     per_buyer_limit = models.PositiveSmallIntegerField(_("uses per buyer"), default=1)
     with_festival_prices = models.BooleanField(_("also on festival prices"), default=False)
     # The special fund's budget line (its project code) that pays a program voucher: the funds
-    # app counts the `spent` of the batches naming it (promotions never imports funds).
+    # app checks at issue that the line has the budget left, counts the budget as committed and
+    # `spent` as paid out (promotions never imports funds: it asks through core.commitments).
     budget_line = models.CharField(_("budget line"), max_length=40, blank=True)
     starts_at = models.DateTimeField(_("valid from"))
     ends_at = models.DateTimeField(_("valid until"))

@@ -1,17 +1,24 @@
-"""What a checkout costs, order by order: pure arithmetic on the prices in force and the vouchers
-the buyer chose, with no database, so the rules can be tested exhaustively.
+"""What a checkout costs, order by order: pure arithmetic on the prices in force, the pickup
+point's fee and the vouchers the buyer chose, with no database, so the rules can be tested
+exhaustively.
 
 The rules (explicit, in this order):
 1. A line costs its festival price when its SKU is in a running campaign, else its list price.
-2. An order (one merchant's goods) takes at most one voucher of its own merchant; a checkout
-   takes at most one program voucher. A merchant voucher and a program voucher stack.
-3. A voucher counts the goods it may apply to: its merchant's (a merchant voucher), any (a
-   program voucher); only those at list price unless it is "also on festival prices".
+2. Money off (满减, 直降): an order (one merchant's goods) takes at most one such voucher of its
+   own merchant; a checkout takes at most one of the program. A merchant's and the program's
+   stack.
+3. A money-off voucher counts the goods it may apply to: its merchant's (a merchant voucher), any
+   (a program voucher); only those at list price unless it is "also on festival prices".
 4. 满减 applies when those goods reach its threshold; 直降 always. The merchant's voucher comes
    off first, then the program's, which goes to the order where its goods are largest (the
    smallest merchant id on a tie).
 5. A voucher never takes an order below one fen: its amount is cut to leave ¥0.01.
-So an order never costs less than ¥0.01 nor more than its goods at list price.
+6. A free-pickup voucher (免取件费) pays the pickup point's fee for handing an order over, up to
+   its amount per order, in place of the buyer: a merchant's for its own order, the program's for
+   every order of the checkout. A checkout takes at most one; it stacks with money-off vouchers,
+   since it takes nothing off the goods. It needs a pickup at a point that charges a fee.
+So an order never costs less than ¥0.01 nor more than its goods at list price, and what the buyer
+pays the point at pickup is between nothing and the point's fee.
 """
 
 from dataclasses import dataclass, field
@@ -59,7 +66,10 @@ class VoucherTerms:
 class OrderPrice:
     merchant_id: int
     lines: list[LineToPrice]
-    discounts: list[tuple[VoucherTerms, Decimal]] = field(default_factory=list)
+    # What the pickup point charges for handing this order over (0: a delivery, or no fee).
+    pickup_fee: Decimal = ZERO
+    discounts: list[tuple[VoucherTerms, Decimal]] = field(default_factory=list)  # off the goods
+    fee_paid: list[tuple[VoucherTerms, Decimal]] = field(default_factory=list)  # of pickup_fee
 
     @property
     def list_total(self) -> Decimal:
@@ -72,6 +82,16 @@ class OrderPrice:
     @property
     def total(self) -> Decimal:
         return self.goods - sum((amount for _v, amount in self.discounts), ZERO)
+
+    @property
+    def fee_due(self) -> Decimal:
+        """What the buyer pays the point when the order is handed over."""
+        return self.pickup_fee - sum((amount for _v, amount in self.fee_paid), ZERO)
+
+    @property
+    def taken(self) -> list[tuple[VoucherTerms, Decimal]]:
+        """What each voucher used on this order takes of its budget."""
+        return [*self.discounts, *self.fee_paid]
 
     def base_for(self, voucher: VoucherTerms) -> Decimal:
         """The goods of this order the voucher counts (rule 3)."""
@@ -87,38 +107,68 @@ class OrderPrice:
         )
 
 
-def price_orders(lines: list[LineToPrice], vouchers: list[VoucherTerms]) -> dict[int, OrderPrice]:
-    """The price of each merchant's order (by merchant id). Raises InvalidInput naming every
+def price_orders(
+    lines: list[LineToPrice], vouchers: list[VoucherTerms], pickup_fee: Decimal = ZERO
+) -> dict[int, OrderPrice]:
+    """The price of each merchant's order (by merchant id). `pickup_fee`: what the chosen pickup
+    point charges for handing one order over (0 for a delivery). Raises InvalidInput naming every
     voucher that cannot be used, and why."""
     orders: dict[int, OrderPrice] = {}
     for line in lines:
-        orders.setdefault(line.merchant_id, OrderPrice(line.merchant_id, [])).lines.append(line)
+        orders.setdefault(
+            line.merchant_id, OrderPrice(line.merchant_id, [], pickup_fee=pickup_fee)
+        ).lines.append(line)
     problems = _stacking_problems(vouchers)
     ordered = sorted(vouchers, key=lambda v: (v.funder != Funder.MERCHANT, v.id))
     for voucher in ordered:
         if problems:
             break
-        order = _order_for(voucher, orders)
-        problem = _not_applicable(voucher, order)
+        if voucher.kind == VoucherKind.FREE_PICKUP:
+            problem = _pay_pickup_fees(voucher, orders, pickup_fee)
+        else:
+            problem = _take_off(voucher, orders)
         if problem:
             problems.append(problem)
-            continue
-        room = order.total - CENT
-        order.discounts.append((voucher, min(voucher.amount, room)))
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
     return orders
+
+
+def _take_off(voucher: VoucherTerms, orders: dict[int, OrderPrice]) -> str:
+    """A money-off voucher off its order (rules 3 to 5); what stops it, if anything."""
+    order = _order_for(voucher, orders)
+    problem = _not_applicable(voucher, order)
+    if not problem:
+        order.discounts.append((voucher, min(voucher.amount, order.total - CENT)))
+    return problem
+
+
+def _pay_pickup_fees(voucher: VoucherTerms, orders: dict[int, OrderPrice], fee: Decimal) -> str:
+    """A free-pickup voucher pays the fee of the orders it applies to (rule 6)."""
+    paid = [o for o in orders.values() if voucher.merchant_id in (None, o.merchant_id)]
+    if not paid:
+        return _("%s: there are no goods it applies to") % voucher.name
+    if fee <= ZERO:
+        return _("%s: it pays a pickup point's fee; choose pickup at a point that charges one") % (
+            voucher.name
+        )
+    for order in paid:
+        order.fee_paid.append((voucher, min(voucher.amount, fee)))
+    return ""
 
 
 def _stacking_problems(vouchers: list[VoucherTerms]) -> list[str]:
     problems = []
     if len({v.id for v in vouchers}) != len(vouchers):
         problems.append(_("a voucher can be used once in a checkout"))
-    if sum(v.funder == Funder.PROGRAM for v in vouchers) > 1:
-        problems.append(_("only one program voucher can be used in a checkout"))
-    merchants = [v.merchant_id for v in vouchers if v.funder == Funder.MERCHANT]
+    money_off = [v for v in vouchers if v.kind != VoucherKind.FREE_PICKUP]
+    if sum(v.funder == Funder.PROGRAM for v in money_off) > 1:
+        problems.append(_("only one money-off voucher of the program can be used in a checkout"))
+    merchants = [v.merchant_id for v in money_off if v.funder == Funder.MERCHANT]
     if len(set(merchants)) != len(merchants):
-        problems.append(_("only one voucher of each shop can be used in an order"))
+        problems.append(_("only one money-off voucher of each shop can be used in an order"))
+    if len(vouchers) - len(money_off) > 1:
+        problems.append(_("only one free-pickup voucher can be used in a checkout"))
     return problems
 
 

@@ -20,6 +20,7 @@ from cuncun.accounts.roles import Role
 from cuncun.catalog.models import Sku, Stock
 from cuncun.core import audit
 from cuncun.core.checks import texts_too_long
+from cuncun.core.commitments import hold_budget_line
 from cuncun.core.errors import Conflict, InvalidInput, NotAllowed, OutOfScope
 from cuncun.core.money import to_money
 from cuncun.merchants.services import require_seller
@@ -197,7 +198,8 @@ def issue_vouchers(
     *, actor, terms: VoucherTermsInput, merchant=None, budget_line: str = ""
 ) -> VoucherBatch:
     """A merchant issues vouchers on its own goods, paid by itself; the county office issues
-    program vouchers paid from a budget line of the special fund (its project code)."""
+    program vouchers paid from a budget line of the special fund (its project code), which must
+    have the whole budget left: the fund counts it as committed from now on."""
     if merchant is not None:
         require_seller(actor, merchant)
         funder = Funder.MERCHANT
@@ -228,7 +230,14 @@ def issue_vouchers(
         problems.append(_("the vouchers must end after they start"))
     if problems:
         raise InvalidInput("; ".join(problems), details={"problems": problems})
+    money_off = terms.kind in VoucherKind.MONEY_OFF
     with transaction.atomic():
+        if funder == Funder.PROGRAM:
+            hold_budget_line(
+                line=budget_line.strip(),
+                amount=budget,
+                starts_on=timezone.localdate(terms.starts_at),
+            )
         batch = VoucherBatch.objects.create(
             name=name,
             kind=terms.kind,
@@ -239,7 +248,8 @@ def issue_vouchers(
             amount=amount,
             budget=budget,
             per_buyer_limit=terms.per_buyer_limit,
-            with_festival_prices=terms.with_festival_prices,
+            # A free-pickup voucher takes nothing off the goods, at whatever price.
+            with_festival_prices=terms.with_festival_prices and money_off,
             budget_line=budget_line.strip(),
             starts_at=terms.starts_at,
             ends_at=terms.ends_at,
@@ -292,7 +302,9 @@ def take_for_checkout(
     for take in sorted(vouchers, key=lambda t: t.batch.pk):
         _take_budget(take, now)
     tallies = [(f"item:{t.item.pk}", t.quantity, t.item.per_buyer_limit, t.item) for t in items]
-    tallies += [(f"voucher:{t.batch.pk}", 1, t.batch.per_buyer_limit, t.batch) for t in vouchers]
+    # A voucher is used once a checkout, on however many of its orders it pays (free pickup).
+    used = {t.batch.pk: t.batch for t in vouchers}
+    tallies += [(f"voucher:{pk}", 1, b.per_buyer_limit, b) for pk, b in used.items()]
     for scope, n, limit, thing in sorted(tallies, key=lambda t: t[0]):
         if not _raise_tally(scope, buyer_id, n, limit):
             raise LimitReached(
@@ -380,15 +392,21 @@ def _limit_message(thing, scope: str, buyer_id: int, limit: int) -> str:
 
 
 def give_back(
-    *, buyer_id: int, items: list[tuple[int, int]], vouchers: list[tuple[int, Decimal]]
+    *,
+    buyer_id: int,
+    items: list[tuple[int, int]],
+    vouchers: list[tuple[int, Decimal]],
+    uses: list[int],
 ) -> None:
-    """An order cancelled or refunded: its festival units go back to the campaign, its voucher
-    amounts to their budgets, and the buyer's shares down (inside the caller's transaction,
-    before the stock rows, in the same order as `take_for_checkout`)."""
+    """Orders cancelled or refunded: their festival units go back to the campaign, their voucher
+    amounts to their budgets, and the buyer's shares down: units, and the use of each batch in
+    `uses` (a voucher paying the pickup fee of several orders of a checkout is used until none
+    of them holds it). Inside the caller's transaction, before the stock rows, in the same order
+    as `take_for_checkout`."""
     for item_id, quantity in sorted(items):
         CampaignItem.objects.filter(pk=item_id).update(taken=F("taken") - quantity)
     for batch_id, amount in sorted(vouchers):
         VoucherBatch.objects.filter(pk=batch_id).update(spent=F("spent") - amount)
-    tallies = [(f"item:{i}", q) for i, q in items] + [(f"voucher:{b}", 1) for b, _a in vouchers]
+    tallies = [(f"item:{i}", q) for i, q in items] + [(f"voucher:{b}", 1) for b in set(uses)]
     for scope, n in sorted(tallies):
         BuyerTally.objects.filter(scope=scope, buyer_id=buyer_id).update(used=F("used") - n)

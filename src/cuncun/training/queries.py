@@ -21,7 +21,7 @@ from cuncun.core.commitments import committed_elsewhere
 from cuncun.core.errors import NotFound
 from cuncun.plans.models import FundRule, Plan, Target
 from cuncun.plans.progress import Evaluation, evaluate, target_in_force
-from cuncun.plans.queries import fund_cap, plan_in_force
+from cuncun.plans.queries import fund_cap, next_plan_starts, plan_in_force
 from cuncun.regions.models import GroupCode, Level, RegionUnit
 from cuncun.training.access import require_reader
 from cuncun.training.models import (
@@ -321,12 +321,7 @@ def sessions_under(plan: Plan):
     """The county's sessions that start in the plan's time: from its start until a newer plan
     of the county starts."""
     sessions = TrainingSession.objects.in_region(plan.county).filter(starts_on__gte=plan.starts_on)
-    newer = (
-        Plan.objects.filter(county_id=plan.county_id, starts_on__gt=plan.starts_on)
-        .order_by("starts_on")
-        .values_list("starts_on", flat=True)
-        .first()
-    )
+    newer = next_plan_starts(plan)
     return sessions.filter(starts_on__lt=newer) if newer else sessions
 
 

@@ -22,10 +22,10 @@ import os
 import secrets
 import sys
 import time
-import uuid
 from datetime import date, timedelta
 
-from bench.flash_sale import SERVER_URL, _with_db, create_database, drop_database
+from bench.flash_sale import SERVER_URL
+from cuncun.loopback import fresh_database
 
 ORDERS = int(os.environ.get("DASHBOARD_ORDERS", "1000000"))
 MERCHANTS = int(os.environ.get("DASHBOARD_MERCHANTS", "5000"))
@@ -378,20 +378,18 @@ def measure(ctx: dict) -> dict:
 
 
 def main() -> int:
-    name = f"bench_dashboard_{uuid.uuid4().hex[:8]}"
-    os.environ.update(
-        {
-            "DATABASE_URL": _with_db(SERVER_URL, name),
-            "DJANGO_SETTINGS_MODULE": "cuncun.settings",
-            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
-            "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
-            or base64.b64encode(os.urandom(32)).decode(),
-            "CUNCUN_DEBUG": "0",
-            "CUNCUN_LOG_LEVEL": "ERROR",
-        }
-    )
-    create_database(name)
-    try:
+    with fresh_database("bench_dashboard", SERVER_URL) as url:
+        os.environ.update(
+            {
+                "DATABASE_URL": url,
+                "DJANGO_SETTINGS_MODULE": "cuncun.settings",
+                "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
+                "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
+                or base64.b64encode(os.urandom(32)).decode(),
+                "CUNCUN_DEBUG": "0",
+                "CUNCUN_LOG_LEVEL": "ERROR",
+            }
+        )
         ctx = prepare()
         figures = measure(ctx)
         print(
@@ -406,11 +404,6 @@ def main() -> int:
                 }
             )
         )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(name)
     return 0
 
 

@@ -1,9 +1,11 @@
 """A shopping festival's flash sale on PostgreSQL, over real HTTP.
 
 One festival SKU with 1,000 units in a running campaign (festival price ¥79 instead of ¥99, at
-most 20 per buyer); the app served by gunicorn workers on loopback; 64 concurrent keep-alive HTTP
-clients make at least 10,000 "buy now" checkout attempts (POST /api/checkout/, logged in, with
-CSRF token and a fresh Idempotency-Key each). In the same run it measures
+most 20 per buyer); the production shape on loopback (`cuncun.loopback`: one gunicorn server with
+the project's config, of FLASH_WORKERS processes of FLASH_THREADS threads, and Redis for the cache
+and the sessions); 64 concurrent keep-alive HTTP clients make at least 10,000 "buy now" checkout
+attempts (POST /api/checkout/, logged in, with CSRF token and a fresh Idempotency-Key each).
+In the same run it measures
 
 - the same server's rate on a trivial JSON endpoint (GET /api/health), and
 - the database's own ceiling for the same work: a conditional UPDATE of a stock row plus an
@@ -27,21 +29,17 @@ sequential checkouts (cumulative, top 30) on stderr.
 """
 
 import asyncio
-import base64
 import itertools
 import json
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.request
 import uuid
-from pathlib import Path
+
+from cuncun.loopback import ProductionShape, dsn, small_market
 
 STOCK = 1000
 CLIENTS = 64
@@ -56,119 +54,41 @@ THREADS = int(os.environ.get("FLASH_THREADS", "1"))
 SERVER_URL = os.environ.get(
     "CUNCUN_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-REPO = Path(__file__).resolve().parent.parent
 
 
 def log(*parts) -> None:
     print("flash_sale:", *parts, file=sys.stderr, flush=True)
 
 
-# --- the database of the run ---
-
-
-def _dsn(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
-def _with_db(url: str, name: str) -> str:
-    base, _, _old = url.rpartition("/")
-    return f"{base}/{name}"
-
-
-def create_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_dsn(SERVER_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_dsn(SERVER_URL), autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-
-
 # --- the market of the run ---
 
 
 def prepare_market() -> dict:
-    """Migrate, then make through the services: the divisions, a county warehouse, a seller, the
-    festival SKU with its stock, a second SKU for the database ceiling, and 64 logged-in buyers."""
-    import io
-    from datetime import date, timedelta
+    """Through the services: a small market (the divisions, the county warehouse, a seller), the
+    festival SKU with its stock, a second SKU for the database ceiling, and 64 logged-in
+    buyers."""
+    from datetime import timedelta
 
-    import django
-
-    django.setup()
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
 
     from cuncun.accounts.models import User
-    from cuncun.catalog.models import CategoryKind, Stock, Unit
-    from cuncun.catalog.services import (
-        ProductDetails,
-        SkuDetails,
-        create_product,
-        ensure_category,
-        set_stock,
-    )
-    from cuncun.merchants.models import MerchantKind
-    from cuncun.merchants.services import MerchantDetails, register_merchant
-    from cuncun.network.models import SiteKind, SiteStatus, passing_checklist
-    from cuncun.network.services import (
-        SiteApplication,
-        accept_site,
-        apply_for_site,
-        change_site_status,
-    )
-    from cuncun.portal.demo import DIVISIONS_FILE
+    from cuncun.catalog.models import Stock, Unit
+    from cuncun.catalog.services import ProductDetails, SkuDetails, create_product, set_stock
     from cuncun.promotions.models import CampaignKind
     from cuncun.promotions.services import create_campaign, join_campaign
-    from cuncun.regions.models import Level, RegionUnit
-    from cuncun.regions.services import load_divisions
 
-    call_command("migrate", verbosity=0, stdout=io.StringIO())
-    load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes())
-    county = RegionUnit.objects.get(level=Level.COUNTY)
-    opened = date(2017, 1, 25)
-    site = apply_for_site(
-        actor=None,
-        application=SiteApplication(
-            kind=SiteKind.COUNTY_WAREHOUSE,
-            name="景洪市物流仓储配送中心",
-            region=county,
-            address="景洪市",
-            applied_on=opened,
-        ),
-    )
-    change_site_status(actor=None, site=site, to_status=SiteStatus.APPROVED, effective_on=opened)
-    accept_site(actor=None, site=site, checked_on=opened, checklist=passing_checklist())
-    site = change_site_status(
-        actor=None, site=site, to_status=SiteStatus.OPERATING, effective_on=opened
-    )
-    seller = register_merchant(
-        actor=None,
-        details=MerchantDetails(
-            name="勐龙茶园（压测）",
-            kind=MerchantKind.FAMILY_FARM,
-            region=RegionUnit.objects.get(level=Level.TOWNSHIP, name="勐龙镇"),
-        ),
-    )
-    tea = ensure_category(actor=None, code="tea", name="茶叶", kind=CategoryKind.FARM_PRODUCT)
+    market = small_market()
+    site = market.warehouse
     festival = create_product(
         actor=None,
-        merchant=seller,
+        merchant=market.seller,
         details=ProductDetails(
             name="双十二古树普洱秒杀",
-            category=tea,
+            category=market.tea,
             skus=(
                 SkuDetails(unit=Unit.PIECE, price="99", name="357克"),
                 SkuDetails(unit=Unit.PIECE, price="99", name="数据库上限用"),
@@ -183,7 +103,7 @@ def prepare_market() -> dict:
         actor=None,
         name="双十二网络购物节（压测）",
         kind=CampaignKind.FESTIVAL,
-        region=county,
+        region=market.county,
         starts_at=timezone.now() - timedelta(minutes=5),
         ends_at=timezone.now() + timedelta(days=1),
     )
@@ -232,52 +152,6 @@ def prepare_market() -> dict:
     }
     connection.close()
     return market
-
-
-# --- the server ---
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, env: dict, log_file) -> subprocess.Popen:
-    worker = ["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS > 1 else []
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "cuncun.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            *worker,
-            "--backlog",
-            "2048",
-            "--keep-alive",
-            "5",
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log_file,
-        stderr=log_file,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("the server did not answer /api/health within 60 s")
 
 
 # --- a small keep-alive HTTP/1.1 client ---
@@ -374,7 +248,7 @@ def checkout_request(port: int, market: dict):
 def db_ceiling(url: str, stock_id: int) -> float:
     import psycopg
 
-    conns = [psycopg.connect(_dsn(url)) for _ in range(CEILING_POOL)]
+    conns = [psycopg.connect(dsn(url)) for _ in range(CEILING_POOL)]
     counts = [0] * CEILING_POOL
     start = threading.Barrier(CEILING_POOL + 1)
     stop_at = [0.0]
@@ -500,12 +374,12 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
 # --- the run ---
 
 
-def _report_server_log(log_file) -> None:
+def _report_server_log(shape: ProductionShape) -> None:
     """Refused checkouts are logged by Django as warnings ("Conflict: /api/checkout/"); say how
-    many lines there were and show anything else."""
-    log_file.seek(0)
-    lines = log_file.read().splitlines()
-    other = [line for line in lines if not line.startswith("Conflict: ")]
+    many lines there were and show anything else (gunicorn's own lines of starting and stopping
+    its workers apart)."""
+    lines = shape.log_problems()
+    other = [line for line in lines if "Conflict: /api/checkout/" not in line]
     log(f"server log: {len(lines)} lines, {len(lines) - len(other)} of them refused checkouts")
     for line in other[:20]:
         log("server:", line)
@@ -517,29 +391,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> int:
-    name = f"bench_flash_sale_{uuid.uuid4().hex[:8]}"
-    url = _with_db(SERVER_URL, name)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "cuncun.settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
-        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
-        or base64.b64encode(os.urandom(32)).decode(),
-        "CUNCUN_DEBUG": "0",
-        "CUNCUN_LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    os.environ.update(env)
-    create_database(name)
-    server = None
-    server_log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in finally)
-    try:
+    with ProductionShape(
+        "bench_flash_sale", settings={"CUNCUN_LOG_LEVEL": "ERROR"}, database_server=SERVER_URL
+    ) as shape:
         t0 = time.perf_counter()
         market = prepare_market()
         log(f"prepared in {time.perf_counter() - t0:.1f} s; gunicorn {WORKERS}×{THREADS}")
-        port = free_port()
-        server = start_server(port, env, server_log)
+        (port,) = shape.start_servers(1, workers=WORKERS, threads=THREADS)
 
         trivial, started = run_load(port, TRIVIAL_REQUESTS, CLIENTS, health_request(port))
         trivial_ok = [r for r in trivial if r[0] == 200]
@@ -562,14 +420,13 @@ def main() -> int:
             f"{statistics.median([r[1] * 1000 for r in accepted]) if accepted else 0:.1f} ms"
         )
 
-        server.terminate()
-        server.wait(timeout=30)
-        server = None
-        _report_server_log(server_log)
+        shape.stop()
+        _report_server_log(shape)
 
         import psycopg
 
-        with psycopg.connect(_dsn(url)) as conn:
+        url = shape.env["DATABASE_URL"]
+        with psycopg.connect(dsn(url)) as conn:
             quantity, allocated = conn.execute(
                 "SELECT quantity, quantity_allocated FROM catalog_stock WHERE id = %s",
                 (market["stock"],),
@@ -602,16 +459,9 @@ def main() -> int:
                 }
             )
         )
-        return 0 if len(accepted) == STOCK and oversold == 0 and not other else 1
-    finally:
-        server_log.close()
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(name)
+        ok = len(accepted) == STOCK and oversold == 0 and not other
+        shape.failed = not ok
+        return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Page weight and load time on a slow phone link: the 景洪 demo served by gunicorn (collected,
+"""Page weight and load time on a slow phone link: the 景洪 demo served by the production shape on
+loopback (`cuncun.loopback`: PostgreSQL, Redis, gunicorn with the project's config, collected,
 compressed, hash-named static files, DEBUG off), headless Chromium emulating Slow 3G through the
 DevTools protocol (400 ms latency, 50,000 B/s down and up) with its cache cleared before every page.
 The village operator's home and counters, the market front, and one chart page (coverage).
@@ -8,15 +9,12 @@ Prints {"bench": "operator_pages", "pages": N, "max_kb": …, "max_load_s": …,
 the chart page on its own. Bytes are what crossed the wire (compressed), every request counted.
 """
 
-import base64
 import json
 import os
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
+
+from bench.flash_sale import SERVER_URL
+from cuncun.loopback import ProductionShape
 
 CHROMIUM = os.environ.get("CUNCUN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
@@ -28,43 +26,15 @@ SLOW_3G = {
 }
 PASSWORD = "cuncun-demo"
 CHART_PAGE = "/network/coverage/"
-SERVER_START_SECONDS = 60
 
 
 def main() -> None:
-    var = Path(tempfile.mkdtemp(prefix="cuncun-bench-"))
-    env = {
-        **os.environ,
-        "CUNCUN_VAR_DIR": str(var),
-        "CUNCUN_STATIC_ROOT": str(var / "static"),
-        "CUNCUN_DEMO": "1",
-        "CUNCUN_DEBUG": "0",
-        "SECRET_KEY": "bench-only-" + os.urandom(8).hex(),
-        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
-        or base64.b64encode(os.urandom(32)).decode(),
-        "DJANGO_SETTINGS_MODULE": "cuncun.settings",
-    }
-    env.pop("DATABASE_URL", None)  # a fresh SQLite file, as `make demo`
-    for command in (["migrate", "--no-input"], ["load_demo"], ["collectstatic", "--no-input"]):
-        _manage(command, env)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "cuncun.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    with ProductionShape(
+        "bench_operator_pages", database_server=SERVER_URL, demo=True, static=True
+    ) as shape:
+        (port,) = shape.start_servers(1, workers=2)
         # "localhost": Chromium keeps the Secure session cookie of a DEBUG-off site only there.
-        base = f"http://localhost:{port}"
-        _wait_for(base)
-        results = _measure(base)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)  # a loaded machine may take a while to stop its workers
-        except subprocess.TimeoutExpired:
-            server.kill()
+        results = _measure(f"http://localhost:{port}")
     plain = {path: r for path, r in results.items() if path != CHART_PAGE}
     print(
         json.dumps(
@@ -114,35 +84,6 @@ def _measure(base: str) -> dict[str, list[float]]:
             results[path] = [round(sum(received) / 1024, 1), round(seconds, 2)]
         browser.close()
     return results
-
-
-def _manage(command: list[str], env: dict) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "cuncun.manage", *command],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(base: str) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/accounts/login/", timeout=5)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ trivial JSON endpoint (GET /api/health).
 
 The batches and events are written set-based (INSERT … SELECT generate_series), not through the
 services, so that preparing 100,000 takes seconds. The database is created for the run and
-dropped after it. Prints one JSON line:
+dropped after it; the server is the production shape's (`cuncun.loopback`: the project's gunicorn
+config, Redis). Prints one JSON line:
 {"bench": "trace_lookup", "batches": …, "requests": …, "rps": …, "p50_ms": …, "p95_ms": …,
  "trivial_rps": …, "ratio_to_trivial": …}
 `requests` counts lookups (a redirect and a page each); `rps` is lookups per second; p50/p95 are
@@ -16,31 +17,26 @@ TRACE_BATCHES, TRACE_LOOKUPS, FLASH_WORKERS/FLASH_THREADS (the gunicorn of bench
 """
 
 import asyncio
-import base64
 import itertools
 import json
 import os
 import random
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from urllib.parse import urlsplit
 
 from bench.flash_sale import (
     SERVER_URL,
+    THREADS,
+    WORKERS,
     _read_response,
-    _with_db,
-    create_database,
-    drop_database,
-    free_port,
     health_request,
     percentile,
     run_load,
-    start_server,
 )
+from cuncun.loopback import ProductionShape
 
 BATCHES = int(os.environ.get("TRACE_BATCHES", "100000"))
 LOOKUPS = int(os.environ.get("TRACE_LOOKUPS", "5000"))
@@ -57,14 +53,8 @@ def log(*parts) -> None:
 
 
 def prepare_batches() -> list[str]:
-    """Migrate; one producer, product and base through the services; then BATCHES batches with
-    five events each, set-based. Answers the Digital Link paths of every batch."""
-    import io
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    """One producer, product and base through the services; then BATCHES batches with five
+    events each, set-based. Answers the Digital Link paths of every batch."""
     from django.db import connection
 
     from cuncun.accounts.roles import Role
@@ -78,7 +68,6 @@ def prepare_batches() -> list[str]:
     from cuncun.regions.services import load_divisions
     from cuncun.trace import gs1, services
 
-    call_command("migrate", verbosity=0, stdout=io.StringIO())
     load_divisions(actor=None, data=DIVISIONS_FILE.read_bytes())
     township = RegionUnit.objects.get(level=Level.TOWNSHIP, name="勐龙镇")
     seller = register_merchant(
@@ -150,37 +139,25 @@ def prepare_batches() -> list[str]:
     return paths
 
 
-def time_recall(env: dict) -> tuple[float, int]:
+def time_recall(shape: ProductionShape) -> tuple[float, int]:
     """`cuncun recall RECALL_LOT --reason …` as the office would run it: the lot, its blends
     upstream and downstream, stopped and listed as CSV. Answers (seconds, CSV rows)."""
     with tempfile.NamedTemporaryFile(suffix=".csv") as out:
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cuncun.manage",
-                "recall",
-                RECALL_LOT,
-                "--by",
-                RECALLER,
-                "--reason",
-                "压测：农残超标",
-                "--csv",
-                out.name,
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
+        recall = shape.manage(
+            "recall", RECALL_LOT, "--by", RECALLER, "--reason", "压测：农残超标", "--csv", out.name
         )
         seconds = time.perf_counter() - started
+        if recall.returncode != 0:
+            raise RuntimeError(f"the recall failed: {recall.stderr}")
         rows = len(out.read().decode("utf-8-sig").splitlines()) - 1
     return seconds, rows
 
 
 class _Connection:
-    """One client's HTTP/1.1 connection, opened again when the server closes it (gunicorn's sync
-    workers answer `Connection: close`), as a phone's browser does."""
+    """One client's HTTP/1.1 connection, opened again when the server closes it (`Connection:
+    close`: its keep-alive time ran out, or gunicorn recycles the worker), as a phone's browser
+    does."""
 
     def __init__(self, port: int):
         self.port = port
@@ -260,34 +237,19 @@ def server_times_ms(access_log) -> list[float]:
 
 
 def main() -> int:
-    name = f"bench_trace_lookup_{uuid.uuid4().hex[:8]}"
-    url = _with_db(SERVER_URL, name)
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "cuncun.settings",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
-        "CUNCUN_PII_KEY": os.environ.get("CUNCUN_PII_KEY")
-        or base64.b64encode(os.urandom(32)).decode(),
-        "CUNCUN_DEBUG": "0",
-        "CUNCUN_LOG_LEVEL": "ERROR",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
-    os.environ.update(env)
-    create_database(name)
-    server = None
-    server_log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115  (closed in finally)
     access_log = tempfile.NamedTemporaryFile(mode="w+", suffix=".log")  # noqa: SIM115
-    # gunicorn reads extra settings from this variable: the access log of the server's times.
-    env["GUNICORN_CMD_ARGS"] = (
-        f"--access-logfile {access_log.name} --access-logformat '{ACCESS_FORMAT}'"
-    )
-    try:
+    with (
+        access_log,
+        ProductionShape(
+            "bench_trace_lookup", settings={"CUNCUN_LOG_LEVEL": "ERROR"}, database_server=SERVER_URL
+        ) as shape,
+    ):
         t0 = time.perf_counter()
         paths = prepare_batches()
         log(f"{len(paths)} batches with events prepared in {time.perf_counter() - t0:.1f} s")
-        port = free_port()
-        server = start_server(port, env, server_log)
+        # The access log of the server's own times, in place of the config's.
+        times = f"--access-logfile {access_log.name} --access-logformat '{ACCESS_FORMAT}'"
+        (port,) = shape.start_servers(1, workers=WORKERS, threads=THREADS, gunicorn_args=times)
 
         trivial, started = run_load(port, TRIVIAL_REQUESTS, CLIENTS, health_request(port))
         trivial_rps = len([r for r in trivial if r[0] == 200]) / (
@@ -300,11 +262,11 @@ def main() -> int:
         rps = len(lookups) / (max(r[2] for r in lookups) - started)
         latencies = [r[1] * 1000 for r in lookups]
         server_ms = server_times_ms(access_log)
-        recall_s, recall_rows = time_recall(env)
+        recall_s, recall_rows = time_recall(shape)
         if failed:
+            shape.failed = True
             log(f"{len(failed)} lookups did not end on a trace page, first: {failed[0]}")
-            server_log.seek(0)
-            for line in server_log.read().splitlines()[:20]:
+            for line in shape.log_problems()[:20]:
                 log("server:", line)
         print(
             json.dumps(
@@ -325,16 +287,6 @@ def main() -> int:
             )
         )
         return 1 if failed else 0
-    finally:
-        server_log.close()
-        access_log.close()
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        drop_database(name)
 
 
 if __name__ == "__main__":

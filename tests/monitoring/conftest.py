@@ -11,7 +11,8 @@ from django.utils import timezone
 from cuncun.accounts.models import Role
 from cuncun.merchants.models import MerchantKind, Platform
 from cuncun.monitoring.services import PlatformSales, accept_sales_report, submit_sales_report
-from tests.conftest import township
+from tests.conftest import township, village
+from tests.factories import site_in
 from tests.merchants import factories as f
 
 
@@ -99,3 +100,12 @@ def carriers(county):
     from cuncun.logistics.carriers import install_standard_carriers
 
     return install_standard_carriers()
+
+
+@pytest.fixture
+def points(county, carriers):
+    """Two village points whose parcels the carriers bring: 曼达 (嘎洒镇) and one of 勐龙镇."""
+    return [
+        site_in(village("嘎洒镇", "曼达村委会"), name="曼达村服务点"),
+        site_in(township("勐龙镇").children.order_by("code").first(), name="勐龙村服务点"),
+    ]

@@ -6,7 +6,6 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +16,7 @@ from cuncun.logistics.services import EventInput, ParcelDetails, record_event
 from cuncun.monitoring.models import DailyParcels
 from cuncun.monitoring.queries import sales_by
 from cuncun.monitoring.rollups import rebuild_parcels
-from tests.conftest import township, village
-from tests.factories import site_in
+from tests.conftest import township
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAYS = [date(2018, 3, 30), date(2018, 3, 31), date(2018, 4, 1)]
@@ -34,14 +32,6 @@ parcels = st.lists(
     ),
     max_size=6,
 )
-
-
-@pytest.fixture
-def points(county, carriers):
-    return [
-        site_in(village("嘎洒镇", "曼达村委会"), name="曼达村服务点"),
-        site_in(township("勐龙镇").children.order_by("code").first(), name="勐龙村服务点"),
-    ]
 
 
 def _moment(day: date, hour: int) -> datetime:

@@ -1,7 +1,8 @@
 """The rollups, rebuilt from the records: the monthly sales (the market's own orders, paid and
 not refunded, and the accepted sales reports of outside platforms), one month at a time, and the
 daily parcels delivered, one day at a time. A month or a day is rebuilt whole, so rebuilding it
-again (a retried task) gives the same rows."""
+again (a retried task) gives the same rows; one rebuild runs at a time (locks.lock_rollups), so two
+workers rebuilding one month leave one set of rows."""
 
 from collections import defaultdict
 from datetime import date
@@ -12,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cuncun.merchants.models import Merchant
+from cuncun.monitoring.locks import lock_rollups
 from cuncun.monitoring.models import MARKET, DailyParcels, MonthlySales, RollupVersion
 from cuncun.monitoring.periods import days, month_start, months
 from cuncun.monitoring.queries import (
@@ -25,13 +27,14 @@ from cuncun.regions.models import RegionUnit
 def rebuild_month(month: date) -> int:
     """Replace the rollup rows of `month` by what the records say now; the number of rows."""
     month = month_start(month)
-    amounts: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
-    for (merchant_id, goods), amount in market_sales_by_merchant(month).items():
-        amounts[(merchant_id, MARKET, goods)] += amount
-    for (merchant_id, platform, goods), amount in reported_sales_by_merchant(month).items():
-        amounts[(merchant_id, platform, goods)] += amount
-    rows = _rows(month, amounts)
     with transaction.atomic():
+        lock_rollups()
+        amounts: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+        for (merchant_id, goods), amount in market_sales_by_merchant(month).items():
+            amounts[(merchant_id, MARKET, goods)] += amount
+        for (merchant_id, platform, goods), amount in reported_sales_by_merchant(month).items():
+            amounts[(merchant_id, platform, goods)] += amount
+        rows = _rows(month, amounts)
         MonthlySales.objects.filter(month=month).delete()
         MonthlySales.objects.bulk_create(rows, batch_size=2000)
         _new_version()
@@ -44,20 +47,21 @@ def rebuild_all(first: date, last: date) -> int:
 
 def rebuild_day_of_parcels(day: date) -> int:
     """Replace the parcels rollup rows of `day` by what the tracking events say now."""
-    counts = delivered_parcels_by_region(day)
-    units = RegionUnit.objects.in_bulk({region_id for region_id, _d in counts})
-    rows = [
-        DailyParcels(
-            day=day,
-            region=units[region_id],
-            region_path=units[region_id].path,
-            township_id=units[region_id].township_id,
-            direction=direction,
-            parcels=parcels,
-        )
-        for (region_id, direction), parcels in sorted(counts.items())
-    ]
     with transaction.atomic():
+        lock_rollups()
+        counts = delivered_parcels_by_region(day)
+        units = RegionUnit.objects.in_bulk({region_id for region_id, _d in counts})
+        rows = [
+            DailyParcels(
+                day=day,
+                region=units[region_id],
+                region_path=units[region_id].path,
+                township_id=units[region_id].township_id,
+                direction=direction,
+                parcels=parcels,
+            )
+            for (region_id, direction), parcels in sorted(counts.items())
+        ]
         DailyParcels.objects.filter(day=day).delete()
         DailyParcels.objects.bulk_create(rows, batch_size=2000)
         _new_version()
@@ -65,14 +69,9 @@ def rebuild_day_of_parcels(day: date) -> int:
 
 
 def _new_version() -> None:
-    """The rollups changed: cached figures keyed on the old version are no longer read."""
-    moved = RollupVersion.objects.filter(pk=1).update(
-        version=F("version") + 1, changed_at=timezone.now()
-    )
-    if not moved:
-        RollupVersion.objects.get_or_create(
-            pk=1, defaults={"version": 1, "changed_at": timezone.now()}
-        )
+    """The rollups changed: cached figures keyed on the old version are no longer read (its row
+    is locked and there: lock_rollups)."""
+    RollupVersion.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
 
 
 def rebuild_parcels(first: date, last: date) -> int:

@@ -1,4 +1,5 @@
-"""A task whose worker died mid-task is put back in the queue and finished once by another."""
+"""A task whose worker died mid-task is put back in the queue and finished once by another; a
+rebuild already waiting in the queue is not queued twice."""
 
 import os
 import subprocess
@@ -11,7 +12,8 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from cuncun.core.taskqueue import requeue_stale_tasks
+from cuncun.core.taskqueue import enqueue_once, requeue_stale_tasks
+from cuncun.monitoring.tasks import refresh_sales_rollup
 from cuncun.orders.tasks import release_expired_reservations
 
 
@@ -80,3 +82,29 @@ def test_the_command_says_how_many_it_put_back(db, capsys):
     call_command("requeue_stale_tasks", "--older-than", "60")
 
     assert "1 tasks put back in the queue" in capsys.readouterr().out
+
+
+def test_a_rebuild_already_waiting_is_not_queued_again(db):
+    # given a month's rollup rebuild waiting in the queue
+    enqueue_once(refresh_sales_rollup, "2018-03-01")
+
+    # when that month changes again before a worker takes it
+    enqueue_once(refresh_sales_rollup, "2018-03-01")
+
+    # then one rebuild waits (it will read both changes); another month gets its own
+    enqueue_once(refresh_sales_rollup, "2018-04-01")
+    months = DBTaskResult.objects.values_list("args_kwargs__args", flat=True)
+    assert sorted(months) == [["2018-03-01"], ["2018-04-01"]]
+
+
+def test_a_rebuild_already_running_is_queued_again(db):
+    # given a month's rebuild that a worker has started (it may have read before the change)
+    enqueue_once(refresh_sales_rollup, "2018-03-01")
+    DBTaskResult.objects.get().claim("worker-1")
+
+    # when the month changes
+    enqueue_once(refresh_sales_rollup, "2018-03-01")
+
+    # then another rebuild waits for the next worker
+    statuses = DBTaskResult.objects.values_list("status", flat=True)
+    assert sorted(statuses) == [TaskResultStatus.READY, TaskResultStatus.RUNNING]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,7 @@ from cuncun.monitoring.services import (
     return_sales_report,
     submit_sales_report,
 )
+from cuncun.monitoring.tasks import sales_changed
 from cuncun.orders.models import Order, OrderStatus
 from cuncun.orders.services import refund_order
 from tests.monitoring.conftest import taobao
@@ -121,3 +123,17 @@ def _consumer_goods():
     from tests.merchants.factories import category
 
     return category("daily", "日用品", CategoryKind.CONSUMER_GOODS)
+
+
+def test_sales_changing_twice_in_a_month_queue_one_rebuild(db, django_capture_on_commit_callbacks):
+    # given a payment in March whose rebuild waits in the queue
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_changed(date(2018, 3, 5))
+
+    # when another payment of March commits before a worker takes it
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_changed(datetime(2018, 3, 20, 9, tzinfo=timezone.get_current_timezone()))
+
+    # then one rebuild of March waits
+    waiting = DBTaskResult.objects.filter(task_path__endswith="refresh_sales_rollup")
+    assert list(waiting.values_list("args_kwargs__args", flat=True)) == [["2018-03-01"]]

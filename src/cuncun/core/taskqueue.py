@@ -1,4 +1,4 @@
-"""The task queue's one repair: a task whose worker died.
+"""The task queue: the repair of a task whose worker died, and work queued once.
 
 django-tasks' database backend claims a task by marking it RUNNING in a committed transaction
 (the row is locked only while claiming), so a worker killed in the middle of a task leaves it
@@ -32,3 +32,22 @@ def requeue_stale_tasks(*, older_than: timedelta) -> list[str]:
     for task_id in ids:
         logger.warning("task %s was running past %s: put back in the queue", task_id, older_than)
     return ids
+
+
+def enqueue_once(task, *args) -> None:
+    """Queue `task(*args)` unless the same call already waits in the queue, not yet started.
+
+    For work that redoes a whole unit from the records (a month's rollup): a waiting call will
+    start after the caller's transaction has committed, so it reads the caller's records too, and
+    a second one would only redo it. A call already running may have read before the commit, so
+    then another is queued. Run it after the commit (transaction.on_commit)."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=task.module_path,
+        args_kwargs={"args": list(args), "kwargs": {}},
+    )
+    if not waiting.exists():
+        task.enqueue(*args)

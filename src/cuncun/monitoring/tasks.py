@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from cuncun.core.taskqueue import enqueue_once
 from cuncun.monitoring import rollups
 from cuncun.monitoring.periods import month_start
 
@@ -22,7 +23,8 @@ def sales_changed(when: date | datetime) -> None:
     explicitly; nothing listens for it."""
     day = timezone.localtime(when).date() if isinstance(when, datetime) else when
     month = month_start(day).isoformat()
-    transaction.on_commit(lambda: refresh_sales_rollup.enqueue(month))
+    # Once per month waiting: a payment a second must not queue a rebuild a second.
+    transaction.on_commit(lambda: enqueue_once(refresh_sales_rollup, month))
 
 
 @task()
@@ -35,4 +37,4 @@ def parcel_delivered(when: date | datetime) -> None:
     """A parcel was delivered at `when`: rebuild that day's parcels once the caller's
     transaction commits."""
     day = (timezone.localtime(when).date() if isinstance(when, datetime) else when).isoformat()
-    transaction.on_commit(lambda: refresh_parcels_rollup.enqueue(day))
+    transaction.on_commit(lambda: enqueue_once(refresh_parcels_rollup, day))

@@ -429,7 +429,8 @@ class Browser:
         return self.cookies.get("csrftoken", "")
 
     def request(self, port, method, path, *, body=None, form=None, headers=None) -> Answer:
-        """`body` is sent as JSON (bytes as they are), `form` url-encoded."""
+        """`path` as it goes on the wire (its query encoded); `body` is sent as JSON (bytes as
+        they are), `form` url-encoded."""
         all_headers = {
             "X-CSRFToken": self.csrf,
             "X-Forwarded-Proto": "https",
@@ -457,6 +458,9 @@ class Browser:
                 connection.close()
                 if reused and attempt == 1:
                     continue
+                raise
+            except BaseException:
+                connection.close()  # half a request sent: the connection cannot be used again
                 raise
             break
         answer_headers = {name.lower(): value for name, value in response.getheaders()}

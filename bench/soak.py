@@ -46,6 +46,7 @@ to its start. The rows each large table gained go to stderr. Settings: SOAK_SECO
 CUNCUN_BENCH_DATABASE_URL.
 """
 
+import functools
 import itertools
 import json
 import os
@@ -150,7 +151,6 @@ class World:
     unit_forms: dict[str, list[dict]]  # a member unit's report forms: their fields
     arrived: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
     paid: list[str] = field(default_factory=list)  # payment references
-    started: float = 0.0
 
 
 class Client:
@@ -160,7 +160,8 @@ class Client:
         self.world, self.tally = world, tally
         self.browser = Browser()
         self.random = random.Random(seed)
-        self._ports = itertools.cycle(world.ports[seed % len(world.ports) :] + world.ports)
+        first = seed % len(world.ports)
+        self._ports = itertools.cycle(world.ports[first:] + world.ports[:first])
 
     def call(self, kind, method, path, *, ok=(200,), check=None, **request) -> Answer | None:
         """The answer, or None after counting what was wrong with it. `check(answer)` says what
@@ -379,26 +380,27 @@ def operate(c: Client, operator: str, waiting: deque) -> None:
         c.get("receipt", handed.location)
 
 
-PICKUP_CODE = None
-
-
-def pickup_code(carrier: str, waybill: str) -> str:
-    """The code in the recipient's SMS, as they would read it out at the counter."""
+@functools.cache
+def pickup_code_in_sms() -> re.Pattern:
+    """The SMS's sentence with the code, in the site's language, as a pattern."""
     from django.conf import settings
     from django.utils import translation
     from django.utils.translation import gettext
 
+    with translation.override(settings.LANGUAGE_CODE):
+        before, _, after = gettext("Pickup code %(code)s.").partition("%(code)s")
+    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
+
+
+def pickup_code(carrier: str, waybill: str) -> str:
+    """The code in the recipient's SMS, as they would read it out at the counter."""
     from cuncun.core.models import OutboxMessage
     from cuncun.logistics.models import Parcel
 
-    global PICKUP_CODE
-    if PICKUP_CODE is None:
-        with translation.override(settings.LANGUAGE_CODE):
-            before, _, after = gettext("Pickup code %(code)s.").partition("%(code)s")
-        PICKUP_CODE = re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
     parcel = Parcel.objects.get(carrier__code=carrier, waybill=waybill)
     sms = OutboxMessage.objects.filter(reference=parcel.reference).order_by("-pk").first()
-    return PICKUP_CODE.search(sms.text).group(1) if sms else ""
+    found = pickup_code_in_sms().search(sms.text) if sms else None
+    return found.group(1) if found else ""
 
 
 def report_sales(c: Client, month: str) -> None:
@@ -595,8 +597,8 @@ def run(loops: list, tally: Tally, seconds: float) -> float:
 
 
 def drain_tasks(tally: Tally) -> None:
-    """Wait for the workers to finish what the traffic queued and is due (a checkout's release of
-    its unpaid reservation is due a quarter of an hour later); a task never finished is lost."""
+    """Wait for the workers to finish what is queued and due (a checkout's release of its unpaid
+    reservation is due a quarter of an hour later); a task never finished is lost."""
     from django.db.models import Q
     from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -610,8 +612,8 @@ def drain_tasks(tally: Tally) -> None:
             for task in left:
                 tally.error(
                     "task",
-                    f"{task.task_path}{task.args_kwargs} {task.status} {DRAIN_SECONDS} s after "
-                    f"the traffic (enqueued {task.enqueued_at:%H:%M:%S})",
+                    f"{task.task_path}{task.args_kwargs} still {task.status} after "
+                    f"{DRAIN_SECONDS} s of waiting (enqueued {task.enqueued_at:%H:%M:%S})",
                 )
             return
         time.sleep(1)
@@ -721,6 +723,7 @@ def main() -> int:
         world = prepare(shape)
         world.ports = shape.start_servers(SERVERS, workers=SERVER_PROCESSES)
         shape.start_workers(TASK_WORKERS)
+        drain_tasks(tally)  # the demo's own (its rollups), so that the lag is the traffic's
         loops = people(world, tally)
         size_start, rows_start = shape.database_size_mb(), table_rows()
         log(f"{len(loops)} clients for {SECONDS:.0f} s on ports {world.ports}")

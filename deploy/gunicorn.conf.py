@@ -1,5 +1,6 @@
-"""gunicorn for cuncun: `gunicorn -c deploy/gunicorn.conf.py cuncun.wsgi` (systemd unit and the
-smoke test use it). Every value can be changed from the environment without editing this file."""
+"""gunicorn for cuncun: `gunicorn -c deploy/gunicorn.conf.py cuncun.wsgi` (the systemd unit, and
+`cuncun.loopback` for the smoke test and the benches, use it). Every value can be changed from the
+environment without editing this file."""
 
 import os
 import shutil

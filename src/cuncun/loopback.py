@@ -12,8 +12,10 @@ worker the caller killed is left as it is) and the database dropped; the process
 each, the servers' access logs apart) are kept in a folder named on stderr when the run failed,
 and removed when it went well.
 
-Used by deploy/smoke.py and by bench/flash_sale.py, bench/trace_lookup.py and bench/soak.py
-(`fresh_database` alone by bench/dashboard.py, which needs no servers).
+Used by deploy/smoke.py and by bench/flash_sale.py, trace_lookup.py, operator_pages.py and
+soak.py (`fresh_database` alone by bench/dashboard.py, which needs no servers). Beside it:
+`small_market()`, the few rows a checkout needs when the demo's minute and more is not, and
+`Browser`, a phone's keep-alive client that talks to every server with one cookie jar.
 
 Why it lives in the package: `make smoke` runs `python deploy/smoke.py` as a script, so Python
 puts deploy/ on its path, not the repository's root; the benches run as `python -m bench.name`

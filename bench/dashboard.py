@@ -133,11 +133,12 @@ def prepare() -> dict:
         c.execute(
             """
             INSERT INTO orders_order (checkout_id, merchant_id, status, total, paid_at,
-              tracking_number, pickup_code, pickup_code_failures, note, created_at, updated_at)
+              tracking_number, pickup_code, pickup_code_failures, note, pickup_fee, created_at,
+              updated_at)
             SELECT ch.id, m.ids[1 + (ch.id * 7919) %% m.n],
               CASE WHEN ch.id %% 20 = 0 THEN 'refunded' ELSE 'completed' END, 20,
               %s::timestamptz + (random() * (%s::timestamptz - %s::timestamptz)), '', '', 0, '',
-              now(), now()
+              0, now(), now()
             FROM orders_checkout ch,
               (SELECT array_agg(id ORDER BY id) ids, count(*) n FROM merchants_merchant
                WHERE is_demo) m

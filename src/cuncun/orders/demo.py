@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from cuncun.accounts.models import User
-from cuncun.catalog.models import Sku
 from cuncun.catalog.services import InsufficientStock
 from cuncun.core.errors import DomainError
 from cuncun.merchants.models import Merchant
@@ -21,15 +20,7 @@ from cuncun.orders.models import Order, OrderStatus, PreorderOffer, SandboxCharg
 from cuncun.orders.payments import PROVIDERS
 from cuncun.orders.preorders import open_preorder
 from cuncun.orders.services import CheckoutRequest
-from cuncun.promotions.models import Campaign, CampaignKind
-from cuncun.promotions.services import create_campaign, join_campaign
-from cuncun.regions.models import Level, RegionUnit
-
-
-def _sku(product_name: str) -> Sku | None:
-    return (
-        Sku.objects.filter(product__name=product_name, product__is_demo=True).order_by("pk").first()
-    )
+from cuncun.promotions.demo import county_festival, demo_sku
 
 
 def load_demo() -> None:
@@ -111,7 +102,7 @@ def _assisted_purchase(operator, point) -> None:
             pickup_site_id=point.pk,
             assisted_site_id=point.pk,
             villager_id=villager.pk,
-            lines=[(_sku("菜籽油"), 1), (_sku("洗衣粉"), 2)],
+            lines=[(demo_sku("菜籽油"), 1), (demo_sku("洗衣粉"), 2)],
         ),
     )
     if placed is None or placed.replayed:
@@ -134,7 +125,7 @@ def _two_sellers_online(buyer) -> None:
             recipient_name="李春燕（演示）",
             recipient_phone="13900000002",
             address="云南省昆明市五华区演示路1号",
-            lines=[(_sku("勐龙古树普洱生茶饼"), 2), (_sku("香蕉"), 1)],
+            lines=[(demo_sku("勐龙古树普洱生茶饼"), 2), (demo_sku("香蕉"), 1)],
         ),
     )
     if placed is None or placed.replayed:
@@ -153,7 +144,7 @@ def _cash_waiting(buyer, point) -> None:
             fulfilment="pickup",
             payment_provider="offline",
             pickup_site_id=point.pk,
-            lines=[(_sku("曼达紫米"), 3)],
+            lines=[(demo_sku("曼达紫米"), 3)],
         ),
     )
     if placed is not None and not placed.replayed:
@@ -168,7 +159,7 @@ def _waiting_at_store(buyer, store) -> None:
             fulfilment="pickup",
             payment_provider="sandbox",
             pickup_site_id=store.pk,
-            lines=[(_sku("百花蜜"), 1)],
+            lines=[(demo_sku("百花蜜"), 1)],
         ),
     )
     if placed is None or placed.replayed:
@@ -183,7 +174,7 @@ def _waiting_at_store(buyer, store) -> None:
 
 def _spring_tea_preorder() -> None:
     """The tea garden's spring tea, open for pre-order until the end of February."""
-    sku = _sku("春茶头采毛茶")
+    sku = demo_sku("春茶头采毛茶")
     if sku is None or PreorderOffer.objects.filter(sku=sku).exists():
         return
     today = timezone.localdate()
@@ -206,7 +197,7 @@ def _consignment(office, operator, point, buyer) -> None:
     if not CommissionRate.objects.filter(site=point).exists():
         set_commission_rate(actor=office, site=point, percent="8", reason="演示数据：示范佣金比例")
     farmer = Merchant.objects.filter(name="岩温（演示）", represented_by=operator).first()
-    rice = _sku("傣家香糯米")
+    rice = demo_sku("傣家香糯米")
     if farmer is None or rice is None or farmer.consignments.exists():
         return
     consignment.receive_consignment(
@@ -251,30 +242,17 @@ def _past_festival(office) -> None:
     moment of reservation and no service moves a campaign's window or closes it early, so its
     orders are placed and paid through the services while it runs; it ends on its own, and the
     results page then shows a past festival."""
-    county = RegionUnit.objects.filter(level=Level.COUNTY).first()
-    if county is None or Campaign.objects.filter(name=PAST_FESTIVAL).exists():
-        return
     now = timezone.now()
-    campaign = create_campaign(
+    campaign = county_festival(
         actor=office,
         name=PAST_FESTIVAL,
-        kind=CampaignKind.FESTIVAL,
-        region=county,
+        description="演示数据：载入演示后一分钟结束",
         starts_at=now - timedelta(days=3),
         ends_at=now + timedelta(minutes=1),
-        description="演示数据：载入演示后一分钟结束",
+        goods=PAST_FESTIVAL_GOODS,
     )
-    for name, price, limit, units in PAST_FESTIVAL_GOODS:
-        sku = _sku(name)
-        if sku is not None:
-            join_campaign(
-                actor=None,
-                campaign=campaign,
-                sku=sku,
-                festival_price=price,
-                per_buyer_limit=limit,
-                set_aside=min(units, sum(s.available for s in sku.stocks.all())),
-            )
+    if campaign is None:
+        return
     names = {username for username, _key, _lines in PAST_FESTIVAL_ORDERS}
     buyers = {u.username: u for u in User.objects.filter(username__in=names)}
     for username, key, lines in PAST_FESTIVAL_ORDERS:
@@ -289,7 +267,7 @@ def _past_festival(office) -> None:
                 recipient_name="陈小雨（演示）",
                 recipient_phone="13900000009",
                 address="云南省西双版纳州景洪市演示路8号",
-                lines=[(_sku(name), n) for name, n in lines],
+                lines=[(demo_sku(name), n) for name, n in lines],
             ),
         )
         if placed is None or placed.replayed:

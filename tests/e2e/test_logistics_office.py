@@ -52,7 +52,7 @@ def test_the_office_uploads_a_manifest_sees_the_bad_row_then_imports_the_good_on
     phone.get_by_label("到件清单（CSV 或 Excel）").set_input_files(str(manifest))
     phone.get_by_role("button", name="导入").click()
 
-    assert phone.locator("#problems li").all_inner_texts() == ["第 3 行：未知的快递企业 NOPE"]
+    expect(phone.locator("#problems li")).to_have_text(["第 3 行：未知的快递企业 NOPE"])
     assert not Parcel.objects.exists()
 
     phone.get_by_label("到达地点").select_option(value=str(warehouse.pk))
@@ -60,8 +60,7 @@ def test_the_office_uploads_a_manifest_sees_the_bad_row_then_imports_the_good_on
     phone.get_by_label("只导入正确的行，跳过有问题的行").check()
     phone.get_by_role("button", name="导入").click()
 
-    notice = phone.locator(".messages").inner_text()
-    assert "记录 1 条扫描，0 条此前已有，0 条待核查。" in notice
+    expect(phone.locator(".messages")).to_contain_text("记录 1 条扫描，0 条此前已有，0 条待核查。")
     parcel = Parcel.objects.get()
     assert (parcel.waybill, parcel.status, parcel.status_site) == (
         "ZT7300000001",

@@ -55,4 +55,4 @@ def test_a_villager_finds_the_point_and_checks_it_from_the_door_sign(live_server
     assert qr.value.ok and qr.value.url.endswith(f"/network/s/{point.code}/qr.svg")
     assert qr.value.headers["content-type"] == "image/svg+xml"
     assert point.code in phone.content() and "景洪市" in phone.locator("#program").inner_text()
-    phone.wait_for_function("document.querySelector('.qr img').naturalWidth > 0")
+    phone.wait_for_function("() => document.querySelector('.qr img').naturalWidth > 0")

@@ -85,7 +85,9 @@ def open_the_console_online(page, live_server, point):
     )
     # and the console itself answered by the worker, as it is on the phone from then on
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function, not an expression: Playwright evaluates an expression inside the page at
+    # each poll, which the console's CSP (no unsafe-eval) refuses.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def queued_items(page) -> list[dict]:

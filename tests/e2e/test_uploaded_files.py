@@ -125,7 +125,7 @@ def test_a_products_photo_shows_on_the_market_front(
     phone.goto(f"{live_server.url}/market/")
     shown = phone.locator(".pic img").first
     shown.scroll_into_view_if_needed()
-    phone.wait_for_function("document.querySelector('.pic img').naturalWidth > 0")
+    phone.wait_for_function("() => document.querySelector('.pic img').naturalWidth > 0")
 
     assert shown.get_attribute("src").startswith("/catalog/files/photos/")
     assert shown.evaluate("img => img.naturalWidth") == 120

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -210,6 +211,7 @@ def checkout(request):
             request.session.pop(ASSISTED_VILLAGER, None)  # the next 代购 chooses its villager
             return _pay(request, placed.checkout)
     offers = promotions_queries.offers_in_force([sku.pk for sku, _q in lines], now)
+    prefetch_related_objects(list(offers.values()), "campaign")  # its name is shown
     rows = [(sku, q, _price_in_force(sku, offers) * q, offers.get(sku.pk)) for sku, q in lines]
     total = sum((amount for _s, _q, amount, _o in rows), 0)
     return render(

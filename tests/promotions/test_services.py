@@ -130,6 +130,19 @@ def test_a_buyer_beyond_the_limit_is_refused_with_what_they_already_hold(festiva
     assert BuyerTally.objects.get(scope=f"item:{festival.item.pk}").used == 2
 
 
+def test_a_retried_checkout_that_reached_the_limit_is_answered_with_its_order(festival):
+    # The checkout does not look its key up first: the retry runs, meets the limit its first
+    # delivery reached, and must still be answered with that first order.
+    first = buy(festival, [(festival.tea.pk, 3)], key="a")
+    again = buy(festival, [(festival.tea.pk, 3)], key="a")
+
+    assert again.replayed and again.checkout == first.checkout
+    assert OrderLine.objects.count() == 1
+    assert BuyerTally.objects.get(scope=f"item:{festival.item.pk}").used == 3
+    festival.item.refresh_from_db()
+    assert festival.item.taken == 3
+
+
 def test_a_cancelled_checkout_gives_the_units_and_the_limit_back(festival):
     placed = buy(festival, [(festival.tea.pk, 3)], key="a")
     cancel_checkout(actor=festival.buyer, checkout=placed.checkout)

@@ -21,20 +21,33 @@ def fingerprint(payload: Any) -> str:
 
 
 def run_once(
-    *, scope: str, key: str, actor, payload: Any, write: Callable[[], dict]
+    *,
+    scope: str,
+    key: str,
+    actor,
+    payload: Any,
+    write: Callable[[], dict],
+    look_first: bool = True,
 ) -> tuple[dict, bool]:
     """Run `write` once per (scope, key). Returns (result, replayed).
 
     `write` runs in the same transaction as the key row, so a failed write leaves no key and
     may be retried. A key reused for a different request is refused rather than replayed.
+
+    `look_first=False` is for a hot write whose keys are new but for a retried request (a
+    checkout in a flash sale): the lookup before the write is skipped, and a repeat is found
+    when its key row collides with the first one's, after its `write` ran and was rolled back.
+    Such a `write` must do nothing outside the transaction, and a caller refused by it (stock
+    taken by the first delivery) looks the key up itself (`stored_result`).
     """
     if not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidInput(_("An idempotency key of 1 to 128 characters is required."))
     digest = fingerprint(payload)
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    existing = _stored(scope, key, digest)
-    if existing is not None:
-        return existing, True
+    if look_first:
+        existing = _stored(scope, key, digest)
+        if existing is not None:
+            return existing, True
     try:
         with transaction.atomic():
             result = write()
@@ -48,6 +61,12 @@ def run_once(
         if stored is None:
             raise
         return stored, True
+
+
+def stored_result(*, scope: str, key: str, payload: Any) -> dict | None:
+    """The result kept for this key, None if there is none; Conflict if the key was used for a
+    different request."""
+    return _stored(scope, key, fingerprint(payload))
 
 
 def _stored(scope: str, key: str, digest: str) -> dict | None:

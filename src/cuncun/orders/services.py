@@ -34,7 +34,7 @@ from cuncun.catalog.services import (
 from cuncun.core import audit
 from cuncun.core.checks import quantity_problem, text_too_long, texts_too_long
 from cuncun.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from cuncun.core.idempotency import run_once
+from cuncun.core.idempotency import run_once, stored_result
 from cuncun.core.money import to_money
 from cuncun.core.personal import is_valid_phone, mask_phone
 from cuncun.core.sales import sales_changed
@@ -305,52 +305,37 @@ def place_order(*, actor, idempotency_key: str, request: CheckoutRequest) -> Pla
     key = f"{actor.pk}:{idempotency_key}"
     payload = request.fingerprint()
     for attempt in range(PLACE_ATTEMPTS):
-        # Reads and checks happen before the transaction, which then only writes.
-        try:
-            prepared = _prepare(actor, request)
-        except DomainError:
-            # A retry of a checkout that went through finds its cart empty or its stock taken:
-            # it is answered from the idempotency store rather than with the error.
-            replay = _replay(actor, key, payload)
-            if replay is not None:
-                return replay
-            raise
         written: dict = {}
         try:
+            # Reads and checks happen before the transaction, which then only writes.
+            prepared = _prepare(actor, request)
             result, replayed = run_once(
                 scope=IDEMPOTENCY_SCOPE,
                 key=key,
                 actor=actor,
                 payload=payload,
                 write=lambda p=prepared, w=written: _write(actor, request, p, w),
+                look_first=False,  # one statement less on every checkout of a flash sale
             )
         except _LostRace as lost:
-            if attempt == PLACE_ATTEMPTS - 1:
-                raise lost.error from None
-            continue
-        if replayed:
-            return _placement(result, replayed=True)
-        return Placement(
-            checkout=written["checkout"], orders=written["orders"], lines=written["lines"]
-        )
+            if attempt < PLACE_ATTEMPTS - 1:
+                continue
+            refusal = lost.error
+        except DomainError as error:
+            refusal = error
+        else:
+            if replayed:
+                return _placement(result, replayed=True)
+            return Placement(
+                checkout=written["checkout"], orders=written["orders"], lines=written["lines"]
+            )
+        # A retry of a checkout that went through finds its cart empty, its stock or its limit
+        # taken (by the first delivery): it is answered with the first result, not the refusal.
+        stored = stored_result(scope=IDEMPOTENCY_SCOPE, key=key, payload=payload)
+        if stored is not None:
+            return _placement(stored, replayed=True)
+        raise refusal
     raise AssertionError("unreachable")
-
-
-class _NotStored(Exception):
-    pass
-
-
-def _replay(actor, key: str, payload: dict) -> Placement | None:
-    def not_stored():
-        raise _NotStored
-
-    try:
-        result, _replayed = run_once(
-            scope=IDEMPOTENCY_SCOPE, key=key, actor=actor, payload=payload, write=not_stored
-        )
-    except _NotStored:
-        return None
-    return _placement(result, replayed=True)
 
 
 def _placement(result: dict, *, replayed: bool) -> Placement:

@@ -12,7 +12,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # one process answer while another request waits on a slow query.
 workers = int(os.environ.get("GUNICORN_WORKERS", str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# One thread a process is gunicorn's sync worker: no hand-off of each request between threads,
+# which made a flash sale's checkouts a third slower (bench/flash_sale runs this way).
+worker_class = "gthread" if threads > 1 else "sync"
 # A request longer than this is a bug or an attack: the worker is restarted, the proxy says 502.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30

@@ -105,6 +105,15 @@ def test_the_gunicorn_configuration_loads_and_binds_from_the_environment(tmp_pat
     )
 
     assert result.stdout.split() == ["127.0.0.1:8123", "3", "gthread", str(tmp_path / "metrics")]
+    one_thread = subprocess.run(
+        [sys.executable, "-c", show],
+        capture_output=True,
+        text=True,
+        env={**environment, "GUNICORN_THREADS": "1"},
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert one_thread.stdout.split()[2] == "sync"
 
 
 def test_the_units_run_gunicorn_with_the_config_and_the_task_worker():

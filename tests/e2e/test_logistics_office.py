@@ -181,6 +181,7 @@ def test_the_office_plans_todays_routes_and_opens_a_printable_sheet(
     phone.get_by_role("link", name="配送线路").click()
     phone.locator("#plans a").first.click()
     expect(phone.get_by_role("button", name="打印")).to_be_visible()
+    phone.wait_for_load_state()  # and its script, which makes the button print
     # Printing opens every stop's folded waybills first, so that the sheet prints whole.
     expect(phone.locator("details.waybills:not([open])")).not_to_have_count(0)
     phone.evaluate(

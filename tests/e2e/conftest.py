@@ -55,5 +55,7 @@ def log_in(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    # Waits for the page the form leads to (the person's home, or the form again saying why) to
+    # load: a read before it would meet the login page, a goto would cut the login short.
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()

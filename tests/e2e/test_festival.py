@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.network.models import ServiceRecord, SiteService
 from cuncun.network.services import set_site_fee
@@ -43,28 +44,29 @@ def test_a_buyer_uses_a_voucher_in_the_festival_and_reads_each_price_on_the_orde
     log_in(phone, live_server, "buyer", PASSWORD)
     phone.goto(f"{live_server.url}/market/")
     campaigns = phone.locator("#campaigns")
-    assert "双十二网络购物节" in campaigns.inner_text() and "距结束" in campaigns.inner_text()
-    assert "每人限购3件" in campaigns.inner_text()
+    expect(campaigns).to_contain_text("双十二网络购物节")
+    expect(campaigns).to_contain_text("距结束")
+    expect(campaigns).to_contain_text("每人限购3件")
     campaigns.get_by_role("link", name="普洱茶").click()
     phone.get_by_role("button", name="加入购物车").first.click()
-    phone.wait_for_load_state()
+    # the product page again, with the cart's link: leaving it before would cut the adding short
+    expect(phone.locator(".messages")).to_contain_text("已加入购物车")
     phone.get_by_role("link", name="去购物车").click()
     phone.get_by_role("link", name="去结算").click()
-    assert "¥40.00（原价¥50.00）" in phone.content()
+    expect(phone.locator("body")).to_contain_text("¥40.00（原价¥50.00）")
     phone.get_by_label("到服务点自提").check()
     phone.get_by_label("取货点").select_option(label=f"{festival.point.name}（曼达村委会）")
     phone.get_by_label("到服务点现金支付").check()
     phone.locator("#vouchers").get_by_label("平台直降5元", exact=False).check()
     phone.screenshot(path="/tmp/festival-checkout.png", full_page=True)
     phone.get_by_role("button", name="提交订单").click()
-    phone.wait_for_load_state()
-    assert "¥35.00" in phone.locator("#payment").inner_text()
+    expect(phone.locator("#payment")).to_contain_text("¥35.00")
 
     order = Order.objects.get()
     phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
-    lines = phone.locator("#price-lines").inner_text()
-    assert "活动价，原价¥50.00" in lines and "平台直降5元" in lines and "−¥5.00" in lines
-    assert "平台券（专项资金出资）" in lines
+    lines = phone.locator("#price-lines")
+    for shown in ["活动价，原价¥50.00", "平台直降5元", "−¥5.00", "平台券（专项资金出资）"]:
+        expect(lines).to_contain_text(shown)
     phone.screenshot(path="/tmp/festival-order.png", full_page=True)
 
 
@@ -92,7 +94,7 @@ def test_a_buyer_collects_with_a_free_pickup_voucher_and_the_counter_collects_no
     phone.goto(f"{live_server.url}/market/")
     phone.get_by_role("link", name="小粒咖啡").first.click()
     phone.get_by_role("button", name="加入购物车").first.click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("已加入购物车")
     phone.get_by_role("link", name="去购物车").click()
     phone.get_by_role("link", name="去结算").click()
     phone.get_by_label("到服务点自提").check()
@@ -101,19 +103,19 @@ def test_a_buyer_collects_with_a_free_pickup_voucher_and_the_counter_collects_no
     )
     phone.get_by_label("到服务点现金支付").check()
     vouchers_box = phone.locator("#vouchers")
-    assert "代付服务点取件费，每单最多¥2.00" in vouchers_box.inner_text()
+    expect(vouchers_box).to_contain_text("代付服务点取件费，每单最多¥2.00")
     vouchers_box.get_by_label("购物节免取件费券", exact=False).check()
     phone.get_by_role("button", name="提交订单").click()
-    phone.wait_for_load_state()
     # then the goods cost what they cost, and the order says the voucher pays the point's fee
-    assert "¥80.00" in phone.locator("#payment").inner_text()
+    expect(phone.locator("#payment")).to_contain_text("¥80.00")
     order = Order.objects.get()
     phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
-    fee = phone.locator("#pickup-fee").inner_text()
-    assert "服务点取件费" in fee and "¥1.50" in fee
-    assert "购物节免取件费券" in fee and "平台券（专项资金出资）" in fee and "−¥1.50" in fee
-    due = phone.locator("#pickup-fee + .row").inner_text()
-    assert "取货时应付" in due and "¥0.00" in due
+    fee = phone.locator("#pickup-fee")
+    for shown in ["服务点取件费", "¥1.50", "购物节免取件费券", "平台券（专项资金出资）", "−¥1.50"]:
+        expect(fee).to_contain_text(shown)
+    due = phone.locator("#pickup-fee + .row")
+    expect(due).to_contain_text("取货时应付")
+    expect(due).to_contain_text("¥0.00")
 
     # When it is paid, shipped and checked in at the point
     confirm_offline_payment(actor=festival.operator, payment=order.checkout.payments.get())
@@ -123,15 +125,14 @@ def test_a_buyer_collects_with_a_free_pickup_voucher_and_the_counter_collects_no
     log_in(counter, live_server, "operator", PASSWORD)
     counter.goto(f"{live_server.url}/market/point/")
     counter.locator("#incoming").get_by_role("button", name="签收").click()
-    counter.wait_for_load_state()
     # then the counter sees there is no fee to collect, and hands it over with the buyer's code
-    assert "取件费已由优惠券支付，无需收取" in counter.locator("#waiting").inner_text()
+    expect(counter.locator("#waiting")).to_contain_text("取件费已由优惠券支付，无需收取")
     order.refresh_from_db()
     counter.get_by_label(f"买家取货码 {order.number}").fill(order.pickup_code)
     counter.get_by_label(f"买家取货码 {order.number}").press("Enter")
-    counter.wait_for_load_state()
-    done = counter.locator(".messages").inner_text()
-    assert "已交付，订单完成" in done and "无需收取" in done
+    done = counter.locator(".messages")
+    expect(done).to_contain_text("已交付，订单完成")
+    expect(done).to_contain_text("无需收取")
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     row = ServiceRecord.objects.get(site=festival.point, kind=SiteService.PICKUP)
@@ -161,8 +162,7 @@ def test_a_pre_order_booked_and_paid_is_filled_at_harvest(
     phone.get_by_label("取货点").select_option(label=f"{market.point.name}（曼达村委会）")
     phone.get_by_label("到服务点现金支付").check()
     phone.get_by_role("button", name="预订并付款").click()
-    phone.wait_for_load_state()
-    assert "¥120.00" in phone.locator("#payment").inner_text()
+    expect(phone.locator("#payment")).to_contain_text("¥120.00")
     order = Order.objects.get()
     confirm_offline_payment(actor=market.operator, payment=order.checkout.payments.get())
 
@@ -172,10 +172,9 @@ def test_a_pre_order_booked_and_paid_is_filled_at_harvest(
     seller.get_by_label("实收数量").fill("5")
     seller.get_by_label("等级").fill("特级")
     seller.get_by_role("button", name="确认采收").click()
-    seller.wait_for_load_state()
-    assert "已分配 1 单" in seller.locator(".messages").inner_text()
+    expect(seller.locator(".messages")).to_contain_text("已分配 1 单")
     seller.screenshot(path="/tmp/festival-harvest.png", full_page=True)
 
     phone.goto(f"{live_server.url}/market/orders/{order.pk}/")
-    assert "特级" in phone.locator("#price-lines").inner_text()
+    expect(phone.locator("#price-lines")).to_contain_text("特级")
     assert PreorderOffer.objects.get().harvested_quantity == 5

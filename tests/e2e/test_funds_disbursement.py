@@ -1,6 +1,8 @@
 """Browser: a disbursement is proposed by the commerce bureau, reviewed by the office, approved
 and paid with its evidence by the finance bureau — on a phone."""
 
+from playwright.sync_api import expect
+
 from cuncun.funds.models import Disbursement, DisbursementState, LedgerEntry
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
@@ -29,22 +31,19 @@ def test_a_proposal_is_reviewed_approved_and_paid_on_a_phone(
     phone.get_by_label("金额（元）").fill("60000")
     phone.get_by_label("用途").fill("第一期培训费用")
     phone.get_by_role("button", name="提交").click()
-    phone.wait_for_load_state()
-    assert "拨付申请已提交" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("拨付申请已提交")
     disbursement = Disbursement.objects.get()
 
     _as(phone, live_server, office_user)
     phone.goto(f"{live_server.url}/funds/disbursements/{disbursement.pk}/")
     phone.get_by_role("button", name="审核通过").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#state").inner_text() == "已审核"
+    expect(phone.locator("#state")).to_have_text("已审核")
 
     _as(phone, live_server, finance)
     phone.goto(f"{live_server.url}/funds/")
     phone.locator("#waiting").get_by_text(disbursement.number).click()
     phone.get_by_role("button", name="批准").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#state").inner_text() == "已批准"
+    expect(phone.locator("#state")).to_have_text("已批准")
 
     slip = tmp_path / "回单.pdf"
     slip.write_bytes(b"%PDF-1.4 bank slip")
@@ -52,14 +51,13 @@ def test_a_proposal_is_reviewed_approved_and_paid_on_a_phone(
     phone.get_by_label("拨付日期").fill("2017-03-01")
     phone.get_by_label("拨付凭证（银行回单、凭证扫描件）").set_input_files(str(slip))
     phone.get_by_role("button", name="登记拨付").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#state").inner_text() == "已拨付"
-    assert phone.locator("#voucher").inner_text() == "记-2017-0042"
+    expect(phone.locator("#state")).to_have_text("已拨付")
+    expect(phone.locator("#voucher")).to_have_text("记-2017-0042")
 
     disbursement.refresh_from_db()
     assert disbursement.state == DisbursementState.PAID
     assert LedgerEntry.objects.count() == 2
     phone.goto(f"{live_server.url}/funds/projects/{project.code}/")
-    assert "¥60,000.00" in phone.locator("#line").inner_text()
+    expect(phone.locator("#line")).to_contain_text("¥60,000.00")
     # the ledger table is cards on the phone: no sideways scrolling
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

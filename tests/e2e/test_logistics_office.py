@@ -120,13 +120,14 @@ def test_township_staff_apply_one_flagged_event_and_dismiss_another(
     card = phone.locator(".card", has_text="SF1")
     card.get_by_label("理由").fill("代收人签错，快递员确认退回")
     card.get_by_role("button", name="采纳").click()
-    assert "已核查。" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已核查。")
 
     card = phone.locator(".card", has_text="ZT1")
     card.get_by_label("理由").fill("扫描枪重复上传")
     card.get_by_role("button", name="驳回").click()
-    assert "已核查。" in phone.locator(".messages").inner_text()
-    assert "没有待核查的事件。" in phone.content()
+    # The empty list first: the page before says 已核查 too.
+    expect(phone.locator("body")).to_contain_text("没有待核查的事件。")
+    expect(phone.locator(".messages")).to_contain_text("已核查。")
 
     sent_back.refresh_from_db()
     again.refresh_from_db()
@@ -160,24 +161,29 @@ def test_the_office_plans_todays_routes_and_opens_a_printable_sheet(
     phone.get_by_role("link", name="快件").click()
     phone.get_by_role("link", name="配送线路").click()
 
-    assert phone.get_by_label("日期").input_value() == timezone.localdate().isoformat()
+    today = timezone.localdate()
+    expect(phone.get_by_label("日期")).to_have_value(today.isoformat())
     phone.get_by_role("button", name="编排线路").click()
 
-    plan = RoutePlan.objects.current().get(day=timezone.localdate())
-    expect(phone.get_by_role("heading", name=f"{plan.day:%Y-%m-%d} 路单")).to_be_visible()
+    # The page first: the plan is in the database once the page has answered.
+    expect(phone.get_by_role("heading", name=f"{today:%Y-%m-%d} 路单")).to_be_visible()
+    plan = RoutePlan.objects.current().get(day=today)
     trunk = plan.routes.get(leg=RouteLeg.TRUNK)
     run = plan.routes.get(leg=RouteLeg.TOWNSHIP)
-    assert "景洪市物流仓储配送中心" in phone.locator(f"#route-{trunk.number}").inner_text()
+    expect(phone.locator(f"#route-{trunk.number}")).to_contain_text("景洪市物流仓储配送中心")
     # On a phone a stop's waybills fold away; the driver opens them with a tap.
     phone.locator(f"#route-{run.number} details.waybills summary").first.click()
-    sheet = phone.locator(f"#route-{run.number}").inner_text()
-    assert "嘎洒镇电商服务站 1号车" in sheet and manda_point.name in sheet and "SF1000" in sheet
+    sheet = phone.locator(f"#route-{run.number}")
+    for shown in ["嘎洒镇电商服务站 1号车", manda_point.name, "SF1000"]:
+        # the text the driver sees: a folded stop's is not
+        expect(sheet).to_contain_text(shown, use_inner_text=True)
 
     phone.get_by_role("link", name="配送线路").click()
     phone.locator("#plans a").first.click()
     expect(phone.get_by_role("button", name="打印")).to_be_visible()
+    phone.wait_for_load_state()  # and its script, which makes the button print
     # Printing opens every stop's folded waybills first, so that the sheet prints whole.
-    assert phone.locator("details.waybills:not([open])").count() > 0
+    expect(phone.locator("details.waybills:not([open])")).not_to_have_count(0)
     phone.evaluate(
         "window.print = () => { document.body.dataset.foldedWhenPrinted ="
         " document.querySelectorAll('details.waybills:not([open])').length; }"

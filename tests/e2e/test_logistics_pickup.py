@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import Role, User
 from cuncun.accounts.services import create_user
@@ -61,7 +62,7 @@ def test_a_township_hub_scans_a_parcel_in_and_the_operator_hands_it_over_with_th
     phone.locator("#id_action").select_option(label="到达本站")
     phone.get_by_label("运单号").fill(WAYBILL.lower())
     phone.get_by_role("button", name="登记").click()
-    assert f"{WAYBILL}：到达分拨点" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text(f"{WAYBILL}：到达分拨点")
 
     # The village operator checks it in: a shelf slot, and the code goes to the recipient.
     context = browser.new_context(
@@ -74,21 +75,23 @@ def test_a_township_hub_scans_a_parcel_in_and_the_operator_hands_it_over_with_th
     operator.get_by_label("运单号").fill(WAYBILL)
     operator.get_by_label("放在服务点代收的依据").select_option(label="收件人电话同意")
     operator.get_by_role("button", name="登记").click()
-    notice = operator.locator(".messages").inner_text()
-    assert "A-1-01" in notice and "138****5678" in notice
+    notice = operator.locator(".messages")
+    expect(notice).to_contain_text("A-1-01")
+    expect(notice).to_contain_text("138****5678")
     sms = OutboxMessage.objects.get(to="13812345678")
     code = re.search(r"取件码 (\d{6})", sms.text).group(1)
 
     # The recipient comes with the code; the operator hands the parcel over.
     operator.goto(f"{live_server.url}/logistics/")
     operator.get_by_role("link", name=f"取件台：{point.name}").click()
-    assert "玉*南" in operator.locator("#waiting").inner_text()
+    expect(operator.locator("#waiting")).to_contain_text("玉*南")
     operator.get_by_label("运单号").fill(WAYBILL)
     operator.locator("#id_code").fill(code)
     operator.get_by_role("button", name="交付取件").click()
 
-    receipt = operator.locator("#receipt").inner_text()
-    assert "取件成功" in receipt and "A-1-01" in receipt and "取件码" in receipt
+    receipt = operator.locator("#receipt")
+    for shown in ["取件成功", "A-1-01", "取件码"]:
+        expect(receipt).to_contain_text(shown)
     assert Parcel.objects.get(waybill=WAYBILL).status == EventKind.DELIVERED
     context.close()
 
@@ -115,9 +118,11 @@ def test_the_operator_hands_a_parcel_over_after_checking_the_id_card(live_server
     phone.get_by_label("身份证姓名").fill("玉香南")
     phone.get_by_role("button", name="交付取件").click()
 
-    receipt = phone.locator("#receipt").inner_text()
+    receipt = phone.locator("#receipt")
     masked = "5328**********" + id_number[-4:]
-    assert "取件成功" in receipt and f"身份证 {masked}" in receipt and id_number not in receipt
+    expect(receipt).to_contain_text("取件成功")
+    expect(receipt).to_contain_text(f"身份证 {masked}")
+    expect(receipt).not_to_contain_text(id_number)
     parcel.refresh_from_db()
     assert parcel.status == EventKind.DELIVERED and not parcel.on_shelf
     delivered = parcel.events.get(kind=EventKind.DELIVERED)

@@ -1,6 +1,8 @@
 """Browser: the county office imports a register with a bad row, reads its row number, then
 imports the good rows; the import runs in the background and the page follows it."""
 
+from playwright.sync_api import expect
+
 from cuncun.network.models import Site
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
@@ -21,16 +23,15 @@ def test_the_office_imports_a_register_with_a_bad_row_and_sees_its_number(
     phone.goto(f"{live_server.url}/network/manage/import/")
     phone.get_by_label("Excel 文件（.xlsx）").set_input_files(str(path))
     phone.get_by_role("button", name="导入").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#import-state").inner_text() == "失败"
-    alert = phone.locator("#import-status").inner_text()
-    assert "第 3 行" in alert and "不存在村" in alert
+    expect(phone.locator("#import-state")).to_have_text("失败")
+    alert = phone.locator("#import-status")
+    expect(alert).to_contain_text("第 3 行")
+    expect(alert).to_contain_text("不存在村")
     assert not Site.objects.exists()
 
     phone.get_by_label("Excel 文件（.xlsx）").set_input_files(str(path))
     phone.get_by_label("只导入正确的行，跳过错误行").check()
     phone.get_by_role("button", name="导入").click()
-    phone.wait_for_load_state()
-    assert "1 个站点已登记" in phone.locator("#import-report").inner_text()
-    assert phone.locator("#import-state").inner_text() == "已导入"
+    expect(phone.locator("#import-report")).to_contain_text("1 个站点已登记")
+    expect(phone.locator("#import-state")).to_have_text("已导入")
     assert list(Site.objects.values_list("name", flat=True)) == ["曼达村电商服务点"]

@@ -5,6 +5,8 @@ slip."""
 
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from cuncun.catalog.models import Stock, Unit
 from cuncun.merchants.models import MerchantKind
 from cuncun.network.services import set_commission_rate
@@ -37,13 +39,13 @@ def test_an_operator_receives_a_farmers_produce_it_sells_and_the_farmer_is_paid_
     # The farmer brings 40 jin; the operator weighs them and records the intake.
     log_in(phone, live_server, "operator", PASSWORD)
     phone.locator('[data-key="consign_intake"]').click()
-    assert "8.00%" in phone.locator("#rate").inner_text()
+    expect(phone.locator("#rate")).to_contain_text("8.00%")
     phone.get_by_role("link", name="收岩温的货").click()
     phone.get_by_label("数量（称重或点数）").fill("40")
     phone.get_by_role("button", name="入库").click()
-    phone.wait_for_load_state()
-    receipt = phone.locator("#receipt").inner_text()
-    assert "岩温" in receipt and "40 斤" in receipt and "8.00%" in receipt
+    receipt = phone.locator("#receipt")
+    for shown in ["岩温", "40 斤", "8.00%"]:
+        expect(receipt).to_contain_text(shown)
     assert Stock.objects.get(site=market.point, sku=pineapple).quantity == 40
 
     # A buyer buys 7 jin for pickup at the point and pays cash there.
@@ -52,20 +54,20 @@ def test_an_operator_receives_a_farmers_produce_it_sells_and_the_farmer_is_paid_
     buyer.goto(f"{live_server.url}/market/p/{pineapple.product_id}/")
     buyer.locator("input[name=quantity]").first.fill("7")
     buyer.get_by_role("button", name="加入购物车").first.click()
-    buyer.wait_for_load_state()
+    # the product page again, with the cart's link: leaving it before would cut the adding short
+    expect(buyer.locator(".messages")).to_contain_text("已加入购物车")
     buyer.get_by_role("link", name="去购物车").click()
     buyer.get_by_role("link", name="去结算").click()
     buyer.get_by_label("到服务点自提").check()
     buyer.get_by_label("取货点").select_option(label=f"{market.point.name}（曼达村委会）")
     buyer.get_by_label("到服务点现金支付").check()
     buyer.get_by_role("button", name="提交订单").click()
-    buyer.wait_for_load_state()
-    assert "¥24.15" in buyer.locator("#payment").inner_text()
+    expect(buyer.locator("#payment")).to_contain_text("¥24.15")
 
     phone.goto(f"{live_server.url}/market/point/")
     phone.locator("#cash").get_by_role("link", name="已收现金").click()
     phone.locator("#confirm").get_by_role("button", name="已收现金").click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("已收现金，订单已付款")
 
     # Packed from the point's own shelf, it waits there; the buyer collects it with the code.
     order = Order.objects.get()
@@ -75,26 +77,25 @@ def test_an_operator_receives_a_farmers_produce_it_sells_and_the_farmer_is_paid_
     phone.goto(f"{live_server.url}/market/point/")
     phone.get_by_label(f"买家取货码 {order.number}").fill(order.pickup_code)
     phone.get_by_label(f"买家取货码 {order.number}").press("Enter")
-    phone.wait_for_load_state()
-    assert "已交付" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已交付")
 
     # The console now counts a farmer with money to collect; the operator pays after confirming.
     phone.goto(f"{live_server.url}/console/")
-    assert phone.locator('[data-key="consign_intake"] .console-count').inner_text() == "1"
+    expect(phone.locator('[data-key="consign_intake"] .console-count')).to_have_text("1")
     phone.locator('[data-key="consign_intake"]').click()
     phone.get_by_role("link", name="给岩温付款").click()
-    assert "¥22.22" in phone.locator("#balance").inner_text()  # ¥24.15 less 8% (¥1.93)
+    expect(phone.locator("#balance")).to_contain_text("¥22.22")  # ¥24.15 less 8% (¥1.93)
     phone.get_by_role("button", name="下一步").click()
-    assert "22.22" in phone.locator("#confirm").inner_text()
+    expect(phone.locator("#confirm")).to_contain_text("22.22")
     phone.locator("#confirm").get_by_role("button", name="付款").click()
-    phone.wait_for_load_state()
 
-    slip = phone.locator("#slip").inner_text()
-    assert "岩温" in slip and "¥22.22" in slip and "现金" in slip and "农户签字" in slip
+    slip = phone.locator("#slip")
+    for shown in ["岩温", "¥22.22", "现金", "农户签字"]:
+        expect(slip).to_contain_text(shown)
     payout = FarmerEntry.objects.get(kind=FarmerEntryKind.PAYOUT)
     assert payout.amount == Decimal("-22.22") and payout.recorded_by == market.operator
     # Sending the confirmation again (a double tap) pays nothing more.
     phone.go_back()
     phone.locator("#confirm").get_by_role("button", name="付款").click()
-    phone.wait_for_load_state()
+    expect(slip).to_be_visible()  # the same slip again: the server has answered
     assert FarmerEntry.objects.filter(kind=FarmerEntryKind.PAYOUT).count() == 1

@@ -1,5 +1,7 @@
 """Browser: the county office looks at the county's orders by state."""
 
+from playwright.sync_api import expect
+
 from cuncun.orders.services import confirm_offline_payment, place_order, start_payment
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
@@ -29,16 +31,17 @@ def test_the_county_office_filters_the_orders_by_state(
     log_in(phone, live_server, "office", PASSWORD)
     phone.goto(f"{live_server.url}/market/office/")
     table = phone.locator("#office-orders")
-    assert paid_number in table.inner_text() and unpaid_number in table.inner_text()
+    expect(table).to_contain_text(paid_number)
+    expect(table).to_contain_text(unpaid_number)
 
+    # Each time the shown orders first, then the one left out: the page before lists it.
     phone.get_by_role("link", name="待付款 (1)").click()
-    phone.wait_for_load_state()
-    assert phone.locator("#orders-heading").inner_text() == "待付款"
-    assert unpaid_number in table.inner_text() and paid_number not in table.inner_text()
+    expect(phone.locator("#orders-heading")).to_have_text("待付款")
+    expect(table).to_contain_text(unpaid_number)
+    expect(table).not_to_contain_text(paid_number)
 
     phone.get_by_role("link", name="已付款 (1)").click()
-    phone.wait_for_load_state()
-    assert paid_number in table.inner_text() and unpaid_number not in table.inner_text()
+    expect(table).to_contain_text(paid_number)
+    expect(table).not_to_contain_text(unpaid_number)
     phone.get_by_role("link", name="全部").click()
-    phone.wait_for_load_state()
-    assert table.locator("tbody tr").count() == 2
+    expect(table.locator("tbody tr")).to_have_count(2)

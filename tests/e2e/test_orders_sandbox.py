@@ -1,6 +1,8 @@
 """Browser: a buyer buys now for delivery, pays on the sandbox gateway's page and comes back to an
 order shown paid."""
 
+from playwright.sync_api import expect
+
 from cuncun.orders.models import Order, OrderStatus, PaymentStatus
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import log_in
@@ -21,17 +23,15 @@ def test_a_buyer_pays_on_the_sandbox_gateway_and_the_order_shows_paid(
     phone.get_by_label("收货地址").fill("昆明市五华区某路1号")
     phone.get_by_label("在线支付（沙箱）").check()
     phone.get_by_role("button", name="提交订单").click()
-    phone.wait_for_load_state()
 
-    assert phone.get_by_role("heading", name="沙箱支付网关").is_visible()
-    assert "¥80.00" in phone.content()
+    expect(phone.get_by_role("heading", name="沙箱支付网关")).to_be_visible()
+    expect(phone.locator("body")).to_contain_text("¥80.00")
     assert Order.objects.get().status == OrderStatus.PENDING_PAYMENT
     phone.get_by_role("button", name="付款").click()
-    phone.wait_for_load_state()
 
-    assert "已付款" in phone.locator("#payment").inner_text()
+    expect(phone.locator("#payment")).to_contain_text("已付款")
     order = Order.objects.get()
     assert order.status == OrderStatus.PAID
     assert order.checkout.payments.get().status == PaymentStatus.SUCCEEDED
     phone.get_by_role("link", name=market.coffee_coop.name).click()
-    assert phone.locator("#order-status").inner_text() == "已付款"
+    expect(phone.locator("#order-status")).to_have_text("已付款")

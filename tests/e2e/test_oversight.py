@@ -3,6 +3,7 @@ its reason, and the leadership reads the assessment ranking and a township's sco
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import Role
 from cuncun.oversight import services
@@ -27,6 +28,7 @@ def _this_month() -> str:
 
 
 def _fits_the_phone(page) -> bool:
+    page.wait_for_load_state()  # measured with its styles (the test waited for the page itself)
     return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
@@ -42,7 +44,7 @@ def test_a_member_unit_submits_its_monthly_report_on_a_phone(live_server, phone,
     phone.get_by_label("投入资金（元）").fill("1200.50")
     phone.get_by_role("button", name="报送").click()
 
-    assert phone.get_by_text("报送成功").is_visible()
+    expect(phone.get_by_text("报送成功")).to_be_visible()
     assert _fits_the_phone(phone)
     row = Submission.objects.get(period=_this_month(), unit__key="hrss_bureau")
     assert row.status == ReviewStatus.SUBMITTED
@@ -65,7 +67,7 @@ def test_the_office_returns_a_report_with_its_reason(live_server, phone, plan, o
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name="退回报送单位").click()
 
-    assert phone.get_by_text("已退回。").is_visible()
+    expect(phone.get_by_text("已退回。")).to_be_visible()
     submission.refresh_from_db()
     assert submission.status == ReviewStatus.RETURNED
     assert submission.review_note == "投入资金与财政拨付数不一致"
@@ -79,14 +81,14 @@ def test_the_leadership_reads_the_ranking_and_a_townships_score_sheet(
 
     phone.goto(f"{live_server.url}/oversight/assessment/2017/")
 
-    assert phone.get_by_role("heading", name="2017 年度目标责任考核排名").is_visible()
-    assert phone.locator("#ranking-chart canvas").count() == 1
+    expect(phone.get_by_role("heading", name="2017 年度目标责任考核排名")).to_be_visible()
+    expect(phone.locator("#ranking-chart canvas")).to_have_count(1)
     townships = phone.locator("#townships li")
-    assert townships.count() >= 9
+    expect(townships.nth(8)).to_be_attached()  # at least 9
     assert _fits_the_phone(phone)
-    first = townships.first.locator(".rank").inner_text()
-    assert first == "1"
+    expect(townships.first.locator(".rank")).to_have_text("1")
     townships.first.locator("a").click()
     lines = phone.locator("#lines li")
-    assert lines.count() == plan.assessment_items.filter(year=2017, assessed="township").count()
-    assert phone.get_by_text("支持网络销售业").is_visible()  # each item quotes the plan
+    items = plan.assessment_items.filter(year=2017, assessed="township").count()
+    expect(lines).to_have_count(items)
+    expect(phone.get_by_text("支持网络销售业")).to_be_visible()  # each item quotes the plan

@@ -4,6 +4,7 @@ returning a parcel from the shelf asks for confirmation and a reason first."""
 from datetime import timedelta
 
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import User
 from cuncun.logistics.models import ConsentBasis, EventKind, Parcel
@@ -18,6 +19,7 @@ PHONE_WIDTH = 390
 
 
 def fits_the_screen(page) -> bool:
+    page.wait_for_load_state()  # measured with its styles (the test waited for the page itself)
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
 
@@ -38,17 +40,18 @@ def test_the_shelf_is_cards_on_a_phone_and_a_return_is_confirmed_with_a_reason(
     log_in(phone, live_server, "manda", PASSWORD)
     phone.locator('[data-key="handover"]').click()
 
-    assert fits_the_screen(phone)
     back = phone.locator("#waiting").get_by_role("link", name="退回")
+    expect(back).to_be_visible()
+    assert fits_the_screen(phone)
     box = back.bounding_box()
     assert box["x"] + box["width"] <= PHONE_WIDTH and box["height"] >= 32  # a thumb hits it
     back.click()
     confirm = phone.locator("#confirm")
-    assert "取件码随即作废" in confirm.inner_text()
+    expect(confirm).to_contain_text("取件码随即作废")
     assert Parcel.objects.get(pk=parcel.pk).on_shelf  # nothing happened yet
     confirm.get_by_label("退回原因").fill("收件人电话无人接听")
     confirm.get_by_role("button", name="确认退回").click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("快件退回快递企业。")
 
     parcel.refresh_from_db()
     assert parcel.status == EventKind.RETURNING and not parcel.on_shelf
@@ -70,6 +73,6 @@ def test_the_office_order_list_is_cards_on_a_phone(
     phone.goto(f"{live_server.url}/market/office/")
 
     row = phone.locator("#office-orders tbody tr").first
-    assert "待付款" in row.inner_text()
+    expect(row).to_contain_text("待付款")
     assert row.locator("td").first.evaluate("e => getComputedStyle(e).display") == "block"
     assert fits_the_screen(phone)

@@ -1,7 +1,10 @@
 """On a phone, each person logs in and lands on their own work under a header that leaves the
 screen to that work; the operator reaches each job of the counter in one tap."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import Role
 from cuncun.accounts.services import register_buyer
@@ -38,22 +41,22 @@ def test_each_role_lands_on_its_own_work_on_a_phone(
     make_user("someone", role, township(region) if region else None)
     ensure_fund(actor=None, plan=plan)  # the finance bureau's home is the plan's special fund
     log_in(phone, live_server, "someone", PASSWORD)
-    assert phone.url == f"{live_server.url}{path}"
-    assert phone.locator(heading).first.is_visible()
+    expect(phone).to_have_url(f"{live_server.url}{path}")
+    expect(phone.locator(heading).first).to_be_visible()
     assert header_height(phone) <= MAX_HEADER_PX
 
 
 def test_a_buyer_lands_on_the_market_on_a_phone(live_server, phone, plan):
     register_buyer(phone="13800000001", password=PASSWORD)
     log_in(phone, live_server, "13800000001", PASSWORD)
-    assert phone.url == f"{live_server.url}/market/"
+    expect(phone).to_have_url(f"{live_server.url}/market/")
     assert header_height(phone) <= MAX_HEADER_PX
 
 
 def test_the_training_office_lands_on_its_sessions_on_a_phone(live_server, phone, plan, make_user):
     join_training_office(make_user("peixun", Role.MEMBER_DEPARTMENT), plan)
     log_in(phone, live_server, "peixun", PASSWORD)
-    assert phone.url == f"{live_server.url}/training/sessions/"
+    expect(phone).to_have_url(f"{live_server.url}/training/sessions/")
     assert header_height(phone) <= MAX_HEADER_PX
 
 
@@ -72,15 +75,15 @@ def test_the_operator_lands_on_the_console_and_takes_cash_in_one_tap(
 
     log_in(phone, live_server, "operator", PASSWORD)
 
-    assert phone.url == f"{live_server.url}/console/"
+    expect(phone).to_have_url(f"{live_server.url}/console/")
     assert header_height(phone) <= MAX_HEADER_PX
     cash = phone.locator('[data-key="cash"]')
-    assert cash.locator(".console-count").inner_text() == "1"
+    expect(cash.locator(".console-count")).to_have_text("1")
     for label in ["取件", "入库", "代购", "代售", "收现金", "今日台账"]:
-        assert phone.locator(".console-label", has_text=label).first.is_visible()
+        expect(phone.locator(".console-label", has_text=label).first).to_be_visible()
     cash.click()
-    assert "/market/point/" in phone.url
-    assert "¥50.00" in phone.locator("body").inner_text()
+    expect(phone).to_have_url(re.compile(re.escape("/market/point/")))
+    expect(phone.locator("body")).to_contain_text("¥50.00", use_inner_text=True)
 
 
 def test_township_staff_land_on_what_waits_and_open_the_applications_in_one_tap(
@@ -92,15 +95,15 @@ def test_township_staff_land_on_what_waits_and_open_the_applications_in_one_tap(
 
     log_in(phone, live_server, "gasa", PASSWORD)
 
-    assert phone.url == f"{live_server.url}/township/"
+    expect(phone).to_have_url(f"{live_server.url}/township/")
     assert header_height(phone) <= MAX_HEADER_PX
     applications = phone.locator('[data-key="applications"]')
-    assert applications.locator(".console-count").inner_text() == "1"
+    expect(applications.locator(".console-count")).to_have_text("1")
     for label in ["站点申请", "验收", "待复核扫描", "民宿待核查", "销售月报"]:
-        assert phone.locator(".console-label", has_text=label).first.is_visible()
+        expect(phone.locator(".console-label", has_text=label).first).to_be_visible()
     applications.click()
-    assert "/network/manage/?status=applied" in phone.url
-    assert "曼勉村服务点" in phone.locator("body").inner_text()
+    expect(phone).to_have_url(re.compile(re.escape("/network/manage/?status=applied")))
+    expect(phone.locator("body")).to_contain_text("曼勉村服务点", use_inner_text=True)
 
 
 def test_a_merchant_lands_on_orders_to_pack_and_low_stock_on_a_phone(
@@ -120,10 +123,12 @@ def test_a_merchant_lands_on_orders_to_pack_and_low_stock_on_a_phone(
 
     log_in(phone, live_server, "merchant", PASSWORD)
 
-    assert phone.url == f"{live_server.url}/shop/"
+    expect(phone).to_have_url(f"{live_server.url}/shop/")
     assert header_height(phone) <= MAX_HEADER_PX
-    assert phone.locator('[data-key="to_pack"] .console-count').inner_text() == "1"
+    expect(phone.locator('[data-key="to_pack"] .console-count')).to_have_text("1")
     low = phone.locator("#low-stock")
-    assert "普洱茶" in low.inner_text() and "可售 2（提醒线 5）" in low.inner_text()
+    expect(low).to_contain_text("普洱茶")
+    expect(low).to_contain_text("可售 2（提醒线 5）")
     low.get_by_text("普洱茶").click()
-    assert f"/catalog/console/p/{market.tea.product_id}/" in phone.url
+    product_page = f"/catalog/console/p/{market.tea.product_id}/"
+    expect(phone).to_have_url(re.compile(re.escape(product_page)))

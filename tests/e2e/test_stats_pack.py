@@ -6,6 +6,7 @@ import zipfile
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import Role
 from cuncun.monitoring.periods import add_months, month_start
@@ -25,6 +26,7 @@ def _patient_phone(phone):
 
 
 def _fits_the_phone(page) -> bool:
+    page.wait_for_load_state()  # measured with its styles (the test waited for the page itself)
     return page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
@@ -38,14 +40,14 @@ def test_the_leadership_builds_the_evaluation_pack_and_downloads_it(
     phone.locator("#build-pack").click()  # 20xx 年绩效评价材料包（.zip）
 
     # the page says it waits for the worker, then follows the parts as they are written
-    assert phone.locator("#pack-state").inner_text() == "等待后台处理"
+    expect(phone.locator("#pack-state")).to_have_text("等待后台处理")
     assert _fits_the_phone(phone)
     build = EvaluationPackBuild.objects.get()
     process_evaluation_pack(build_id=build.pk)  # the worker (cuncun db_worker) runs the task
 
     download_link = phone.locator("#pack-download")
     download_link.wait_for(timeout=15_000)
-    assert phone.locator("#pack-state").inner_text() == "已生成"
+    expect(phone.locator("#pack-state")).to_have_text("已生成")
     with phone.expect_download() as download:
         download_link.click()
     names = zipfile.ZipFile(download.value.path()).namelist()
@@ -67,11 +69,11 @@ def test_the_office_reads_sales_of_poor_villages_and_poverty_registered_househol
     log_in(phone, live_server, "office", PASSWORD)
 
     phone.goto(f"{live_server.url}/monitoring/statistics/poor_village/")
-    assert phone.get_by_role("heading", name="交易统计 · 贫困村与其他村").is_visible()
+    expect(phone.get_by_role("heading", name="交易统计 · 贫困村与其他村")).to_be_visible()
     phone.get_by_role("link", name="建档立卡贫困户与其他").click()
 
-    assert phone.get_by_role("heading", name="交易统计 · 建档立卡贫困户与其他").is_visible()
-    assert phone.locator("#breakdowns a.on").inner_text() == "建档立卡贫困户与其他"
+    expect(phone.get_by_role("heading", name="交易统计 · 建档立卡贫困户与其他")).to_be_visible()
+    expect(phone.locator("#breakdowns a.on")).to_have_text("建档立卡贫困户与其他")
     household_card = phone.locator("#breakdown section", has_text="贫困户").first
-    assert "+50%" in household_card.inner_text()  # ¥1,500 against ¥1,000 a year before
+    expect(household_card).to_contain_text("+50%")  # ¥1,500 against ¥1,000 a year before
     assert _fits_the_phone(phone)

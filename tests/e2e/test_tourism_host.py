@@ -4,6 +4,8 @@ certifies it; the host then edits a room and sets a season price, which the publ
 import re
 from decimal import Decimal
 
+from playwright.sync_api import expect
+
 from cuncun.accounts.models import Role
 from cuncun.tourism.models import Homestay, HomestayStatus
 from tests.conftest import PASSWORD, township, village
@@ -30,9 +32,9 @@ def test_a_registered_homestay_is_checked_and_certified(
     phone.get_by_label(re.compile("^村")).select_option(label="曼达村委会")
     phone.get_by_label("地址").fill("曼达村5组")
     phone.get_by_role("button", name="提交申请").click()
-    phone.wait_for_load_state()
-    assert "已提交申请" in phone.locator(".messages").inner_text()
-    assert phone.locator("#homestay-status").inner_text() == "已申请"
+    expect(phone.locator(".messages")).to_contain_text("已提交申请")
+    expect(phone.locator("#homestay-status")).to_have_text("已申请")
+    phone.wait_for_load_state()  # measured with its styles
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
     _as(phone, live_server, gasa_staff.username)
@@ -40,19 +42,19 @@ def test_a_registered_homestay_is_checked_and_certified(
     phone.locator("#manage-homestays li", has_text="岩温竹楼").get_by_role(
         "button", name="核查合格"
     ).click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("岩温竹楼：已完成。")
 
     _as(phone, live_server, office_user.username)
     phone.goto(f"{live_server.url}/tourism/manage/")
     phone.locator("#manage-homestays li", has_text="岩温竹楼").get_by_role(
         "button", name="认定"
     ).click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("岩温竹楼：已完成。")
     assert Homestay.objects.get(name="岩温竹楼").status == HomestayStatus.CERTIFIED
 
     phone.context.clear_cookies()
     phone.goto(f"{live_server.url}/tourism/")
-    assert "岩温竹楼" in phone.content()
+    expect(phone.locator("body")).to_contain_text("岩温竹楼")
 
 
 def test_the_host_edits_a_room_and_sets_a_season_price_on_a_phone(
@@ -69,8 +71,7 @@ def test_the_host_edits_a_room_and_sets_a_season_price_on_a_phone(
     room.get_by_label("平日每晚价格（元）").fill("220")
     room.get_by_label("最多入住人数").fill("3")
     room.get_by_role("button", name="保存房间").click()
-    phone.wait_for_load_state()
-    assert "已保存" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已保存")
 
     room = phone.locator("section.room[data-room='竹楼大床房']")
     room.get_by_text("添加季节价").click()
@@ -79,8 +80,8 @@ def test_the_host_edits_a_room_and_sets_a_season_price_on_a_phone(
     room.get_by_label("结束日期（含）").fill("2027-04-15")
     room.get_by_label(re.compile("^每晚价格")).fill("480")
     room.get_by_role("button", name="设定季节价").click()
-    phone.wait_for_load_state()
-    assert "泼水节" in phone.locator("section.room .seasons").inner_text()
+    expect(phone.locator("section.room .seasons")).to_contain_text("泼水节")
+    phone.wait_for_load_state()  # measured with its styles
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
     stay.room.refresh_from_db()
@@ -88,4 +89,5 @@ def test_the_host_edits_a_room_and_sets_a_season_price_on_a_phone(
     assert stay.room.seasonal_prices.get().price == Decimal("480.00")
 
     phone.goto(f"{live_server.url}/tourism/h/{stay.homestay.pk}/")
-    assert "泼水节" in phone.content() and "¥480.00" in phone.content()
+    expect(phone.locator("body")).to_contain_text("泼水节")
+    expect(phone.locator("body")).to_contain_text("¥480.00")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.training import codes
 from cuncun.training.models import Attendance, CourseKind, FundingSource, Trainee
@@ -37,28 +38,25 @@ def test_a_trainee_checks_in_by_phone_once_a_day_however_often_they_scan(
     )
 
     phone.goto(url)
-    assert "站点运营培训" in phone.content()
+    expect(phone.locator("body")).to_contain_text("站点运营培训")
     phone.get_by_label("身份证号").fill(id_number(7))
     phone.get_by_label("姓名").fill("岩罕龙")
     phone.get_by_role("button", name="签到").click()
-    phone.wait_for_load_state()
 
     # First time here: the same answer as for a wrong name (it tells nobody who is registered);
     # registering with the village, the check-in goes through.
-    assert "没有找到这个身份证号和姓名的学员" in phone.locator("[role=alert]").inner_text()
+    expect(phone.locator("[role=alert]")).to_contain_text("没有找到这个身份证号和姓名的学员")
     phone.get_by_role("combobox", name="村").select_option(label="曼达村委会")
     phone.get_by_label("手机号").fill("13800000007")
     phone.get_by_role("button", name="签到").click()
-    phone.wait_for_load_state()
-    assert "签到成功" in phone.locator("#checked-in").inner_text()
+    expect(phone.locator("#checked-in")).to_contain_text("签到成功")
 
     # Scanning again the same day: still one attendance.
     phone.goto(url)
     phone.get_by_label("身份证号").fill(id_number(7))
     phone.get_by_label("姓名").fill("岩罕龙")
     phone.get_by_role("button", name="签到").click()
-    phone.wait_for_load_state()
-    assert "您今天已经签到过了" in phone.locator("#checked-in").inner_text()
+    expect(phone.locator("#checked-in")).to_contain_text("您今天已经签到过了")
 
     trainee = Trainee.objects.get()
     assert trainee.region.name == "曼达村委会" and trainee.phone == "13800000007"

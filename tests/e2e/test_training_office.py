@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from cuncun.accounts.models import Role
 from cuncun.training.models import (
@@ -81,7 +82,7 @@ def test_the_office_schedules_a_session_and_marks_someone_present_by_hand(
 
     phone.goto(f"{live_server.url}/training/sessions/")
     phone.get_by_role("link", name="新建培训期次").click()
-    assert "专项资金培训额度剩余 ¥2,000,000.00" in phone.locator("#fund-left").inner_text()
+    expect(phone.locator("#fund-left")).to_contain_text("专项资金培训额度剩余 ¥2,000,000.00")
     phone.get_by_label("课程").select_option(label="电商普及培训")
     phone.get_by_label("班名").fill("勐龙镇电商普及班")
     phone.get_by_label("开班日期").fill("2017-08-01")
@@ -91,21 +92,20 @@ def test_the_office_schedules_a_session_and_marks_someone_present_by_hand(
     phone.get_by_label("经费来源").select_option(FundingSource.SPECIAL_FUND)
     phone.get_by_label("费用（元）").fill("9800")
     phone.get_by_role("button", name="保存").click()
-    phone.wait_for_load_state()
 
-    assert "已新建培训期次 2017-001" in phone.locator(".messages").inner_text()
-    assert "勐龙镇文化站" in phone.locator("#facts").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已新建培训期次 2017-001")
+    expect(phone.locator("#facts")).to_contain_text("勐龙镇文化站")
 
     entry = phone.locator("#attendance-entry")
     entry.get_by_label("身份证号").fill(id_number(11))
     entry.get_by_label("日期").fill("2017-08-02")
     entry.get_by_role("button", name="登记出勤").click()
-    phone.wait_for_load_state()
 
-    assert "已登记 玉香 出勤" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已登记 玉香 出勤")
     row = phone.locator("#attendance tbody tr")
-    assert "玉香" in row.inner_text()
-    assert row.locator("td").all_inner_texts()[-2:] == ["", "✓"]  # 08-01, 08-02
+    expect(row).to_contain_text("玉香")
+    expect(row.locator("td:nth-last-child(2)")).to_have_text("")  # 08-01
+    expect(row.locator("td:last-child")).to_have_text("✓")  # 08-02
     attendance = Attendance.objects.get()
     assert attendance.session.code == "2017-001" and attendance.source == AttendanceSource.MANUAL
 
@@ -123,34 +123,35 @@ def test_a_certificate_is_issued_printed_and_verified_by_its_qr_url_until_revoke
 
     phone.goto(f"{live_server.url}/training/sessions/{session.code}/")
     phone.get_by_role("button", name="发放结业证书").click()
-    phone.wait_for_load_state()
-    assert "已发放 1 张结业证书" in phone.locator(".messages").inner_text()
+    expect(phone.locator(".messages")).to_contain_text("已发放 1 张结业证书")
 
     phone.get_by_role("link", name="打印结业证书").click()
-    phone.wait_for_load_state()
-    assert "岩温" in phone.locator(".certificate").inner_text()
+    expect(phone.locator(".certificate")).to_contain_text("岩温")
+    phone.wait_for_load_state()  # and its script, which makes the print button print
     phone.evaluate("window.print = () => { document.body.dataset.printed = 'yes'; }")
     phone.get_by_role("button", name="打印").click()
-    assert phone.locator("body").get_attribute("data-printed") == "yes"
+    expect(phone.locator("body")).to_have_attribute("data-printed", "yes")
     phone.emulate_media(media="print")
-    assert not phone.get_by_role("button", name="打印").is_visible()  # only the certificate
-    assert phone.locator(".certificate").is_visible()
+    expect(phone.get_by_role("button", name="打印")).to_be_hidden()  # only the certificate
+    expect(phone.locator(".certificate")).to_be_visible()
     phone.emulate_media(media="screen")
 
     phone.goto(f"{live_server.url}/training/certificates/2017-001-0001/")
     verify_url = phone.get_by_role("link", name="验证页面").get_attribute("href")
-    assert phone.locator(".qr svg").count() == 1  # the QR code encodes the same address
+    expect(phone.locator(".qr svg")).to_have_count(1)  # the QR code encodes the same address
 
     stranger.goto(verify_url)
-    verdict = stranger.locator("#verdict").inner_text()
-    assert "该证书真实有效" in verdict and "岩温" in verdict and id_number(1) not in verdict
+    verdict = stranger.locator("#verdict")
+    expect(verdict).to_contain_text("该证书真实有效")
+    expect(verdict).to_contain_text("岩温")
+    expect(verdict).not_to_contain_text(id_number(1))
 
     phone.get_by_label("原因").fill("冒名顶替")
     phone.get_by_role("button", name="撤销此证书").click()
-    phone.wait_for_load_state()
+    expect(phone.locator(".messages")).to_contain_text("已撤销证书 2017-001-0001。")
 
     stranger.goto(verify_url)
-    assert "该证书已被撤销" in stranger.locator("#verdict").inner_text()
+    expect(verdict).to_contain_text("该证书已被撤销")
 
 
 def test_the_check_in_code_page_shows_a_code_whose_address_checks_a_trainee_in(
@@ -166,18 +167,16 @@ def test_the_check_in_code_page_shows_a_code_whose_address_checks_a_trainee_in(
 
     phone.goto(f"{live_server.url}/training/sessions/{session.code}/")
     phone.get_by_role("link", name="签到二维码").click()
-    phone.wait_for_load_state()
-    assert phone.locator(".qr svg").count() == 1
-    assert today.isoformat() in phone.locator(".card").inner_text()
+    expect(phone.locator(".qr svg")).to_have_count(1)
+    expect(phone.locator(".card")).to_contain_text(today.isoformat())
     address = phone.locator("#checkin-link").get_attribute("href")
 
     stranger.goto(address)
     stranger.get_by_label("身份证号").fill(id_number(12))
     stranger.get_by_label("姓名").fill("岩罕")
     stranger.get_by_role("button", name="签到").click()
-    stranger.wait_for_load_state()
 
-    assert "签到成功" in stranger.locator("#checked-in").inner_text()
+    expect(stranger.locator("#checked-in")).to_contain_text("签到成功")
     attendance = Attendance.objects.get()
     assert attendance.session == session and attendance.day == today
     assert attendance.source == AttendanceSource.CHECK_IN

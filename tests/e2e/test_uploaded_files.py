@@ -8,6 +8,7 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from playwright.sync_api import expect
 
 from cuncun.catalog.services import add_product_photo
 from cuncun.funds.services import (
@@ -79,8 +80,8 @@ def test_the_fund_office_opens_a_bank_slip_and_a_project_document_from_their_pag
 
     phone.goto(f"{live_server.url}/funds/disbursements/{paid.pk}/")
     phone.get_by_role("link", name="打开").click()
-    phone.wait_for_load_state()
-    assert phone.url == f"{live_server.url}/funds/files/evidence/{paid.pk}/"
+    expect(phone).to_have_url(f"{live_server.url}/funds/files/evidence/{paid.pk}/")
+    phone.wait_for_load_state()  # the picture's page loads once the picture has
     assert phone.evaluate("document.images[0].naturalWidth") == 120  # the slip, decoded
     phone.screenshot(path=tmp_path / "bank-slip.png")
 

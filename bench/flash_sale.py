@@ -13,12 +13,14 @@ In the same run it measures
 - the server-side CPU of one checkout (`checkout_cpu_ms`): 300 sequential checkouts of a second
   festival SKU handed to the WSGI application in this process (what gunicorn does after parsing
   the request: sessions, authentication, CSRF, the API, the checkout and its statements), the
-  process's CPU time divided by the checkouts; `checkout_queries` is the statements of one.
+  process's CPU time divided by the checkouts; `checkout_queries` is the statements of one;
+  `trivial_cpu_ms` is the CPU of one GET /api/health measured the same way, this machine's
+  measure of what any request costs (the health check reads the database and the task queue).
 
 The database is created for the run and dropped after it. Prints one JSON line:
 {"bench": "flash_sale", "stock": 1000, "accepted": …, "oversold": …, "orders_per_s": …,
  "p50_ms": …, "p99_ms": …, "trivial_rps": …, "db_ceiling_tps": …, "ratio_to_trivial": …,
- "ratio_to_db": …, "checkout_cpu_ms": …, "checkout_queries": …}
+ "ratio_to_db": …, "checkout_cpu_ms": …, "checkout_queries": …, "trivial_cpu_ms": …}
 `orders_per_s` is accepted orders per second from the first attempt to the last acceptance;
 p50/p99 are over every checkout attempt (accepted or refused for lack of stock). Any answer that
 is neither 201 nor 409 (an error, a broken connection) is counted on stderr and fails the run
@@ -288,7 +290,58 @@ def db_ceiling(url: str, stock_id: int) -> float:
 # --- the server-side CPU of one checkout ---
 
 
-def checkout_cpu(market: dict) -> tuple[float, int]:
+def wsgi_caller():
+    """A function handing one request to the WSGI application in this process (what gunicorn
+    does after parsing it) and answering its status."""
+    import io
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    app = WSGIHandler()
+
+    def call(method: str, path: str, body: bytes = b"", headers: dict | None = None) -> int:
+        statuses = []
+        environ = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "REMOTE_ADDR": "127.0.0.1",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            **(headers or {}),
+        }
+        response = app(environ, lambda status, _h, _e=None: statuses.append(status))
+        b"".join(response)
+        response.close()
+        return int(statuses[0].split()[0])
+
+    return call
+
+
+def cpu_ms(work, times: int) -> float:
+    """The CPU milliseconds of one `work(n)`, over `times` of them (n from 1)."""
+    started = time.process_time()
+    for n in range(1, times + 1):
+        work(n)
+    return (time.process_time() - started) * 1000 / times
+
+
+def trivial_cpu(call) -> float:
+    """The CPU of one GET /api/health the same way: this machine's measure of what a request
+    costs the framework, beside which a checkout's CPU reads."""
+    call("GET", "/api/health")
+    return cpu_ms(lambda n: call("GET", "/api/health"), CPU_CHECKOUTS)
+
+
+def checkout_cpu(call, market: dict) -> tuple[float, int]:
     """Hand CPU_CHECKOUTS checkouts, one after another, to the WSGI application in this process
     (each buyer in turn, with its session cookie and CSRF token). Answers the CPU milliseconds of
     one checkout and the statements one checkout makes."""
@@ -296,10 +349,8 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
     import io
     import pstats
 
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
-    app = WSGIHandler()
     body = json.dumps(
         {
             "fulfilment": "delivery",
@@ -312,33 +363,14 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
     ).encode()
     statuses = []
 
-    def start_response(status, headers, exc_info=None):
-        statuses.append(int(status.split()[0]))
-
     def checkout(n: int) -> None:
         client = market["clients"][n % len(market["clients"])]
-        environ = {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/api/checkout/",
-            "SCRIPT_NAME": "",
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "HTTP_HOST": "127.0.0.1",
-            "CONTENT_TYPE": "application/json",
-            "CONTENT_LENGTH": str(len(body)),
+        headers = {
             "HTTP_COOKIE": client["cookie"],
             "HTTP_X_CSRFTOKEN": client["csrf"],
             "HTTP_IDEMPOTENCY_KEY": f"cpu-{n}",
-            "REMOTE_ADDR": "127.0.0.1",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
         }
-        response = app(environ, start_response)
-        b"".join(response)
-        response.close()
+        statuses.append(call("POST", "/api/checkout/", body, headers))
 
     statements = []
 
@@ -349,15 +381,11 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
     with connection.execute_wrapper(count):
         checkout(0)
     profile = cProfile.Profile(time.process_time) if os.environ.get("FLASH_PROFILE") else None
-    started = time.process_time()
     if profile:
         profile.enable()
-    for n in range(1, CPU_CHECKOUTS):
-        checkout(n)
+    cpu = cpu_ms(checkout, CPU_CHECKOUTS - 1)
     if profile:
         profile.disable()
-    cpu = time.process_time() - started
-    if profile:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(
             os.environ.get("FLASH_PROFILE_SORT", "cumulative")
@@ -368,7 +396,7 @@ def checkout_cpu(market: dict) -> tuple[float, int]:
         raise RuntimeError(f"{len(refused)} sequential checkouts refused: {sorted(set(refused))}")
     if os.environ.get("FLASH_PROFILE"):
         log("statements of one checkout:\n" + "\n".join(x[:160] for x in statements))
-    return cpu * 1000 / (CPU_CHECKOUTS - 1), len(statements)
+    return cpu, len(statements)
 
 
 # --- the run ---
@@ -439,7 +467,9 @@ def main() -> int:
             log(f"mismatch: {orders} order lines in the database, {allocated} units promised")
 
         ceiling = db_ceiling(url, market["ceiling_stock"])
-        cpu_ms, queries = checkout_cpu(market)
+        call = wsgi_caller()
+        checkout_ms, queries = checkout_cpu(call, market)
+        health_ms = trivial_cpu(call)
         print(
             json.dumps(
                 {
@@ -454,8 +484,9 @@ def main() -> int:
                     "db_ceiling_tps": round(ceiling, 1),
                     "ratio_to_trivial": round(orders_per_s / trivial_rps, 3),
                     "ratio_to_db": round(orders_per_s / ceiling, 3),
-                    "checkout_cpu_ms": round(cpu_ms, 2),
+                    "checkout_cpu_ms": round(checkout_ms, 2),
                     "checkout_queries": queries,
+                    "trivial_cpu_ms": round(health_ms, 2),
                 }
             )
         )

@@ -1,7 +1,8 @@
 """Page weight and load time on a slow phone link: the 景洪 demo served by the production shape on
 loopback (`cuncun.loopback`: PostgreSQL, Redis, gunicorn with the project's config, collected,
 compressed, hash-named static files, DEBUG off), headless Chromium emulating Slow 3G through the
-DevTools protocol (400 ms latency, 50,000 B/s down and up) with its cache cleared before every page.
+DevTools protocol (400 ms latency, 50,000 B/s down and up) with its cache cleared before every page
+and service workers blocked (a first visit).
 The village operator's home and counters, the market front, and one chart page (coverage).
 
 Prints {"bench": "operator_pages", "pages": N, "max_kb": …, "max_load_s": …, "chart_kb": …,
@@ -57,8 +58,13 @@ def _measure(base: str) -> dict[str, list[float]]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # No service worker: the console's worker answers the pages it keeps from the phone, so
+        # nothing would cross the link; the bench measures a first visit over it.
         context = browser.new_context(
-            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+            service_workers="block",
         )
         page = context.new_page()
         page.goto(f"{base}/accounts/login/")

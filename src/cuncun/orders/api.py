@@ -100,6 +100,8 @@ def order_out(order: Order, lines=None) -> dict:
         "merchant": order.merchant.name,
         "status": order.status,
         "total": order.total,
+        "pickup_fee": order.pickup_fee,
+        "pickup_fee_due": order.pickup_fee_due,
         "fulfilment": checkout.fulfilment,
         "pickup_site": checkout.pickup_site.code if checkout.pickup_site_id else None,
         "created_at": order.created_at,

@@ -3,14 +3,16 @@ claimed, shown in the browser only when it is an image or a PDF, never sniffed, 
 public; behind nginx, an X-Accel-Redirect to the internal location instead of the bytes."""
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import resolve, reverse
 
-from cuncun.core.files import stored_file_response
+from cuncun.core.files import ProtectedFileField, stored_file_response
 from cuncun.core.middleware import ContentSecurityPolicyMiddleware
 
 pytestmark = pytest.mark.usefixtures("media_root")
@@ -127,3 +129,20 @@ def test_an_uploaded_file_keeps_its_own_policy_over_the_sites():
     assert answered["Content-Security-Policy"] == (
         "script-src 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+
+
+def test_every_uploaded_file_is_addressed_by_a_view_of_its_own_app():
+    """`.url`, which the admin links, must be a view that checks who may see the file: a plain
+    FileField would link MEDIA_URL, which nothing serves."""
+    fields = [
+        (model, field)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, FileField)
+    ]
+
+    assert len(fields) >= 10
+    for model, field in fields:
+        assert isinstance(field, ProtectedFileField), f"{model.__name__}.{field.name}"
+        view = resolve(reverse(field.served_by, args=[1])).func
+        assert view.__module__.startswith(f"cuncun.{model._meta.app_label}."), field.served_by

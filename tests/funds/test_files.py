@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cuncun.accounts.models import Role
+from cuncun.accounts.models import Role, User
 from cuncun.funds.models import Disbursement, DisbursementState
 from cuncun.funds.services import (
     PaymentEvidence,
@@ -152,3 +152,21 @@ def test_the_demos_bank_slip_opens_from_its_disbursement_page(client, fund_demo)
     assert f'href="{address}"' in page
     assert served.status_code == 200
     assert b"".join(served.streaming_content).startswith(b"%PDF")
+
+
+def test_the_admin_links_the_evidence_to_the_funds_checked_address_not_a_public_folder(
+    client, new_project, commerce, office_user, finance
+):
+    paid = _paid(new_project("training"), commerce, office_user, finance)
+    # the office runs Django's admin, as the demo's `office` does
+    User.objects.filter(pk=office_user.pk).update(is_staff=True, is_superuser=True)
+    address = reverse("funds:evidence_file", args=[paid.pk])
+
+    page = _as(client, office_user).get(reverse("admin:funds_disbursement_change", args=[paid.pk]))
+    served = client.get(address)
+
+    assert page.status_code == 200
+    assert f'href="{address}"' in page.content.decode()
+    assert "/media/" not in page.content.decode()
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == SLIP

@@ -203,8 +203,8 @@ def test_a_buy_now_checkout_costs_a_fixed_number_of_queries(
     }
     # session, user, stored key?, SKUs and stock, festival offers; savepoint, checkout,
     # orders, lines, reservations, audit, trace's batches (held? and for the journey), stock
-    # update, release task, key, release
-    with django_assert_max_num_queries(16):
+    # update, release task, key, release; the orders' vouchers (the pickup fee left to pay)
+    with django_assert_max_num_queries(17):
         response = buyer_client.post(
             "/api/checkout/",
             json.dumps(body),

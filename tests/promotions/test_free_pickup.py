@@ -199,3 +199,24 @@ def test_a_program_voucher_paying_two_orders_is_one_use_until_both_are_refunded(
     batch.refresh_from_db()
     tally.refresh_from_db()
     assert (batch.spent, tally.used) == (0, 0)
+
+
+def test_the_orders_api_says_the_points_fee_and_what_is_left_to_pay_at_the_counter(
+    festival, fee, budget_line, client
+):
+    batch = free_pickup(festival, budget_line, amount="1.50")
+    placed = buy(festival, [(festival.coffee.pk, 1)], voucher_ids=[batch.pk])
+    [paid] = placed.orders
+    unpaid = buy(festival, [(festival.tea.pk, 1)], key="k2").orders[0]
+    client.force_login(festival.buyer)
+
+    mine = {o["id"]: o for o in client.get("/api/orders/").json()}
+    one = client.get(f"/api/orders/{paid.pk}/").json()
+
+    assert (one["total"], one["pickup_fee"], one["pickup_fee_due"]) == ("80.00", "2.00", "0.50")
+    assert (mine[paid.pk]["pickup_fee"], mine[paid.pk]["pickup_fee_due"]) == ("2.00", "0.50")
+    assert (mine[unpaid.pk]["pickup_fee"], mine[unpaid.pk]["pickup_fee_due"]) == ("2.00", "2.00")
+    # the counter's list of the point says the same
+    client.force_login(festival.operator)
+    at_point = client.get("/api/orders/", {"role": "point", "site": festival.point.code}).json()
+    assert {o["id"]: o["pickup_fee_due"] for o in at_point} == {paid.pk: "0.50", unpaid.pk: "2.00"}

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
 
@@ -130,7 +131,9 @@ class Product(Timestamped):
 
 class ProductPhoto(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(_("photo"), upload_to="products/%Y/%m/")
+    image = ProtectedFileField(
+        _("photo"), upload_to="products/%Y/%m/", served_by="catalog:product_photo"
+    )
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -1,6 +1,7 @@
 """Uploaded files are answered by the app that knows who may see them, never from a public
 folder: each app's view finds the row through its queries (what the person may see; 404 when
-they may not) and answers its file with `stored_file_response`.
+they may not) and answers its file with `stored_file_response`. Each file's field is a
+`ProtectedFileField`, whose `.url` (what the admin links) is that view, never MEDIA_URL.
 
 The answer's kind comes from the stored name (or from the bytes, where the app read them at
 upload), never from what the uploading browser claimed; images and PDFs open in the browser,
@@ -13,8 +14,10 @@ import mimetypes
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 # Kinds a browser shows without running anything from the file (SVG can carry scripts).
@@ -34,6 +37,31 @@ PRIVATE_CACHE = "private, no-store"
 # site's own policy would let it run the site's scripts); no stricter, so that a PDF still shows.
 # nginx's internal location repeats it (deploy/nginx/cuncun.conf).
 UPLOAD_POLICY = "script-src 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+class ProtectedFieldFile(FieldFile):
+    @property
+    def url(self) -> str:
+        """The address of the view that answers this file to those who may see it."""
+        self._require_file()
+        if self.instance.pk is None:
+            raise ValueError(f"{self.field.name} has no address before its row is saved.")
+        return reverse(self.field.served_by, args=[self.instance.pk])
+
+
+class ProtectedFileField(models.FileField):
+    """An uploaded file whose address is its app's checked view, named by `served_by` (a URL
+    name taking the row's pk), instead of the storage's MEDIA_URL: there is no public folder."""
+
+    attr_class = ProtectedFieldFile
+
+    def __init__(self, *args, served_by: str, **kwargs):
+        self.served_by = served_by
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, path, args, {**kwargs, "served_by": self.served_by}
 
 
 def stored_type(name: str) -> str:

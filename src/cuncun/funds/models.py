@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.scoping import ScopedQuerySet
 from cuncun.plans.models import PlanEntry
@@ -155,7 +156,9 @@ class ProjectDocument(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="documents")
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="funds/documents/%Y/")
+    file = ProtectedFileField(
+        _("file"), upload_to="funds/documents/%Y/", served_by="funds:document_file"
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -256,7 +259,12 @@ class Disbursement(models.Model):
     )
     voucher_number = models.CharField(_("voucher number"), max_length=50, blank=True)
     paid_on = models.DateField(pgettext_lazy("fund payment", "paid on"), null=True, blank=True)
-    evidence = models.FileField(_("payment evidence"), upload_to="funds/evidence/%Y/", blank=True)
+    evidence = ProtectedFileField(
+        _("payment evidence"),
+        upload_to="funds/evidence/%Y/",
+        blank=True,
+        served_by="funds:evidence_file",
+    )
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
 

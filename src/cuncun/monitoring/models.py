@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import MoneyField
 from cuncun.core.scoping import ScopedQuerySet
 from cuncun.merchants.models import MerchantKind, Platform
@@ -180,7 +181,9 @@ class ReportedValue(models.Model):
     indicator = models.CharField(_("indicator"), max_length=64, db_index=True)
     period_start = models.DateField(_("period starts on"))
     value = models.DecimalField(_("value"), max_digits=16, decimal_places=4)
-    evidence = models.FileField(_("evidence"), upload_to="monitoring/evidence/%Y/")
+    evidence = ProtectedFileField(
+        _("evidence"), upload_to="monitoring/evidence/%Y/", served_by="monitoring:evidence_file"
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     status = models.CharField(
         _("review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.SUBMITTED

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cuncun.accounts.models import Role
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import FileImport, MoneyField, Timestamped
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
@@ -350,7 +351,7 @@ class SitePhoto(models.Model):
     acceptance_check = models.ForeignKey(
         AcceptanceCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.FileField(_("photo"), upload_to="sites/%Y/%m/")
+    image = ProtectedFileField(_("photo"), upload_to="sites/%Y/%m/", served_by="network:site_photo")
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -53,9 +53,11 @@ def merchants_with_sales(since=None):
 
 
 def _orders():
+    """Orders with what their pages and the API show: lines, and the vouchers that explain the
+    total and the pickup fee left to pay at the counter (`Order.pickup_fee_due`)."""
     return Order.objects.select_related(
         "merchant", "checkout", "checkout__pickup_site", "checkout__buyer", "carrier"
-    ).prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+    ).prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "discounts")
 
 
 def cart_of(user) -> list[CartLine]:
@@ -103,13 +105,8 @@ def seller_orders(user, status: str = ""):
 
 
 def orders_at_point(site: Site, status: str = ""):
-    """Orders to be picked up at, or bought through, a service point (with their vouchers: the
-    counter says what pickup fee to collect)."""
-    orders = (
-        _orders()
-        .filter(Q(checkout__pickup_site=site) | Q(checkout__assisted_site=site))
-        .prefetch_related("discounts")
-    )
+    """Orders to be picked up at, or bought through, a service point."""
+    orders = _orders().filter(Q(checkout__pickup_site=site) | Q(checkout__assisted_site=site))
     if status:
         orders = orders.filter(status=status)
     return orders.order_by("-id")

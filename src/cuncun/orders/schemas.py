@@ -68,6 +68,15 @@ class OrderOut(Schema):
     merchant: str
     status: str
     total: Decimal
+    pickup_fee: Decimal = Field(
+        description="The pickup point's fee for handing the order over, as published when the "
+        "order was placed; not in `total` (it is the point's, paid at the handover); 0 for a "
+        "delivery or a point that charges none"
+    )
+    pickup_fee_due: Decimal = Field(
+        description="What the buyer still pays at the counter: `pickup_fee` less what a "
+        "free-pickup voucher pays of it"
+    )
     fulfilment: str
     pickup_site: str | None
     created_at: datetime

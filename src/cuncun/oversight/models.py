@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.oversight.periods import PeriodType
 from cuncun.plans.models import MemberUnit, Milestone, Plan, PlanEntry
 
@@ -100,7 +101,12 @@ class Submission(models.Model):
     )
     period = models.CharField(_("period"), max_length=8)
     values = models.JSONField(_("values"), default=dict, encoder=DjangoJSONEncoder)
-    attachment = models.FileField(_("attachment"), upload_to=EVIDENCE_UPLOADS, blank=True)
+    attachment = ProtectedFileField(
+        _("attachment"),
+        upload_to=EVIDENCE_UPLOADS,
+        blank=True,
+        served_by="oversight:attachment_file",
+    )
     status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices)
     submitted_on = models.DateField(_("submitted on"))
     submitted_by = models.ForeignKey(
@@ -170,7 +176,9 @@ class MilestoneCompletion(models.Model):
     unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="+")
     completed_on = models.DateField(_("completed on"))
     note = models.TextField(_("what was done"))
-    evidence = models.FileField(_("evidence"), upload_to=EVIDENCE_UPLOADS)
+    evidence = ProtectedFileField(
+        _("evidence"), upload_to=EVIDENCE_UPLOADS, served_by="oversight:completion_evidence_file"
+    )
     status = models.CharField(_("status"), max_length=16, choices=ReviewStatus.choices)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -255,7 +263,12 @@ class ManualScore(models.Model):
     )
     points = models.DecimalField(_("points"), max_digits=6, decimal_places=2)
     reason = models.TextField(_("reason"))
-    evidence = models.FileField(_("evidence"), upload_to=EVIDENCE_UPLOADS, blank=True)
+    evidence = ProtectedFileField(
+        _("evidence"),
+        upload_to=EVIDENCE_UPLOADS,
+        blank=True,
+        served_by="oversight:score_evidence_file",
+    )
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -37,13 +37,12 @@ from cuncun.merchants.models import Merchant
 from cuncun.monitoring.exports import enterprise_rows
 from cuncun.monitoring.models import SalesReport
 from cuncun.network.models import Site, SiteKind
-from cuncun.oversight.periods import periods_between
 from cuncun.oversight.queries import (
-    FormSummary,
     MilestoneStatus,
-    forms_of,
+    forms_and_periods,
     milestone_states,
-    report_lines,
+    report_lines_of,
+    summaries_of,
 )
 from cuncun.oversight.scoring import measuring_day
 from cuncun.oversight.summary import Summary, summary_pdf
@@ -194,21 +193,19 @@ def _reports(plan: Plan, year: int) -> tuple:
         _("Completeness %"),
         _("Timeliness %"),
     ]
-    rows = []
-    for form in forms_of(plan):
-        for period in periods_between(date(year, 1, 1), date(year, 12, 31), form.period_type):
-            s = FormSummary(form, period, report_lines(form, period))
-            rows.append(
-                [
-                    form.title,
-                    period.code,
-                    s.expected,
-                    s.received,
-                    s.on_time,
-                    s.completeness,
-                    s.timeliness,
-                ]
-            )
+    wanted = forms_and_periods(plan, date(year, 1, 1), date(year, 12, 31))
+    rows = [
+        [
+            s.form.title,
+            s.period.code,
+            s.expected,
+            s.received,
+            s.on_time,
+            s.completeness,
+            s.timeliness,
+        ]
+        for s in summaries_of(wanted, report_lines_of(wanted))
+    ]
     return header, rows
 
 

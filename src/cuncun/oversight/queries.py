@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +36,7 @@ from cuncun.oversight.periods import Period, parse_period, periods_between
 from cuncun.plans.models import MemberUnitKind, Milestone, Plan
 from cuncun.plans.progress import indicator
 from cuncun.plans.queries import plan_in_force
+from cuncun.regions.models import RegionUnit
 
 
 def current_plan() -> Plan:
@@ -54,8 +54,11 @@ def forms_of(plan: Plan, period_type: str | None = None) -> list[ReportForm]:
     return list(forms.filter(period_type=period_type) if period_type else forms)
 
 
-def expected_reporters(form: ReportForm, period: Period) -> list[Reporter]:
-    """Who owes this form for this period: obliged units, only while open in the period."""
+def expected_reporters(
+    form: ReportForm, period: Period, townships: list[RegionUnit] | None = None
+) -> list[Reporter]:
+    """Who owes this form for this period: obliged units, only while open in the period.
+    `townships`: the county's (`counted_townships`), read once by a caller of many periods."""
     plan = form.plan
     if plan.effective_on > period.ends_on:
         return []
@@ -64,14 +67,19 @@ def expected_reporters(form: ReportForm, period: Period) -> list[Reporter]:
         if unit.kind != MemberUnitKind.TOWNSHIP:
             reporters.append(Reporter(unit))
             continue
-        townships = (
-            townships_counted_in(plan.county)
-            .filter(Q(opening_date__isnull=True) | Q(opening_date__lte=period.ends_on))
-            .filter(Q(closing_date__isnull=True) | Q(closing_date__gt=period.starts_on))
-            .order_by("code", "pk")
-        )
-        reporters += [Reporter(unit, township) for township in townships]
+        if townships is None:
+            townships = counted_townships(plan)
+        reporters += [
+            Reporter(unit, township)
+            for township in townships
+            if township.is_open_during(period.starts_on, period.ends_on)
+        ]
     return reporters
+
+
+def counted_townships(plan: Plan) -> list[RegionUnit]:
+    """The townships of the plan's county that report under the townships' unit, open or not."""
+    return list(townships_counted_in(plan.county).order_by("code", "pk"))
 
 
 @dataclass
@@ -137,33 +145,47 @@ def _percent(part: int, whole: int):
 
 
 def report_lines(form: ReportForm, period: Period) -> list[ReportLine]:
-    submissions = {
-        (s.unit_id, s.township_id): s
-        for s in Submission.objects.filter(form=form, period=period.code)
-    }
+    return report_lines_of([(form, period)])
+
+
+def report_lines_of(
+    wanted: list[tuple[ReportForm, Period]], reporters: list[Reporter] | None = None
+) -> list[ReportLine]:
+    """The expected reports of several forms and periods (of one plan), in that order, read in
+    at most two statements however many they are: their submissions and the county's townships.
+    `reporters`: only these reporters' lines (a unit's own), else every expected one."""
+    if not wanted:
+        return []
+    submissions = Submission.objects.filter(
+        form__in={form.pk for form, _period in wanted},
+        period__in={period.code for _form, period in wanted},
+    )
+    if reporters is not None:
+        submissions = submissions.filter(unit__in={r.unit.pk for r in reporters})
+    found = {(s.form_id, s.period, s.unit_id, s.township_id): s for s in submissions}
+    townships = None
+    if any(u.kind == MemberUnitKind.TOWNSHIP for form, _p in wanted for u in form.obliged.all()):
+        townships = counted_townships(wanted[0][0].plan)
+    lines = [
+        ReportLine(form, period, r, found.get((form.pk, period.code, r.unit.pk, _tid(r))))
+        for form, period in wanted
+        for r in expected_reporters(form, period, townships)
+    ]
+    return lines if reporters is None else _of_reporters(lines, reporters)
+
+
+def _of_reporters(lines: list[ReportLine], reporters: list[Reporter]) -> list[ReportLine]:
     return [
-        ReportLine(
-            form,
-            period,
-            r,
-            submissions.get((r.unit.pk, r.township.pk if r.township else None)),
-        )
-        for r in expected_reporters(form, period)
+        line
+        for line in lines
+        if any(r.same_as(line.reporter.unit.pk, _tid(line.reporter)) for r in reporters)
     ]
 
 
 def _visible(lines: list[ReportLine], user, plan: Plan) -> list[ReportLine]:
     if reads_everything(user):
         return lines
-    own = reporters_for(user, plan)
-    return [
-        line
-        for line in lines
-        if any(
-            r.same_as(line.reporter.unit.pk, line.reporter.township and line.reporter.township.pk)
-            for r in own
-        )
-    ]
+    return _of_reporters(lines, reporters_for(user, plan))
 
 
 def reporting_for_period(user, period_code: str, plan: Plan | None = None) -> list[FormSummary]:
@@ -171,22 +193,35 @@ def reporting_for_period(user, period_code: str, plan: Plan | None = None) -> li
     see; the counts are over what they see (the whole county for the office and leadership)."""
     plan = plan or current_plan()
     period = parse_period(period_code)
-    summaries = []
-    for form in forms_of(plan, period.type):
-        lines = _visible(report_lines(form, period), user, plan)
-        summaries.append(FormSummary(form, period, lines))
-    return summaries
+    wanted = [(form, period) for form in forms_of(plan, period.type)]
+    return summaries_of(wanted, _visible(report_lines_of(wanted), user, plan))
+
+
+def summaries_of(wanted: list[tuple[ReportForm, Period]], lines: list[ReportLine]):
+    """One summary per form and period, of the lines that are its."""
+    grouped: dict[tuple, list[ReportLine]] = {}
+    for line in lines:
+        grouped.setdefault((line.form.pk, line.period), []).append(line)
+    return [
+        FormSummary(form, period, grouped.get((form.pk, period), [])) for form, period in wanted
+    ]
+
+
+def forms_and_periods(plan: Plan, first: date, last: date) -> list[tuple[ReportForm, Period]]:
+    """Every form of the plan with each of its periods that touches [first, last]."""
+    return [
+        (form, period)
+        for form in forms_of(plan)
+        for period in periods_between(first, last, form.period_type)
+    ]
 
 
 def overdue_reports(user, day: date, plan: Plan | None = None) -> list[ReportLine]:
     """Reports past their due day and not received, from the plan's start up to `day`."""
     plan = plan or current_plan()
-    found = []
-    for form in forms_of(plan):
-        for period in periods_between(plan.effective_on, day, form.period_type):
-            if form.due_on(period) >= day:
-                continue
-            found += [line for line in report_lines(form, period) if line.overdue_on(day)]
+    begun = forms_and_periods(plan, plan.effective_on, day)
+    due = [(form, period) for form, period in begun if form.due_on(period) < day]
+    found = [line for line in report_lines_of(due) if line.overdue_on(day)]
     return sorted(_visible(found, user, plan), key=lambda line: (line.due_on, line.reporter.name))
 
 
@@ -194,12 +229,9 @@ def my_reports(user, day: date, plan: Plan | None = None) -> list[ReportLine]:
     """What a reporting person owes: each form's periods that have begun, newest first."""
     plan = plan or current_plan()
     mine = reporters_for(user, plan)
-    lines = []
-    for form in forms_of(plan):
-        for period in periods_between(plan.effective_on, day, form.period_type):
-            for line in report_lines(form, period):
-                if any(r.same_as(line.reporter.unit.pk, _tid(line.reporter)) for r in mine):
-                    lines.append(line)
+    if not mine:
+        return []
+    lines = report_lines_of(forms_and_periods(plan, plan.effective_on, day), reporters=mine)
     return sorted(lines, key=lambda line: (line.period.ends_on, line.form.pk), reverse=True)
 
 

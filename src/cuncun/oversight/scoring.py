@@ -22,8 +22,12 @@ from cuncun.oversight.models import (
     ManualScore,
     ScoringMethod,
 )
-from cuncun.oversight.periods import periods_between
-from cuncun.oversight.queries import MilestoneStatus, forms_of, milestone_states, report_lines
+from cuncun.oversight.queries import (
+    MilestoneStatus,
+    forms_and_periods,
+    milestone_states,
+    report_lines_of,
+)
 from cuncun.plans.models import MemberUnit, MemberUnitKind, Plan
 from cuncun.plans.progress import target_in_force
 from cuncun.regions.models import RegionUnit
@@ -164,13 +168,10 @@ class ReportBook:
     """Each form's expected reports of the year, read once for every sheet of the year."""
 
     def __init__(self, plan: Plan, year: int, day: date):
-        self.lines = [
-            line
-            for form in forms_of(plan)
-            for period in periods_between(date(year, 1, 1), date(year, 12, 31), form.period_type)
-            if form.due_on(period) <= day
-            for line in report_lines(form, period)
-        ]
+        of_year = forms_and_periods(plan, date(year, 1, 1), date(year, 12, 31))
+        self.lines = report_lines_of(
+            [(f, period) for f, period in of_year if f.due_on(period) <= day]
+        )
 
     def of(self, reporter: Reporter) -> list:
         township = reporter.township.pk if reporter.township else None

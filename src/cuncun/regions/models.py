@@ -164,8 +164,12 @@ class RegionUnit(models.Model):
         return RegionUnit.objects.filter(pk__in=self.path_ids[:-1]).order_by("path")
 
     def is_open_on(self, day) -> bool:
-        opened = self.opening_date is None or self.opening_date <= day
-        return opened and (self.closing_date is None or self.closing_date > day)
+        return self.is_open_during(day, day)
+
+    def is_open_during(self, first, last) -> bool:
+        """Open on at least one day from `first` to `last`."""
+        opened = self.opening_date is None or self.opening_date <= last
+        return opened and (self.closing_date is None or self.closing_date > first)
 
 
 class GroupCode:

@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import MoneyField, Timestamped
 from cuncun.core.personal import mask_phone
 from cuncun.core.scoping import ScopedQuerySet
@@ -126,7 +127,9 @@ class HomestayPhoto(models.Model):
     needs no public media directory."""
 
     homestay = models.ForeignKey(Homestay, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(_("photo"), upload_to="tourism/photos/%Y/%m/")
+    image = ProtectedFileField(
+        _("photo"), upload_to="tourism/photos/%Y/%m/", served_by="tourism:photo"
+    )
     content_type = models.CharField(max_length=20)
     caption = models.CharField(_("caption"), max_length=100, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cuncun.core.files import ProtectedFileField
 from cuncun.core.models import Timestamped
 
 
@@ -278,7 +279,12 @@ class Inspection(models.Model):
     value_unit = models.CharField(_("unit"), max_length=20)
     result = models.CharField(_("result"), max_length=4, choices=InspectionResult.choices)
     inspector = models.CharField(_("inspector"), max_length=50)
-    photo = models.FileField(_("photo of the strip"), upload_to="inspections/%Y/%m/", blank=True)
+    photo = ProtectedFileField(
+        _("photo of the strip"),
+        upload_to="inspections/%Y/%m/",
+        blank=True,
+        served_by="trace:inspection_photo",
+    )
     inspected_on = models.DateField(_("inspected on"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

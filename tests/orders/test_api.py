@@ -201,10 +201,10 @@ def test_a_buy_now_checkout_costs_a_fixed_number_of_queries(
         "address": "昆明市",
         "lines": [{"sku": market.tea.pk, "quantity": 1}],
     }
-    # session, user, stored key?, SKUs and stock, festival offers; savepoint, checkout,
-    # orders, lines, reservations, audit, trace's batches (held? and for the journey), stock
-    # update, release task, key, release; the orders' vouchers (the pickup fee left to pay)
-    with django_assert_max_num_queries(17):
+    # session, user, SKUs and stock, festival offers; savepoint, checkout, orders, lines,
+    # reservations, audit, trace's batches (held? and for the journey), stock update, release
+    # task, key, release (no stored key read first; no vouchers read: a delivery has no fee)
+    with django_assert_max_num_queries(15):
         response = buyer_client.post(
             "/api/checkout/",
             json.dumps(body),

@@ -156,8 +156,9 @@ def submit_checkout(
         ),
     )
     checkout = placed.checkout
-    # One statement for every order's vouchers: what each leaves of the pickup fee to pay.
-    prefetch_related_objects(placed.orders, "discounts")
+    # One statement for the vouchers of the orders with a pickup fee: what each leaves to pay
+    # (none for a delivery, as in a flash sale).
+    prefetch_related_objects([o for o in placed.orders if o.pickup_fee], "discounts")
     body = {
         "checkout": checkout.pk,
         "total": checkout.total,

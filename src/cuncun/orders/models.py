@@ -283,6 +283,8 @@ class Order(Timestamped):
     @property
     def pickup_fee_due(self):
         """What the buyer pays the point when the order is handed over."""
+        if not self.pickup_fee:
+            return self.pickup_fee  # no fee, no voucher paying it to read
         return self.pickup_fee - sum(d.amount for d in self.pickup_fee_paid)
 
 

@@ -30,6 +30,18 @@ def test_a_product_page_offers_its_skus(client, market):
     assert "一级 500g" in page and "¥50.00" in page and "加入购物车" in page and "立即购买" in page
 
 
+def test_buy_now_is_posted_and_sent_on_without_the_csrf_token_in_the_address(client, market):
+    client.force_login(market.buyer)
+    response = client.post(
+        "/market/buy-now/",
+        {"sku": market.tea.pk, "quantity": 2, "csrfmiddlewaretoken": "a-token"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/market/checkout/?sku={market.tea.pk}&quantity=2"
+    assert "一级 500g" in text(client.get(response["Location"]))
+    assert client.get("/market/buy-now/").status_code == 405
+
+
 def test_anonymous_visitors_browse_but_log_in_to_check_out(client, market):
     response = client.get("/market/checkout/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

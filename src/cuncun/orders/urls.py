@@ -12,6 +12,7 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/update/", views.cart_update, name="cart_update"),
     path("checkout/", views.checkout, name="checkout"),
+    path("buy-now/", views.buy_now, name="buy_now"),
     path("checkout/<int:pk>/", views.checkout_detail, name="checkout_detail"),
     path("checkout/<int:pk>/return/", views.checkout_return, name="checkout_return"),
     path("checkout/<int:pk>/pay/", views.checkout_pay, name="checkout_pay"),

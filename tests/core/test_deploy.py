@@ -83,18 +83,13 @@ def test_the_env_example_names_every_setting_the_production_check_needs(tmp_path
         assert f"{name}=" in example
 
 
-def test_the_gunicorn_configuration_loads_and_binds_from_the_environment(tmp_path):
-    environment = {
-        **os.environ,
-        "GUNICORN_BIND": "127.0.0.1:8123",
-        "GUNICORN_WORKERS": "3",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-    }
+def gunicorn_settings(environment: dict) -> list[str]:
+    """bind, workers, worker_class and the metrics folder, as deploy/gunicorn.conf.py reads
+    them from this environment."""
     show = (
         "import runpy; c = runpy.run_path('deploy/gunicorn.conf.py'); "
         "print(c['bind'], c['workers'], c['worker_class'], c['multiproc_dir'])"
     )
-
     result = subprocess.run(
         [sys.executable, "-c", show],
         capture_output=True,
@@ -103,17 +98,24 @@ def test_the_gunicorn_configuration_loads_and_binds_from_the_environment(tmp_pat
         cwd=ROOT,
         timeout=60,
     )
+    return result.stdout.split()
 
-    assert result.stdout.split() == ["127.0.0.1:8123", "3", "gthread", str(tmp_path / "metrics")]
-    one_thread = subprocess.run(
-        [sys.executable, "-c", show],
-        capture_output=True,
-        text=True,
-        env={**environment, "GUNICORN_THREADS": "1"},
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert one_thread.stdout.split()[2] == "sync"
+
+def test_the_gunicorn_configuration_loads_and_binds_from_the_environment(tmp_path):
+    environment = {
+        **os.environ,
+        "GUNICORN_BIND": "127.0.0.1:8123",
+        "GUNICORN_WORKERS": "3",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+
+    assert gunicorn_settings(environment) == [
+        "127.0.0.1:8123",
+        "3",
+        "gthread",
+        str(tmp_path / "metrics"),
+    ]
+    assert gunicorn_settings({**environment, "GUNICORN_THREADS": "1"})[2] == "sync"
 
 
 def test_the_units_run_gunicorn_with_the_config_and_the_task_worker():
